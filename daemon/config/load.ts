@@ -1,0 +1,255 @@
+// Loads and checks a config file. A broken or mistyped file stops the start with the file,
+// the field, what was expected and what was found (SPEC "Config file").
+import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { homedir, cpus } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { configSchema, type RawConfig, type RawTask } from './schema.js';
+import type { DaemonConfig, TaskSpec } from './types.js';
+import { didYouMean } from '../contract/did-you-mean.js';
+import { describe } from '../contract/errors.js';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULTS = {
+  port: 8010,
+  bind: '127.0.0.1',
+  forceTimeout: 60000,
+  keepaliveHost: '127.0.0.1',
+  inboundPort: 5591,
+  internalPort: 5592,
+  stallTimeout: 60000,
+  gracePeriod: 100,
+  minUptime: 1000,
+  backoffInitial: 100,
+  backoffMax: 30000,
+  leaseTtl: 30,
+};
+
+export function defaultStateDir(): string {
+  const base = process.env.XDG_STATE_HOME || path.join(homedir(), '.local', 'state');
+  return path.join(base, 'bl');
+}
+
+/** Reads, parses and checks `file`; with no file, the embedded defaults. */
+export function loadConfig(file: string | undefined): DaemonConfig {
+  if (file === undefined) return resolveConfig({}, undefined);
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${abs}: cannot read the config file: ${(e as Error).message}`);
+  }
+  return parseConfigText(text, abs);
+}
+
+export function parseConfigText(text: string, abs: string): DaemonConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${abs}: not valid JSON: ${jsonErrorWhere(text, (e as Error).message)}`);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new ConfigError(`${abs}: expected a JSON object at the top level, found ${describe(json)}`);
+  }
+  const parsed = configSchema.safeParse(json);
+  if (!parsed.success) throw new ConfigError(`${abs}: ${formatIssue(parsed.error.issues[0]!, json)}`);
+  return resolveConfig(parsed.data, abs);
+}
+
+function jsonErrorWhere(text: string, message: string): string {
+  const m = /position (\d+)/.exec(message);
+  if (!m) return message;
+  const pos = Number(m[1]);
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const col = pos - before.lastIndexOf('\n');
+  return `${message.replace(/ in JSON at position \d+.*/, '')} at line ${line}, column ${col}`;
+}
+
+function valueAt(root: unknown, p: (string | number)[]): unknown {
+  let v: any = root;
+  for (const k of p) v = v == null ? undefined : v[k];
+  return v;
+}
+
+/** The keys an object schema accepts at a path (for "did you mean"). */
+function keysAt(p: (string | number)[]): string[] {
+  let s: z.ZodTypeAny = configSchema;
+  for (const k of p) {
+    s = unwrap(s);
+    if (s instanceof z.ZodObject) s = s.shape[k as string] ?? z.never();
+    else if (s instanceof z.ZodRecord) s = s.valueSchema;
+    else return [];
+  }
+  s = unwrap(s);
+  return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
+}
+
+function unwrap(s: z.ZodTypeAny): z.ZodTypeAny {
+  while (s instanceof z.ZodOptional || s instanceof z.ZodDefault || s instanceof z.ZodNullable) {
+    s = s instanceof z.ZodDefault ? s.removeDefault() : s.unwrap();
+  }
+  return s;
+}
+
+function formatIssue(issue: z.ZodIssue, root: unknown): string {
+  const field = issue.path.length ? issue.path.join('.') : '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    const where = issue.path.length ? `${issue.path.join('.')}.${key}` : key;
+    const hint = didYouMean(key, keysAt(issue.path));
+    return `${where}: unknown key${hint ? `, did you mean \`${hint}\`?` : ''} (expected one of: ${keysAt(issue.path).join(', ')})`;
+  }
+  const found = describe(valueAt(root, issue.path));
+  return `${field}: expected ${expectedOf(issue)}, found ${found}`;
+}
+
+function expectedOf(issue: z.ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.expected === 'number' ? 'a number' : issue.expected === 'object' ? 'an object' : `a ${issue.expected}`;
+    case 'too_small':
+      if (issue.type === 'string') return 'a non-empty string';
+      return issue.minimum === 0 ? 'a non-negative number' : `a number ≥ ${issue.minimum}`;
+    case 'too_big':
+      return `a number ≤ ${issue.maximum}`;
+    case 'invalid_string':
+      return issue.message;
+    case 'not_finite':
+      return 'a finite number';
+    default:
+      return issue.message.toLowerCase();
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/** Turns a checked raw config into the daemon's settings: defaults, absolute paths, tasks. */
+export function resolveConfig(raw: RawConfig, file: string | undefined): DaemonConfig {
+  const dir = file ? path.dirname(file) : process.cwd();
+  const warnings: string[] = [];
+  const where = file ?? '(defaults)';
+  const ka = raw.keepalives ?? {};
+  const stallTimeout = ka.stall_timeout || DEFAULTS.stallTimeout;
+  const gracePeriod = ka.grace_period || DEFAULTS.gracePeriod;
+  const globalAdopt = raw.adopt ?? false;
+
+  const tasks = new Map<string, TaskSpec>();
+  const make = (name: string, t: RawTask, source: TaskSpec['source'], base?: TaskSpec): TaskSpec => {
+    const cwd = t.cwd ? path.resolve(dir, t.cwd) : (base?.cwd ?? dir);
+    let cmd = t.cmd ?? base?.cmd;
+    if (!cmd) {
+      if (raw.path === undefined) {
+        throw new ConfigError(`${where}: ${source}.${name}.cmd: expected a command (there is no \`path\` to find a task file named ${name} in), found nothing`);
+      }
+      cmd = path.join(path.resolve(dir, raw.path), name + (raw.filesuffix ?? ''));
+    }
+    if (cmd.includes('/') && !path.isAbsolute(cmd)) cmd = path.resolve(cwd, cmd);
+    return {
+      name,
+      cmd,
+      args: t.args ?? base?.args ?? [],
+      cwd,
+      env: { ...(base?.env ?? {}), ...(t.env ?? {}) },
+      cardinality: t.cardinality ?? base?.cardinality ?? 1,
+      autostart: t.autostart ?? (source === 'path' ? false : true),
+      stallTimeout: t.stall_timeout ?? base?.stallTimeout ?? stallTimeout,
+      gracePeriod: t.grace_period ?? base?.gracePeriod ?? gracePeriod,
+      minUptime: t.min_uptime ?? base?.minUptime ?? DEFAULTS.minUptime,
+      backoffInitial: t.backoff?.initial ?? base?.backoffInitial ?? DEFAULTS.backoffInitial,
+      backoffMax: t.backoff?.max ?? base?.backoffMax ?? DEFAULTS.backoffMax,
+      captureOutput: t.capture_output ?? base?.captureOutput ?? true,
+      adopt: t.adopt ?? base?.adopt ?? globalAdopt,
+      source,
+    };
+  };
+
+  if (raw.path !== undefined) {
+    const p = path.resolve(dir, raw.path);
+    const suffix = raw.filesuffix ?? '';
+    let names: string[] = [];
+    try {
+      names = readdirSync(p);
+    } catch (e) {
+      warnings.push(`path: cannot list task files in ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    for (const f of names.sort()) {
+      if (!f.endsWith(suffix) || f.length === suffix.length) continue;
+      let st;
+      try {
+        st = statSync(path.join(p, f));
+      } catch {
+        continue; // a dangling link is not a task
+      }
+      if (!st.isFile()) continue;
+      const name = f.slice(0, f.length - suffix.length);
+      tasks.set(name, make(name, { cmd: path.join(p, f) }, 'path'));
+    }
+  }
+  for (const [name, t] of Object.entries(raw.autotasks ?? {})) {
+    const spec = make(name, t, 'autotasks', tasks.get(name));
+    spec.autostart = t.autostart ?? true;
+    tasks.set(name, spec);
+  }
+  for (const [name, t] of Object.entries(raw.tasks ?? {})) {
+    tasks.set(name, make(name, t, 'tasks', tasks.get(name)));
+  }
+
+  const bind = raw.bind ?? DEFAULTS.bind;
+  const auth = raw.auth && (raw.auth.token || raw.auth.basic) ? raw.auth : undefined;
+  if (!isLoopback(bind) && !auth && !raw.insecure) {
+    throw new ConfigError(
+      `${where}: bind: "${bind}" is not a loopback address and no \`auth\` is set; expected \`auth: {token}\` or \`auth: {basic}\`, or \`insecure: true\` to expose the daemon without auth`,
+    );
+  }
+  let tls: DaemonConfig['tls'];
+  if (raw.tls) {
+    tls = { cert: path.resolve(dir, raw.tls.cert), key: path.resolve(dir, raw.tls.key) };
+    if (raw.tls.ca) tls.ca = path.resolve(dir, raw.tls.ca);
+    for (const k of ['cert', 'key'] as const) {
+      if (!existsSync(tls[k])) throw new ConfigError(`${where}: tls.${k}: expected a readable PEM file, found no file at ${tls[k]}`);
+    }
+  }
+  const b = raw.broker ?? {};
+  const kaHost = ka.host ?? DEFAULTS.keepaliveHost;
+  return {
+    file,
+    port: raw.port ?? DEFAULTS.port,
+    bind,
+    insecure: raw.insecure ?? false,
+    forceTimeout: raw.force_timeout || DEFAULTS.forceTimeout,
+    keepalives: {
+      // libzmq binds to addresses and interface names, not host names.
+      host: kaHost === 'localhost' ? '127.0.0.1' : kaHost,
+      inboundPort: ka.inbound_port ?? DEFAULTS.inboundPort,
+      internalPort: ka.internal_port ?? DEFAULTS.internalPort,
+      stallTimeout,
+      gracePeriod,
+    },
+    tasks,
+    broker: {
+      concurrency: b.concurrency ?? Math.max(1, cpus().length),
+      urgentBypass: b.urgent_bypass ?? false,
+      localSlots: b.local_slots,
+      leaseTtl: b.lease_ttl ?? DEFAULTS.leaseTtl,
+      defaultTimeout: b.default_timeout ?? 0,
+      idleCpu: b.idle_cpu,
+      retries: b.retries ?? 0,
+    },
+    stateDir: raw.state_dir ? path.resolve(dir, raw.state_dir) : defaultStateDir(),
+    auth,
+    tls,
+    allowedCommands: raw.allowed_commands,
+    warnings,
+  };
+}

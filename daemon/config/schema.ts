@@ -1,0 +1,75 @@
+// The config file's shape: the workerpoolmanager format unchanged (port, path, filesuffix,
+// force_timeout, autotasks, keepalives) plus bl's extensions (SPEC "Config file").
+// Objects are strict: an unknown key is an error with a "did you mean" (see load.ts).
+import { z } from 'zod';
+
+const ms = z.number().int().nonnegative();
+const port = z.number().int().min(0).max(65535);
+const name = z.string().regex(/^[A-Za-z0-9_.@+-][A-Za-z0-9_.@+ -]*$/, 'a task name of letters, digits and . _ - + @');
+
+export const taskSchema = z
+  .object({
+    cmd: z.string().min(1).optional(),
+    args: z.array(z.string()).optional(),
+    cwd: z.string().min(1).optional(),
+    env: z.record(z.string()).optional(),
+    cardinality: z.number().int().nonnegative().optional(),
+    autostart: z.boolean().optional(),
+    stall_timeout: ms.optional(),
+    grace_period: ms.optional(),
+    min_uptime: ms.optional(),
+    backoff: z.object({ initial: ms.optional(), max: ms.optional() }).strict().optional(),
+    capture_output: z.boolean().optional(),
+    adopt: z.boolean().optional(),
+  })
+  .strict();
+
+export const brokerSchema = z
+  .object({
+    concurrency: z.number().int().nonnegative().optional(),
+    urgent_bypass: z.boolean().optional(),
+    local_slots: z.number().int().nonnegative().optional(),
+    lease_ttl: z.number().positive().optional(),
+    default_timeout: z.number().nonnegative().optional(),
+    idle_cpu: z.object({ percent: z.number().nonnegative(), seconds: z.number().positive() }).strict().optional(),
+    retries: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    port: port.optional(),
+    bind: z.string().min(1).optional(),
+    insecure: z.boolean().optional(),
+    path: z.string().optional(),
+    filesuffix: z.string().optional(),
+    force_timeout: ms.optional(),
+    adopt: z.boolean().optional(),
+    autotasks: z.record(name, taskSchema).optional(),
+    tasks: z.record(name, taskSchema).optional(),
+    keepalives: z
+      .object({
+        host: z.string().min(1).optional(),
+        inbound_port: port.optional(),
+        internal_port: port.optional(),
+        stall_timeout: ms.optional(),
+        grace_period: ms.optional(),
+      })
+      .strict()
+      .optional(),
+    broker: brokerSchema.optional(),
+    state_dir: z.string().min(1).optional(),
+    auth: z
+      .object({
+        token: z.string().min(1).optional(),
+        basic: z.string().regex(/^[^:]+:.+$/, 'user:password').optional(),
+      })
+      .strict()
+      .optional(),
+    tls: z.object({ cert: z.string().min(1), key: z.string().min(1), ca: z.string().optional() }).strict().optional(),
+    allowed_commands: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+
+export type RawConfig = z.infer<typeof configSchema>;
+export type RawTask = z.infer<typeof taskSchema>;

@@ -1,0 +1,56 @@
+// The config after loading: every default filled in, every path absolute, times in ms.
+
+export interface TaskSpec {
+  name: string;
+  cmd: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  cardinality: number;
+  autostart: boolean;
+  /** 0 = stall detection off (for programs that send no keep-alives). */
+  stallTimeout: number;
+  gracePeriod: number;
+  minUptime: number;
+  backoffInitial: number;
+  backoffMax: number;
+  captureOutput: boolean;
+  adopt: boolean;
+  /** Where the task came from: a file under `path`, `autotasks` or `tasks`. */
+  source: 'path' | 'autotasks' | 'tasks';
+}
+
+export interface BrokerSettings {
+  concurrency: number;
+  urgentBypass: boolean;
+  /** undefined = the built-in launcher may use all of `concurrency`. */
+  localSlots: number | undefined;
+  leaseTtl: number;
+  defaultTimeout: number;
+  idleCpu: { percent: number; seconds: number } | undefined;
+  retries: number;
+}
+
+export interface DaemonConfig {
+  /** Absolute path of the config file, undefined when started on defaults. */
+  file: string | undefined;
+  port: number;
+  bind: string;
+  insecure: boolean;
+  forceTimeout: number;
+  keepalives: {
+    host: string;
+    inboundPort: number;
+    internalPort: number;
+    stallTimeout: number;
+    gracePeriod: number;
+  };
+  tasks: Map<string, TaskSpec>;
+  broker: BrokerSettings;
+  stateDir: string;
+  auth: { token?: string; basic?: string } | undefined;
+  tls: { cert: string; key: string; ca?: string } | undefined;
+  allowedCommands: string[] | undefined;
+  /** Things worth saying at start that do not stop it (e.g. a `path` that does not exist). */
+  warnings: string[];
+}
