@@ -1,0 +1,121 @@
+// JSON shapes of the HTTP API (with `Accept: application/json` or `?format=json`), shared by
+// the daemon, the console and the launcher. Times are ISO 8601 strings, null when none.
+
+export type TaskState = 'running' | 'stopped' | 'backoff' | 'flapping';
+
+export interface TaskCounters {
+  stalled: number;
+  exited_ok: number;
+  exited_error: number;
+  stopped: number;
+  restarts: number;
+}
+
+export interface WorkerJson {
+  task: string;
+  pid: number;
+  started_at: string;
+  last_alive_at: string | null;
+  state: 'running' | 'stopping';
+  info: string | null;
+  adopted: boolean;
+}
+
+export interface TaskJson {
+  name: string;
+  running: boolean;
+  state: TaskState;
+  cmd: string;
+  args: string[];
+  cardinality: number;
+  active: number;
+  /** The seed's "Dead Workers": stalled + exited (any code), not the ones stopped on purpose. */
+  dead: number;
+  started_at: string | null;
+  last_alive_at: string | null;
+  stall_timeout: number;
+  grace_period: number;
+  counters: TaskCounters;
+  next_start_at: string | null;
+  workers: WorkerJson[];
+}
+
+/** GET /tasks → running tasks; GET /list → every known task. */
+export interface TasksJson {
+  tasks: TaskJson[];
+}
+export interface ListJson {
+  tasks: { name: string; running: boolean }[];
+}
+
+export type JobState = 'pending' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'dead' | 'cancelled' | 'lost';
+export const END_STATES: readonly JobState[] = ['succeeded', 'failed', 'timed_out', 'dead', 'cancelled', 'lost'];
+/** `state=` filters of GET /jobs. */
+export type JobListFilter = 'pending' | 'running' | 'completed' | 'errors' | JobState;
+
+export interface UsageJson {
+  cpu_max: number;
+  rss_max: number;
+  cpu_last: number;
+  rss_last: number;
+}
+
+export interface JobJson {
+  id: string;
+  command: string | null;
+  argv: string[] | null;
+  http: { url: string; method: string; body: string | null } | null;
+  cwd: string;
+  env: Record<string, string>;
+  queue: 'normal' | 'urgent';
+  timeout: number | null;
+  idle_cpu: { percent: number; seconds: number } | null;
+  retries: number;
+  key: string | null;
+  labels: Record<string, string>;
+  params: Record<string, unknown> | null;
+  state: JobState;
+  attempt: number;
+  launcher: string | null;
+  host: string | null;
+  pid: number | null;
+  submitted_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  exit_code: number | null;
+  signal: string | null;
+  usage: UsageJson | null;
+  /** Why it ended when not by its own exit (timeout, idle CPU, cancel, lost lease, spawn error). */
+  reason: string | null;
+}
+
+/** GET /jobs */
+export interface JobPageJson {
+  jobs: JobJson[];
+  /** Pass as `after=` for the next page; null on the last page. */
+  next: string | null;
+}
+
+/** POST /jobs: a single object submitted → the job; an array (or a sweep) → `{jobs}`. */
+export type SubmitReplyJson = JobJson | { jobs: JobJson[]; skipped?: number };
+
+export interface LauncherJson {
+  name: string;
+  host: string;
+  slots: number;
+  running: number;
+  last_seen_at: string | null;
+  exiting: boolean;
+}
+
+/** GET /broker */
+export interface BrokerJson {
+  concurrency: number;
+  urgent_bypass: boolean;
+  paused: boolean;
+  running: number;
+  pending: number;
+  pending_urgent: number;
+  counts: Record<JobState, number>;
+  launchers: LauncherJson[];
+}

@@ -1,0 +1,71 @@
+// Builds the koa app from the daemon's services. No port is opened here: tests use
+// app.callback() or listen on port 0 (koa's own split).
+import Koa from 'koa';
+import Router from '@koa/router';
+import { BlError, ERROR_CODES, type ErrorCode } from '../contract/errors.js';
+import { wantsJson } from './respond.js';
+import { authMiddleware } from './auth.js';
+import type { Services } from './services.js';
+import { mountTaskRoutes } from './routes/tasks.js';
+import { mountSystemRoutes } from './routes/system.js';
+
+export type RouteMounter = (router: Router, services: Services) => void;
+
+/** Mounters of routes that live elsewhere (the broker adds its own). */
+export const extraMounters: RouteMounter[] = [];
+
+export function createApp(services: Services, mounters: RouteMounter[] = []): Koa {
+  const app = new Koa();
+  app.proxy = false;
+  app.silent = true;
+  const router = new Router();
+  mountSystemRoutes(router, services);
+  mountTaskRoutes(router, services);
+  for (const m of [...extraMounters, ...mounters]) m(router, services);
+
+  app.use(errorMiddleware());
+  app.use(authMiddleware(services.config.auth, new Set(['/healthz'])));
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+  app.use(async (ctx) => {
+    throw new BlError('not_found', `no route for ${ctx.method} ${ctx.path} (see GET /help)`);
+  });
+  return app;
+}
+
+/** Every error becomes a one-line message with a real status; nothing escapes to crash us. */
+function errorMiddleware(): Koa.Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const e = err as { status?: number; statusCode?: number; message?: string; code?: string; expose?: boolean };
+      let status = e.status ?? e.statusCode ?? 500;
+      let code: ErrorCode;
+      let message: string;
+      if (err instanceof BlError) {
+        code = err.code;
+        message = err.message;
+      } else if (status === 405) {
+        code = 'method_not_allowed';
+        message = `method ${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow') || 'none'}`;
+      } else if (status < 500 && status >= 400) {
+        code = (Object.entries(ERROR_CODES).find(([, s]) => s === status)?.[0] as ErrorCode) ?? 'bad_request';
+        message = e.expose && e.message ? e.message : `request failed with status ${status}`;
+      } else {
+        status = 500;
+        code = 'internal';
+        message = `internal error: ${e.message ?? String(err)}`;
+        console.error(`bl-daemon: ${ctx.method} ${ctx.url} failed:`, err);
+      }
+      ctx.status = status;
+      if (wantsJson(ctx)) {
+        ctx.type = 'application/json';
+        ctx.body = JSON.stringify({ error: { code, message } }) + '\n';
+      } else {
+        ctx.type = 'text/plain; charset=utf-8';
+        ctx.body = `ERROR: ${message}\n`;
+      }
+    }
+  };
+}
