@@ -25,11 +25,13 @@ export function createApp(services: Services, mounters: RouteMounter[] = []): Ko
 
   app.use(errorMiddleware());
   app.use(authMiddleware(services.config.auth, new Set(['/healthz'])));
+  app.use(async (ctx, next) => {
+    await next();
+    // Runs after allowedMethods had its say (405): what is left matched no route at all.
+    if (ctx.status === 404 && ctx.body == null) throw new BlError('not_found', `no route for ${ctx.method} ${ctx.path} (see GET /help)`);
+  });
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
-  app.use(async (ctx) => {
-    throw new BlError('not_found', `no route for ${ctx.method} ${ctx.path} (see GET /help)`);
-  });
   return app;
 }
 

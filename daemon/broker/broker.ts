@@ -1,0 +1,396 @@
+// The broker: store + dispatch decisions + the built-in launcher + events. Every state change
+// goes to the store before it is told to anyone; the dispatch rules live in dispatch.ts.
+import { rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import type { BrokerSettings } from '../config/types.js';
+import { BlError, describe } from '../contract/errors.js';
+import type { BrokerJson, JobListFilter } from '../contract/types.js';
+import type { EventBus } from '../events/bus.js';
+import type { Db } from '../store/db.js';
+import { decideDispatch, decideEnd, decideRecovery } from './dispatch.js';
+import { jobLogPath, LocalLauncher } from './local-launcher.js';
+import { killLeftovers } from './recovery.js';
+import { SqliteStore } from './sqlite-store.js';
+import type { EnqueueResult, JobStore, Page, PurgeWhat } from './store.js';
+import { LOCAL_LAUNCHER, type JobRecord, type NewJob, type RunResult } from './types.js';
+import { storeUnavailable } from './store-errors.js';
+
+export interface BrokerOptions {
+  db?: Db;
+  /** Another store than SQLite on `db` (tests, later a shared one). */
+  store?: JobStore;
+  settings: BrokerSettings;
+  events: EventBus;
+  stateDir: string;
+  allowedCommands?: string[] | undefined;
+  /** SIGTERM → SIGKILL delay when a job is killed (timeout, idle, cancel, drain). */
+  killGraceMs?: number;
+}
+
+const RETRY_WRITE_MS = 1000;
+
+export class Broker {
+  readonly store: JobStore;
+  private readonly launcher: LocalLauncher;
+  private readonly host = hostname();
+  private concurrency: number;
+  private urgentBypass: boolean;
+  private draining = false;
+  private closed = false;
+  private pumpQueued = false;
+  private pumpRetry: NodeJS.Timeout | undefined;
+  /** End-of-run writes the store refused (full disk…), tried again until they pass. */
+  private unsaved: (() => void)[] = [];
+  private unsavedTimer: NodeJS.Timeout | undefined;
+  private exitWorkersAt: number | null = null;
+  private endWaiters: (() => void)[] = [];
+
+  constructor(private readonly o: BrokerOptions) {
+    if (!o.store && !o.db) throw new Error('createBroker needs a db or a store');
+    this.store = o.store ?? new SqliteStore(o.db!);
+    this.launcher = new LocalLauncher(o.stateDir, o.killGraceMs ?? 5000, {
+      onStarted: (id, p) => this.onStarted(id, p),
+      onEnded: (job, r) => this.onEnded(job, r),
+    });
+    this.concurrency = this.persisted('concurrency', o.settings.concurrency, Number);
+    this.urgentBypass = this.persisted('urgent_bypass', o.settings.urgentBypass, (v) => v === 'true');
+  }
+
+  /**
+   * A value changed at run time survives a restart, unless the config file's value changed
+   * since: then the operator's new word wins.
+   */
+  private persisted<T>(name: string, configured: T, read: (v: string) => T): T {
+    const cfgKey = `config_${name}`;
+    if (this.store.getSetting(cfgKey) !== String(configured)) {
+      this.store.setSetting(cfgKey, String(configured));
+      this.store.setSetting(name, String(configured));
+      return configured;
+    }
+    const v = this.store.getSetting(name);
+    return v === undefined ? configured : read(v);
+  }
+
+  /** Crash recovery, then dispatch. */
+  start(): void {
+    const left = this.store.running(LOCAL_LAUNCHER);
+    // Newest first, each to the head: the oldest ends up first, as they were.
+    for (const job of left.sort((a, b) => (a.id < b.id ? 1 : -1))) {
+      killLeftovers(job);
+      const d = decideRecovery(job.attempt, job.retries);
+      const reason = 'the daemon stopped while the job ran';
+      if (d.kind === 'requeue') {
+        this.store.requeue(job.id, { head: true, attempt: d.attempt, reason });
+        this.o.events.publish('job.requeued', { id: job.id, attempt: d.attempt, reason });
+      } else {
+        this.store.finish(job.id, { state: 'lost', exitCode: null, signal: null, usage: null, reason, now: Date.now() });
+        this.o.events.publish('job.finished', { id: job.id, state: 'lost', reason });
+      }
+    }
+    this.schedule();
+  }
+
+  // ---- submit and per-job verbs -------------------------------------------------------
+
+  submit(jobs: NewJob[]): EnqueueResult {
+    if (this.closed) throw new BlError('unavailable', 'the broker is shutting down; no job was submitted');
+    const allowed = this.o.allowedCommands;
+    if (allowed) {
+      for (const j of jobs) {
+        const text = j.command ?? (j.argv ?? []).join(' ');
+        if (!allowed.some((p) => text.startsWith(p))) {
+          throw new BlError('forbidden', `command ${describe(text)} does not start with one of allowed_commands (${allowed.join(', ')}); nothing was submitted`);
+        }
+      }
+    }
+    let res: EnqueueResult;
+    try {
+      res = this.store.enqueue(jobs, Date.now());
+    } catch (e) {
+      throw storeUnavailable(e, 'nothing was submitted') ?? e;
+    }
+    for (const j of res.jobs) if (j.state === 'pending' && j.attempt === 1) this.o.events.publish('job.submitted', { id: j.id, queue: j.queue });
+    this.schedule();
+    return res;
+  }
+
+  get(id: string): JobRecord {
+    const j = this.store.get(id);
+    if (!j) throw new BlError('unknown_job', `no job ${describe(id)}`);
+    // Usage of a running job lives in memory until it ends (no write a second a job).
+    return j.state === 'running' && this.launcher.has(id) ? { ...j, usage: this.launcher.usage(id) } : j;
+  }
+
+  list(filter: JobListFilter | 'all', after: string | undefined, limit: number): Page {
+    const page = this.store.listPage(filter, after, limit);
+    return { ...page, jobs: page.jobs.map((j) => (j.state === 'running' && this.launcher.has(j.id) ? { ...j, usage: this.launcher.usage(j.id) } : j)) };
+  }
+
+  /** Pending → cancelled now; running → killed, `cancelled` once its tree is gone. */
+  cancel(id: string): JobRecord {
+    const j = this.get(id);
+    if (j.state === 'pending') {
+      const c = this.store.cancelPending(id, Date.now());
+      if (c) {
+        this.o.events.publish('job.finished', { id, state: 'cancelled', reason: c.reason });
+        return c;
+      }
+      return this.cancel(id); // it started meanwhile
+    }
+    if (j.state === 'running') {
+      if (!this.launcher.kill(id, 'cancelled', 'cancelled by request')) {
+        throw new BlError('conflict', `job ${id} runs on launcher ${j.launcher ?? '?'}, which cannot be reached to cancel it`);
+      }
+      return j;
+    }
+    throw new BlError('conflict', `job ${id} has already ended (${j.state}); nothing to cancel`);
+  }
+
+  /** A new attempt of an ended job, at the tail of its queue. */
+  retry(id: string): JobRecord {
+    const j = this.get(id);
+    if (j.state === 'pending' || j.state === 'running') throw new BlError('conflict', `job ${id} is ${j.state}; only an ended job can be retried`);
+    let r: JobRecord | undefined;
+    try {
+      r = this.store.requeue(id, { head: false, attempt: j.attempt + 1, reason: `retry requested after ${j.state}` });
+    } catch (e) {
+      throw storeUnavailable(e, 'the job was not retried') ?? e;
+    }
+    if (!r) throw new BlError('conflict', `job ${id} changed state meanwhile; try again`);
+    this.o.events.publish('job.requeued', { id, attempt: r.attempt, reason: r.reason });
+    this.schedule();
+    return r;
+  }
+
+  logPath(id: string): string {
+    this.get(id);
+    return jobLogPath(this.o.stateDir, id);
+  }
+
+  // ---- broker-wide verbs --------------------------------------------------------------
+
+  status(): BrokerJson & { draining: boolean; local_slots: number | null; exit_workers_at: string | null } {
+    const c = this.store.counts();
+    return {
+      concurrency: this.concurrency,
+      urgent_bypass: this.urgentBypass,
+      paused: this.concurrency === 0 || this.draining,
+      running: c.byState.running,
+      pending: c.byState.pending,
+      pending_urgent: c.pendingByQueue.urgent,
+      counts: c.byState,
+      launchers: [
+        {
+          name: LOCAL_LAUNCHER,
+          host: this.host,
+          slots: this.o.settings.localSlots ?? this.concurrency,
+          running: this.launcher.size,
+          last_seen_at: new Date().toISOString(),
+          exiting: false,
+        },
+      ],
+      draining: this.draining,
+      local_slots: this.o.settings.localSlots ?? null,
+      exit_workers_at: this.exitWorkersAt === null ? null : new Date(this.exitWorkersAt).toISOString(),
+    };
+  }
+
+  setConcurrency(n: number): number {
+    if (!Number.isInteger(n) || n < 0) throw new BlError('bad_value', `expected the concurrency to be an integer ≥ 0, found ${describe(n)}`);
+    try {
+      this.store.setSetting('concurrency', String(n));
+    } catch (e) {
+      throw storeUnavailable(e, 'the concurrency was not changed') ?? e;
+    }
+    this.concurrency = n;
+    this.o.events.publish('broker.concurrency', { concurrency: n });
+    this.schedule();
+    return n;
+  }
+
+  changeConcurrency(delta: number): number {
+    return this.setConcurrency(Math.max(0, this.concurrency + delta));
+  }
+
+  setUrgentBypass(on: boolean): boolean {
+    try {
+      this.store.setSetting('urgent_bypass', String(on));
+    } catch (e) {
+      throw storeUnavailable(e, 'urgent bypass was not changed') ?? e;
+    }
+    this.urgentBypass = on;
+    this.o.events.publish('broker.urgent_bypass', { urgent_bypass: on });
+    this.schedule();
+    return on;
+  }
+
+  purge(what: PurgeWhat): number {
+    let r;
+    try {
+      r = this.store.purge(what);
+    } catch (e) {
+      throw storeUnavailable(e, 'nothing was purged') ?? e;
+    }
+    // Logs go after the commit; a log left behind by a crash here is harmless.
+    void Promise.all(r.withLogs.map((id) => rm(jobLogPath(this.o.stateDir, id), { force: true }))).catch(() => undefined);
+    this.o.events.publish('broker.purged', { what, removed: r.removed });
+    return r.removed;
+  }
+
+  /** Remote launchers stop taking jobs and exit after their running ones (issue 5 reads it). */
+  exitWorkers(): void {
+    this.exitWorkersAt = Date.now();
+    this.o.events.publish('broker.exit_workers', {});
+  }
+
+  get exitWorkersRequestedAt(): number | null {
+    return this.exitWorkersAt;
+  }
+
+  /** Resolves when `id` is no longer pending or running (for log follow). */
+  isEnded(id: string): boolean {
+    const j = this.store.get(id);
+    return !j || (j.state !== 'pending' && j.state !== 'running');
+  }
+
+  // ---- dispatch -----------------------------------------------------------------------
+
+  private schedule(): void {
+    if (this.pumpQueued || this.closed) return;
+    this.pumpQueued = true;
+    setImmediate(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.closed || this.draining) return;
+    const c = this.store.counts();
+    const d = decideDispatch({
+      concurrency: this.concurrency,
+      urgentBypass: this.urgentBypass,
+      localSlots: this.o.settings.localSlots,
+      running: c.byState.running,
+      runningLocal: this.launcher.size,
+      pendingUrgent: c.pendingByQueue.urgent,
+      pendingNormal: c.pendingByQueue.normal,
+      draining: this.draining,
+    });
+    try {
+      for (let i = 0; i < d.claimAny; i++) if (!this.claimAndRun(false)) break;
+      for (let i = 0; i < d.claimUrgentBeyond; i++) if (!this.claimAndRun(true)) break;
+    } catch (e) {
+      // A store that cannot take the claim: running jobs go on, dispatch tries again later.
+      console.error(`bl-daemon: dispatch paused, the store refused a claim: ${(e as Error).message}`);
+      if (!this.pumpRetry) {
+        this.pumpRetry = setTimeout(() => {
+          this.pumpRetry = undefined;
+          this.schedule();
+        }, RETRY_WRITE_MS);
+      }
+    }
+  }
+
+  private claimAndRun(urgentOnly: boolean): boolean {
+    const job = this.store.claimNext({ urgentOnly, launcher: LOCAL_LAUNCHER, host: this.host, now: Date.now() });
+    if (!job) return false;
+    this.launcher.run(job);
+    return true;
+  }
+
+  private onStarted(id: string, p: { pid: number; pgid: number; procStart: number | null }): void {
+    this.persist(() => this.store.markStarted(id, p));
+    this.o.events.publish('job.started', { id, pid: p.pid, launcher: LOCAL_LAUNCHER });
+  }
+
+  private onEnded(job: JobRecord, r: RunResult): void {
+    const now = Date.now();
+    if (r.outcome === 'drained') {
+      // Shutdown killed it: it goes back first in line, and this attempt does not count.
+      this.persist(() => this.store.requeue(job.id, { head: true, attempt: job.attempt, reason: r.reason }));
+      this.o.events.publish('job.requeued', { id: job.id, attempt: job.attempt, reason: r.reason });
+    } else {
+      const d = decideEnd(r.outcome, r.exitCode, job.attempt, job.retries);
+      if (d.kind === 'retry') {
+        const why = r.reason ?? (r.signal ? `killed by ${r.signal}` : `exit code ${r.exitCode}`);
+        const reason = `attempt ${job.attempt} ended: ${why}`;
+        this.persist(() => this.store.requeue(job.id, { head: false, attempt: d.attempt, reason }));
+        this.o.events.publish('job.requeued', { id: job.id, attempt: d.attempt, reason });
+      } else {
+        const fields = { state: d.state, exitCode: r.exitCode, signal: r.signal, usage: r.usage, reason: r.reason, now };
+        this.persist(() => this.store.finish(job.id, fields));
+        this.o.events.publish('job.finished', { id: job.id, state: d.state, exit_code: r.exitCode, signal: r.signal });
+      }
+    }
+    for (const w of this.endWaiters.splice(0)) w();
+    this.schedule();
+  }
+
+  /** Writes an end-of-run change now, or keeps it to try again while the store refuses. */
+  private persist(write: () => void): void {
+    if (this.unsaved.length === 0) {
+      try {
+        write();
+        return;
+      } catch (e) {
+        console.error(`bl-daemon: the store refused a job update, will retry: ${(e as Error).message}`);
+      }
+    }
+    this.unsaved.push(write);
+    this.flushLater();
+  }
+
+  private flushLater(): void {
+    if (this.unsavedTimer) return;
+    this.unsavedTimer = setTimeout(() => {
+      this.unsavedTimer = undefined;
+      this.flush();
+      if (this.unsaved.length > 0) this.flushLater();
+    }, RETRY_WRITE_MS);
+  }
+
+  private flush(): void {
+    while (this.unsaved.length > 0) {
+      try {
+        this.unsaved[0]!();
+      } catch {
+        return;
+      }
+      this.unsaved.shift();
+    }
+  }
+
+  // ---- shutdown -----------------------------------------------------------------------
+
+  /**
+   * Stops dispatching, lets running jobs end for up to `forceTimeoutMs`, then kills the rest
+   * and puts them back at the head of their queue (same attempt). Every write is done when
+   * it resolves; the db is the daemon's to close.
+   */
+  async drain(forceTimeoutMs: number): Promise<void> {
+    this.draining = true;
+    if (this.pumpRetry) clearTimeout(this.pumpRetry);
+    const deadline = Date.now() + forceTimeoutMs;
+    while (this.launcher.size > 0 && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        this.endWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    for (const id of this.launcher.ids()) this.launcher.kill(id, 'drained', `the daemon shut down after waiting ${forceTimeoutMs} ms`);
+    await this.launcher.settled();
+    // onEnded of the last runs happens in the same tick as settled(); let it run first.
+    await new Promise((r) => setImmediate(r));
+    if (this.unsavedTimer) clearTimeout(this.unsavedTimer);
+    this.flush();
+    this.closed = true;
+  }
+}
+
+export function createBroker(o: BrokerOptions): Broker {
+  return new Broker(o);
+}

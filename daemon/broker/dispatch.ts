@@ -1,0 +1,66 @@
+// Which jobs to start now: a pure function of the broker's state, so every rule (urgent
+// first, one limit across all launchers, urgent bypass, 0 = paused, local slots) is tested
+// without processes or clocks. The I/O side claims that many jobs from the store.
+
+export interface DispatchState {
+  /** The limit across all launchers; 0 pauses dispatch. */
+  concurrency: number;
+  urgentBypass: boolean;
+  /** Jobs the built-in launcher may run at once; undefined = all of `concurrency`. */
+  localSlots: number | undefined;
+  /** Running jobs on every launcher. */
+  running: number;
+  /** Running jobs on the built-in launcher. */
+  runningLocal: number;
+  pendingUrgent: number;
+  pendingNormal: number;
+  /** Draining for shutdown: nothing starts. */
+  draining: boolean;
+}
+
+export interface DispatchDecision {
+  /** Claims from the head, urgent queue first, within the limit. */
+  claimAny: number;
+  /** Further claims from the urgent queue only, beyond the limit (urgent bypass). */
+  claimUrgentBeyond: number;
+}
+
+export function decideDispatch(s: DispatchState): DispatchDecision {
+  const none = { claimAny: 0, claimUrgentBeyond: 0 };
+  // 0 is an explicit pause (BrokeredLauncher's decrease to zero), so it wins over the bypass.
+  if (s.draining || s.concurrency <= 0) return none;
+  const localCap = s.localSlots ?? Infinity;
+  const localFree = Math.max(0, localCap - s.runningLocal);
+  const limitFree = Math.max(0, s.concurrency - s.running);
+  const pending = s.pendingUrgent + s.pendingNormal;
+  const claimAny = Math.min(limitFree, localFree, pending);
+  if (!s.urgentBypass) return { claimAny, claimUrgentBeyond: 0 };
+  const urgentLeft = Math.max(0, s.pendingUrgent - claimAny);
+  // Beyond the limit, but a launcher's own slot count still holds (local_slots set).
+  const claimUrgentBeyond = Math.min(urgentLeft, localFree - claimAny);
+  return { claimAny, claimUrgentBeyond };
+}
+
+/** What to do with a job whose run ended. */
+export type EndDecision = { kind: 'end'; state: EndState } | { kind: 'retry'; attempt: number };
+export type EndState = 'succeeded' | 'failed' | 'timed_out' | 'dead' | 'cancelled';
+
+export function decideEnd(
+  outcome: 'exited' | 'timed_out' | 'dead' | 'cancelled' | 'spawn_error',
+  exitCode: number | null,
+  attempt: number,
+  retries: number,
+): EndDecision {
+  let state: EndState;
+  if (outcome === 'exited') state = exitCode === 0 ? 'succeeded' : 'failed';
+  else if (outcome === 'spawn_error') state = 'failed';
+  else state = outcome;
+  // A cancel is the user's word; success needs no retry; everything else may try again.
+  if (state !== 'succeeded' && state !== 'cancelled' && attempt <= retries) return { kind: 'retry', attempt: attempt + 1 };
+  return { kind: 'end', state };
+}
+
+/** A job found `running` on the built-in launcher after a crash of the daemon. */
+export function decideRecovery(attempt: number, retries: number): { kind: 'requeue'; attempt: number } | { kind: 'lost' } {
+  return attempt <= retries ? { kind: 'requeue', attempt: attempt + 1 } : { kind: 'lost' };
+}

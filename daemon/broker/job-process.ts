@@ -1,0 +1,154 @@
+// Runs one job: spawn in its own process group with output to its log file, walltime and
+// idle-CPU limits, usage of the whole tree, a kill that takes every descendant. Knows nothing
+// of the broker or its store, so the remote bl-launcher can run jobs with the same code.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { UsageJson } from '../contract/types.js';
+import { idleStep, type IdleState } from './idle-cpu.js';
+import { groupAlive, terminateTree } from './kill-tree.js';
+import { JOB_MARKER, readStat, type TreeRoot } from './proc-tree.js';
+import type { IdleCpu, RunResult } from './types.js';
+import { addSample, type UsageSampler } from './usage-sampler.js';
+
+export interface JobSpec {
+  id: string;
+  command: string | null;
+  argv: string[] | null;
+  cwd: string;
+  env: Record<string, string>;
+  /** Walltime in seconds; null or 0 = none. */
+  timeout: number | null;
+  idleCpu: IdleCpu | null;
+  attempt: number;
+}
+
+export interface RunOptions {
+  logPath: string;
+  sampler: UsageSampler;
+  /** SIGTERM → SIGKILL delay when a job is killed. */
+  graceMs: number;
+  /** The environment jobs inherit (the daemon's, unless a test says otherwise). */
+  baseEnv?: NodeJS.ProcessEnv;
+  onStarted?: (p: { pid: number; pgid: number; procStart: number | null }) => void;
+  onUsage?: (u: UsageJson) => void;
+}
+
+type KillOutcome = 'timed_out' | 'dead' | 'cancelled' | 'drained';
+
+export class JobRun {
+  readonly done: Promise<RunResult>;
+  pid: number | undefined;
+  usage: UsageJson | null = null;
+  private resolve!: (r: RunResult) => void;
+  private killing: { outcome: KillOutcome; reason: string; finished: boolean } | undefined;
+  private exit: { code: number | null; signal: string | null } | undefined;
+  private root: TreeRoot | undefined;
+  private readonly seen = new Map<number, number>();
+  private stopSampling: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private idle: IdleState = { lowSince: null };
+
+  constructor(
+    readonly spec: JobSpec,
+    private readonly opts: RunOptions,
+  ) {
+    this.done = new Promise((r) => (this.resolve = r));
+    this.start();
+  }
+
+  /** Kills the tree; the run ends with this outcome (the first kill's outcome wins). */
+  kill(outcome: KillOutcome, reason: string): void {
+    if (this.killing || !this.root) return;
+    this.killing = { outcome, reason, finished: false };
+    const k = this.killing;
+    void terminateTree({ ...this.root, marker: this.spec.id }, this.seen, this.opts.graceMs).finally(() => {
+      k.finished = true;
+      this.settle();
+    });
+  }
+
+  private start(): void {
+    const { spec, opts } = this;
+    let fd: number;
+    try {
+      fd = openSync(opts.logPath, 'a');
+      if (spec.attempt > 1) writeSync(fd, `--- bl: attempt ${spec.attempt} ---\n`);
+    } catch (e) {
+      this.fail(`cannot open the log file ${opts.logPath}: ${(e as Error).message}`);
+      return;
+    }
+    const [file, args] = spec.argv ? [spec.argv[0]!, spec.argv.slice(1)] : ['/bin/sh', ['-c', spec.command ?? '']];
+    const env = { ...(opts.baseEnv ?? process.env), ...spec.env, [JOB_MARKER]: spec.id, BL_JOB_ATTEMPT: String(spec.attempt) };
+    let child;
+    try {
+      child = spawn(file, args, { cwd: spec.cwd, env, detached: true, stdio: ['ignore', fd, fd] });
+    } catch (e) {
+      closeSync(fd);
+      this.fail(`cannot start ${file}: ${(e as Error).message}`);
+      return;
+    }
+    child.once('error', (e) => {
+      // Spawn failures (no such cwd or program) come here with no pid; later errors are
+      // about signalling and change nothing.
+      if (child.pid === undefined) {
+        try {
+          writeSync(fd, `bl: cannot start the job: ${e.message}\n`);
+        } catch {
+          // the log is a courtesy here
+        }
+        closeSync(fd);
+        this.fail(`cannot start the job in ${spec.cwd}: ${e.message}`);
+      }
+    });
+    if (child.pid === undefined) return;
+    closeSync(fd);
+    const pid = child.pid;
+    this.pid = pid;
+    this.root = { pid, pgid: pid };
+    const startedAt = Date.now();
+    opts.onStarted?.({ pid, pgid: pid, procStart: readStat(pid)?.startTime ?? null });
+    child.once('exit', (code, signal) => {
+      this.exit = { code, signal };
+      if (!this.killing && groupAlive(pid)) {
+        // The leader is done but it left processes in its group: they do not outlive the job.
+        void terminateTree({ pid, pgid: pid, marker: spec.id }, this.seen, this.opts.graceMs);
+      }
+      this.settle();
+    });
+    if (spec.timeout) {
+      this.timer = setTimeout(() => this.kill('timed_out', `walltime of ${spec.timeout} s exceeded`), spec.timeout * 1000);
+    }
+    this.stopSampling = opts.sampler.watch(this.root, startedAt, (s) => {
+      for (const [p, t] of s.pids) this.seen.set(p, t);
+      this.usage = addSample(this.usage, s);
+      opts.onUsage?.(this.usage);
+      if (spec.idleCpu && !this.killing) {
+        const step = idleStep(spec.idleCpu, this.idle, s.cpuPercent, s.since, s.at);
+        this.idle = step.st;
+        if (step.dead) this.kill('dead', `process tree used under ${spec.idleCpu.percent}% CPU for ${spec.idleCpu.seconds} s`);
+      }
+    });
+  }
+
+  private fail(reason: string): void {
+    this.resolve({ outcome: 'spawn_error', exitCode: null, signal: null, usage: null, reason });
+  }
+
+  private settle(): void {
+    if (!this.exit || (this.killing && !this.killing.finished)) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.stopSampling?.();
+    const k = this.killing;
+    this.resolve({
+      outcome: k ? k.outcome : 'exited',
+      exitCode: this.exit.code,
+      signal: this.exit.signal,
+      usage: this.usage,
+      reason: k ? k.reason : null,
+    });
+  }
+}
+
+export function runJob(spec: JobSpec, opts: RunOptions): JobRun {
+  return new JobRun(spec, opts);
+}

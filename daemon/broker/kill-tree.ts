@@ -1,0 +1,61 @@
+// Stopping a job's whole tree: SIGTERM to its group and to every other member (descendants
+// that left the group, marked escapees, pids seen by the sampler), wait up to the grace,
+// then SIGKILL whatever is left. Says whether it had to force (execa's report of a stop).
+import { readStat, signalTree, treeOf, type TreeRoot } from './proc-tree.js';
+
+const POLL_MS = 50;
+const KILL_WAIT_MS = 3000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Live members: the tree from /proc plus known pids that still are the same process. */
+function members(root: TreeRoot, known: Map<number, number>): number[] {
+  const pids = new Set(treeOf(root).map((s) => s.pid));
+  for (const [pid, start] of known) {
+    const s = readStat(pid);
+    if (s && s.state !== 'Z' && s.startTime === start) pids.add(pid);
+  }
+  return [...pids];
+}
+
+function send(pids: number[], root: TreeRoot, sig: NodeJS.Signals): void {
+  signalTree(root, sig);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+export async function terminateTree(root: TreeRoot, known: Map<number, number>, graceMs: number): Promise<{ forced: boolean }> {
+  let left = members(root, known);
+  if (left.length === 0) return { forced: false };
+  send(left, root, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    await sleep(POLL_MS);
+    left = members(root, known);
+    if (left.length === 0) return { forced: false };
+  }
+  send(left, root, 'SIGKILL');
+  const killDeadline = Date.now() + KILL_WAIT_MS;
+  while (members(root, known).length > 0 && Date.now() < killDeadline) {
+    await sleep(POLL_MS);
+    send(members(root, known), root, 'SIGKILL');
+  }
+  return { forced: true };
+}
+
+/** Does any process remain in the group? (one syscall, for the common case of none) */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,74 @@
+// The daemon's built-in launcher: runs claimed jobs here, one JobRun each, and reports how
+// each ended. It holds only running jobs; the queue stays in the store.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { UsageJson } from '../contract/types.js';
+import { runJob, type JobRun } from './job-process.js';
+import type { JobRecord, RunResult } from './types.js';
+import { UsageSampler } from './usage-sampler.js';
+
+export interface LauncherHooks {
+  onStarted(id: string, p: { pid: number; pgid: number; procStart: number | null }): void;
+  onEnded(job: JobRecord, result: RunResult): void;
+}
+
+export function jobLogPath(stateDir: string, id: string): string {
+  return path.join(stateDir, 'jobs', `${id}.log`);
+}
+
+export class LocalLauncher {
+  private readonly runs = new Map<string, JobRun>();
+  private readonly sampler = new UsageSampler();
+
+  constructor(
+    private readonly stateDir: string,
+    private readonly graceMs: number,
+    private readonly hooks: LauncherHooks,
+  ) {
+    mkdirSync(path.join(stateDir, 'jobs'), { recursive: true });
+  }
+
+  get size(): number {
+    return this.runs.size;
+  }
+
+  has(id: string): boolean {
+    return this.runs.has(id);
+  }
+
+  usage(id: string): UsageJson | null {
+    return this.runs.get(id)?.usage ?? null;
+  }
+
+  run(job: JobRecord): void {
+    const r = runJob(job, {
+      logPath: jobLogPath(this.stateDir, job.id),
+      sampler: this.sampler,
+      graceMs: this.graceMs,
+      onStarted: (p) => this.hooks.onStarted(job.id, p),
+    });
+    this.runs.set(job.id, r);
+    void r.done
+      .then((result) => {
+        this.runs.delete(job.id);
+        this.hooks.onEnded(job, result);
+      })
+      .catch((e) => console.error(`bl-daemon: ending job ${job.id} failed:`, e));
+  }
+
+  kill(id: string, outcome: 'cancelled' | 'drained', reason: string): boolean {
+    const r = this.runs.get(id);
+    if (!r) return false;
+    r.kill(outcome, reason);
+    return true;
+  }
+
+  /** Resolves when every run has ended. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.runs.values()].map((r) => r.done));
+  }
+
+  ids(): string[] {
+    return [...this.runs.keys()];
+  }
+}

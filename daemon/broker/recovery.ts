@@ -1,0 +1,24 @@
+// After a crash of the daemon: jobs the store says were running here may still have processes.
+// Only processes proven to be the job's are killed: the recorded pid when its start time
+// matches (a recycled pid never does), its group and descendants, and anything carrying the
+// job's BL_JOB_ID marker (and their descendants).
+import { scanStats, treeOf } from './proc-tree.js';
+import type { JobRecord } from './types.js';
+
+export function killLeftovers(job: JobRecord): number {
+  const stats = scanStats();
+  const leaderOk = job.pid !== null && stats.some((s) => s.pid === job.pid && s.startTime === job.procStart);
+  // Without a verified leader its pid and group id may belong to someone else by now:
+  // -1 matches no process, so only the marker finds the job's processes.
+  const root = leaderOk ? { pid: job.pid!, pgid: job.pgid ?? job.pid!, marker: job.id } : { pid: -1, pgid: -1, marker: job.id };
+  let n = 0;
+  for (const s of treeOf(root, stats)) {
+    try {
+      process.kill(s.pid, 'SIGKILL');
+      n++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return n;
+}

@@ -1,0 +1,59 @@
+// The broker's own view of a job: JobJson's fields with times in ms and the process identity
+// (pgid, start time) that crash recovery needs to kill a left-over job without ever hitting a
+// recycled pid.
+import type { JobState, UsageJson } from '../contract/types.js';
+
+export type Queue = 'normal' | 'urgent';
+
+export interface IdleCpu {
+  percent: number;
+  seconds: number;
+}
+
+/** What a submit asks for, validated (see submit-parse.ts). */
+export interface NewJob {
+  command: string | null;
+  argv: string[] | null;
+  cwd: string;
+  env: Record<string, string>;
+  queue: Queue;
+  /** Walltime in seconds; null = none. */
+  timeout: number | null;
+  idleCpu: IdleCpu | null;
+  retries: number;
+  key: string | null;
+  labels: Record<string, string>;
+}
+
+export interface JobRecord extends NewJob {
+  id: string;
+  http: { url: string; method: string; body: string | null } | null;
+  params: Record<string, unknown> | null;
+  state: JobState;
+  attempt: number;
+  launcher: string | null;
+  host: string | null;
+  pid: number | null;
+  pgid: number | null;
+  /** /proc/<pid>/stat start time (clock ticks since boot) of `pid`. */
+  procStart: number | null;
+  submittedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  usage: UsageJson | null;
+  reason: string | null;
+}
+
+/** How a run ended, as the launcher saw it. */
+export interface RunResult {
+  /** exited: on its own; the others: we killed it for that reason. */
+  outcome: 'exited' | 'timed_out' | 'dead' | 'cancelled' | 'drained' | 'spawn_error';
+  exitCode: number | null;
+  signal: string | null;
+  usage: UsageJson | null;
+  reason: string | null;
+}
+
+export const LOCAL_LAUNCHER = 'local';

@@ -1,0 +1,84 @@
+// Samples CPU and RSS of every running job's process tree about once a second, with one scan
+// of /proc per tick for all jobs (a scan per job would cost as much as the jobs at high
+// concurrency). CPU % is the tree's CPU time since the last sample over wall time (100 = a core).
+import type { UsageJson } from '../contract/types.js';
+import { CLOCK_TICKS, PAGE_SIZE, scanStats, treeOf, type TreeRoot } from './proc-tree.js';
+
+export interface Sample {
+  cpuPercent: number;
+  rssBytes: number;
+  /** Start of the span the CPU figure covers (ms). */
+  since: number;
+  at: number;
+  /** pid → start time of every process seen in the tree, for the final kill. */
+  pids: Map<number, number>;
+}
+
+interface Entry {
+  root: TreeRoot;
+  last: Map<number, number>;
+  lastAt: number;
+  onSample: (s: Sample) => void;
+}
+
+export class UsageSampler {
+  private readonly entries = new Set<Entry>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly intervalMs = 1000) {}
+
+  /** Starts sampling a tree; the returned function stops it. */
+  watch(root: TreeRoot, startedAt: number, onSample: (s: Sample) => void): () => void {
+    const e: Entry = { root, last: new Map(), lastAt: startedAt, onSample };
+    this.entries.add(e);
+    if (!this.timer) {
+      this.timer = setInterval(() => this.tick(), this.intervalMs);
+      this.timer.unref();
+    }
+    return () => {
+      this.entries.delete(e);
+      if (this.entries.size === 0 && this.timer) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
+    };
+  }
+
+  private tick(): void {
+    const stats = scanStats();
+    const now = Date.now();
+    for (const e of this.entries) {
+      const tree = treeOf({ pid: e.root.pid, pgid: e.root.pgid }, stats);
+      let ticks = 0;
+      let rss = 0;
+      const next = new Map<number, number>();
+      const pids = new Map<number, number>();
+      for (const s of tree) {
+        // A process new since the last tick counts with all its CPU time so far.
+        ticks += Math.max(0, s.cpuTicks - (e.last.get(s.pid) ?? 0));
+        rss += s.rssPages * PAGE_SIZE;
+        next.set(s.pid, s.cpuTicks);
+        pids.set(s.pid, s.startTime);
+      }
+      const span = Math.max(1, now - e.lastAt);
+      const cpuPercent = Math.round(((ticks * 1000) / CLOCK_TICKS / span) * 1000) / 10;
+      const since = e.lastAt;
+      e.last = next;
+      e.lastAt = now;
+      try {
+        e.onSample({ cpuPercent, rssBytes: rss, since, at: now, pids });
+      } catch {
+        // a failing consumer must not stop sampling of the other jobs
+      }
+    }
+  }
+}
+
+export function addSample(u: UsageJson | null, s: Sample): UsageJson {
+  return {
+    cpu_max: Math.max(u?.cpu_max ?? 0, s.cpuPercent),
+    rss_max: Math.max(u?.rss_max ?? 0, s.rssBytes),
+    cpu_last: s.cpuPercent,
+    rss_last: s.rssBytes,
+  };
+}

@@ -1,0 +1,103 @@
+// Serving a log file: the last N lines, or a live follow (tail -f) until the client leaves
+// or `until()` says the writer is done. Shared by worker logs and job logs.
+import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import type { Context } from 'koa';
+import { BlError, describe } from '../contract/errors.js';
+
+const MAX_TAIL_BYTES = 8 * 1024 * 1024;
+
+export function tailLines(file: string, n: number): string {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    return '';
+  }
+  const fd = openSync(file, 'r');
+  try {
+    let pos = size;
+    let text = '';
+    let lines = 0;
+    const chunk = 64 * 1024;
+    while (pos > 0 && lines <= n && size - pos < MAX_TAIL_BYTES) {
+      const len = Math.min(chunk, pos);
+      pos -= len;
+      const buf = Buffer.alloc(len);
+      readSync(fd, buf, 0, len, pos);
+      text = buf.toString('utf8') + text;
+      lines = text.split('\n').length - 1;
+    }
+    const all = text.split('\n');
+    const trailing = all[all.length - 1] === '' ? all.pop() : undefined;
+    void trailing;
+    return all.slice(-n).join('\n') + (all.length ? '\n' : '');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function parseTail(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (typeof raw !== 'string' || !Number.isInteger(n) || n < 0) throw new BlError('bad_value', `expected \`tail\` to be a non-negative integer, found ${describe(raw)}`);
+  return n;
+}
+
+/** Answers GET …/log with `?tail=N` and `?follow=1`. */
+export function serveLog(ctx: Context, file: string, until: () => boolean = () => false): void {
+  const tail = parseTail(ctx.query.tail);
+  const follow = ctx.query.follow === '1' || ctx.query.follow === 'true';
+  ctx.type = 'text/plain; charset=utf-8';
+  let size = 0;
+  try {
+    size = statSync(file).size;
+  } catch {
+    size = 0;
+  }
+  if (!follow) {
+    if (tail !== undefined) ctx.body = tailLines(file, tail);
+    else ctx.body = size ? createReadStream(file) : '';
+    return;
+  }
+  const out = new PassThrough();
+  ctx.body = out;
+  ctx.req.socket.setTimeout(0);
+  out.write(tail !== undefined ? tailLines(file, tail) : '');
+  let pos = tail !== undefined ? size : 0;
+  if (tail === undefined && size) {
+    out.write(readRange(file, 0, size));
+    pos = size;
+  }
+  const timer = setInterval(() => {
+    let now = 0;
+    try {
+      now = statSync(file).size;
+    } catch {
+      now = 0;
+    }
+    if (now < pos) pos = 0; // rotated or truncated
+    if (now > pos) {
+      out.write(readRange(file, pos, now));
+      pos = now;
+    }
+    if (until()) {
+      clearInterval(timer);
+      out.end();
+    }
+  }, 200);
+  const stop = () => clearInterval(timer);
+  ctx.req.on('close', stop);
+  out.on('close', stop);
+}
+
+function readRange(file: string, from: number, to: number): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(to - from);
+    readSync(fd, buf, 0, to - from, from);
+    return buf;
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,116 @@
+// Supervisor routes: the seed's paths and text bodies, JSON when asked (SPEC "Supervisor").
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { BlError, describe } from '../../contract/errors.js';
+import type { Services } from '../services.js';
+import { reply } from '../respond.js';
+import { intParam, readJson, readText } from '../body.js';
+import { taskJson, taskText, workerJson, workerLines } from '../task-json.js';
+import { serveLog } from '../log-file.js';
+
+const OPTIONS = ['cardinality', 'stall_timeout', 'grace_period'] as const;
+
+export function mountTaskRoutes(router: Router, s: Services): void {
+  const sup = s.supervisor;
+  const name = (ctx: Context) => String((ctx as any).params.name);
+
+  router.get('/list', (ctx) => {
+    const names = sup.names().sort();
+    const running = new Set(sup.running().map((m) => m.name));
+    reply(ctx, names.join('\n'), { tasks: names.map((n) => ({ name: n, running: running.has(n) })) });
+  });
+
+  router.get('/tasks', (ctx) => {
+    const ms = sup.running();
+    const text = ms.length ? ms.map((m) => taskText(m)).join('\n\n') : 'no active tasks';
+    reply(ctx, text, { tasks: ms.map((m) => taskJson(m)) });
+  });
+
+  router.get('/tasks/:name', (ctx) => {
+    const m = sup.get(name(ctx));
+    reply(ctx, taskText(m), taskJson(m));
+  });
+
+  router.get('/tasks/:name/list', (ctx) => {
+    const m = sup.get(name(ctx));
+    reply(ctx, workerLines(m), { workers: workerJson(m) });
+  });
+
+  const start = (ctx: Context) => {
+    const m = sup.get(name(ctx));
+    m.start();
+    reply(ctx, 'Started task manager', taskJson(m));
+  };
+  router.post('/tasks/:name/start', start);
+  router.put('/tasks/:name/start', start);
+
+  const stop = async (ctx: Context) => {
+    const m = sup.get(name(ctx));
+    const wait = ctx.query.wait !== '0';
+    const done = m.stop();
+    if (wait) await done;
+    else done.catch(() => {});
+    reply(ctx, `Stopped ${m.name} workers`, taskJson(m));
+  };
+  router.post('/tasks/:name/stop', stop);
+  router.put('/tasks/:name/stop', stop);
+  router.delete('/tasks/:name', stop);
+
+  router.delete('/tasks', async (ctx) => {
+    const stopped = await sup.stopAll();
+    reply(ctx, stopped.map((n) => `Stopped ${n} workers`).join('\n') || 'no active tasks', { stopped });
+  });
+
+  const set = (ctx: Context) => {
+    const m = sup.get(name(ctx));
+    const { option, value } = (ctx as any).params as { option: string; value: string };
+    if (!(OPTIONS as readonly string[]).includes(option)) {
+      throw new BlError('bad_value', `unknown option "${option}"; expected one of: ${OPTIONS.join(', ')}`);
+    }
+    if (option === 'cardinality') {
+      m.dispatch({ type: 'set-cardinality', value: intParam('cardinality', value) });
+      reply(ctx, 'Changed workers cardinality', taskJson(m));
+      return;
+    }
+    const ms = intParam(option, value);
+    if (option === 'stall_timeout') m.rt.spec = { ...m.rt.spec, stallTimeout: ms };
+    else m.rt.spec = { ...m.rt.spec, gracePeriod: ms };
+    m.dispatch({ type: 'tick' });
+    reply(ctx, `Changed ${option}`, taskJson(m));
+  };
+  router.post('/tasks/:name/set/:option/:value', set);
+  router.put('/tasks/:name/set/:option/:value', set);
+
+  router.post('/tasks/:name/restart', (ctx) => {
+    const m = sup.get(name(ctx));
+    if (!m.rt.running) throw new BlError('conflict', `task "${m.name}" is not running; start it instead`);
+    const n = m.rt.workers.size;
+    m.dispatch({ type: 'restart' });
+    reply(ctx, `Restarting ${n} ${m.name} workers`, taskJson(m), 202);
+  });
+
+  router.get('/tasks/:name/log', (ctx) => {
+    const m = sup.get(name(ctx));
+    if (!m.rt.spec.captureOutput) throw new BlError('not_found', `task "${m.name}" does not capture its output (capture_output is false)`);
+    serveLog(ctx, m.logFile());
+  });
+
+  router.post('/tasks/:name/workers/:pid/alive', async (ctx) => {
+    const task = name(ctx);
+    sup.get(task);
+    const pid = intParam('pid', (ctx as any).params.pid, 2);
+    let status: string | undefined;
+    let info: string | undefined;
+    const body = /json/i.test(ctx.get('Content-Type')) ? await readJson(ctx, 64 * 1024) : await readText(ctx, 64 * 1024);
+    if (body && typeof body === 'object' && !Array.isArray(body)) {
+      const b = body as Record<string, unknown>;
+      if (b.status !== undefined && typeof b.status !== 'string') throw new BlError('bad_value', `expected \`status\` to be a string, found ${describe(b.status)}`);
+      status = b.status as string | undefined;
+      if (b.info !== undefined) info = String(b.info).slice(0, 200);
+    }
+    const r = sup.keepalive(task, pid, status?.toLowerCase(), info);
+    s.keepalives.count(r, task);
+    if (r !== 'ok') throw new BlError('unknown_worker', `pid ${pid} is not a worker of task "${task}" (nor a descendant of one)`);
+    reply(ctx, 'OK', { ok: true });
+  });
+}

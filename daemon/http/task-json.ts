@@ -1,0 +1,79 @@
+// A task manager as the seed's text lines and as TaskJson.
+import type { TaskJson, WorkerJson } from '../contract/types.js';
+import { deadCount, liveWorkers, taskState } from '../supervisor/decide.js';
+import type { TaskManager } from '../supervisor/task-manager.js';
+import { keyValueLines, rfc3339 } from './respond.js';
+
+const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
+
+export function workerJson(m: TaskManager): WorkerJson[] {
+  return [...m.rt.workers.values()]
+    .sort((a, b) => a.startedAt - b.startedAt)
+    .map((w) => ({
+      task: m.name,
+      pid: w.pid,
+      started_at: new Date(w.startedAt).toISOString(),
+      last_alive_at: iso(w.lastAlive),
+      state: w.phase,
+      info: w.info ?? null,
+      adopted: w.adopted,
+    }));
+}
+
+export function taskJson(m: TaskManager, now = Date.now()): TaskJson {
+  const rt = m.rt;
+  const c = rt.counters;
+  return {
+    name: m.name,
+    running: rt.running,
+    state: taskState(rt, now),
+    cmd: rt.spec.cmd,
+    args: rt.spec.args,
+    cardinality: rt.spec.cardinality,
+    active: liveWorkers(rt).length,
+    dead: deadCount(c),
+    started_at: iso(rt.startedAt),
+    last_alive_at: iso(rt.lastAlive),
+    stall_timeout: rt.spec.stallTimeout,
+    grace_period: rt.spec.gracePeriod,
+    counters: { stalled: c.stalled, exited_ok: c.exitedOk, exited_error: c.exitedError, stopped: c.stopped, restarts: c.restarts },
+    next_start_at: rt.running && rt.nextStartAt > now ? iso(rt.nextStartAt) : null,
+    workers: workerJson(m),
+  };
+}
+
+/** The seed's status block, then bl's added keys. */
+export function taskText(m: TaskManager, now = Date.now()): string {
+  const j = taskJson(m, now);
+  const pairs: [string, string | number | boolean][] = [
+    ['Task name', j.name],
+    ['Running', j.running],
+    ['Started at', rfc3339(m.rt.startedAt)],
+    ['Last alive at', rfc3339(m.rt.lastAlive)],
+    ['Active Workers', `${j.active} / ${j.cardinality}`],
+    ['Dead Workers', j.dead],
+    ['Stalled Workers', j.counters.stalled],
+    ['State', j.state],
+    ['Exited OK', j.counters.exited_ok],
+    ['Exited with error', j.counters.exited_error],
+    ['Stopped on purpose', j.counters.stopped],
+    ['Restarts', j.counters.restarts],
+    ['Stall timeout', j.stall_timeout === 0 ? 'off' : `${j.stall_timeout} ms`],
+    ['Grace period', `${j.grace_period} ms`],
+  ];
+  if (j.next_start_at) pairs.push(['Next start at', rfc3339(m.rt.nextStartAt)]);
+  if (m.lastError && j.state !== 'running') pairs.push(['Last error', m.lastError]);
+  return keyValueLines(pairs);
+}
+
+/** `Task: T,\tPid: P,\tStarted: …,\tLast alive at: … (N seconds ago)` */
+export function workerLines(m: TaskManager, now = Date.now()): string {
+  return [...m.rt.workers.values()]
+    .sort((a, b) => a.startedAt - b.startedAt)
+    .map((w) => {
+      const ago = w.lastAlive ? ` (${Math.round((now - w.lastAlive) / 1000)} seconds ago)` : '';
+      const extra = (w.phase === 'stopping' ? ',\tState: stopping' : '') + (w.info ? `,\tInfo: ${w.info}` : '');
+      return `Task: ${m.name},\tPid: ${w.pid},\tStarted: ${rfc3339(w.startedAt)},\tLast alive at: ${w.lastAlive ? rfc3339(w.lastAlive) : 'never'}${ago}${extra}`;
+    })
+    .join('\n');
+}

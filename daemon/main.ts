@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+// bl-daemon: reads argv, loads the config, starts the daemon, handles signals.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseFlags, UsageError } from './contract/flags.js';
+import { loadConfig, ConfigError } from './config/load.js';
+import { startDaemon, type Daemon } from './run.js';
+import { StateLockError } from './state-lock.js';
+
+const USAGE = `usage: bl-daemon [-conf=FILE] [--port N] [--state-dir DIR]
+
+  -conf, --config FILE   config file (JSON, workerpoolmanager format + bl extensions)
+  --port N               HTTP port, overrides the config (0 = any free port)
+  --state-dir DIR        where the store and logs live, overrides the config
+  -h, --help             this help
+  --version              the version
+
+Signals: SIGINT/SIGTERM shut down gracefully (a second SIGINT forces), SIGHUP reloads the config.`;
+
+function version(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const p of [path.join(here, '../package.json'), path.join(here, '../../package.json')]) {
+    try {
+      return JSON.parse(readFileSync(p, 'utf8')).version as string;
+    } catch {
+      // try the next
+    }
+  }
+  return 'unknown';
+}
+
+async function main(): Promise<number> {
+  let flags;
+  try {
+    flags = parseFlags(
+      process.argv.slice(2),
+      {
+        conf: { type: 'string' },
+        config: { type: 'string' },
+        port: { type: 'string' },
+        'state-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+      false,
+    );
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`bl-daemon: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  const v = flags.values;
+  if (v.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (v.version) {
+    console.log(`bl-daemon ${version()}`);
+    return 0;
+  }
+  const file = (v.conf ?? v.config) as string | undefined;
+  const load = () => {
+    const c = loadConfig(file);
+    if (v.port !== undefined) {
+      const p = Number(v.port);
+      if (!Number.isInteger(p) || p < 0 || p > 65535) throw new ConfigError(`--port: expected a port number 0–65535, found "${v.port}"`);
+      c.port = p;
+    }
+    if (v['state-dir']) c.stateDir = path.resolve(v['state-dir'] as string);
+    return c;
+  };
+
+  let config;
+  try {
+    config = load();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`bl-daemon: config error: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  for (const w of config.warnings) console.error(`bl-daemon: warning: ${w}`);
+
+  // Nothing a request or a worker does may take the daemon down: log and go on.
+  process.on('uncaughtException', (e) => console.error('bl-daemon: uncaught exception (kept running):', e));
+  process.on('unhandledRejection', (e) => console.error('bl-daemon: unhandled rejection (kept running):', e));
+
+  let daemon: Daemon;
+  try {
+    daemon = await startDaemon(config);
+  } catch (e) {
+    if (e instanceof StateLockError) {
+      console.error(`bl-daemon: ${e.message}`);
+      return 1;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE' || /Address already in use/i.test(err.message)) {
+      console.error(`bl-daemon: cannot listen: ${err.message} (is another daemon running? set \`port\` / \`keepalives\` ports in the config)`);
+      return 1;
+    }
+    throw e;
+  }
+  const known = config.tasks.size;
+  const auto = [...config.tasks.values()].filter((t) => t.autostart).length;
+  console.log(
+    `bl-daemon ready ${JSON.stringify({ pid: process.pid, url: daemon.url, port: daemon.port, keepalive: daemon.keepaliveEndpoint, events: daemon.eventsEndpoint, stateDir: config.stateDir })}`,
+  );
+  console.error(`bl-daemon: listening on ${daemon.url} (keep-alives ${daemon.keepaliveEndpoint}, events ${daemon.eventsEndpoint}); ${known} tasks known, ${auto} autostarted; state in ${config.stateDir}`);
+
+  let signals = 0;
+  const onStop = (sig: string) => {
+    signals++;
+    if (signals === 1) {
+      console.error(`bl-daemon: ${sig}: stopping workers and jobs gracefully (${sig === 'SIGINT' ? 'CTRL+C again' : 'SIGINT'} to force)`);
+      void daemon.shutdown(sig);
+    } else {
+      console.error(`bl-daemon: ${sig} again: forcing (SIGKILL to every worker and job)`);
+      daemon.force();
+    }
+  };
+  process.on('SIGINT', () => onStop('SIGINT'));
+  process.on('SIGTERM', () => onStop('SIGTERM'));
+  process.on('SIGHUP', () => {
+    if (!file) {
+      console.error('bl-daemon: SIGHUP: no config file to reload');
+      return;
+    }
+    try {
+      const c = load();
+      void daemon.reload(c).then((r) =>
+        console.error(`bl-daemon: SIGHUP: reloaded ${file}: added [${r.added.join(', ')}], removed [${r.removed.join(', ')}], changed [${r.changed.join(', ')}]`),
+      );
+    } catch (e) {
+      console.error(`bl-daemon: SIGHUP: config not reloaded, the running one stays: ${(e as Error).message}`);
+    }
+  });
+
+  await daemon.finished;
+  console.error('bl-daemon: stopped');
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error('bl-daemon: fatal:', e);
+    process.exit(1);
+  },
+);

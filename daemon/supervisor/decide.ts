@@ -1,0 +1,318 @@
+// The task manager's decisions, pure: (state, event, now) → actions. No timers, no
+// processes: the I/O layer (task-manager.ts) feeds events and carries out the actions, and
+// tests drive this with numbers for time. SPEC "Supervision".
+import type { TaskSpec } from '../config/types.js';
+
+export type StopReason = 'stalled' | 'scale' | 'stop' | 'restart' | 'shutdown' | 'replaced';
+
+export interface WorkerState {
+  pid: number;
+  startedAt: number;
+  lastAlive: number | undefined;
+  phase: 'running' | 'stopping';
+  stopReason: StopReason | undefined;
+  /** The worker said (keep-alive `status: "stopping"`) that it is exiting on purpose. */
+  leaving: boolean;
+  info: string | undefined;
+  adopted: boolean;
+}
+
+export interface Counters {
+  stalled: number;
+  exitedOk: number;
+  exitedError: number;
+  stopped: number;
+  restarts: number;
+}
+
+export interface TaskRuntime {
+  spec: TaskSpec;
+  running: boolean;
+  startedAt: number | undefined;
+  lastAlive: number | undefined;
+  workers: Map<number, WorkerState>;
+  /** Quick deaths in a row (a death sooner than min_uptime after the start). */
+  failures: number;
+  /** No spawn before this time (backoff). */
+  nextStartAt: number;
+  flapping: boolean;
+  /** Losses not yet replaced (to count restarts). */
+  toReplace: number;
+  counters: Counters;
+  /** Rolling restart under way: old workers still to replace, the new one awaited. */
+  restart: { old: Set<number>; waitingFor: number | undefined } | undefined;
+}
+
+export type TaskEvent =
+  | { type: 'start' }
+  | { type: 'stop'; reason?: 'stop' | 'shutdown' }
+  | { type: 'set-cardinality'; value: number }
+  | { type: 'restart' }
+  | { type: 'spawned'; pid: number; adopted?: boolean; startedAt?: number }
+  | { type: 'spawn-failed'; error: string }
+  | { type: 'exited'; pid: number; code: number | null; signal: string | null }
+  | { type: 'keepalive'; pid: number; status?: string; info?: string }
+  | { type: 'tick' };
+
+export type Action =
+  | { type: 'spawn'; count: number }
+  | { type: 'stop'; pid: number; reason: StopReason }
+  | { type: 'wake'; at: number }
+  | { type: 'emit'; topic: string; data: Record<string, unknown> };
+
+export const FLAPPING_AFTER = 10;
+export const FLAPPING_RETRY = 60000;
+
+export function newRuntime(spec: TaskSpec): TaskRuntime {
+  return {
+    spec,
+    running: false,
+    startedAt: undefined,
+    lastAlive: undefined,
+    workers: new Map(),
+    failures: 0,
+    nextStartAt: 0,
+    flapping: false,
+    toReplace: 0,
+    counters: { stalled: 0, exitedOk: 0, exitedError: 0, stopped: 0, restarts: 0 },
+    restart: undefined,
+  };
+}
+
+/** Workers that count toward the cardinality (not on their way out). */
+export function liveWorkers(rt: TaskRuntime): WorkerState[] {
+  return [...rt.workers.values()].filter((w) => w.phase === 'running');
+}
+
+export function taskState(rt: TaskRuntime, now: number): 'running' | 'stopped' | 'backoff' | 'flapping' {
+  if (!rt.running) return 'stopped';
+  if (rt.flapping) return 'flapping';
+  if (rt.nextStartAt > now && liveWorkers(rt).length < rt.spec.cardinality) return 'backoff';
+  return 'running';
+}
+
+/** The seed's "Dead Workers": every loss but the ones stopped on purpose. */
+export function deadCount(c: Counters): number {
+  return c.stalled + c.exitedOk + c.exitedError;
+}
+
+function backoffDelay(rt: TaskRuntime): number {
+  const d = rt.spec.backoffInitial * 2 ** Math.max(0, rt.failures - 1);
+  return Math.min(d, rt.spec.backoffMax);
+}
+
+/** Applies an event without a decision (for a batch whose decision was already taken). */
+export function record(rt: TaskRuntime, event: TaskEvent, now: number): Action[] {
+  const out: Action[] = [];
+  apply(rt, event, now, out);
+  return out;
+}
+
+/** Applies one event, then reconciles; returns what the I/O layer must do. */
+export function decide(rt: TaskRuntime, event: TaskEvent, now: number): Action[] {
+  const out: Action[] = [];
+  apply(rt, event, now, out);
+  // Keep-alives are the hot path: they only move a deadline, which the next wake reads.
+  // Only the replacement awaited by a rolling restart needs a decision at once.
+  if (event.type === 'keepalive' && rt.restart?.waitingFor !== event.pid) return out;
+  reconcile(rt, now, out);
+  return out;
+}
+
+function stopWorker(w: WorkerState, reason: StopReason, out: Action[]): void {
+  if (w.phase === 'stopping') return;
+  w.phase = 'stopping';
+  w.stopReason = reason;
+  out.push({ type: 'stop', pid: w.pid, reason });
+}
+
+function apply(rt: TaskRuntime, e: TaskEvent, now: number, out: Action[]): void {
+  switch (e.type) {
+    case 'start':
+      if (!rt.running) {
+        rt.running = true;
+        rt.startedAt = now;
+        rt.failures = 0;
+        rt.flapping = false;
+        rt.nextStartAt = 0;
+        out.push({ type: 'emit', topic: 'task.started', data: { task: rt.spec.name } });
+      }
+      return;
+    case 'stop':
+      if (rt.running) out.push({ type: 'emit', topic: 'task.stopped', data: { task: rt.spec.name } });
+      rt.running = false;
+      rt.restart = undefined;
+      rt.toReplace = 0;
+      for (const w of rt.workers.values()) stopWorker(w, e.reason ?? 'stop', out);
+      return;
+    case 'set-cardinality':
+      rt.spec = { ...rt.spec, cardinality: e.value };
+      out.push({ type: 'emit', topic: 'task.scaled', data: { task: rt.spec.name, cardinality: e.value } });
+      return;
+    case 'restart':
+      if (rt.running) {
+        rt.restart = { old: new Set(liveWorkers(rt).map((w) => w.pid)), waitingFor: undefined };
+        out.push({ type: 'emit', topic: 'task.restarting', data: { task: rt.spec.name, workers: rt.restart.old.size } });
+      }
+      return;
+    case 'spawned': {
+      rt.workers.set(e.pid, {
+        pid: e.pid,
+        startedAt: e.startedAt ?? now,
+        lastAlive: undefined,
+        phase: 'running',
+        stopReason: undefined,
+        leaving: false,
+        info: undefined,
+        adopted: e.adopted ?? false,
+      });
+      if (rt.toReplace > 0) {
+        rt.toReplace--;
+        rt.counters.restarts++;
+      }
+      if (rt.restart && rt.restart.waitingFor === undefined && !e.adopted) rt.restart.waitingFor = e.pid;
+      return;
+    }
+    case 'spawn-failed':
+      quickDeath(rt, now, out, e.error);
+      rt.counters.exitedError++;
+      return;
+    case 'exited': {
+      const w = rt.workers.get(e.pid);
+      if (!w) return;
+      rt.workers.delete(e.pid);
+      if (w.phase === 'stopping') {
+        if (w.stopReason !== 'stalled') rt.counters.stopped++;
+        return;
+      }
+      if (e.code === 0 && !e.signal) rt.counters.exitedOk++;
+      else rt.counters.exitedError++;
+      if (!rt.running) return;
+      rt.toReplace++;
+      if (now - w.startedAt < rt.spec.minUptime && !w.leaving) quickDeath(rt, now, out, exitText(e.code, e.signal));
+      else stable(rt);
+      return;
+    }
+    case 'keepalive': {
+      const w = rt.workers.get(e.pid);
+      if (!w) return;
+      w.lastAlive = now;
+      rt.lastAlive = now;
+      if (e.info !== undefined) w.info = e.info;
+      if (e.status === 'stopping') w.leaving = true;
+      return;
+    }
+    case 'tick':
+      return;
+  }
+}
+
+function exitText(code: number | null, signal: string | null): string {
+  return signal ? `killed by ${signal}` : `exited with code ${code}`;
+}
+
+function quickDeath(rt: TaskRuntime, now: number, out: Action[], why: string): void {
+  rt.failures++;
+  let delay = backoffDelay(rt);
+  if (rt.failures >= FLAPPING_AFTER) {
+    if (!rt.flapping) out.push({ type: 'emit', topic: 'task.flapping', data: { task: rt.spec.name, failures: rt.failures, last: why } });
+    rt.flapping = true;
+    delay = Math.max(delay, FLAPPING_RETRY);
+  }
+  rt.nextStartAt = now + delay;
+}
+
+function stable(rt: TaskRuntime): void {
+  rt.failures = 0;
+  rt.flapping = false;
+  rt.nextStartAt = 0;
+}
+
+function reconcile(rt: TaskRuntime, now: number, out: Action[]): void {
+  const s = rt.spec;
+  let wake = Infinity;
+
+  // Stalls: no keep-alive for stall_timeout since the last one (or since the start).
+  if (s.stallTimeout > 0) {
+    for (const w of rt.workers.values()) {
+      if (w.phase !== 'running') continue;
+      const due = (w.lastAlive ?? w.startedAt) + s.stallTimeout;
+      if (now >= due) {
+        rt.counters.stalled++;
+        out.push({ type: 'emit', topic: 'worker.stalled', data: { task: s.name, pid: w.pid, last_alive_at: w.lastAlive ?? null } });
+        stopWorker(w, 'stalled', out);
+        if (rt.running) rt.toReplace++;
+      } else wake = Math.min(wake, due);
+    }
+  }
+
+  // A worker that stayed up min_uptime ends the backoff (and flapping).
+  if (rt.failures > 0 || rt.flapping) {
+    for (const w of liveWorkers(rt)) {
+      if (now - w.startedAt >= s.minUptime) {
+        if (rt.flapping) out.push({ type: 'emit', topic: 'task.recovered', data: { task: s.name } });
+        stable(rt);
+        break;
+      }
+      wake = Math.min(wake, w.startedAt + s.minUptime);
+    }
+  }
+
+  if (!rt.running) {
+    if (wake < Infinity) out.push({ type: 'wake', at: wake });
+    return;
+  }
+
+  // Rolling restart: stop an old worker once its replacement proved itself.
+  const r = rt.restart;
+  if (r) {
+    for (const pid of r.old) {
+      const w = rt.workers.get(pid);
+      if (!w || w.phase !== 'running') r.old.delete(pid);
+    }
+    if (r.waitingFor !== undefined) {
+      const nw = rt.workers.get(r.waitingFor);
+      if (!nw || nw.phase !== 'running') r.waitingFor = undefined;
+      else {
+        const ready = s.stallTimeout > 0 ? nw.lastAlive !== undefined : now - nw.startedAt >= s.minUptime;
+        if (ready) {
+          const [oldest] = [...r.old].map((p) => rt.workers.get(p)!).sort((a, b) => a.startedAt - b.startedAt);
+          if (oldest) {
+            r.old.delete(oldest.pid);
+            stopWorker(oldest, 'restart', out);
+          }
+          r.waitingFor = undefined;
+        } else if (s.stallTimeout === 0) wake = Math.min(wake, nw.startedAt + s.minUptime);
+      }
+    }
+    if (r.old.size === 0 && r.waitingFor === undefined) {
+      rt.restart = undefined;
+      out.push({ type: 'emit', topic: 'task.restarted', data: { task: s.name } });
+    }
+  }
+
+  const extra = rt.restart && rt.restart.old.size > 0 ? 1 : 0;
+  const desired = s.cardinality + extra;
+  const live = liveWorkers(rt);
+  if (live.length > desired) {
+    // Scale down: old workers of a restart first, then the newest.
+    const order = live.sort((a, b) => {
+      const ao = rt.restart?.old.has(a.pid) ? 1 : 0;
+      const bo = rt.restart?.old.has(b.pid) ? 1 : 0;
+      return bo - ao || b.startedAt - a.startedAt;
+    });
+    for (const w of order.slice(0, live.length - desired)) {
+      rt.restart?.old.delete(w.pid);
+      stopWorker(w, 'scale', out);
+    }
+  } else if (live.length < desired) {
+    // After a quick death, one at a time until one stays up (no burst of doomed spawns).
+    const probing = rt.failures > 0 && live.some((w) => now - w.startedAt < s.minUptime);
+    if (probing) {
+      // the wake at the probe's min_uptime is already set above
+    } else if (now >= rt.nextStartAt) {
+      out.push({ type: 'spawn', count: rt.failures > 0 ? 1 : desired - live.length });
+    } else wake = Math.min(wake, rt.nextStartAt);
+  }
+  if (wake < Infinity) out.push({ type: 'wake', at: wake });
+}

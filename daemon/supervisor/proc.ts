@@ -1,0 +1,140 @@
+// Reads /proc directly: parent pids, process groups, start times. Cheaper than ps-list for
+// the hot paths (keep-alive ancestry, stop of a worker's tree) and synchronous.
+import { readFileSync, readdirSync } from 'node:fs';
+
+export interface ProcStat {
+  pid: number;
+  state: string;
+  ppid: number;
+  pgid: number;
+  /** Start time in clock ticks since boot: with the pid, it names a process uniquely. */
+  startTime: number;
+  utime: number;
+  stime: number;
+  rssPages: number;
+}
+
+export function readStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may hold spaces and parentheses: split after the last ')'.
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return {
+    pid,
+    state: f[0]!,
+    ppid: Number(f[1]),
+    pgid: Number(f[2]),
+    utime: Number(f[11]),
+    stime: Number(f[12]),
+    startTime: Number(f[19]),
+    rssPages: Number(f[21]),
+  };
+}
+
+/** Alive and not a zombie. */
+export function isAlive(pid: number, startTime?: number): boolean {
+  const s = readStat(pid);
+  if (!s || s.state === 'Z' || s.state === 'X') return false;
+  return startTime === undefined || s.startTime === startTime;
+}
+
+/** Does any process remain in the group? */
+export function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+let snapshot: { at: number; stats: ProcStat[] } | undefined;
+
+/** Every process's stat, cached for 50 ms so a burst of stops reads /proc once. */
+export function allStats(maxAgeMs = 50): ProcStat[] {
+  const now = Date.now();
+  if (snapshot && now - snapshot.at <= maxAgeMs) return snapshot.stats;
+  const stats: ProcStat[] = [];
+  for (const d of readdirSync('/proc')) {
+    const c = d.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const s = readStat(Number(d));
+    if (s) stats.push(s);
+  }
+  snapshot = { at: now, stats };
+  return stats;
+}
+
+/** Live descendants of `root` (excluding it), from one snapshot of /proc. */
+export function descendantsOf(root: number, stats = allStats()): ProcStat[] {
+  const byParent = new Map<number, ProcStat[]>();
+  for (const s of stats) {
+    let list = byParent.get(s.ppid);
+    if (!list) byParent.set(s.ppid, (list = []));
+    list.push(s);
+  }
+  const out: ProcStat[] = [];
+  const stack = [root];
+  while (stack.length) {
+    for (const c of byParent.get(stack.pop()!) ?? []) {
+      if (c.state !== 'Z') out.push(c);
+      stack.push(c.pid);
+    }
+  }
+  return out;
+}
+
+/** Walks up from `pid` (at most `depth` steps) and returns the first ancestor in `wanted`. */
+export function ancestorIn(pid: number, wanted: (pid: number) => boolean, depth = 32): number | undefined {
+  let p = pid;
+  for (let i = 0; i < depth && p > 1; i++) {
+    const s = readStat(p);
+    if (!s) return undefined;
+    if (wanted(s.ppid)) return s.ppid;
+    p = s.ppid;
+  }
+  return undefined;
+}
+
+export function clockTicks(): number {
+  return 100; // _SC_CLK_TCK is 100 on every Linux we run on
+}
+
+let envSnapshot: { at: number; name: string; byValue: Map<string, number[]> } | undefined;
+
+/**
+ * Pids whose environment has `name=value`. Every worker and job gets a unique marker in its
+ * environment, so a descendant that left the process group and lost its parent (reparented
+ * to init) is still found when its worker is stopped. Cached for 50 ms per variable name.
+ */
+export function pidsWithMarker(name: string, value: string, maxAgeMs = 50): number[] {
+  const now = Date.now();
+  if (!envSnapshot || envSnapshot.name !== name || now - envSnapshot.at > maxAgeMs) {
+    const byValue = new Map<string, number[]>();
+    const needle = `${name}=`;
+    for (const d of readdirSync('/proc')) {
+      const c = d.charCodeAt(0);
+      if (c < 48 || c > 57) continue;
+      let env: string;
+      try {
+        env = readFileSync(`/proc/${d}/environ`, 'latin1');
+      } catch {
+        continue;
+      }
+      const i = env.startsWith(needle) ? 0 : env.indexOf(`\0${needle}`) + 1;
+      if (i <= 0 && !env.startsWith(needle)) continue;
+      const start = i + needle.length;
+      const end = env.indexOf('\0', start);
+      const v = env.slice(start, end < 0 ? undefined : end);
+      let list = byValue.get(v);
+      if (!list) byValue.set(v, (list = []));
+      list.push(Number(d));
+    }
+    envSnapshot = { at: now, name, byValue };
+  }
+  return envSnapshot.byValue.get(value) ?? [];
+}

@@ -1,0 +1,267 @@
+// One task's I/O: spawns workers in their own process groups, stops them (SIGTERM, grace,
+// SIGKILL), watches exits, keeps a timer for the next decision. Decisions come from decide.ts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { TaskSpec } from '../config/types.js';
+import type { EventBus } from '../events/bus.js';
+import { decide, record, newRuntime, type Action, type StopReason, type TaskEvent, type TaskRuntime } from './decide.js';
+import { terminateTree, killTreeNow, MARKER_VAR } from './process-group.js';
+import { ancestorIn, isAlive, readStat } from './proc.js';
+import { resolveCommand, isDirectory } from './command-path.js';
+import type { WorkerRecords } from './worker-records.js';
+
+export interface ManagerDeps {
+  events: EventBus;
+  logDir: string;
+  records: WorkerRecords;
+  /** BL_KEEPALIVE_ENDPOINT and the HTTP base, read at spawn time (ports are known late). */
+  endpoints: () => { keepalive: string; http: string };
+  /** Aborted by a second CTRL+C: stops skip their grace period. */
+  force: AbortSignal;
+}
+
+interface Proc {
+  pid: number;
+  pgid: number;
+  marker: string;
+  startTime: number;
+  child: ChildProcess | undefined;
+  /** Resolves when the worker and every process of its tree are gone. */
+  done: Promise<void>;
+  stopping: boolean;
+}
+
+const LOG_ROTATE_BYTES = 16 * 1024 * 1024;
+// The shell puts the worker's own pid into BL_KEEPALIVE_URL, then becomes the worker (exec
+// keeps the pid), so the URL is exact even before we know the pid.
+const SHIM = 'BL_KEEPALIVE_URL="${BL_KEEPALIVE_URL_BASE}$$/alive"; export BL_KEEPALIVE_URL; exec "$0" "$@"';
+
+export class TaskManager {
+  readonly rt: TaskRuntime;
+  private readonly procs = new Map<number, Proc>();
+  /** Pids of descendants that sent keep-alives, mapped to their worker. */
+  private readonly viaDescendant = new Map<number, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private logFd: number | undefined;
+  private readonly pending = new Set<Promise<void>>();
+  lastError: string | undefined;
+
+  constructor(
+    spec: TaskSpec,
+    private readonly deps: ManagerDeps,
+  ) {
+    this.rt = newRuntime(spec);
+  }
+
+  get name(): string {
+    return this.rt.spec.name;
+  }
+
+  dispatch(event: TaskEvent): void {
+    this.execute(decide(this.rt, event, Date.now()));
+  }
+
+  start(): void {
+    this.dispatch({ type: 'start' });
+  }
+
+  /** Stops every worker; resolves when no process of this task is left. */
+  async stop(reason: 'stop' | 'shutdown' = 'stop'): Promise<void> {
+    this.dispatch({ type: 'stop', reason });
+    await this.settled();
+  }
+
+  /** Resolves when every stop and clean-up under way has finished. */
+  async settled(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
+  }
+
+  /** Matches a keep-alive to a worker: its pid, or a descendant's. False when it is not ours. */
+  keepalive(pid: number, status?: string, info?: string): boolean {
+    let wpid: number | undefined = this.rt.workers.has(pid) ? pid : this.viaDescendant.get(pid);
+    if (wpid !== undefined && !this.rt.workers.has(wpid)) {
+      this.viaDescendant.delete(pid);
+      wpid = undefined;
+    }
+    if (wpid === undefined) {
+      wpid = ancestorIn(pid, (p) => this.rt.workers.has(p));
+      if (wpid === undefined) return false;
+      this.viaDescendant.set(pid, wpid);
+    }
+    this.dispatch({ type: 'keepalive', pid: wpid, status, info });
+    return true;
+  }
+
+  /** Takes over a worker of an earlier daemon (adopt: true). */
+  adopt(rec: { pid: number; pgid: number; startTime: number; startedAt: number; marker: string }): void {
+    const done = this.watchAdopted(rec);
+    this.procs.set(rec.pid, { ...rec, child: undefined, done, stopping: false });
+    this.execute(decide(this.rt, { type: 'spawned', pid: rec.pid, adopted: true, startedAt: rec.startedAt }, Date.now()));
+  }
+
+  private execute(actions: Action[]): void {
+    for (const a of actions) {
+      switch (a.type) {
+        case 'spawn':
+          this.spawnMany(a.count);
+          break;
+        case 'stop':
+          this.stopProc(a.pid, a.reason);
+          break;
+        case 'wake':
+          this.wakeAt(a.at);
+          break;
+        case 'emit':
+          this.deps.events.publish(a.topic, a.data);
+          break;
+      }
+    }
+  }
+
+  private wakeAt(at: number): void {
+    if (at >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.dispatch({ type: 'tick' });
+    }, Math.max(0, at - Date.now()));
+    this.timer.unref();
+  }
+
+  private spawnMany(count: number): void {
+    for (let i = 0; i < count; i++) {
+      const r = this.spawnOne();
+      if (typeof r === 'string') {
+        this.lastError = r;
+        this.deps.events.publish('worker.spawn_failed', { task: this.name, error: r });
+        this.execute(record(this.rt, { type: 'spawn-failed', error: r }, Date.now()));
+        break;
+      }
+      // Recorded without a decision per worker: the decision that asked for `count` knew.
+      record(this.rt, { type: 'spawned', pid: r }, Date.now());
+    }
+    // One decision after the batch sets the wakes (stall deadlines, backoff) of the new state.
+    this.dispatch({ type: 'tick' });
+  }
+
+  private output(): number | 'ignore' {
+    if (!this.rt.spec.captureOutput) return 'ignore';
+    const file = this.logFile();
+    if (this.logFd !== undefined) {
+      try {
+        if (statSync(file).size < LOG_ROTATE_BYTES) return this.logFd;
+      } catch {
+        // the file was removed under us: open a new one
+      }
+      closeSync(this.logFd);
+      this.logFd = undefined;
+      try {
+        renameSync(file, file + '.1');
+      } catch {
+        // nothing to rotate
+      }
+    }
+    mkdirSync(path.dirname(file), { recursive: true });
+    this.logFd = openSync(file, 'a');
+    return this.logFd;
+  }
+
+  logFile(): string {
+    return path.join(this.deps.logDir, `${this.name.replace(/[^A-Za-z0-9_.@+-]/g, '_')}.log`);
+  }
+
+  /** Returns the pid, or a message saying why the worker could not start. */
+  private spawnOne(): number | string {
+    const s = this.rt.spec;
+    if (!isDirectory(s.cwd)) return `working directory does not exist: ${s.cwd}`;
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), ...s.env };
+    const program = resolveCommand(s.cmd, s.cwd, env.PATH);
+    if (!program) return `command not found: ${s.cmd}`;
+    const ep = this.deps.endpoints();
+    const marker = `${s.name}:${randomBytes(6).toString('hex')}`;
+    Object.assign(env, {
+      BL_TASK: s.name,
+      BL_KEEPALIVE_ENDPOINT: ep.keepalive,
+      BL_KEEPALIVE_URL_BASE: `${ep.http}/tasks/${encodeURIComponent(s.name)}/workers/`,
+      [MARKER_VAR]: marker,
+    });
+    let child: ChildProcess;
+    try {
+      const out = this.output();
+      child = spawn('/bin/sh', ['-c', SHIM, program, ...s.args], { cwd: s.cwd, env, detached: true, stdio: ['ignore', out, out] });
+    } catch (e) {
+      return `cannot start ${s.cmd}: ${(e as Error).message}`;
+    }
+    const pid = child.pid;
+    if (pid === undefined) {
+      child.on('error', () => {});
+      return `cannot start ${s.cmd}`;
+    }
+    const startTime = readStat(pid)?.startTime ?? 0;
+    let resolveDone!: () => void;
+    const done = new Promise<void>((r) => (resolveDone = r));
+    const proc: Proc = { pid, pgid: pid, marker, startTime, child, done, stopping: false };
+    this.procs.set(pid, proc);
+    this.deps.records.add({ pid, task: s.name, pgid: pid, startTime, startedAt: Date.now(), marker });
+    child.on('error', () => {}); // spawn errors were ruled out above; later ones show as exit
+    child.on('exit', (code, signal) => {
+      this.onLeaderExit(proc, code, signal);
+      resolveDone();
+    });
+    this.deps.events.publish('worker.started', { task: s.name, pid });
+    return pid;
+  }
+
+  private onLeaderExit(proc: Proc, code: number | null, signal: string | null): void {
+    const w = this.rt.workers.get(proc.pid);
+    const reason = w?.stopReason ?? (code === 0 && !signal ? 'exited' : 'crashed');
+    const uptime = w ? Date.now() - w.startedAt : 0;
+    this.deps.records.remove(proc.pid);
+    this.procs.delete(proc.pid);
+    for (const [d, wp] of this.viaDescendant) if (wp === proc.pid) this.viaDescendant.delete(d);
+    this.deps.events.publish('worker.exited', { task: this.name, pid: proc.pid, code, signal, reason, uptime_ms: uptime });
+    if (!proc.stopping) {
+      // The worker died by itself: what it left behind in its group goes too.
+      this.track(terminateTree({ pid: proc.pid, pgid: proc.pgid, grace: this.rt.spec.gracePeriod, marker: proc.marker, abort: this.deps.force }).then(() => {}));
+    }
+    this.dispatch({ type: 'exited', pid: proc.pid, code, signal });
+  }
+
+  private stopProc(pid: number, reason: StopReason): void {
+    const proc = this.procs.get(pid);
+    if (!proc || proc.stopping) return;
+    proc.stopping = true;
+    const grace = this.rt.spec.gracePeriod;
+    if (this.deps.force.aborted) killTreeNow(proc.pid, proc.pgid, proc.marker);
+    const t = terminateTree({ pid: proc.pid, pgid: proc.pgid, grace, marker: proc.marker, abort: this.deps.force }).then(async (r) => {
+      await proc.done;
+      if (r.forced) this.deps.events.publish('worker.killed', { task: this.name, pid, reason, after_ms: r.took });
+    });
+    this.track(t);
+  }
+
+  private track(p: Promise<void>): void {
+    const q = p.catch((e) => console.error(`bl-daemon: ${this.name}: stopping a worker failed:`, e)).finally(() => this.pending.delete(q));
+    this.pending.add(q);
+  }
+
+  private async watchAdopted(rec: { pid: number; startTime: number }): Promise<void> {
+    // Not our child: no exit event, so look every 200 ms.
+    while (isAlive(rec.pid, rec.startTime)) await new Promise((r) => setTimeout(r, 200).unref());
+    const proc = this.procs.get(rec.pid);
+    if (proc) this.onLeaderExit(proc, null, null);
+  }
+
+  /** Wrong for the last log write of a worker to come after close: close at the very end. */
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.logFd !== undefined) closeSync(this.logFd);
+    this.logFd = undefined;
+  }
+}
