@@ -16,6 +16,8 @@ import { WorkerRecords } from './supervisor/worker-records.js';
 import { createApp, type RouteMounter } from './http/app.js';
 import type { Services } from './http/services.js';
 import { lockStateDir } from './state-lock.js';
+import { createBroker } from './broker/broker.js';
+import { mountBrokerRoutes } from './http/routes/broker.js';
 
 export interface Daemon {
   url: string;
@@ -79,7 +81,10 @@ export async function startDaemon(config: DaemonConfig, opts: RunOptions = {}): 
     requestShutdown: (reason) => void daemon.shutdown(reason),
   };
   const mounters: RouteMounter[] = [];
-  // broker: wired here (create it with db, config.broker, events; push its route mounter)
+  // broker: wired here
+  const broker = createBroker({ db, settings: config.broker, events, stateDir: config.stateDir, allowedCommands: config.allowedCommands });
+  services.broker = broker;
+  mounters.push(mountBrokerRoutes);
 
   const app = createApp(services, mounters);
   const server = config.tls
@@ -108,6 +113,7 @@ export async function startDaemon(config: DaemonConfig, opts: RunOptions = {}): 
     const rec = await supervisor.recover();
     if (rec.adopted || rec.stopped) log(`bl-daemon: workers of an earlier daemon: ${rec.adopted} adopted, ${rec.stopped} stopped`);
     supervisor.autostart();
+    broker.start();
 
     daemon = {
       url: httpBase,
@@ -124,7 +130,7 @@ export async function startDaemon(config: DaemonConfig, opts: RunOptions = {}): 
           log(`bl-daemon: shutting down (${reason})`);
           events.publish('daemon.stopping', { reason });
           // broker: drain here, beside the supervisor's stop
-          await supervisor.stopAll('shutdown');
+          await Promise.all([broker.drain(config.forceTimeout), supervisor.stopAll('shutdown')]);
           supervisor.close();
           await listener.close();
           publisher.close();

@@ -35,6 +35,7 @@ export class Broker {
   private readonly host = hostname();
   private concurrency: number;
   private urgentBypass: boolean;
+  private started = false;
   private draining = false;
   private closed = false;
   private pumpQueued = false;
@@ -73,6 +74,7 @@ export class Broker {
 
   /** Crash recovery, then dispatch. */
   start(): void {
+    if (this.started) return;
     const left = this.store.running(LOCAL_LAUNCHER);
     // Newest first, each to the head: the oldest ends up first, as they were.
     for (const job of left.sort((a, b) => (a.id < b.id ? 1 : -1))) {
@@ -87,6 +89,8 @@ export class Broker {
         this.o.events.publish('job.finished', { id: job.id, state: 'lost', reason });
       }
     }
+    // Only now may anything be claimed: recovery must not mistake a fresh claim for a leftover.
+    this.started = true;
     this.schedule();
   }
 
@@ -109,7 +113,7 @@ export class Broker {
     } catch (e) {
       throw storeUnavailable(e, 'nothing was submitted') ?? e;
     }
-    for (const j of res.jobs) if (j.state === 'pending' && j.attempt === 1) this.o.events.publish('job.submitted', { id: j.id, queue: j.queue });
+    res.jobs.forEach((j, i) => !res.reused[i] && this.o.events.publish('job.submitted', { id: j.id, queue: j.queue }));
     this.schedule();
     return res;
   }
@@ -256,7 +260,7 @@ export class Broker {
   // ---- dispatch -----------------------------------------------------------------------
 
   private schedule(): void {
-    if (this.pumpQueued || this.closed) return;
+    if (this.pumpQueued || this.closed || !this.started) return;
     this.pumpQueued = true;
     setImmediate(() => {
       this.pumpQueued = false;

@@ -34,6 +34,11 @@ CREATE UNIQUE INDEX IF NOT EXISTS broker_jobs_key ON broker_jobs(key) WHERE key 
 CREATE TABLE IF NOT EXISTS broker_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
+// The planner, without statistics, may take the phase index and sort every pending row:
+// with a million pending that is a sort per claim. The head is named by the partial index.
+export const HEAD_ANY = `SELECT seq FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 ORDER BY queue_rank, pos LIMIT 1`;
+export const HEAD_URGENT = `SELECT seq FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND queue_rank = 0 ORDER BY pos LIMIT 1`;
+
 type Row = Record<string, unknown>;
 
 const rank = (q: Queue): number => (q === 'urgent' ? 0 : 1);
@@ -88,18 +93,18 @@ export class SqliteStore implements JobStore {
       byId: st(`SELECT * FROM broker_jobs WHERE id = ?`),
       claimAny: st(`UPDATE broker_jobs SET phase = 1, state = 'running', launcher = ?, host = ?, started_at = ?,
         finished_at = NULL, exit_code = NULL, signal = NULL, usage = NULL, reason = NULL, pid = NULL, pgid = NULL, proc_start = NULL
-        WHERE seq = (SELECT seq FROM broker_jobs WHERE phase = 0 ORDER BY queue_rank, pos LIMIT 1) RETURNING *`),
+        WHERE seq = (${HEAD_ANY}) RETURNING *`),
       claimUrgent: st(`UPDATE broker_jobs SET phase = 1, state = 'running', launcher = ?, host = ?, started_at = ?,
         finished_at = NULL, exit_code = NULL, signal = NULL, usage = NULL, reason = NULL, pid = NULL, pgid = NULL, proc_start = NULL
-        WHERE seq = (SELECT seq FROM broker_jobs WHERE phase = 0 AND queue_rank = 0 ORDER BY pos LIMIT 1) RETURNING *`),
+        WHERE seq = (${HEAD_URGENT}) RETURNING *`),
       started: st(`UPDATE broker_jobs SET pid = ?, pgid = ?, proc_start = ? WHERE id = ? AND phase = 1`),
       finish: st(`UPDATE broker_jobs SET phase = 2, state = ?, exit_code = ?, signal = ?, usage = ?, reason = ?, finished_at = ?
         WHERE id = ? AND phase = 1 RETURNING *`),
       requeue: st(`UPDATE broker_jobs SET phase = 0, state = 'pending', pos = ?, attempt = ?, reason = ?, launcher = NULL, host = NULL,
         lease_until = NULL, pid = NULL, pgid = NULL, proc_start = NULL, exit_code = NULL, signal = NULL, finished_at = NULL
         WHERE id = ? AND phase IN (1, 2) RETURNING *`),
-      headPos: st(`SELECT MIN(pos) AS p FROM broker_jobs WHERE phase = 0 AND queue_rank = ?`),
-      tailPos: st(`SELECT MAX(pos) AS p FROM broker_jobs WHERE phase = 0 AND queue_rank = ?`),
+      headPos: st(`SELECT MIN(pos) AS p FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND queue_rank = ?`),
+      tailPos: st(`SELECT MAX(pos) AS p FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND queue_rank = ?`),
       maxSeq: st(`SELECT MAX(seq) AS p FROM broker_jobs`),
       cancel: st(`UPDATE broker_jobs SET phase = 2, state = 'cancelled', finished_at = ?, reason = 'cancelled while pending'
         WHERE id = ? AND phase = 0 RETURNING *`),
@@ -137,7 +142,7 @@ export class SqliteStore implements JobStore {
 
   enqueue(jobs: NewJob[], now: number): EnqueueResult {
     const out: JobRecord[] = [];
-    let existing = 0;
+    const reused: boolean[] = [];
     const added: Queue[] = [];
     const startPos = this.nextPos;
     const tx = this.db.transaction(() => {
@@ -147,7 +152,7 @@ export class SqliteStore implements JobStore {
           const old = this.stmt.byKey.get(j.key) as Row | undefined;
           if (old) {
             out.push(toRecord(old));
-            existing++;
+            reused.push(true);
             continue;
           }
         }
@@ -155,6 +160,7 @@ export class SqliteStore implements JobStore {
         this.stmt.insert.run(id, rank(j.queue), pos++, j.command, json(j.argv), j.cwd, JSON.stringify(j.env), j.timeout,
           json(j.idleCpu), j.retries, j.key, JSON.stringify(j.labels), now);
         added.push(j.queue);
+        reused.push(false);
         out.push({ ...j, id, http: null, params: null, state: 'pending', attempt: 1, launcher: null, host: null, pid: null,
           pgid: null, procStart: null, submittedAt: now, startedAt: null, finishedAt: null, exitCode: null, signal: null,
           usage: null, reason: null });
@@ -163,7 +169,7 @@ export class SqliteStore implements JobStore {
     });
     this.nextPos = tx();
     for (const q of added) this.move(null, 'pending', q);
-    return { jobs: out, existing };
+    return { jobs: out, reused };
   }
 
   claimNext(o: ClaimOptions): JobRecord | undefined {
@@ -226,7 +232,7 @@ export class SqliteStore implements JobStore {
         from = [a.queue_rank as number, a.pos as number];
       }
       rows = this.db
-        .prepare(`SELECT * FROM broker_jobs WHERE phase = 0 AND (queue_rank, pos) > (?, ?) ORDER BY queue_rank, pos LIMIT ?`)
+        .prepare(`SELECT * FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND (queue_rank, pos) > (?, ?) ORDER BY queue_rank, pos LIMIT ?`)
         .all(from[0], from[1], limit + 1) as Row[];
     } else {
       const where: string[] = [];

@@ -6,8 +6,8 @@ import type { JobRecord, NewJob, Queue } from './types.js';
 export interface EnqueueResult {
   /** One per submitted job, in submit order; an idempotency-key hit gives the earlier job. */
   jobs: JobRecord[];
-  /** How many of `jobs` were earlier jobs returned for their key. */
-  existing: number;
+  /** Per job: true when it is an earlier job returned for its idempotency key. */
+  reused: boolean[];
 }
 
 export interface ClaimOptions {

@@ -3,6 +3,7 @@ import type { DaemonConfig } from '../config/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { KeepaliveStats } from '../keepalive/stats.js';
+import type { Broker } from '../broker/broker.js';
 
 export interface Services {
   config: DaemonConfig;
@@ -13,5 +14,5 @@ export interface Services {
   requestShutdown: (reason: string) => void;
   startedAt: number;
   /** The job broker; absent until it is wired (daemon/broker). */
-  broker?: unknown;
+  broker?: Broker;
 }

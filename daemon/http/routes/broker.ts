@@ -1,0 +1,124 @@
+// The broker's routes (SPEC "HTTP API", Broker): BrokeredLauncher's client commands as routes.
+// Handlers parse and answer; the broker decides.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { BlError, describe } from '../../contract/errors.js';
+import type { JobListFilter, JobPageJson, SubmitReplyJson } from '../../contract/types.js';
+import { jobDetail, jobJson, jobLine } from '../../broker/job-json.js';
+import { parseJsonSubmit, parseTextSubmit, type SubmitDefaults } from '../../broker/submit-parse.js';
+import { STATES } from '../../broker/store.js';
+import type { Broker } from '../../broker/broker.js';
+import { intParam, isJsonRequest, readJson, readText } from '../body.js';
+import { serveLog } from '../log-file.js';
+import { keyValueLines, reply } from '../respond.js';
+import type { Services } from '../services.js';
+
+const FILTERS: readonly string[] = ['all', 'pending', 'running', 'completed', 'errors', ...STATES.slice(2)];
+const MAX_PAGE = 10000;
+
+function brokerOf(s: Services): Broker {
+  if (!s.broker) throw new BlError('unavailable', 'the job broker is not running in this daemon');
+  return s.broker;
+}
+
+function defaults(s: Services): SubmitDefaults {
+  const b = s.config.broker;
+  return { cwd: process.cwd(), timeout: b.defaultTimeout, idleCpu: b.idleCpu, retries: b.retries };
+}
+
+function queryString(ctx: Context, name: string): string | undefined {
+  const v = ctx.query[name];
+  if (Array.isArray(v)) throw new BlError('bad_value', `expected one \`${name}\`, found ${v.length}`);
+  return v;
+}
+
+async function submit(ctx: Context, s: Services): Promise<void> {
+  const broker = brokerOf(s);
+  const d = defaults(s);
+  let parsed;
+  if (isJsonRequest(ctx)) {
+    parsed = parseJsonSubmit(await readJson(ctx), d);
+  } else {
+    const job = parseTextSubmit(await readText(ctx), { urgent: queryString(ctx, 'urgent'), cwd: queryString(ctx, 'cwd') }, d);
+    parsed = { jobs: [job], single: true };
+  }
+  const res = broker.submit(parsed.jobs);
+  const lines = res.jobs.map((j, i) => (res.reused[i] ? `Job ${j.id} already submitted (key ${j.key})` : `Submitted job ${j.id}`));
+  const json: SubmitReplyJson = parsed.single ? jobJson(res.jobs[0]!) : { jobs: res.jobs.map(jobJson) };
+  reply(ctx, lines.join('\n'), json, 201);
+}
+
+function list(ctx: Context, s: Services): void {
+  const state = queryString(ctx, 'state') ?? 'all';
+  if (!FILTERS.includes(state)) throw new BlError('bad_value', `expected \`state\` to be one of ${FILTERS.join(', ')}, found ${describe(state)}`);
+  const limitRaw = queryString(ctx, 'limit');
+  const limit = limitRaw === undefined ? 100 : intParam('limit', limitRaw, 1);
+  if (limit > MAX_PAGE) throw new BlError('bad_value', `expected \`limit\` to be at most ${MAX_PAGE}, found ${limit}`);
+  const page = brokerOf(s).list(state as JobListFilter | 'all', queryString(ctx, 'after'), limit);
+  const json: JobPageJson = { jobs: page.jobs.map(jobJson), next: page.next };
+  let text = page.jobs.length ? page.jobs.map(jobLine).join('\n') : `no ${state === 'all' ? '' : state + ' '}jobs`;
+  if (page.next) text += `\n(more: after=${page.next})`;
+  reply(ctx, text, json);
+}
+
+export function mountBrokerRoutes(router: Router, s: Services): void {
+  router.post('/jobs', (ctx) => submit(ctx, s));
+  router.get('/jobs', (ctx) => list(ctx, s));
+  router.get('/jobs/:id', (ctx) => {
+    const j = brokerOf(s).get(ctx.params.id!);
+    reply(ctx, jobDetail(j), jobJson(j));
+  });
+  router.get('/jobs/:id/log', (ctx) => {
+    const b = brokerOf(s);
+    const id = ctx.params.id!;
+    serveLog(ctx, b.logPath(id), () => b.isEnded(id));
+  });
+  router.delete('/jobs/:id', (ctx) => {
+    const j = brokerOf(s).cancel(ctx.params.id!);
+    const text = j.state === 'running' ? `Killing job ${j.id}` : `Cancelled job ${j.id}`;
+    reply(ctx, text, jobJson(j), j.state === 'running' ? 202 : 200);
+  });
+  router.post('/jobs/:id/retry', (ctx) => {
+    const j = brokerOf(s).retry(ctx.params.id!);
+    reply(ctx, `Re-queued job ${j.id} (attempt ${j.attempt})`, jobJson(j));
+  });
+
+  router.get('/broker', (ctx) => {
+    const st = brokerOf(s).status();
+    const counts = Object.entries(st.counts).map(([k, v]) => [`Jobs ${k}`, v] as [string, number]);
+    const text = keyValueLines([
+      ['Concurrency', st.concurrency],
+      ['Urgent concurrent', st.urgent_bypass ? 'enabled' : 'disabled'],
+      ['Paused', st.paused],
+      ['Running', st.running],
+      ['Pending', st.pending],
+      ['Pending urgent', st.pending_urgent],
+      ...counts,
+      ...st.launchers.map((l) => [`Launcher ${l.name}`, `${l.running} / ${l.slots} on ${l.host}`] as [string, string]),
+    ]);
+    reply(ctx, text, st);
+  });
+  const concurrency = (ctx: Context, n: number) => reply(ctx, `Concurrency:\t${n}`, { concurrency: n });
+  router.post('/broker/concurrency/increase', (ctx) => concurrency(ctx, brokerOf(s).changeConcurrency(+1)));
+  router.post('/broker/concurrency/decrease', (ctx) => concurrency(ctx, brokerOf(s).changeConcurrency(-1)));
+  for (const m of ['put', 'post'] as const) {
+    router[m]('/broker/concurrency/:n', (ctx) => concurrency(ctx, brokerOf(s).setConcurrency(intParam('concurrency', ctx.params.n))));
+  }
+  const bypass = (ctx: Context, on: boolean) => {
+    brokerOf(s).setUrgentBypass(on);
+    reply(ctx, `Urgent concurrent:\t${on ? 'enabled' : 'disabled'}`, { urgent_bypass: on });
+  };
+  router.post('/broker/urgent-concurrent/enable', (ctx) => bypass(ctx, true));
+  router.post('/broker/urgent-concurrent/disable', (ctx) => bypass(ctx, false));
+  const purges = { purge: 'all', 'purge-completed': 'completed', 'purge-pending': 'pending' } as const;
+  for (const [route, what] of Object.entries(purges)) {
+    router.post(`/broker/${route}`, (ctx) => {
+      const removed = brokerOf(s).purge(what);
+      reply(ctx, `Purged ${removed} job${removed === 1 ? '' : 's'}`, { purged: what, removed });
+    });
+  }
+  router.post('/broker/exit-workers', (ctx) => {
+    brokerOf(s).exitWorkers();
+    reply(ctx, 'Launchers will exit after their running jobs', { exit_workers: true });
+  });
+}

@@ -1,0 +1,101 @@
+// The pure dispatch and end-of-run rules: no processes, no clocks.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decideDispatch, decideEnd, decideRecovery, type DispatchState } from '../../daemon/broker/dispatch.js';
+import { idleStep } from '../../daemon/broker/idle-cpu.js';
+
+const base: DispatchState = {
+  concurrency: 2,
+  urgentBypass: false,
+  localSlots: undefined,
+  running: 0,
+  runningLocal: 0,
+  pendingUrgent: 0,
+  pendingNormal: 0,
+  draining: false,
+};
+const d = (over: Partial<DispatchState>) => decideDispatch({ ...base, ...over });
+
+describe('decideDispatch', () => {
+  it('fills the free slots of the limit, no more than there are pending jobs', () => {
+    assert.deepEqual(d({ pendingNormal: 5 }), { claimAny: 2, claimUrgentBeyond: 0 });
+    assert.deepEqual(d({ pendingNormal: 1 }), { claimAny: 1, claimUrgentBeyond: 0 });
+    assert.deepEqual(d({ pendingNormal: 5, running: 1, runningLocal: 1 }), { claimAny: 1, claimUrgentBeyond: 0 });
+  });
+
+  it('counts jobs on every launcher against the one limit', () => {
+    assert.deepEqual(d({ pendingNormal: 5, running: 2, runningLocal: 0 }), { claimAny: 0, claimUrgentBeyond: 0 });
+  });
+
+  it('starts nothing above the limit, even after the limit was lowered', () => {
+    assert.deepEqual(d({ concurrency: 1, running: 3, runningLocal: 3, pendingNormal: 4 }), { claimAny: 0, claimUrgentBeyond: 0 });
+  });
+
+  it('pauses at concurrency 0 and while draining, urgent bypass or not', () => {
+    assert.deepEqual(d({ concurrency: 0, pendingUrgent: 3, urgentBypass: true }), { claimAny: 0, claimUrgentBeyond: 0 });
+    assert.deepEqual(d({ draining: true, pendingUrgent: 3, pendingNormal: 3, urgentBypass: true }), { claimAny: 0, claimUrgentBeyond: 0 });
+  });
+
+  it('with urgent bypass starts every pending urgent job beside a full limit', () => {
+    assert.deepEqual(d({ urgentBypass: true, running: 2, runningLocal: 2, pendingUrgent: 3, pendingNormal: 9 }), { claimAny: 0, claimUrgentBeyond: 3 });
+    // Within the limit first (those claims take urgent jobs first), the rest beyond it.
+    assert.deepEqual(d({ urgentBypass: true, running: 1, runningLocal: 1, pendingUrgent: 3 }), { claimAny: 1, claimUrgentBeyond: 2 });
+  });
+
+  it('holds the built-in launcher to local_slots, bypass included; 0 = remote launchers only', () => {
+    assert.deepEqual(d({ concurrency: 8, localSlots: 3, pendingNormal: 10 }), { claimAny: 3, claimUrgentBeyond: 0 });
+    assert.deepEqual(d({ concurrency: 8, localSlots: 0, pendingNormal: 10 }), { claimAny: 0, claimUrgentBeyond: 0 });
+    assert.deepEqual(
+      d({ concurrency: 1, localSlots: 3, urgentBypass: true, running: 1, runningLocal: 1, pendingUrgent: 5 }),
+      { claimAny: 0, claimUrgentBeyond: 2 },
+    );
+  });
+});
+
+describe('decideEnd', () => {
+  it('maps exits to succeeded or failed and kills to their own state', () => {
+    assert.deepEqual(decideEnd('exited', 0, 1, 0), { kind: 'end', state: 'succeeded' });
+    assert.deepEqual(decideEnd('exited', 2, 1, 0), { kind: 'end', state: 'failed' });
+    assert.deepEqual(decideEnd('exited', null, 1, 0), { kind: 'end', state: 'failed' });
+    assert.deepEqual(decideEnd('timed_out', null, 1, 0), { kind: 'end', state: 'timed_out' });
+    assert.deepEqual(decideEnd('dead', null, 1, 0), { kind: 'end', state: 'dead' });
+    assert.deepEqual(decideEnd('spawn_error', null, 1, 0), { kind: 'end', state: 'failed' });
+  });
+
+  it('retries failures while attempts remain, never a success or a cancel', () => {
+    assert.deepEqual(decideEnd('exited', 1, 1, 2), { kind: 'retry', attempt: 2 });
+    assert.deepEqual(decideEnd('timed_out', null, 2, 2), { kind: 'retry', attempt: 3 });
+    assert.deepEqual(decideEnd('exited', 1, 3, 2), { kind: 'end', state: 'failed' });
+    assert.deepEqual(decideEnd('exited', 0, 1, 5), { kind: 'end', state: 'succeeded' });
+    assert.deepEqual(decideEnd('cancelled', null, 1, 5), { kind: 'end', state: 'cancelled' });
+  });
+});
+
+describe('decideRecovery', () => {
+  it('re-queues with the next attempt while retries remain, else lost', () => {
+    assert.deepEqual(decideRecovery(1, 1), { kind: 'requeue', attempt: 2 });
+    assert.deepEqual(decideRecovery(1, 0), { kind: 'lost' });
+    assert.deepEqual(decideRecovery(2, 1), { kind: 'lost' });
+  });
+});
+
+describe('idleStep', () => {
+  const rule = { percent: 5, seconds: 3 };
+  it('declares a tree dead after `seconds` below `percent` in a row, counted from the first quiet sample', () => {
+    let st = { lowSince: null as number | null };
+    let r = idleStep(rule, st, 1, 0, 1000);
+    assert.equal(r.dead, false);
+    st = r.st;
+    r = idleStep(rule, st, 0, 1000, 2000);
+    assert.equal(r.dead, false);
+    r = idleStep(rule, r.st, 0, 2000, 3000);
+    assert.equal(r.dead, true);
+  });
+  it('starts over when the tree works again', () => {
+    let r = idleStep(rule, { lowSince: null }, 0, 0, 2000);
+    r = idleStep(rule, r.st, 50, 2000, 3000);
+    assert.deepEqual(r, { st: { lowSince: null }, dead: false });
+    r = idleStep(rule, r.st, 0, 3000, 5000);
+    assert.equal(r.dead, false);
+  });
+});
