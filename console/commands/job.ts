@@ -1,0 +1,39 @@
+// `job ID`: every field of one job.
+import type { JobJson } from '../../daemon/contract/types.js';
+import { stateCell, type Cell, type CommandResult } from '../result.js';
+import { enc, expectArgs, jobCommand } from './shared.js';
+import type { Command } from './types.js';
+
+function jobPairs(j: JobJson): [string, Cell][] {
+  const pairs: [string, Cell][] = [
+    ['Job', j.id],
+    ['State', stateCell(j.state)],
+    ['Command', jobCommand(j)],
+    ['Cwd', j.cwd],
+    ['Queue', j.queue],
+    ['Attempt', String(j.attempt)],
+    ['Submitted at', j.submitted_at],
+    ['Started at', j.started_at ?? '-'],
+    ['Finished at', j.finished_at ?? '-'],
+  ];
+  if (j.launcher || j.host) pairs.push(['Launcher', `${j.launcher ?? '-'} on ${j.host ?? '-'}`]);
+  if (j.pid !== null) pairs.push(['Pid', String(j.pid)]);
+  if (j.exit_code !== null || j.signal) pairs.push(['Exit', j.exit_code !== null ? String(j.exit_code) : `signal ${j.signal}`]);
+  if (j.reason) pairs.push(['Reason', j.reason]);
+  if (j.timeout !== null) pairs.push(['Timeout', `${j.timeout} s`]);
+  if (j.usage) pairs.push(['CPU max / RSS max', `${j.usage.cpu_max}% / ${Math.round(j.usage.rss_max / 1024)} KiB`]);
+  return pairs;
+}
+
+export const job: Command = {
+  name: 'job',
+  aliases: [],
+  usage: 'job ID',
+  description: 'one job in full',
+  async run(ctx, args): Promise<CommandResult> {
+    expectArgs(this, args, 1);
+    const j = await ctx.client.json<JobJson>('GET', `/jobs/${enc(args[0]!)}`);
+    return { blocks: [{ kind: 'pairs', pairs: jobPairs(j) }], json: j };
+  },
+  complete: (ctx, i) => (i === 0 ? ctx.jobIds() : []),
+};

@@ -1,0 +1,15 @@
+// `restart T`: rolling restart (POST /tasks/T/restart).
+import { action, enc, expectArgs, taskCandidates } from './shared.js';
+import type { Command } from './types.js';
+
+export const restart: Command = {
+  name: 'restart',
+  aliases: [],
+  usage: 'restart TASK',
+  description: "replace a task's workers one by one",
+  async run(ctx, args) {
+    expectArgs(this, args, 1);
+    return action(ctx, 'POST', `/tasks/${enc(args[0]!)}/restart`, `Restarting ${args[0]} workers`);
+  },
+  complete: taskCandidates,
+};

@@ -1,0 +1,15 @@
+// `start T`: POST /tasks/T/start (the seed answers `Started task manager`).
+import { action, enc, expectArgs, taskCandidates } from './shared.js';
+import type { Command } from './types.js';
+
+export const start: Command = {
+  name: 'start',
+  aliases: [],
+  usage: 'start TASK',
+  description: "start a task's workers",
+  async run(ctx, args) {
+    expectArgs(this, args, 1);
+    return action(ctx, 'POST', `/tasks/${enc(args[0]!)}/start`, 'Started task manager');
+  },
+  complete: taskCandidates,
+};

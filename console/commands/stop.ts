@@ -1,0 +1,16 @@
+// `stop [T]`: one task (POST /tasks/T/stop) or every task (DELETE /tasks), as the seed.
+import { action, enc, expectArgs, taskCandidates } from './shared.js';
+import type { Command } from './types.js';
+
+export const stop: Command = {
+  name: 'stop',
+  aliases: [],
+  usage: 'stop [TASK]',
+  description: "stop a task's workers, or every task's",
+  async run(ctx, args) {
+    expectArgs(this, args, 0, 1);
+    if (args.length === 0) return action(ctx, 'DELETE', '/tasks', 'Stopped every task');
+    return action(ctx, 'POST', `/tasks/${enc(args[0]!)}/stop`, `Stopped ${args[0]} workers`);
+  },
+  complete: taskCandidates,
+};

@@ -1,0 +1,29 @@
+// `submit CMD…` and `urgent CMD…`: POST /jobs with the console's cwd (BrokeredLauncher's
+// client sent the cwd too). The command is the rest of the line as typed: a shell string.
+import { UsageError } from '../../daemon/contract/flags.js';
+import type { JobJson, SubmitReplyJson } from '../../daemon/contract/types.js';
+import { text, type CommandResult } from '../result.js';
+import type { Command, CommandContext } from './types.js';
+
+export async function submitJob(ctx: CommandContext, command: string, queue: 'normal' | 'urgent'): Promise<CommandResult> {
+  if (command.trim() === '') throw new UsageError(`usage: ${queue === 'urgent' ? 'urgent' : 'submit'} COMMAND…`);
+  const reply = await ctx.client.json<SubmitReplyJson>('POST', '/jobs', { command, cwd: ctx.cwd, queue, env: {} });
+  const jobs: JobJson[] = 'jobs' in reply ? reply.jobs : [reply];
+  return { blocks: jobs.map((j) => text(`Submitted job ${j.id} (${j.queue}): ${j.state}`, 'good')), json: reply };
+}
+
+export const submit: Command = {
+  name: 'submit',
+  aliases: [],
+  usage: 'submit COMMAND…',
+  description: 'queue a shell command on the normal queue (cwd = here)',
+  run: (ctx, _args, rest) => submitJob(ctx, rest, 'normal'),
+};
+
+export const urgent: Command = {
+  name: 'urgent',
+  aliases: [],
+  usage: 'urgent COMMAND…',
+  description: 'queue a shell command on the urgent queue (cwd = here)',
+  run: (ctx, _args, rest) => submitJob(ctx, rest, 'urgent'),
+};

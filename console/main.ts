@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// bl-console: the only console file that reads argv, env and the terminal. It picks the front
+// end: one-shot flags, `-c`, stdin lines, or the Ink shell (imported only then: start-up speed).
+import process from 'node:process';
+import { UsageError } from '../daemon/contract/flags.js';
+import { HELP, parseCli, type CliOptions } from './cli-flags.js';
+import { runOneShots, runStatements, runStdin, type Streams } from './batch.js';
+import { EXIT, Session, type ExitCode } from './session.js';
+
+const streams: Streams = { out: process.stdout, err: process.stderr };
+
+function exit(code: ExitCode): void {
+  // Let piped output drain before leaving.
+  process.stdout.write('', () => process.exit(code));
+}
+
+async function main(): Promise<ExitCode> {
+  let opts: CliOptions;
+  try {
+    opts = parseCli(process.argv.slice(2));
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`bl-console: ${e.message}\nTry bl-console --help.\n`);
+    return EXIT.usage;
+  }
+  if (opts.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const configDir = process.env.BL_CONSOLE_CONFIG_DIR;
+  const session = new Session({ hosts: opts.hosts, token: opts.token ?? process.env.BL_TOKEN, json: opts.json, color, cwd: process.cwd() });
+
+  if (opts.oneShots.length) {
+    const interactive = process.stdin.isTTY === true && !opts.yes;
+    let ask: ((q: string) => boolean) | undefined;
+    if (interactive) {
+      const { default: rl } = await import('readline-sync');
+      ask = (q) => /^y(es)?$/i.test(rl.question(q).trim());
+    }
+    return runOneShots(session, opts.oneShots, streams, ask);
+  }
+  if (opts.commands.length) return (await runStatements(session, opts.commands, streams)).code;
+  if (process.stdin.isTTY) {
+    const early = process.stdout.isTTY && !process.env.BL_NO_INSTANT ? (await import('./instant-prompt.js')).showInstantPrompt(process.stdin, process.stdout) : undefined;
+    // Production React: the development build costs ~150 ms more to load and checks nothing we need.
+    process.env.NODE_ENV ??= 'production';
+    const { runInteractive } = await import('./ui/run-interactive.js');
+    return runInteractive({ session, configDir, early });
+  }
+  const r = await runStdin(session, process.stdin, streams);
+  // BrokeredLauncher: no option (and nothing on stdin) shows the help.
+  if (r.ran === 0) process.stdout.write(HELP);
+  return r.code;
+}
+
+main().then(exit, (e: unknown) => {
+  // A bug of ours: one line, not a stack trace (BL_DEBUG=1 shows it).
+  process.stderr.write(`bl-console: ${(e as Error)?.message ?? String(e)}\n`);
+  if (process.env.BL_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
+  exit(EXIT.refused);
+});

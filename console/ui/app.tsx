@@ -1,0 +1,166 @@
+// The interactive shell: scrollback (Ink's Static) above, the prompt and the live status
+// line below. Keys go through the pure mapping and reducer, one at a time in arrival order:
+// a key typed while a command runs or a completion is fetched waits its turn, so typing
+// ahead (`set Ta⇥ cardinality 3⏎`) does what it would do slowly.
+import React, { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { Box, Static, Text, useApp, useInput } from 'ink';
+import type { Completion } from '../completion.js';
+import { isBurst, keyToIntent, splitBurst, type KeyInfo } from '../prompt-keys.js';
+import { initialPrompt, promptReducer, type PromptAction, type PromptState } from '../prompt-reducer.js';
+import type { Outcome } from '../session.js';
+import type { Snapshot } from '../snapshot.js';
+import { PromptView } from './prompt-view.js';
+import { StatusLine, type HostStatus } from './status-line.js';
+import { WatchView } from './watch-view.js';
+
+/** What the app needs of a session (console/session.ts is the real one). */
+export interface ShellSession {
+  run(line: string): Promise<Outcome>;
+  complete(line: string, cursor: number): Promise<Completion>;
+  hostLabels(): string[];
+  look(withJobs: boolean): Promise<Snapshot[]>;
+}
+
+export interface AppProps {
+  session: ShellSession;
+  /** History that arrives after the first frame (conf loads lazily). */
+  historyLater?: Promise<readonly string[]>;
+  /** Each submitted line, to keep it for the next run. */
+  onLine?: (line: string) => void;
+  pollMs?: number;
+}
+
+interface Entry {
+  id: number;
+  text: string;
+}
+
+type KeyEvent = { input: string; key: KeyInfo };
+
+export function App({ session, historyLater, onLine, pollMs = 1000 }: AppProps) {
+  const { exit } = useApp();
+  // The prompt lives in a ref so the key loop always sees the latest state; `bump` redraws.
+  const prompt = useRef<PromptState>(initialPrompt());
+  const [, bump] = useReducer((n: number) => n + 1, 0);
+  const [scroll, setScroll] = useState<Entry[]>([]);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [watching, setWatching] = useState(false);
+  const [hosts, setHosts] = useState<HostStatus[]>(() => session.hostLabels().map((label) => ({ label })));
+  const nextId = useRef(0);
+  const queue = useRef<KeyEvent[]>([]);
+  const pumping = useRef(false);
+  const watchingRef = useRef(false);
+
+  const apply = useCallback((a: PromptAction) => {
+    prompt.current = promptReducer(prompt.current, a);
+    bump();
+  }, []);
+  const say = useCallback((text: string) => setScroll((s) => [...s, { id: nextId.current++, text }]), []);
+
+  useEffect(() => {
+    let live = true;
+    historyLater?.then((lines) => live && apply({ type: 'history-load', lines }), () => undefined);
+    return () => {
+      live = false;
+    };
+  }, [historyLater, apply]);
+
+  // The status line: one look per host about every second, never two at once.
+  useEffect(() => {
+    let live = true;
+    let timer: NodeJS.Timeout | undefined;
+    const tick = async () => {
+      const labels = session.hostLabels();
+      const snaps = await session.look(false).catch(() => undefined);
+      if (!live) return;
+      setHosts(labels.map((label, i) => ({ label, snapshot: snaps?.[i] })));
+      timer = setTimeout(tick, pollMs);
+    };
+    void tick();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [session, pollMs]);
+
+  const runLine = async (line: string) => {
+    apply({ type: 'submit' });
+    say(`\u001b[2m>\u001b[22m ${line}`);
+    if (line.trim() === '') return;
+    onLine?.(line);
+    setBusy(line.trim());
+    const o = await session.run(line);
+    setBusy(null);
+    const text = o.lines.map((l) => (l.err ? `\u001b[31m${l.text}\u001b[39m` : l.text)).join('\n');
+    if (text) say(text);
+    if (o.quit) exit();
+    else if (o.watch) {
+      watchingRef.current = true;
+      setWatching(true);
+    }
+  };
+
+  const handle = async ({ input, key }: KeyEvent) => {
+    const s = prompt.current;
+    const intent = keyToIntent(input, key, s.value === '');
+    switch (intent.kind) {
+      case 'edit':
+        return apply(intent.action);
+      case 'submit':
+        return runLine(s.value);
+      case 'complete': {
+        const from = { value: s.value, cursor: s.cursor };
+        const result = await session.complete(from.value, from.cursor);
+        return apply({ type: 'complete', from, result });
+      }
+      case 'interrupt':
+        if (s.armedExit) return exit();
+        return apply({ type: 'interrupt' });
+      case 'eof':
+        return exit();
+      case 'none':
+        return;
+    }
+  };
+
+  const pump = async () => {
+    if (pumping.current) return;
+    pumping.current = true;
+    try {
+      // Keys that arrive while `watch` opens belong to it, not to the prompt.
+      while (queue.current.length && !watchingRef.current) await handle(queue.current.shift()!);
+    } finally {
+      pumping.current = false;
+    }
+  };
+
+  useInput(
+    (input, key) => {
+      queue.current.push(...(isBurst(input) ? splitBurst(input) : [{ input, key }]));
+      void pump();
+    },
+    { isActive: !watching },
+  );
+
+  const watchHosts = useCallback(() => session.hostLabels(), [session]);
+  const watchLook = useCallback(() => session.look(true), [session]);
+  const leaveWatch = () => {
+    watchingRef.current = false;
+    queue.current = [];
+    setWatching(false);
+  };
+
+  return (
+    <>
+      <Static items={scroll}>{(e) => <Text key={e.id}>{e.text}</Text>}</Static>
+      {watching ? (
+        <WatchView hosts={watchHosts} look={watchLook} pollMs={pollMs} onDone={leaveWatch} />
+      ) : (
+        <Box flexDirection="column">
+          <PromptView state={prompt.current} busy={busy !== null} />
+          <StatusLine hosts={hosts} busy={busy} />
+        </Box>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,40 @@
+// One line per host under the prompt: reachable or not, tasks and workers, running and
+// pending jobs, the concurrency limit. Fed by a poll of about a second (app.tsx).
+import React from 'react';
+import { Text } from 'ink';
+import type { Snapshot } from '../snapshot.js';
+
+export interface HostStatus {
+  label: string;
+  snapshot?: Snapshot;
+}
+
+export function statusText(h: HostStatus): string {
+  const s = h.snapshot;
+  if (!s) return `${h.label} · connecting…`;
+  if (!s.connected) return `${h.label} · not connected`;
+  const parts = [`${h.label} · connected`];
+  if (s.tasks) {
+    const workers = s.tasks.reduce((n, t) => n + t.active, 0);
+    parts.push(`${s.tasks.length} task${s.tasks.length === 1 ? '' : 's'} (${workers} workers)`);
+  }
+  if (s.broker) {
+    parts.push(`jobs ${s.broker.running} running, ${s.broker.pending} pending`);
+    parts.push(`concurrency ${s.broker.concurrency}${s.broker.urgent_bypass ? ' +urgent' : ''}`);
+  }
+  return parts.join(' · ');
+}
+
+export function StatusLine({ hosts, busy }: { hosts: HostStatus[]; busy: string | null }) {
+  return (
+    <>
+      {hosts.map((h) => (
+        <Text key={h.label}>
+          <Text color={h.snapshot?.connected ? 'green' : h.snapshot ? 'red' : 'yellow'}>{h.snapshot?.connected ? '●' : '○'}</Text>
+          <Text dimColor> {statusText(h)}</Text>
+        </Text>
+      ))}
+      {busy ? <Text dimColor>running {busy}…</Text> : null}
+    </>
+  );
+}
