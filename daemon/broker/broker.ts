@@ -1,5 +1,7 @@
-// The broker: store + dispatch decisions + the built-in launcher + events. Every state change
-// goes to the store before it is told to anyone; the dispatch rules live in dispatch.ts.
+// The broker: store + dispatch decisions + the built-in launcher + events. A submit is
+// committed before it is acknowledged; a job's start and end are written as they happen (and
+// kept in memory, retried every second, while the store refuses writes). The dispatch rules
+// live in dispatch.ts.
 import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { BrokerSettings } from '../config/types.js';
@@ -49,7 +51,7 @@ export class Broker {
   constructor(private readonly o: BrokerOptions) {
     if (!o.store && !o.db) throw new Error('createBroker needs a db or a store');
     this.store = o.store ?? new SqliteStore(o.db!);
-    this.launcher = new LocalLauncher(o.stateDir, o.killGraceMs ?? 5000, {
+    this.launcher = new LocalLauncher(o.stateDir, o.killGraceMs ?? 3000, {
       onStarted: (id, p) => this.onStarted(id, p),
       onEnded: (job, r) => this.onEnded(job, r),
     });

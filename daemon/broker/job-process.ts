@@ -2,7 +2,8 @@
 // idle-CPU limits, usage of the whole tree, a kill that takes every descendant. Knows nothing
 // of the broker or its store, so the remote bl-launcher can run jobs with the same code.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, open, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import type { UsageJson } from '../contract/types.js';
 import { idleStep, type IdleState } from './idle-cpu.js';
 import { groupAlive, terminateTree } from './kill-tree.js';
@@ -33,6 +34,8 @@ export interface RunOptions {
   onUsage?: (u: UsageJson) => void;
 }
 
+const openFd = promisify(open);
+
 type KillOutcome = 'timed_out' | 'dead' | 'cancelled' | 'drained';
 
 export class JobRun {
@@ -53,12 +56,17 @@ export class JobRun {
     private readonly opts: RunOptions,
   ) {
     this.done = new Promise((r) => (this.resolve = r));
-    this.start();
+    void this.start();
   }
 
   /** Kills the tree; the run ends with this outcome (the first kill's outcome wins). */
   kill(outcome: KillOutcome, reason: string): void {
-    if (this.killing || !this.root) return;
+    if (this.killing) return;
+    if (!this.root) {
+      // Not spawned yet (its log file is being opened): it never will be.
+      this.killing = { outcome, reason, finished: true };
+      return;
+    }
     this.killing = { outcome, reason, finished: false };
     const k = this.killing;
     void terminateTree({ ...this.root, marker: this.spec.id }, this.seen, this.opts.graceMs).finally(() => {
@@ -67,14 +75,23 @@ export class JobRun {
     });
   }
 
-  private start(): void {
+  private async start(): Promise<void> {
     const { spec, opts } = this;
     let fd: number;
     try {
-      fd = openSync(opts.logPath, 'a');
+      // Creating a file can take most of a millisecond; on the thread pool it does not hold
+      // up the event loop (the daemon's throughput is bounded by its main thread).
+      // A plain fd, not a FileHandle: a FileHandle closes itself when collected, and we hand
+      // the fd to the child and close it ourselves.
+      fd = await openFd(opts.logPath, 'a');
       if (spec.attempt > 1) writeSync(fd, `--- bl: attempt ${spec.attempt} ---\n`);
     } catch (e) {
       this.fail(`cannot open the log file ${opts.logPath}: ${(e as Error).message}`);
+      return;
+    }
+    if (this.killing) {
+      closeSync(fd);
+      this.resolve({ outcome: this.killing.outcome, exitCode: null, signal: null, usage: null, reason: this.killing.reason });
       return;
     }
     const [file, args] = spec.argv ? [spec.argv[0]!, spec.argv.slice(1)] : ['/bin/sh', ['-c', spec.command ?? '']];

@@ -1,0 +1,142 @@
+// Broker benchmark, run by hand (not part of npm test): `npx tsc -p . && node dist/bench/broker.js`.
+// Prints each figure beside a baseline measured in the same run (xargs), on the same machine.
+import { execSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startDaemon, type TestDaemon } from '../test/helpers/daemon.js';
+import { sleep } from '../test/helpers/wait.js';
+
+const only = process.argv.slice(2);
+const want = (name: string) => only.length === 0 || only.includes(name);
+
+function timeShell(cmd: string): number {
+  const t = process.hrtime.bigint();
+  execSync(cmd, { stdio: 'ignore', shell: '/bin/bash' });
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+async function waitIdle(d: TestDaemon, total: number): Promise<void> {
+  for (;;) {
+    const b = await d.api('GET', '/broker');
+    const ended = total - b.pending - b.running;
+    if (ended >= total && b.pending === 0 && b.running === 0) return;
+    await sleep(10);
+  }
+}
+
+/** Submits `n` copies of a job at `concurrency` (paused while submitting) and times the runs. */
+async function runBatch(d: TestDaemon, n: number, concurrency: number, jobSpec: Record<string, unknown>): Promise<number> {
+  await d.api('POST', '/broker/purge');
+  await d.api('PUT', '/broker/concurrency/0');
+  await d.api('POST', '/jobs', Array.from({ length: n }, () => ({ cwd: '/tmp', ...jobSpec })));
+  const t = process.hrtime.bigint();
+  await d.api('PUT', `/broker/concurrency/${concurrency}`);
+  await waitIdle(d, n);
+  const s = Number(process.hrtime.bigint() - t) / 1e9;
+  const b = await d.api('GET', '/broker');
+  if (b.counts.succeeded !== n) throw new Error(`expected ${n} succeeded, found ${JSON.stringify(b.counts)}`);
+  return s;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m![1]) / 1024;
+}
+
+const pct = (a: number[], p: number) => a.slice().sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor((a.length * p) / 100))]!;
+const f = (x: number, d = 2) => x.toFixed(d);
+
+async function main(): Promise<void> {
+  const d = await startDaemon({ config: { broker: { concurrency: 2 } } });
+  console.log(`bench: daemon pid ${d.pid}, ${readdirSync('/sys/devices/system/cpu').filter((c) => /^cpu\d+$/.test(c)).length} cpus, node ${process.version}`);
+  try {
+    if (want('true')) {
+      const xargs = timeShell('seq 2000 | xargs -P2 -I{} /bin/true');
+      const viaSh = await runBatch(d, 2000, 2, { command: '/bin/true' });
+      const viaArgv = await runBatch(d, 2000, 2, { argv: ['/bin/true'] });
+      console.log(`2000 × /bin/true, concurrency 2: xargs -P2 ${f(xargs)} s; broker (command, /bin/sh -c) ${f(viaSh)} s = ${f(xargs / viaSh)}× xargs; broker (argv) ${f(viaArgv)} s = ${f(xargs / viaArgv)}× xargs`);
+    }
+    if (want('sleep')) {
+      const xargs = timeShell('seq 200 | xargs -P8 -I{} sleep 0.05');
+      const broker = await runBatch(d, 200, 8, { command: 'sleep 0.05' });
+      const ideal = 1.25;
+      console.log(`200 × sleep 0.05, concurrency 8 (ideal ${ideal} s): xargs -P8 ${f(xargs)} s (+${f((xargs / ideal - 1) * 100, 1)}%); broker ${f(broker)} s (+${f((broker / ideal - 1) * 100, 1)}%)`);
+    }
+    if (want('latency')) {
+      await d.api('POST', '/broker/purge');
+      await d.api('PUT', '/broker/concurrency/2');
+      const work = mkdtempSync(path.join(tmpdir(), 'bl-bench-'));
+      const lat: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        const mark = path.join(work, `m${i}`);
+        const t0 = Date.now() * 1e6;
+        const j = await d.api('POST', '/jobs', { command: `date +%s%N > ${mark}`, cwd: work });
+        for (;;) {
+          const s = (await d.api('GET', `/jobs/${j.id}`)).state;
+          if (s !== 'pending' && s !== 'running') break;
+          await sleep(5);
+        }
+        lat.push((Number(readFileSync(mark, 'utf8')) - t0) / 1e6);
+      }
+      rmSync(work, { recursive: true, force: true });
+      // Baseline: the same `date` started straight from this process, no broker.
+      const direct: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        const t0 = Date.now() * 1e6;
+        const out = spawnSync('/bin/sh', ['-c', 'date +%s%N'], { encoding: 'utf8' }).stdout;
+        direct.push((Number(out) - t0) / 1e6);
+      }
+      console.log(`submit→start latency, idle broker (HTTP submit until the job's first command runs; 100 runs): median ${f(pct(lat, 50), 1)} ms, p99 ${f(pct(lat, 99), 1)} ms; spawnSync of the same sh here: median ${f(pct(direct, 50), 1)} ms`);
+    }
+    if (want('submit')) {
+      await d.api('POST', '/broker/purge');
+      await d.api('PUT', '/broker/concurrency/0');
+      const body = Array.from({ length: 10000 }, (_, i) => ({ command: `echo ${i}`, cwd: '/tmp' }));
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t = process.hrtime.bigint();
+        await d.api('POST', '/jobs', body);
+        times.push(Number(process.hrtime.bigint() - t) / 1e9);
+      }
+      const best = Math.min(...times);
+      console.log(`batch submit: 10,000 jobs a request, best of 5 ${f(best * 1000, 0)} ms = ${f(10000 / best, 0)} jobs/s (median ${f(pct(times, 50) * 1000, 0)} ms)`);
+      await d.api('POST', '/broker/purge-pending');
+    }
+    if (want('rss')) {
+      await d.api('POST', '/broker/purge');
+      await d.api('PUT', '/broker/concurrency/0');
+      const body = Array.from({ length: 10000 }, (_, i) => ({ command: `echo ${i}`, cwd: '/tmp' }));
+      const marks: string[] = [`0: ${f(rssMb(d.pid), 0)} MB`];
+      const t = Date.now();
+      for (let i = 1; i <= 100; i++) {
+        await d.api('POST', '/jobs', body);
+        if (i === 10 || i === 50 || i === 100) {
+          (globalThis as { gc?: () => void }).gc?.();
+          marks.push(`${i * 10}k: ${f(rssMb(d.pid), 0)} MB`);
+        }
+      }
+      const submitS = (Date.now() - t) / 1000;
+      const st = await d.api('GET', '/broker');
+      // Dispatch at the head of a million: how long 200 quick jobs take to run.
+      await d.api('PUT', '/broker/concurrency/2');
+      const t2 = process.hrtime.bigint();
+      for (;;) {
+        const b = await d.api('GET', '/broker');
+        if (b.counts.succeeded >= 200) break;
+        await sleep(10);
+      }
+      const runS = Number(process.hrtime.bigint() - t2) / 1e9;
+      await d.api('PUT', '/broker/concurrency/0');
+      console.log(`daemon RSS by pending jobs (${st.pending} pending, submitted in ${f(submitS, 1)} s): ${marks.join(', ')}; 200 jobs from the head of that queue ran in ${f(runS)} s, RSS then ${f(rssMb(d.pid), 0)} MB`);
+      const t3 = Date.now();
+      await d.api('POST', '/broker/purge-pending');
+      console.log(`purge-pending of ${st.pending - 200} jobs: ${Date.now() - t3} ms`);
+    }
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+}
+
+await main();

@@ -1,0 +1,35 @@
+// Small helpers for broker tests against a real daemon.
+import type { JobJson } from '../../daemon/contract/types.js';
+import type { TestDaemon } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/wait.js';
+
+export const ENDED = ['succeeded', 'failed', 'timed_out', 'dead', 'cancelled', 'lost'];
+
+export async function submit(d: TestDaemon, jobs: Record<string, unknown> | Record<string, unknown>[]): Promise<JobJson[]> {
+  const r = await d.api('POST', '/jobs', jobs);
+  return Array.isArray(jobs) ? r.jobs : [r];
+}
+
+export async function job(d: TestDaemon, id: string): Promise<JobJson> {
+  return d.api('GET', `/jobs/${id}`);
+}
+
+export function waitState(d: TestDaemon, id: string, states: string | string[], timeout = 15000): Promise<JobJson> {
+  const want = Array.isArray(states) ? states : [states];
+  return waitFor(`job ${id} to be ${want.join(' or ')}`, async () => {
+    const j = await job(d, id);
+    return want.includes(j.state) ? j : undefined;
+  }, { timeout });
+}
+
+/** Every job of a state filter, following `next`. */
+export async function allJobs(d: TestDaemon, state: string): Promise<JobJson[]> {
+  const out: JobJson[] = [];
+  let after = '';
+  for (;;) {
+    const p = await d.api('GET', `/jobs?state=${state}&limit=1000${after ? `&after=${after}` : ''}`);
+    out.push(...p.jobs);
+    if (!p.next) return out;
+    after = p.next;
+  }
+}
