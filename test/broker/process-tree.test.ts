@@ -42,11 +42,13 @@ describe('job processes', () => {
   });
 
   it('records exit codes and signals, and keeps stdout and stderr in the log', async () => {
-    const [ok, three, killed, missing] = await submit(d, [
+    const [ok, three, killed, missing, notFound] = await submit(d, [
       { command: 'echo out; echo err >&2; echo more', cwd: '/' },
       { command: 'exit 3', cwd: '/' },
       { command: 'kill -KILL $$', cwd: '/' },
       { argv: ['/no/such/program'], cwd: '/' },
+      // Plain enough to skip the shell, so the shell's answer comes from the fallback.
+      { command: 'no-such-program-bl arg', cwd: '/' },
     ]);
     const a = await waitState(d, ok!.id, 'succeeded');
     assert.equal(a.exit_code, 0);
@@ -57,6 +59,9 @@ describe('job processes', () => {
     assert.deepEqual([c.exit_code, c.signal], [null, 'SIGKILL']);
     const m = await waitState(d, missing!.id, 'failed');
     assert.match(m.reason!, /ENOENT/);
+    const nf = await waitState(d, notFound!.id, 'failed');
+    assert.equal(nf.exit_code, 127, 'the shell’s code for a command not found');
+    assert.match((await d.request('GET', `/jobs/${notFound!.id}/log`)).text, /no-such-program-bl: not found/);
     assert.equal((await d.request('GET', `/jobs/${ok!.id}/log`)).text, 'out\nerr\nmore\n');
     assert.equal((await d.request('GET', `/jobs/${ok!.id}/log?tail=1`)).text, 'more\n');
     const text = (await d.request('GET', `/jobs/${three!.id}`)).text;

@@ -16,7 +16,7 @@ export const repoRoot = fromDist ? path.resolve(here, '../../..') : path.resolve
 export function programArgv(rel: string): string[] {
   return fromDist
     ? [path.join(repoRoot, 'dist', rel + '.js')]
-    : ['--import', 'tsx', path.join(repoRoot, rel + '.ts')];
+    : ['--import', import.meta.resolve('tsx'), path.join(repoRoot, rel + '.ts')];
 }
 
 export interface Ready {

@@ -1,0 +1,31 @@
+// Reading a task's workers from a test: through the API, and as real processes.
+import type { TestDaemon } from './daemon.js';
+import { pidsWithEnv } from './proc.js';
+import { waitFor } from './wait.js';
+
+export async function workerPids(d: TestDaemon, task: string): Promise<number[]> {
+  const r = await d.api('GET', `/tasks/${encodeURIComponent(task)}/list`);
+  return (r.workers as { pid: number; state: string }[]).filter((w) => w.state === 'running').map((w) => w.pid);
+}
+
+export async function taskJson(d: TestDaemon, task: string): Promise<any> {
+  return d.api('GET', `/tasks/${encodeURIComponent(task)}`);
+}
+
+/** Every live process started for the task, wherever it went (workers and their children). */
+export function taskProcesses(task: string): number[] {
+  return pidsWithEnv('BL_TASK', task);
+}
+
+export async function waitForProcessCount(task: string, n: number | ((count: number) => boolean), timeout = 10000): Promise<number[]> {
+  const ok = typeof n === 'number' ? (c: number) => c === n : n;
+  let last: number[] = [];
+  try {
+    return await waitFor(`processes of ${task}`, () => {
+      last = taskProcesses(task);
+      return ok(last.length) ? last : undefined;
+    }, { timeout });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; last seen ${last.length}: ${JSON.stringify(last)}`);
+  }
+}
