@@ -44,6 +44,10 @@ function rssMb(pid: number): number {
   return Number(m![1]) / 1024;
 }
 
+const BARE_POOL = `const { spawn } = require("node:child_process"); let n = 0, done = 0;
+const one = () => { if (n++ >= 2000) return; spawn("/bin/true", [], { stdio: "ignore", detached: true }).on("exit", () => { if (++done < 2000) one(); }); };
+one(); one();`;
+
 const pct = (a: number[], p: number) => a.slice().sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor((a.length * p) / 100))]!;
 const f = (x: number, d = 2) => x.toFixed(d);
 
@@ -53,9 +57,11 @@ async function main(): Promise<void> {
   try {
     if (want('true')) {
       const xargs = timeShell('seq 2000 | xargs -P2 -I{} /bin/true');
+      // The ceiling for any launcher that spawns from Node: a bare pool, no store, no logs.
+      const pool = timeShell(`${process.execPath} -e '${BARE_POOL}'`);
       const viaSh = await runBatch(d, 2000, 2, { command: '/bin/true' });
       const viaArgv = await runBatch(d, 2000, 2, { argv: ['/bin/true'] });
-      console.log(`2000 × /bin/true, concurrency 2: xargs -P2 ${f(xargs)} s; broker (command, /bin/sh -c) ${f(viaSh)} s = ${f(xargs / viaSh)}× xargs; broker (argv) ${f(viaArgv)} s = ${f(xargs / viaArgv)}× xargs`);
+      console.log(`2000 × /bin/true, concurrency 2: xargs -P2 ${f(xargs)} s; bare Node spawn pool ${f(pool)} s = ${f(xargs / pool)}× xargs; broker (command, /bin/sh -c) ${f(viaSh)} s = ${f(xargs / viaSh)}× xargs; broker (argv) ${f(viaArgv)} s = ${f(xargs / viaArgv)}× xargs`);
     }
     if (want('sleep')) {
       const xargs = timeShell('seq 200 | xargs -P8 -I{} sleep 0.05');

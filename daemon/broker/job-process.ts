@@ -1,13 +1,14 @@
 // Runs one job: spawn in its own process group with output to its log file, walltime and
 // idle-CPU limits, usage of the whole tree, a kill that takes every descendant. Knows nothing
 // of the broker or its store, so the remote bl-launcher can run jobs with the same code.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, open, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { UsageJson } from '../contract/types.js';
+import { plainArgv } from './direct-exec.js';
 import { idleStep, type IdleState } from './idle-cpu.js';
 import { groupAlive, terminateTree } from './kill-tree.js';
-import { JOB_MARKER, readStat, type TreeRoot } from './proc-tree.js';
+import { JOB_MARKER, type TreeRoot } from './proc-tree.js';
 import type { IdleCpu, RunResult } from './types.js';
 import { addSample, type UsageSampler } from './usage-sampler.js';
 
@@ -30,7 +31,14 @@ export interface RunOptions {
   graceMs: number;
   /** The environment jobs inherit (the daemon's, unless a test says otherwise). */
   baseEnv?: NodeJS.ProcessEnv;
-  onStarted?: (p: { pid: number; pgid: number; procStart: number | null }) => void;
+  onStarted?: (p: { pid: number; pgid: number }) => void;
+  /**
+   * The leader's /proc start time, from the first usage sample (about a second in): crash
+   * recovery needs it to kill a left-over job by pid, and a job that ends sooner never needs
+   * it (recovery then finds its processes by their BL_JOB_ID marker), so short jobs cost
+   * neither the /proc read nor the write.
+   */
+  onIdentified?: (p: { pid: number; pgid: number; procStart: number }) => void;
   onUsage?: (u: UsageJson) => void;
 }
 
@@ -79,10 +87,9 @@ export class JobRun {
     const { spec, opts } = this;
     let fd: number;
     try {
-      // Creating a file can take most of a millisecond; on the thread pool it does not hold
-      // up the event loop (the daemon's throughput is bounded by its main thread).
-      // A plain fd, not a FileHandle: a FileHandle closes itself when collected, and we hand
-      // the fd to the child and close it ourselves.
+      // Creating a file can take most of a millisecond: on the thread pool it does not hold up
+      // the event loop. A plain fd, not a FileHandle (which closes itself when collected):
+      // the fd goes to the child and we close it ourselves.
       fd = await openFd(opts.logPath, 'a');
       if (spec.attempt > 1) writeSync(fd, `--- bl: attempt ${spec.attempt} ---\n`);
     } catch (e) {
@@ -94,36 +101,49 @@ export class JobRun {
       this.resolve({ outcome: this.killing.outcome, exitCode: null, signal: null, usage: null, reason: this.killing.reason });
       return;
     }
-    const [file, args] = spec.argv ? [spec.argv[0]!, spec.argv.slice(1)] : ['/bin/sh', ['-c', spec.command ?? '']];
     const env = { ...(opts.baseEnv ?? process.env), ...spec.env, [JOB_MARKER]: spec.id, BL_JOB_ATTEMPT: String(spec.attempt) };
-    let child;
-    try {
-      child = spawn(file, args, { cwd: spec.cwd, env, detached: true, stdio: ['ignore', fd, fd] });
-    } catch (e) {
-      closeSync(fd);
-      this.fail(`cannot start ${file}: ${(e as Error).message}`);
-      return;
-    }
-    child.once('error', (e) => {
-      // Spawn failures (no such cwd or program) come here with no pid; later errors are
-      // about signalling and change nothing.
-      if (child.pid === undefined) {
-        try {
-          writeSync(fd, `bl: cannot start the job: ${e.message}\n`);
-        } catch {
-          // the log is a courtesy here
-        }
+    const shell: [string, string[]] = ['/bin/sh', ['-c', spec.command ?? '']];
+    const plain = spec.argv ? null : plainArgv(spec.command ?? '');
+    const first: [string, string[]] = spec.argv ? [spec.argv[0]!, spec.argv.slice(1)] : plain ? [plain[0]!, plain.slice(1)] : shell;
+    const launch = ([file, args]: [string, string[]], fallback: boolean): void => {
+      let child: ChildProcess;
+      try {
+        child = spawn(file, args, { cwd: spec.cwd, env, detached: true, stdio: ['ignore', fd, fd] });
+      } catch (e) {
         closeSync(fd);
-        this.fail(`cannot start the job in ${spec.cwd}: ${e.message}`);
+        this.fail(`cannot start ${file}: ${(e as Error).message}`);
+        return;
       }
-    });
-    if (child.pid === undefined) return;
-    closeSync(fd);
-    const pid = child.pid;
+      if (child.pid === undefined) {
+        // Spawn failures (no such cwd or program) come as an 'error' event, with no pid.
+        child.once('error', (e) => {
+          if (fallback && !this.killing) return launch(shell, false);
+          try {
+            writeSync(fd, `bl: cannot start the job: ${e.message}\n`);
+          } catch {
+            // the log is a courtesy here
+          }
+          closeSync(fd);
+          if (this.killing) this.resolve({ outcome: this.killing.outcome, exitCode: null, signal: null, usage: null, reason: this.killing.reason });
+          else this.fail(`cannot start the job in ${spec.cwd}: ${e.message}`);
+        });
+        return;
+      }
+      child.on('error', () => undefined); // later errors are about signalling; exit still comes
+      closeSync(fd);
+      this.started(child);
+    };
+    launch(first, plain !== null);
+  }
+
+  private started(child: ChildProcess): void {
+    const { spec, opts } = this;
+    const pid = child.pid!;
     this.pid = pid;
     this.root = { pid, pgid: pid };
     const startedAt = Date.now();
-    opts.onStarted?.({ pid, pgid: pid, procStart: readStat(pid)?.startTime ?? null });
+    opts.onStarted?.({ pid, pgid: pid });
+    let identified = false;
     child.once('exit', (code, signal) => {
       this.exit = { code, signal };
       if (!this.killing && groupAlive(pid)) {
@@ -137,6 +157,11 @@ export class JobRun {
     }
     this.stopSampling = opts.sampler.watch(this.root, startedAt, (s) => {
       for (const [p, t] of s.pids) this.seen.set(p, t);
+      const procStart = s.pids.get(pid);
+      if (!identified && procStart !== undefined) {
+        identified = true;
+        opts.onIdentified?.({ pid, pgid: pid, procStart });
+      }
       this.usage = addSample(this.usage, s);
       opts.onUsage?.(this.usage);
       if (spec.idleCpu && !this.killing) {

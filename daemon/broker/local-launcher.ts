@@ -8,7 +8,8 @@ import type { JobRecord, RunResult } from './types.js';
 import { UsageSampler } from './usage-sampler.js';
 
 export interface LauncherHooks {
-  onStarted(id: string, p: { pid: number; pgid: number; procStart: number | null }): void;
+  onStarted(id: string, p: { pid: number; pgid: number }): void;
+  onIdentified(id: string, p: { pid: number; pgid: number; procStart: number }): void;
   onEnded(job: JobRecord, result: RunResult): void;
 }
 
@@ -32,12 +33,10 @@ export class LocalLauncher {
     return this.runs.size;
   }
 
-  has(id: string): boolean {
-    return this.runs.has(id);
-  }
-
-  usage(id: string): UsageJson | null {
-    return this.runs.get(id)?.usage ?? null;
+  /** What only memory knows of a running job: its usage, and its pid before it is written. */
+  live(id: string): { usage: UsageJson | null; pid: number | null } | undefined {
+    const r = this.runs.get(id);
+    return r && { usage: r.usage, pid: r.pid ?? null };
   }
 
   run(job: JobRecord): void {
@@ -46,6 +45,7 @@ export class LocalLauncher {
       sampler: this.sampler,
       graceMs: this.graceMs,
       onStarted: (p) => this.hooks.onStarted(job.id, p),
+      onIdentified: (p) => this.hooks.onIdentified(job.id, p),
     });
     this.runs.set(job.id, r);
     void r.done
