@@ -27,11 +27,15 @@ export function createApp(services: Services, mounters: RouteMounter[] = []): Ko
   app.use(authMiddleware(services.config.auth, new Set(['/healthz'])));
   app.use(async (ctx, next) => {
     await next();
-    // Runs after allowedMethods had its say (405): what is left matched no route at all.
+    // Runs after allowedMethods had its say: a known path with another method is a 405
+    // (with its Allow header); what is left matched no route at all.
+    if (ctx.status === 405 && ctx.body == null) {
+      throw new BlError('method_not_allowed', `method ${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow') || 'none'}`);
+    }
     if (ctx.status === 404 && ctx.body == null) throw new BlError('not_found', `no route for ${ctx.method} ${ctx.path} (see GET /help)`);
   });
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  app.use(router.allowedMethods());
   return app;
 }
 

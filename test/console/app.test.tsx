@@ -54,7 +54,8 @@ test('prompt editing: insert, backspace, arrows, Home/End, Ctrl-A/E/U/W', async 
   await s.expectPrompt('> A[sxet]E');
   await s.press(' ', 'w', 'o', 'r', 'd', KEY.ctrlW);
   await s.expectPrompt('> A[sxet]E');
-  await s.press(KEY.left, KEY.left, KEY.ctrlU);
+  // Ctrl-W took the word, not the space before it.
+  await s.press(KEY.left, KEY.left, KEY.left, KEY.ctrlU);
   await s.expectPrompt('> ]E');
   await s.press(KEY.right, KEY.ctrlC);
   await s.expectPrompt('>');
@@ -125,7 +126,7 @@ test('a second Tab lists the candidates; an edit hides them', async () => {
   await s.press('l');
   await waitFor('the listing to go', () => !/Tally {2}Task/.test(plain(s.ui.lastFrame())));
   await s.press(KEY.ctrlU, 'st', KEY.tab, KEY.tab);
-  await s.expectFrame(/^st {2}start {2}status$/m);
+  await s.expectFrame(/^st {2}start {2}status {2}stop$/m);
   await s.press(KEY.ctrlU, 'concurrency ', KEY.tab, KEY.tab);
   await s.expectFrame(/^\+ {2}-$/m);
   s.ui.unmount();
@@ -151,7 +152,7 @@ test('task names come from the daemon at completion time (cached about a second)
 
 test('commands run and print; unknown ones get the seed message and a guess', async () => {
   const s = shell();
-  await s.expectFrame(/connected · 3 tasks/);
+  await s.expectFrame(/connected · 3 tasks, 3 workers/);
   await s.press('set Task cardinality 4', KEY.enter);
   await s.expectFrame(/Changed workers cardinality/);
   assert.equal(d.tasks.get('Task')!.cardinality, 4);
@@ -166,7 +167,7 @@ test('commands run and print; unknown ones get the seed message and a guess', as
 test('a burst of keys (paste, or tmux sending fast) runs in order', async () => {
   const s = shell();
   await s.expectFrame(/connected/);
-  await s.press('set Oth\t cardinality 2\r');
+  await s.press('set Oth\tcardinality 2\r');
   await s.expectFrame(/> set Other cardinality 2\nChanged workers cardinality/);
   assert.equal(d.tasks.get('Other')!.cardinality, 2);
   d.tasks.get('Other')!.cardinality = 1;
@@ -192,8 +193,8 @@ test('leaving: Ctrl-C twice on an empty line, Ctrl-D, quit', async () => {
 
 test('the status line shows every host, reachable or not', async () => {
   const s = shell([], [d.host, '127.0.0.1:1']);
-  await s.expectFrame(new RegExp(`● ${d.host.replace(/\./g, '\\.')} · connected · 3 tasks \\(3 workers\\) · jobs 1 running, 1 pending · concurrency 2`));
-  await s.expectFrame(/○ 127\.0\.0\.1:1 · not connected/);
+  await s.expectFrame(new RegExp(`● ${d.host.replace(/\./g, '\\.')} +connected · 3 tasks, 3 workers · jobs 1 running, 1 pending · concurrency 2`));
+  await s.expectFrame(/○ 127\.0\.0\.1:1 +not connected/);
   await s.press('ls', KEY.enter);
   await s.expectFrame(new RegExp(`── ${d.host.replace(/\./g, '\\.')}\\nTASK +STATE`));
   await s.expectFrame(/── 127\.0\.0\.1:1\nERROR: cannot reach the daemon at http:\/\/127\.0\.0\.1:1/);

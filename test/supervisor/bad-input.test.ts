@@ -1,0 +1,88 @@
+// Must show 8: unknown tasks, bad values, bad JSON, wrong methods get 4xx with a message; a
+// broken config stops the start with the field named; the daemon stays up throughout.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startDaemon, programArgv, type TestDaemon } from '../helpers/daemon.js';
+import { uniq } from '../helpers/zmq.js';
+
+const T = uniq('Task');
+let d: TestDaemon;
+before(async () => {
+  d = await startDaemon({ config: { tasks: { [T]: { cmd: 'sleep', args: ['1000'], stall_timeout: 0, autostart: false } } } });
+});
+after(async () => {
+  await d.stop();
+  d.cleanup();
+});
+
+const cases: [string, string, number, RegExp, unknown?][] = [
+  ['GET', '/tasks/NoSuch', 404, /no task named "NoSuch"/],
+  ['GET', `/tasks/${T.slice(0, -1)}`, 404, new RegExp(`did you mean "${T}"`)],
+  ['POST', '/tasks/NoSuch/start', 404, /no task named/],
+  ['GET', `/tasks/${T}/start`, 405, /not allowed.*allowed: .*POST/],
+  ['POST', `/tasks/${T}/set/cardinality/-1`, 400, /expected `cardinality` to be an integer ≥ 0, found "-1"/],
+  ['POST', `/tasks/${T}/set/cardinality/lots`, 400, /found "lots"/],
+  ['POST', `/tasks/${T}/set/cardinality/1.5`, 400, /integer/],
+  ['POST', `/tasks/${T}/set/colour/red`, 400, /unknown option "colour"; expected one of: cardinality, stall_timeout, grace_period/],
+  ['POST', `/tasks/${T}/set/grace_period/soon`, 400, /grace_period/],
+  ['POST', `/tasks/${T}/workers/1/alive`, 400, /pid/],
+  ['POST', `/tasks/${T}/workers/2/alive`, 400, /invalid JSON/, '{"status":'],
+  ['POST', `/tasks/${T}/restart`, 409, /not running/],
+  ['GET', '/no/such/route', 404, /no route for GET \/no\/such\/route/],
+  ['GET', `/tasks/${T}/log?tail=-3`, 400, /tail/],
+];
+
+for (const [method, p, status, msg, body] of cases) {
+  test(`${method} ${p} → ${status}`, async () => {
+    const headers: Record<string, string> = body !== undefined ? { 'Content-Type': 'application/json' } : {};
+    const r = await d.request(method, p, body, headers);
+    assert.equal(r.status, status, r.text);
+    assert.match(r.text, /^ERROR: /);
+    assert.match(r.text, msg);
+    const j = await d.request(method, p, body, { ...headers, Accept: 'application/json' });
+    assert.equal(j.status, status);
+    assert.equal(typeof j.json.error.code, 'string');
+    assert.match(j.json.error.message, msg);
+  });
+}
+
+test('a huge body is 413, and the daemon is still up after all of the above', async () => {
+  const r = await d.request('POST', `/tasks/${T}/workers/2/alive`, 'x'.repeat(200 * 1024));
+  assert.equal(r.status, 413);
+  assert.equal((await d.request('GET', '/healthz')).status, 200);
+  assert.equal(d.exitInfo, undefined);
+});
+
+function runDaemon(config: string): { status: number | null; stderr: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bl-bad-'));
+  const file = path.join(dir, 'c.json');
+  writeFileSync(file, config);
+  const r = spawnSync(process.execPath, [...programArgv('daemon/main'), `-conf=${file}`], { encoding: 'utf8', timeout: 20000, cwd: dir });
+  return { status: r.status, stderr: r.stderr.replace(file, 'FILE') };
+}
+
+const configs: [string, string, RegExp][] = [
+  ['a mistyped key', '{"keepalives": {"stall_timout": 1000}}', /config error: FILE: keepalives\.stall_timout: unknown key, did you mean `stall_timeout`\?/],
+  ['a wrong type', '{"tasks": {"A": {"cmd": "x", "cardinality": "two"}}}', /tasks\.A\.cardinality: expected a number, found "two" \(string\)/],
+  ['broken JSON', '{"port": 8010', /not valid JSON/],
+  ['an exposed bind', '{"bind": "0.0.0.0", "port": 0}', /bind: "0\.0\.0\.0" is not a loopback address/],
+];
+for (const [name, text, want] of configs) {
+  test(`a config with ${name} stops the start with the field named (exit 2)`, () => {
+    const r = runDaemon(text);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, want);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  });
+}
+
+test('bad flags are a usage error', () => {
+  const r = spawnSync(process.execPath, [...programArgv('daemon/main'), '--frobnicate'], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /frobnicate/);
+  assert.match(r.stderr, /usage: bl-daemon/);
+});

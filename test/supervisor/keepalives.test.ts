@@ -1,0 +1,107 @@
+// Must show 6 and 8: keep-alives with Pid/TaskName and with pid/taskname both count (also
+// from a descendant of a worker, and over HTTP); malformed ones are counted and dropped.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { KeepaliveSender, EventWatcher, uniq } from '../helpers/zmq.js';
+import { taskJson, workerPids } from '../helpers/tasks.js';
+import { waitFor } from '../helpers/wait.js';
+import { descendants } from '../helpers/proc.js';
+
+const T = uniq('Kept');
+let d: TestDaemon;
+let sender: KeepaliveSender;
+let watcher: EventWatcher;
+
+before(async () => {
+  // The worker is a shell with a child, so a descendant's pid can speak for it.
+  d = await startDaemon({ config: { tasks: { [T]: { cmd: 'sh', args: ['-c', 'sleep 1000 & wait'], cardinality: 1, stall_timeout: 60000 } } } });
+  sender = new KeepaliveSender(d.ready.keepalive);
+  watcher = new EventWatcher(d.ready.events);
+});
+after(async () => {
+  sender.close();
+  await watcher.close();
+  await d.stop();
+  d.cleanup();
+});
+
+async function health(): Promise<any> {
+  return (await d.api('GET', '/healthz')).keepalives;
+}
+
+/** Sends until the daemon's counter moves (PUB/SUB's slow joiner loses the first ones). */
+async function sendUntil(frames: string[], moved: (k: any) => boolean): Promise<void> {
+  await waitFor(`the daemon to count ${frames.join(' | ')}`, async () => {
+    await sender.send(frames);
+    return moved(await health());
+  }, { interval: 100 });
+}
+
+test('seed Go keys (Pid, TaskName) count', async () => {
+  const [pid] = await waitFor('a worker', async () => ((await workerPids(d, T)).length ? workerPids(d, T) : undefined));
+  await sendUntil([T, JSON.stringify({ Pid: pid, TaskName: T })], (k) => k.accepted >= 1);
+  const w = (await d.api('GET', `/tasks/${T}/list`)).workers[0];
+  assert.equal(w.pid, pid);
+  assert.ok(w.last_alive_at);
+  assert.match((await d.request('GET', `/tasks/${T}/list`)).text, new RegExp(`^Task: ${T},\\tPid: ${pid},\\tStarted: \\S+Z,\\tLast alive at: \\S+Z \\(\\d+ seconds ago\\)`, 'm'));
+});
+
+test('lower-case keys (pid, taskname) count, and a descendant speaks for its worker', async () => {
+  const [pid] = await workerPids(d, T);
+  const before = (await health()).accepted;
+  await sendUntil([T, JSON.stringify({ pid, taskname: T, info: 'busy with 3 jobs' })], (k) => k.accepted > before);
+  const child = await waitFor('the worker child', () => descendants(pid!)[0]);
+  const b2 = (await health()).accepted;
+  await sendUntil([T, JSON.stringify({ pid: child, taskname: T })], (k) => k.accepted > b2);
+  const w = (await d.api('GET', `/tasks/${T}/list`)).workers[0];
+  assert.equal(w.info, 'busy with 3 jobs');
+  await waitFor('the keep-alive republished on the PUB', () => watcher.got.some((e) => e.topic === T && JSON.parse(e.body).taskname === T));
+});
+
+test('HTTP keep-alives count; unknown workers are 404', async () => {
+  const [pid] = await workerPids(d, T);
+  const before = (await taskJson(d, T)).last_alive_at;
+  const r = await d.request('POST', `/tasks/${T}/workers/${pid}/alive`, { info: 'via http' });
+  assert.equal(r.status, 200);
+  const after = await taskJson(d, T);
+  assert.ok(after.last_alive_at >= before);
+  assert.equal(after.workers[0].info, 'via http');
+  assert.equal((await d.request('POST', `/tasks/${T}/workers/${process.pid}/alive`)).status, 404);
+  assert.equal((await d.request('POST', `/tasks/nope/workers/${pid}/alive`)).status, 404);
+  assert.equal((await d.request('POST', `/tasks/${T}/workers/abc/alive`)).status, 400);
+  assert.equal((await d.request('POST', `/tasks/${T}/workers/${pid}/alive`, '{bad', { 'Content-Type': 'application/json' })).status, 400);
+});
+
+test('malformed keep-alives and strangers are counted and dropped; the daemon stays up', async () => {
+  const base = await health();
+  await sendUntil(['garbage'], (k) => k.malformed > base.malformed);
+  await sender.send([T, '{"pid": "x"}']);
+  await sender.send([T, '[1,2,3]']);
+  await sender.send(['a', 'b', 'c', 'd', 'e']);
+  await sender.send([Buffer.alloc(0).toString(), '']);
+  await sendUntil(['NoSuchTask', JSON.stringify({ pid: 4242, taskname: 'NoSuchTask' })], (k) => k.unknown_task > base.unknown_task);
+  await sendUntil([T, JSON.stringify({ pid: 999999, taskname: T })], (k) => k.unknown_pid > base.unknown_pid);
+  const k = await health();
+  assert.ok(k.malformed >= base.malformed + 4, JSON.stringify(k));
+  assert.ok(k.last_drop_reason);
+  assert.equal((await d.request('GET', '/healthz')).text, 'ok\n');
+});
+
+test('a keep-alive with status "stopping" marks a worker that exits on purpose', async () => {
+  // A worker process that says goodbye and exits at once: not a quick death, no backoff.
+  const S = uniq('Leaver');
+  void spawn; // (the worker below is the daemon's, started through the HTTP API)
+  await d.stop();
+  d.cleanup();
+  d = await startDaemon({ config: { tasks: { [S]: { cmd: 'sh', args: ['-c', 'curl -s -o /dev/null -X POST -H "Content-Type: application/json" -d \'{"status":"stopping"}\' "$BL_KEEPALIVE_URL"; exit 0'], cardinality: 1, stall_timeout: 0 } } } });
+  sender.close();
+  sender = new KeepaliveSender(d.ready.keepalive);
+  await watcher.close();
+  watcher = new EventWatcher(d.ready.events);
+  await waitFor('three planned exits', async () => (await taskJson(d, S)).counters.exited_ok >= 3);
+  const j = await taskJson(d, S);
+  assert.notEqual(j.state, 'backoff');
+  assert.notEqual(j.state, 'flapping');
+});

@@ -1,0 +1,125 @@
+// Must show 7: SIGINT → exit 0 and no process left; SIGHUP picks up an added task. Also a
+// second SIGINT forces, and a daemon started after a crash stops (or adopts) the workers of
+// the one before.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startDaemon, repoRoot } from '../helpers/daemon.js';
+import { uniq } from '../helpers/zmq.js';
+import { taskProcesses, waitForProcessCount, workerPids } from '../helpers/tasks.js';
+import { waitFor } from '../helpers/wait.js';
+import { alive } from '../helpers/proc.js';
+
+test('SIGINT: graceful shutdown, exit 0, no worker left', async () => {
+  const A = uniq('A');
+  const B = uniq('B');
+  const d = await startDaemon({
+    config: { tasks: { [A]: { cmd: 'sleep', args: ['1000'], cardinality: 3, stall_timeout: 0 }, [B]: { cmd: 'sh', args: ['-c', 'sleep 1000 & sleep 1000'], stall_timeout: 0 } } },
+  });
+  await waitForProcessCount(A, 3);
+  await waitForProcessCount(B, 3);
+  const r = await d.stop('SIGINT');
+  assert.deepEqual(r, { code: 0, signal: null });
+  assert.deepEqual([...taskProcesses(A), ...taskProcesses(B)], []);
+  assert.match(d.err, /stopping workers and jobs gracefully/);
+  d.cleanup();
+});
+
+test('SIGTERM does the same; POST /shutdown too', async () => {
+  const A = uniq('A');
+  const d = await startDaemon({ config: { tasks: { [A]: { cmd: 'sleep', args: ['1000'], cardinality: 2, stall_timeout: 0 } } } });
+  await waitForProcessCount(A, 2);
+  assert.deepEqual(await d.stop('SIGTERM'), { code: 0, signal: null });
+  assert.deepEqual(taskProcesses(A), []);
+  const d2 = await d.restart();
+  await waitForProcessCount(A, 2);
+  const r = await d2.request('POST', '/shutdown');
+  assert.equal(r.status, 202);
+  assert.deepEqual(await d2.exited, { code: 0, signal: null });
+  assert.deepEqual(taskProcesses(A), []);
+  d2.cleanup();
+});
+
+test('a second SIGINT forces: workers ignoring SIGTERM are killed without waiting for the grace', async () => {
+  const A = uniq('Stubborn');
+  const d = await startDaemon({
+    config: { tasks: { [A]: { cmd: path.join(repoRoot, 'workers-examples/stubborn-worker.sh'), stall_timeout: 0, grace_period: 60000 } } },
+  });
+  await waitFor('the stubborn worker', async () => (await workerPids(d, A)).length === 1);
+  await waitFor('its trap', () => d.request('GET', `/tasks/${A}/log`).then((r) => /ignoring/.test(r.text)));
+  d.proc.kill('SIGINT');
+  await waitFor('the first SIGINT to be taken', () => /gracefully/.test(d.err));
+  const t0 = Date.now();
+  d.proc.kill('SIGINT');
+  const r = await d.exited;
+  assert.equal(r.code, 0);
+  assert.ok(Date.now() - t0 < 10000, 'did not wait the 60 s grace');
+  assert.deepEqual(taskProcesses(A), []);
+  d.cleanup();
+});
+
+test('SIGHUP: an added task starts, a removed one stops, an unchanged one is not touched; a broken file keeps the old config', async () => {
+  const Keep = uniq('Keep');
+  const Gone = uniq('Gone');
+  const Added = uniq('Added');
+  const d = await startDaemon({
+    config: { tasks: { [Keep]: { cmd: 'sleep', args: ['1000'], stall_timeout: 0 }, [Gone]: { cmd: 'sleep', args: ['1000'], stall_timeout: 0 } } },
+  });
+  const [keepPid] = await waitForProcessCount(Keep, 1);
+  await waitForProcessCount(Gone, 1);
+  const cfg = JSON.parse(readFileSync(d.configFile!, 'utf8'));
+  delete cfg.tasks[Gone];
+  cfg.tasks[Added] = { cmd: 'sleep', args: ['1000'], cardinality: 2, stall_timeout: 0 };
+  writeFileSync(d.configFile!, JSON.stringify(cfg));
+  d.proc.kill('SIGHUP');
+  await waitForProcessCount(Added, 2);
+  await waitForProcessCount(Gone, 0);
+  assert.deepEqual(taskProcesses(Keep), [keepPid], 'the unchanged task kept its worker');
+  assert.equal((await d.request('GET', `/tasks/${Gone}`)).status, 404);
+  assert.match((await d.request('GET', '/list')).text, new RegExp(Added));
+
+  writeFileSync(d.configFile!, '{"tasks": {');
+  d.proc.kill('SIGHUP');
+  await waitFor('the reload error', () => /config not reloaded.*not valid JSON/.test(d.err));
+  assert.deepEqual(taskProcesses(Keep), [keepPid]);
+  assert.equal((await d.stop()).code, 0);
+  d.cleanup();
+});
+
+test('after kill -9 of the daemon, the next one stops the orphaned workers', async () => {
+  const A = uniq('Orphan');
+  const d = await startDaemon({ config: { tasks: { [A]: { cmd: 'sh', args: ['-c', 'sleep 1000 & sleep 1000'], cardinality: 2, stall_timeout: 0 } } } });
+  const before = await waitForProcessCount(A, 6);
+  await d.kill9();
+  assert.ok(before.every(alive), 'workers outlive a kill -9 of their daemon');
+  const d2 = await d.restart();
+  await waitFor('the old workers to be stopped', () => !before.some(alive));
+  await waitForProcessCount(A, 6); // and new ones started
+  assert.match(d2.err, /workers of an earlier daemon: 0 adopted, 2 stopped/);
+  await d2.stop();
+  d2.cleanup();
+});
+
+test('with adopt: true, the next daemon adopts them and counts them toward the cardinality', async () => {
+  const A = uniq('Adoptee');
+  const d = await startDaemon({ config: { tasks: { [A]: { cmd: 'sleep', args: ['1000'], cardinality: 2, stall_timeout: 0, adopt: true } } } });
+  const before = await waitForProcessCount(A, 2);
+  await d.kill9();
+  const d2 = await d.restart();
+  assert.match(d2.err, /2 adopted, 0 stopped/);
+  const pids = await workerPids(d2, A);
+  assert.deepEqual(pids.sort(), [...before].sort());
+  assert.deepEqual(taskProcesses(A).sort(), [...before].sort(), 'no extra worker was started');
+  const w = (await d2.api('GET', `/tasks/${A}/list`)).workers;
+  assert.ok(w.every((x: any) => x.adopted));
+  // Adopted workers are watched: one killed is replaced.
+  process.kill(before[0]!, 'SIGKILL');
+  await waitFor('a replacement for the adopted worker', async () => {
+    const p = await workerPids(d2, A);
+    return p.length === 2 && !p.includes(before[0]!);
+  });
+  await d2.stop();
+  assert.deepEqual(taskProcesses(A), []);
+  d2.cleanup();
+});
