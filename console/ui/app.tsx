@@ -28,6 +28,8 @@ export interface AppProps {
   /** Each submitted line, to keep it for the next run. */
   onLine?: (line: string) => void;
   pollMs?: number;
+  /** Called as the app leaves (Ctrl-D, Ctrl-C twice, quit). */
+  onExit?: () => void;
 }
 
 interface Entry {
@@ -37,8 +39,12 @@ interface Entry {
 
 type KeyEvent = { input: string; key: KeyInfo };
 
-export function App({ session, historyLater, onLine, pollMs = 1000 }: AppProps) {
-  const { exit } = useApp();
+export function App({ session, historyLater, onLine, pollMs = 1000, onExit }: AppProps) {
+  const app = useApp();
+  const exit = () => {
+    onExit?.();
+    app.exit();
+  };
   // The prompt lives in a ref so the key loop always sees the latest state; `bump` redraws.
   const prompt = useRef<PromptState>(initialPrompt());
   const [, bump] = useReducer((n: number) => n + 1, 0);

@@ -1,5 +1,6 @@
 // One line per host under the prompt: reachable or not, tasks and workers, running and
-// pending jobs, the concurrency limit. Fed by a poll of about a second (app.tsx).
+// pending jobs, the concurrency limit. Fed by a poll of about a second (app.tsx). Cut at the
+// terminal's width rather than wrapped, so the prompt never jumps.
 import React from 'react';
 import { Text } from 'ink';
 import type { Snapshot } from '../snapshot.js';
@@ -11,12 +12,12 @@ export interface HostStatus {
 
 export function statusText(h: HostStatus): string {
   const s = h.snapshot;
-  if (!s) return `${h.label} · connecting…`;
-  if (!s.connected) return `${h.label} · not connected`;
-  const parts = [`${h.label} · connected`];
+  if (!s) return `${h.label}  connecting…`;
+  if (!s.connected) return `${h.label}  not connected`;
+  const parts = [`${h.label}  connected`];
   if (s.tasks) {
     const workers = s.tasks.reduce((n, t) => n + t.active, 0);
-    parts.push(`${s.tasks.length} task${s.tasks.length === 1 ? '' : 's'} (${workers} workers)`);
+    parts.push(`${s.tasks.length} task${s.tasks.length === 1 ? '' : 's'}, ${workers} worker${workers === 1 ? '' : 's'}`);
   }
   if (s.broker) {
     parts.push(`jobs ${s.broker.running} running, ${s.broker.pending} pending`);
@@ -29,12 +30,12 @@ export function StatusLine({ hosts, busy }: { hosts: HostStatus[]; busy: string 
   return (
     <>
       {hosts.map((h) => (
-        <Text key={h.label}>
+        <Text key={h.label} wrap="truncate-end">
           <Text color={h.snapshot?.connected ? 'green' : h.snapshot ? 'red' : 'yellow'}>{h.snapshot?.connected ? '●' : '○'}</Text>
           <Text dimColor> {statusText(h)}</Text>
         </Text>
       ))}
-      {busy ? <Text dimColor>running {busy}…</Text> : null}
+      {busy ? <Text dimColor wrap="truncate-end">running {busy}…</Text> : null}
     </>
   );
 }

@@ -24,7 +24,7 @@ function shell(history: string[] = [], hosts = [d.host]) {
   const lines: string[] = [];
   const ui = render(<App session={session} historyLater={Promise.resolve(history)} pollMs={50} onLine={(l) => lines.push(l)} onExit={() => exited++} />);
   /** The prompt line as shown (cursor cell included), e.g. `> set Task `. */
-  const promptLine = () => plain(ui.lastFrame()).split('\n').reverse().find((l) => l.startsWith('> ')) ?? '';
+  const promptLine = () => plain(ui.lastFrame()).split('\n').reverse().find((l) => /^>( |$)/.test(l)) ?? '';
   const expectPrompt = (want: string) => waitFor(`prompt ${JSON.stringify(want)} (have ${JSON.stringify(promptLine())})`, () => promptLine().trimEnd() === want, { timeout: 3000 });
   const expectFrame = (re: RegExp) => waitFor(`frame to match ${re}`, () => re.test(plain(ui.lastFrame())), { timeout: 3000 });
   const press = async (...keys: string[]) => {
