@@ -7,7 +7,10 @@ import path from 'node:path';
 import { startDaemon, type TestDaemon } from '../test/helpers/daemon.js';
 import { sleep } from '../test/helpers/wait.js';
 
-const only = process.argv.slice(2);
+// `--node-options=...` starts the daemon with those Node flags (e.g. a small young generation,
+// which makes every fork cheaper); other arguments pick sections: true sleep latency submit rss.
+const nodeOptions = process.argv.find((a) => a.startsWith('--node-options='))?.slice('--node-options='.length);
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const want = (name: string) => only.length === 0 || only.includes(name);
 
 function timeShell(cmd: string): number {
@@ -52,8 +55,8 @@ const pct = (a: number[], p: number) => a.slice().sort((x, y) => x - y)[Math.min
 const f = (x: number, d = 2) => x.toFixed(d);
 
 async function main(): Promise<void> {
-  const d = await startDaemon({ config: { broker: { concurrency: 2 } } });
-  console.log(`bench: daemon pid ${d.pid}, ${readdirSync('/sys/devices/system/cpu').filter((c) => /^cpu\d+$/.test(c)).length} cpus, node ${process.version}`);
+  const d = await startDaemon({ config: { broker: { concurrency: 2 } }, env: nodeOptions ? { NODE_OPTIONS: nodeOptions } : {} });
+  console.log(`bench: daemon pid ${d.pid}${nodeOptions ? ` (NODE_OPTIONS=${nodeOptions})` : ''}, ${readdirSync('/sys/devices/system/cpu').filter((c) => /^cpu\d+$/.test(c)).length} cpus, node ${process.version}`);
   try {
     if (want('true')) {
       const xargs = timeShell('seq 2000 | xargs -P2 -I{} /bin/true');

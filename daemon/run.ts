@@ -130,7 +130,7 @@ export async function startDaemon(config: DaemonConfig, opts: RunOptions = {}): 
           log(`bl-daemon: shutting down (${reason})`);
           events.publish('daemon.stopping', { reason });
           // broker: drain here, beside the supervisor's stop
-          await Promise.all([broker.drain(config.forceTimeout), supervisor.stopAll('shutdown')]);
+          await Promise.all([broker.drain(config.forceTimeout, forceCtl.signal), supervisor.stopAll('shutdown')]);
           supervisor.close();
           await listener.close();
           publisher.close();

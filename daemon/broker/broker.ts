@@ -377,11 +377,17 @@ export class Broker {
    * and puts them back at the head of their queue (same attempt). Every write is done when
    * it resolves; the db is the daemon's to close.
    */
-  async drain(forceTimeoutMs: number): Promise<void> {
+  async drain(forceTimeoutMs: number, force?: AbortSignal): Promise<void> {
     this.draining = true;
     if (this.pumpRetry) clearTimeout(this.pumpRetry);
+    // A forced shutdown (second CTRL+C) waits for nothing: kill now, SIGKILL without grace.
+    const onForce = () => {
+      for (const w of this.endWaiters.splice(0)) w();
+      this.launcher.hurryAll();
+    };
+    force?.addEventListener('abort', onForce, { once: true });
     const deadline = Date.now() + forceTimeoutMs;
-    while (this.launcher.size > 0 && Date.now() < deadline) {
+    while (this.launcher.size > 0 && Date.now() < deadline && !force?.aborted) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
         this.endWaiters.push(() => {
@@ -391,7 +397,9 @@ export class Broker {
       });
     }
     for (const id of this.launcher.ids()) this.launcher.kill(id, 'drained', `the daemon shut down after waiting ${forceTimeoutMs} ms`);
+    if (force?.aborted) this.launcher.hurryAll();
     await this.launcher.settled();
+    force?.removeEventListener('abort', onForce);
     // onEnded of the last runs happens in the same tick as settled(); let it run first.
     await new Promise((r) => setImmediate(r));
     if (this.unsavedTimer) clearTimeout(this.unsavedTimer);

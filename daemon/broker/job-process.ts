@@ -58,6 +58,7 @@ export class JobRun {
   private stopSampling: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private idle: IdleState = { lowSince: null };
+  private readonly hurried = new AbortController();
 
   constructor(
     readonly spec: JobSpec,
@@ -77,10 +78,15 @@ export class JobRun {
     }
     this.killing = { outcome, reason, finished: false };
     const k = this.killing;
-    void terminateTree({ ...this.root, marker: this.spec.id }, this.seen, this.opts.graceMs).finally(() => {
+    void terminateTree({ ...this.root, marker: this.spec.id }, this.seen, this.opts.graceMs, this.hurried.signal).finally(() => {
       k.finished = true;
       this.settle();
     });
+  }
+
+  /** Skips what is left of the kill's grace period: SIGKILL now. */
+  hurry(): void {
+    this.hurried.abort();
   }
 
   private async start(): Promise<void> {

@@ -6,8 +6,16 @@ import { readStat, signalTree, treeOf, type TreeRoot } from './proc-tree.js';
 const POLL_MS = 50;
 const KILL_WAIT_MS = 3000;
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+function sleep(ms: number, hurry?: AbortSignal): Promise<void> {
+  return new Promise((r) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      hurry?.removeEventListener('abort', done);
+      r();
+    }
+    hurry?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Live members: the tree from /proc plus known pids that still are the same process. */
@@ -31,13 +39,14 @@ function send(pids: number[], root: TreeRoot, sig: NodeJS.Signals): void {
   }
 }
 
-export async function terminateTree(root: TreeRoot, known: Map<number, number>, graceMs: number): Promise<{ forced: boolean }> {
+/** `hurry` (a second CTRL+C) cuts the grace short: SIGKILL at once. */
+export async function terminateTree(root: TreeRoot, known: Map<number, number>, graceMs: number, hurry?: AbortSignal): Promise<{ forced: boolean }> {
   let left = members(root, known);
   if (left.length === 0) return { forced: false };
   send(left, root, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    await sleep(POLL_MS);
+  while (Date.now() < deadline && !hurry?.aborted) {
+    await sleep(POLL_MS, hurry);
     left = members(root, known);
     if (left.length === 0) return { forced: false };
   }

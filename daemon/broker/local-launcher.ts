@@ -63,6 +63,10 @@ export class LocalLauncher {
     return true;
   }
 
+  hurryAll(): void {
+    for (const r of this.runs.values()) r.hurry();
+  }
+
   /** Resolves when every run has ended. */
   async settled(): Promise<void> {
     await Promise.all([...this.runs.values()].map((r) => r.done));

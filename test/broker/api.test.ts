@@ -24,6 +24,15 @@ describe('broker routes', () => {
     assert.deepEqual([j.command, j.cwd, j.queue], ['echo hi', '/tmp', 'urgent']);
   });
 
+  it('takes JSON sent without a JSON content type (curl -d) as jobs, and shell groups as commands', async () => {
+    const r = await d.request('POST', '/jobs', JSON.stringify({ command: 'echo from-form', cwd: '/' }), { 'Content-Type': 'application/x-www-form-urlencoded' });
+    assert.equal(r.status, 201);
+    const id = /^Submitted job (\w+)$/m.exec(r.text)![1]!;
+    assert.equal((await d.api('GET', `/jobs/${id}`)).command, 'echo from-form');
+    const g = await d.request('POST', '/jobs?cwd=/', '{ echo grouped; }', { 'Content-Type': 'application/x-www-form-urlencoded' });
+    assert.equal(g.status, 403, 'taken as a command (and refused: it does not start with an allowed prefix)');
+  });
+
   it('returns the first job for a repeated key', async () => {
     const [a] = await submit(d, { command: 'echo once', cwd: '/', key: 'k-1' });
     const again = await d.request('POST', '/jobs', { command: 'echo twice', cwd: '/', key: 'k-1' });

@@ -34,6 +34,7 @@ describe('broker crash recovery and drain', () => {
     ]);
     // Paused, so nothing starts after the restart and the queue can be read as it was.
     await d.api('PUT', '/broker/concurrency/0');
+    await d.api('POST', '/broker/urgent-concurrent/enable');
     const before = (await allJobs(d, 'pending')).map((j) => j.id);
     assert.deepEqual(before, [pending[1]!.id, pending[3]!.id, pending[0]!.id, pending[2]!.id]);
     assert.equal(pidsWithEnv('BL_JOB_ID', keep!.id).length, 2, 'the job and its grandchild run');
@@ -44,6 +45,7 @@ describe('broker crash recovery and drain', () => {
     daemons.push(d2);
     const b = await d2.api('GET', '/broker');
     assert.equal(b.concurrency, 0, 'the limit survived the restart');
+    assert.equal(b.urgent_bypass, true, 'so did the urgent bypass');
     assert.equal(b.running, 0, 'nothing stuck in running');
     const k = await d2.api('GET', `/jobs/${keep!.id}`);
     assert.equal(k.state, 'pending');

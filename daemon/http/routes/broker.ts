@@ -32,6 +32,23 @@ function queryString(ctx: Context, name: string): string | undefined {
   return v;
 }
 
+/**
+ * `curl -d '{"command": …}'` sends JSON labelled as a form. A body that parses as a JSON object
+ * or an array of objects is taken as jobs: no shell command is valid JSON of that shape
+ * (`{ cmd; }` and `[ -f x ]` are not JSON at all).
+ */
+function jobsJson(text: string): unknown {
+  const t = text.trim();
+  if (!t.startsWith('{') && !t.startsWith('[')) return undefined;
+  try {
+    const v: unknown = JSON.parse(t);
+    const isObj = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x);
+    return isObj(v) || (Array.isArray(v) && v.length > 0 && v.every(isObj)) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function submit(ctx: Context, s: Services): Promise<void> {
   const broker = brokerOf(s);
   const d = defaults(s);
@@ -39,8 +56,14 @@ async function submit(ctx: Context, s: Services): Promise<void> {
   if (isJsonRequest(ctx)) {
     parsed = parseJsonSubmit(await readJson(ctx), d);
   } else {
-    const job = parseTextSubmit(await readText(ctx), { urgent: queryString(ctx, 'urgent'), cwd: queryString(ctx, 'cwd') }, d);
-    parsed = { jobs: [job], single: true };
+    const text = await readText(ctx);
+    const sniffed = jobsJson(text);
+    if (sniffed !== undefined) {
+      parsed = parseJsonSubmit(sniffed, d);
+    } else {
+      const job = parseTextSubmit(text, { urgent: queryString(ctx, 'urgent'), cwd: queryString(ctx, 'cwd') }, d);
+      parsed = { jobs: [job], single: true };
+    }
   }
   const res = broker.submit(parsed.jobs);
   const lines = res.jobs.map((j, i) => (res.reused[i] ? `Job ${j.id} already submitted (key ${j.key})` : `Submitted job ${j.id}`));
