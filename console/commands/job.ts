@@ -4,6 +4,9 @@ import { stateCell, type Cell, type CommandResult } from '../result.js';
 import { enc, expectArgs, jobCommand } from './shared.js';
 import type { Command } from './types.js';
 
+/** Bytes → MB with one decimal (the daemon samples RSS in bytes). */
+const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
+
 function jobPairs(j: JobJson): [string, Cell][] {
   const pairs: [string, Cell][] = [
     ['Job', j.id],
@@ -21,7 +24,10 @@ function jobPairs(j: JobJson): [string, Cell][] {
   if (j.exit_code !== null || j.signal) pairs.push(['Exit', j.exit_code !== null ? String(j.exit_code) : `signal ${j.signal}`]);
   if (j.reason) pairs.push(['Reason', j.reason]);
   if (j.timeout !== null) pairs.push(['Timeout', `${j.timeout} s`]);
-  if (j.usage) pairs.push(['CPU max / RSS max', `${j.usage.cpu_max}% / ${Math.round(j.usage.rss_max / 1024)} KiB`]);
+  if (j.usage) {
+    pairs.push(['CPU', `${j.usage.cpu_last}% (max ${j.usage.cpu_max}%)`]);
+    pairs.push(['RSS', `${mb(j.usage.rss_last)} MB (max ${mb(j.usage.rss_max)} MB)`]);
+  }
   return pairs;
 }
 

@@ -41,10 +41,14 @@ type KeyEvent = { input: string; key: KeyInfo };
 
 export function App({ session, historyLater, onLine, pollMs = 1000, onExit }: AppProps) {
   const app = useApp();
-  const exit = () => {
+  // Leaving waits for one more commit so the last scrollback line (`> quit`) is drawn.
+  const [leaving, setLeaving] = useState(false);
+  const exit = () => setLeaving(true);
+  useEffect(() => {
+    if (!leaving) return;
     onExit?.();
     app.exit();
-  };
+  }, [leaving]);
   // The prompt lives in a ref so the key loop always sees the latest state; `bump` redraws.
   const prompt = useRef<PromptState>(initialPrompt());
   const [, bump] = useReducer((n: number) => n + 1, 0);
@@ -98,7 +102,8 @@ export function App({ session, historyLater, onLine, pollMs = 1000, onExit }: Ap
     const o = await session.run(line);
     setBusy(null);
     const text = o.lines.map((l) => (l.err ? `\u001b[31m${l.text}\u001b[39m` : l.text)).join('\n');
-    if (text) say(text);
+    // `watch` prints its first look only where there is no live view (pipes, -c).
+    if (text && !(o.watch && o.code === 0)) say(text);
     if (o.quit) exit();
     else if (o.watch) {
       watchingRef.current = true;

@@ -1,0 +1,83 @@
+// The real console in a real terminal (tmux) against a real daemon, as a person would use it:
+// ls, Tab completion of a task name, a cardinality change seen in the processes, a job
+// submitted and listed, ↑ recalls, quit leaves; history is there on the next run.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { programArgv, startDaemon } from '../helpers/daemon.js';
+import { alive } from '../helpers/proc.js';
+import { waitFor } from '../helpers/wait.js';
+import { Tmux } from './tmux.js';
+
+test('the console in tmux against a real daemon', { timeout: 90000 }, async () => {
+  const d = await startDaemon({ config: { tasks: { Task: { cmd: '/bin/sleep', args: ['1000'], cardinality: 1, stall_timeout: 0 } } } });
+  const confDir = mkdtempSync(path.join(tmpdir(), 'bl-console-conf-'));
+  const tmux = new Tmux(`bl-test-${process.pid}`);
+  const run = () => tmux.start([process.execPath, ...programArgv('console/main'), `-host=${d.url}`], { BL_CONSOLE_CONFIG_DIR: confDir, NO_COLOR: '1' });
+  const screen = (what: string, re: RegExp, timeout = 10000) => waitFor(`${what}: ${re} on screen`, () => re.test(tmux.screen()), { timeout });
+  const prompt = (want: string) => waitFor(`prompt ${JSON.stringify(want)} (have ${JSON.stringify(tmux.promptLine())})`, () => tmux.promptLine().trimEnd() === want, { timeout: 10000 });
+  try {
+    run();
+    await screen('the status line', /connected · 1 task, 1 worker/, 20000);
+
+    tmux.type('ls');
+    tmux.keys('Enter');
+    await screen('ls', /^> ls\nTASK +STATE\nTask +running$/m);
+
+    tmux.type('set Ta');
+    await prompt('> set Ta');
+    tmux.keys('Tab');
+    await prompt('> set Task');
+
+    tmux.type('cardinality 3');
+    tmux.keys('Enter');
+    await screen('the daemon answer', /^> set Task cardinality 3\nChanged workers cardinality$/m);
+    const pids = await waitFor('3 workers', async () => {
+      const list = await d.api('GET', '/tasks/Task/list');
+      const ps = (list.workers as { pid: number }[]).map((w) => w.pid);
+      return ps.length === 3 && ps.every(alive) ? ps : undefined;
+    });
+    assert.equal(new Set(pids).size, 3);
+
+    tmux.type('submit sleep 1');
+    tmux.keys('Enter');
+    await screen('the submit', /^Submitted job \w+ \(normal\)/m);
+    const id = /^Submitted job (\w+)/m.exec(tmux.screen())![1]!;
+    tmux.type('jobs running');
+    tmux.keys('Enter');
+    await screen('the running job', new RegExp(`^> jobs running\\nID .*\\n${id} +running +normal +1 .* sleep 1$`, 'm'));
+    const job = await d.api('GET', `/jobs/${id}`);
+    assert.equal(job.cwd, process.cwd(), 'the job runs in the console’s cwd');
+
+    tmux.keys('Up');
+    await prompt('> jobs running');
+    tmux.keys('Up');
+    await prompt('> submit sleep 1');
+
+    tmux.keys('C-u');
+    await prompt('>');
+    tmux.type('quit');
+    tmux.keys('Enter');
+    assert.equal(await waitFor('the console to exit', () => tmux.exitStatus()), 0);
+    tmux.kill();
+
+    // History is kept across runs (conf in BL_CONSOLE_CONFIG_DIR).
+    run();
+    await screen('the second run', /connected/, 20000);
+    tmux.keys('Up');
+    await prompt('> quit');
+    tmux.keys('Up');
+    await prompt('> jobs running');
+    tmux.keys('C-u', 'C-d');
+    assert.equal(await waitFor('Ctrl-D to leave', () => tmux.exitStatus()), 0);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- screen ---\n${tmux.screen()}`);
+  } finally {
+    tmux.kill();
+    await d.stop();
+    d.cleanup();
+    rmSync(confDir, { recursive: true, force: true });
+  }
+});
