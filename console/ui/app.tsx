@@ -116,6 +116,8 @@ export function App({ session, historyLater, onLine, pollMs = 1000, onExit }: Ap
     const intent = keyToIntent(input, key, s.value === '');
     switch (intent.kind) {
       case 'edit':
+        // ↑ pressed before the history file is read waits for it (a few ms at most).
+        if (intent.action.type === 'history-up') await historyLater?.catch(() => undefined);
         return apply(intent.action);
       case 'submit':
         return runLine(s.value);

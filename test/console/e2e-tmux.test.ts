@@ -75,9 +75,47 @@ test('the console in tmux against a real daemon', { timeout: 90000 }, async () =
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- screen ---\n${tmux.screen()}`);
   } finally {
-    tmux.kill();
+    tmux.dispose();
     await d.stop();
     d.cleanup();
     rmSync(confDir, { recursive: true, force: true });
+  }
+});
+
+test('on a terminal, --purge-pending and --exit ask y/N first; -y does not ask', { timeout: 60000 }, async () => {
+  const d = await startDaemon({ config: { broker: { concurrency: 0 } } });
+  const tmux = new Tmux(`bl-test-${process.pid}-ask`);
+  const oneShot = (...args: string[]) => {
+    tmux.kill();
+    tmux.start([process.execPath, ...programArgv('console/main'), `-host=${d.url}`, ...args], { NO_COLOR: '1' });
+  };
+  const screen = (re: RegExp) => waitFor(`${re} on screen`, () => re.test(tmux.screen()), { timeout: 10000 });
+  try {
+    await d.api('POST', '/jobs', { command: 'true', cwd: '/tmp', queue: 'normal', env: {} });
+    oneShot('--purge-pending');
+    await screen(/Purge the pending jobs \(normal and urgent\) on http:\/\/127\.0\.0\.1:\d+\? \[y\/N\] $/m);
+    tmux.type('n');
+    tmux.keys('Enter');
+    assert.equal(await waitFor('exit', () => tmux.exitStatus()), 0);
+    assert.match(tmux.screen(), /--purge-pending: not confirmed, nothing done/);
+    assert.equal((await d.api('GET', '/broker')).pending, 1, 'nothing purged');
+
+    oneShot('--purge-pending');
+    await screen(/\[y\/N\] $/m);
+    tmux.type('y');
+    tmux.keys('Enter');
+    assert.equal(await waitFor('exit', () => tmux.exitStatus()), 0);
+    assert.match(tmux.screen(), /^Purged 1 job$/m);
+
+    oneShot('--exit', '-y');
+    assert.equal(await waitFor('exit', () => tmux.exitStatus()), 0);
+    assert.doesNotMatch(tmux.screen(), /\[y\/N\]/);
+    assert.deepEqual(await d.exited, { code: 0, signal: null });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- screen ---\n${tmux.screen()}`);
+  } finally {
+    tmux.dispose();
+    await d.stop();
+    d.cleanup();
   }
 });
