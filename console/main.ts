@@ -45,8 +45,10 @@ async function main(): Promise<ExitCode> {
     const early = process.stdout.isTTY && !process.env.BL_NO_INSTANT ? (await import('./instant-prompt.js')).showInstantPrompt(process.stdin, process.stdout) : undefined;
     // Production React: the development build costs ~150 ms more to load and checks nothing we need.
     process.env.NODE_ENV ??= 'production';
+    // Ask the daemons for the status line now: the answer arrives while Ink loads.
+    const firstLook = session.look(false);
     const { runInteractive } = await import('./ui/run-interactive.js');
-    return runInteractive({ session, configDir, early });
+    return runInteractive({ session, configDir, early, firstLook });
   }
   const r = await runStdin(session, process.stdin, streams);
   // BrokeredLauncher: no option (and nothing on stdin) shows the help.

@@ -23,6 +23,10 @@ export interface ShellSession {
 
 export interface AppProps {
   session: ShellSession;
+  /** A look already in hand for the very first frame. */
+  initialLook?: Snapshot[];
+  /** The status line's first look, if already asked for. */
+  firstLook?: Promise<Snapshot[]>;
   /** History that arrives after the first frame (conf loads lazily). */
   historyLater?: Promise<readonly string[]>;
   /** Each submitted line, to keep it for the next run. */
@@ -39,7 +43,7 @@ interface Entry {
 
 type KeyEvent = { input: string; key: KeyInfo };
 
-export function App({ session, historyLater, onLine, pollMs = 1000, onExit }: AppProps) {
+export function App({ session, initialLook, firstLook, historyLater, onLine, pollMs = 1000, onExit }: AppProps) {
   const app = useApp();
   // Leaving waits for one more commit so the last scrollback line (`> quit`) is drawn.
   const [leaving, setLeaving] = useState(false);
@@ -55,7 +59,7 @@ export function App({ session, historyLater, onLine, pollMs = 1000, onExit }: Ap
   const [scroll, setScroll] = useState<Entry[]>([]);
   const [busy, setBusy] = useState<string | null>(null);
   const [watching, setWatching] = useState(false);
-  const [hosts, setHosts] = useState<HostStatus[]>(() => session.hostLabels().map((label) => ({ label })));
+  const [hosts, setHosts] = useState<HostStatus[]>(() => session.hostLabels().map((label, i) => ({ label, snapshot: initialLook?.[i] })));
   const nextId = useRef(0);
   const queue = useRef<KeyEvent[]>([]);
   const pumping = useRef(false);
@@ -79,9 +83,11 @@ export function App({ session, historyLater, onLine, pollMs = 1000, onExit }: Ap
   useEffect(() => {
     let live = true;
     let timer: NodeJS.Timeout | undefined;
+    let first = firstLook;
     const tick = async () => {
       const labels = session.hostLabels();
-      const snaps = await session.look(false).catch(() => undefined);
+      const snaps = await (first ?? session.look(false)).catch(() => undefined);
+      first = undefined;
       if (!live) return;
       setHosts(labels.map((label, i) => ({ label, snapshot: snaps?.[i] })));
       timer = setTimeout(tick, pollMs);

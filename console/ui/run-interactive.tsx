@@ -4,6 +4,7 @@ import { render } from 'ink';
 import { openHistory, type HistoryStore } from '../history.js';
 import type { InstantPrompt } from '../instant-prompt.js';
 import type { ExitCode, Session } from '../session.js';
+import type { Snapshot } from '../snapshot.js';
 import { App } from './app.js';
 
 export interface InteractiveOptions {
@@ -11,11 +12,16 @@ export interface InteractiveOptions {
   /** Where conf keeps history and hosts (tests: a temp dir). */
   configDir?: string;
   early?: InstantPrompt;
+  /** The status line's first look, asked for before Ink was loaded. */
+  firstLook?: Promise<Snapshot[]>;
 }
 
-export async function runInteractive({ session, configDir, early }: InteractiveOptions): Promise<ExitCode> {
+export async function runInteractive({ session, configDir, early, firstLook }: InteractiveOptions): Promise<ExitCode> {
   let store: HistoryStore | undefined;
-  const loading = new Promise<HistoryStore>((resolve, reject) => setImmediate(() => openHistory(configDir).then(resolve, reject)));
+  // The history file is read once the first frame and status line are drawn (conf's import
+  // costs ~90 ms); ↑ pressed sooner waits for it.
+  const drawn = (firstLook ?? Promise.resolve()).catch(() => undefined);
+  const loading = drawn.then(() => new Promise<HistoryStore>((resolve, reject) => setImmediate(() => openHistory(configDir).then(resolve, reject))));
   const historyLater = loading.then((s) => {
     store = s;
     s.addHosts(session.hostLabels());
@@ -23,8 +29,10 @@ export async function runInteractive({ session, configDir, early }: InteractiveO
     return s.lines();
   });
   session.opts.onConnect = (hosts) => store?.addHosts(hosts);
+  // The first look usually came back while Ink loaded: draw the first frame with it.
+  const ready = firstLook ? await Promise.race([firstLook.catch(() => undefined), new Promise<undefined>((r) => setImmediate(() => r(undefined)))]) : undefined;
   early?.handOver();
-  const app = render(<App session={session} historyLater={historyLater} onLine={(l) => store?.add(l)} />, {
+  const app = render(<App session={session} firstLook={firstLook} initialLook={ready} historyLater={historyLater} onLine={(l) => store?.add(l)} />, {
     exitOnCtrlC: false,
     patchConsole: false,
   });
