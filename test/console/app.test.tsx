@@ -25,8 +25,8 @@ function shell(history: string[] = [], hosts = [d.host]) {
   const ui = render(<App session={session} historyLater={Promise.resolve(history)} pollMs={50} onLine={(l) => lines.push(l)} onExit={() => exited++} />);
   /** The prompt line as shown (cursor cell included), e.g. `> set Task `. */
   const promptLine = () => plain(ui.lastFrame()).split('\n').reverse().find((l) => /^>( |$)/.test(l)) ?? '';
-  const expectPrompt = (want: string) => waitFor(`prompt ${JSON.stringify(want)} (have ${JSON.stringify(promptLine())})`, () => promptLine().trimEnd() === want, { timeout: 3000 });
-  const expectFrame = (re: RegExp) => waitFor(`frame to match ${re}`, () => re.test(plain(ui.lastFrame())), { timeout: 3000 });
+  const expectPrompt = (want: string) => waitFor(`prompt ${JSON.stringify(want)} (have ${JSON.stringify(promptLine())})`, () => promptLine().trimEnd() === want, { timeout: 10000 });
+  const expectFrame = (re: RegExp) => waitFor(`frame to match ${re}`, () => re.test(plain(ui.lastFrame())), { timeout: 10000 });
   const press = async (...keys: string[]) => {
     for (const k of keys) {
       ui.stdin.write(k);
@@ -143,7 +143,7 @@ test('task names come from the daemon at completion time (cached about a second)
       await s.press(KEY.tab);
       await new Promise((r) => setTimeout(r, 100));
       return s.promptLine().trimEnd() === '> start Newcomer';
-    }, { timeout: 3000 });
+    }, { timeout: 10000 });
   } finally {
     d.tasks.delete('Newcomer');
   }

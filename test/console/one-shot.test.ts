@@ -171,6 +171,27 @@ test('several hosts: reads fan out, labelled by host; one down makes it exit 3',
   assert.match(r.err, /^ERROR: cannot reach the daemon at http:\/\/127\.0\.0\.1:1 /m);
 });
 
+test('connect switches hosts for the commands after it', async () => {
+  const r = await run(['-host=127.0.0.1:1', '-c', `connect ${d.url}; ls`]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, new RegExp(`^Connected to ${d.url.replace(/[./]/g, '\\$&')}\nTASK +STATE\nTask +running$`, 'm'));
+});
+
+test('--token: a daemon with auth answers with it, refuses without (exit 1)', async () => {
+  const a = await startDaemon({ config: { auth: { token: 'sekrit' } } });
+  try {
+    const ok = await run([`-host=${a.url}`, '--token', 'sekrit', '-c', 'status']);
+    assert.equal(ok.code, 0, ok.err);
+    assert.match(ok.out, /^No active tasks$/m);
+    const no = await run([`-host=${a.url}`, '-c', 'status']);
+    assert.equal(no.code, 1);
+    assert.equal(no.err, 'ERROR: authentication required\n');
+  } finally {
+    await a.stop();
+    a.cleanup();
+  }
+});
+
 test('--exit: the daemon leaves', async () => {
   const r = await run([at(), '--exit']);
   assert.equal(r.code, 0, r.err);
