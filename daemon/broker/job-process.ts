@@ -65,7 +65,7 @@ export class JobRun {
     private readonly opts: RunOptions,
   ) {
     this.done = new Promise((r) => (this.resolve = r));
-    void this.start();
+    this.start().catch((e: Error) => this.fail(`cannot start the job: ${e.message}`));
   }
 
   /** Kills the tree; the run ends with this outcome (the first kill's outcome wins). */

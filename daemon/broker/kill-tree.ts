@@ -41,6 +41,17 @@ function send(pids: number[], root: TreeRoot, sig: NodeJS.Signals): void {
 
 /** `hurry` (a second CTRL+C) cuts the grace short: SIGKILL at once. */
 export async function terminateTree(root: TreeRoot, known: Map<number, number>, graceMs: number, hurry?: AbortSignal): Promise<{ forced: boolean }> {
+  try {
+    return await stopTree(root, known, graceMs, hurry);
+  } catch (e) {
+    // Callers fire and forget: a failure here (an unreadable /proc) must not become an
+    // unhandled rejection that takes the daemon down; the group still got what was sent.
+    console.error(`bl-daemon: stopping the process tree of ${root.pid} failed: ${(e as Error).message}`);
+    return { forced: false };
+  }
+}
+
+async function stopTree(root: TreeRoot, known: Map<number, number>, graceMs: number, hurry?: AbortSignal): Promise<{ forced: boolean }> {
   let left = members(root, known);
   if (left.length === 0) return { forced: false };
   send(left, root, 'SIGTERM');
