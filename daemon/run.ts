@@ -16,7 +16,7 @@ import { WorkerRecords } from './supervisor/worker-records.js';
 import { createApp, type RouteMounter } from './http/app.js';
 import type { Services } from './http/services.js';
 import { lockStateDir } from './state-lock.js';
-import { createBroker } from './broker/broker.js';
+import { createBroker } from './broker/index.js';
 import { mountBrokerRoutes } from './http/routes/broker.js';
 
 export interface Daemon {

@@ -3,7 +3,7 @@ import type { DaemonConfig } from '../config/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { KeepaliveStats } from '../keepalive/stats.js';
-import type { Broker } from '../broker/broker.js';
+import type { Broker } from '../broker/index.js';
 
 export interface Services {
   config: DaemonConfig;

@@ -7,7 +7,7 @@ import type { JobListFilter, JobPageJson, SubmitReplyJson } from '../../contract
 import { jobDetail, jobJson, jobLine } from '../../broker/job-json.js';
 import { parseJsonSubmit, parseTextSubmit, type SubmitDefaults } from '../../broker/submit-parse.js';
 import { STATES } from '../../broker/store.js';
-import type { Broker } from '../../broker/broker.js';
+import type { Broker } from '../../broker/index.js';
 import { intParam, isJsonRequest, readJson, readText } from '../body.js';
 import { serveLog } from '../log-file.js';
 import { keyValueLines, reply } from '../respond.js';
