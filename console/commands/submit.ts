@@ -4,8 +4,19 @@ import { UsageError } from '../../daemon/contract/flags.js';
 import type { JobJson, SubmitReplyJson } from '../../daemon/contract/types.js';
 import { text, type CommandResult } from '../result.js';
 import type { Command, CommandContext } from './types.js';
+import { tokenize } from '../line-parser.js';
 
-export async function submitJob(ctx: CommandContext, command: string, queue: 'normal' | 'urgent'): Promise<CommandResult> {
+/**
+ * The text after `submit` goes to `/bin/sh -c` as typed, except one quoted string, which is
+ * unquoted: `submit "make all; make test"` means what it would mean in a shell.
+ */
+export function jobCommandOf(rest: string): string {
+  const toks = tokenize(rest);
+  return toks.length === 1 && /^["']/.test(rest) && !toks[0]!.unterminated ? toks[0]!.value : rest;
+}
+
+export async function submitJob(ctx: CommandContext, rest: string, queue: 'normal' | 'urgent'): Promise<CommandResult> {
+  const command = jobCommandOf(rest);
   if (command.trim() === '') throw new UsageError(`usage: ${queue === 'urgent' ? 'urgent' : 'submit'} COMMAND…`);
   const reply = await ctx.client.json<SubmitReplyJson>('POST', '/jobs', { command, cwd: ctx.cwd, queue, env: {} });
   const jobs: JobJson[] = 'jobs' in reply ? reply.jobs : [reply];

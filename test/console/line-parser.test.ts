@@ -66,3 +66,16 @@ test('quoteWord quotes only when needed and round-trips', () => {
   }
   assert.equal(quoteWord('Task'), 'Task');
 });
+
+test('a job command: as typed, but one quoted string is unquoted', async () => {
+  const { jobCommandOf } = await import('../../console/commands/submit.js');
+  const cases: [string, string][] = [
+    ['sleep 1', 'sleep 1'],
+    [`echo "a  b" | wc -c`, `echo "a  b" | wc -c`],
+    [`'echo hello; echo world >&2'`, 'echo hello; echo world >&2'],
+    [`"make all && make test"`, 'make all && make test'],
+    [`"unterminated`, `"unterminated`],
+    [`'a' 'b'`, `'a' 'b'`],
+  ];
+  for (const [rest, want] of cases) assert.equal(jobCommandOf(rest), want, rest);
+});
