@@ -192,6 +192,18 @@ test('--token: a daemon with auth answers with it, refuses without (exit 1)', as
   }
 });
 
+test("the seed's transcript: stop, start, listworkers, stop all, status", async () => {
+  const r = await run([at()], 'stop Task\nstart Task\nlistworkers Task\nrestart Task\nstop\nstatus\nstart Task\n');
+  assert.equal(r.code, 0, r.err);
+  const lines = r.out.split('\n');
+  assert.equal(lines[0], 'Stopped Task workers');
+  assert.equal(lines[1], 'Started task manager');
+  assert.match(lines[2]!, /^TASK +PID +STATE +STARTED +LAST ALIVE/);
+  assert.match(lines[3]!, /^Task +\d+ +running +\d{4}-/);
+  assert.match(r.out, /^Restarting \d+ Task workers$/m);
+  assert.match(r.out, /^Stopped Task workers\nNo active tasks\nStarted task manager\n$/m);
+});
+
 test('--exit: the daemon leaves', async () => {
   const r = await run([at(), '--exit']);
   assert.equal(r.code, 0, r.err);
