@@ -64,6 +64,7 @@ export function App({ session, initialLook, firstLook, historyLater, onLine, pol
   const queue = useRef<KeyEvent[]>([]);
   const pumping = useRef(false);
   const watchingRef = useRef(false);
+  const stopWaiting = useRef<(() => void) | undefined>(undefined);
 
   const apply = useCallback((a: PromptAction) => {
     prompt.current = promptReducer(prompt.current, a);
@@ -105,8 +106,15 @@ export function App({ session, initialLook, firstLook, historyLater, onLine, pol
     if (line.trim() === '') return;
     onLine?.(line);
     setBusy(line.trim());
-    const o = await session.run(line);
+    // Ctrl-C gives the prompt back without waiting (a daemon that does not answer).
+    const interrupted = new Promise<'interrupted'>((resolve) => (stopWaiting.current = () => resolve('interrupted')));
+    const o = await Promise.race([session.run(line), interrupted]);
+    stopWaiting.current = undefined;
     setBusy(null);
+    if (o === 'interrupted') {
+      say('\u001b[33m^C (not waiting for the answer; the daemon may still act on it)\u001b[39m');
+      return;
+    }
     const text = o.lines.map((l) => (l.err ? `\u001b[31m${l.text}\u001b[39m` : l.text)).join('\n');
     // `watch` prints its first look only where there is no live view (pipes, -c).
     if (text && !(o.watch && o.code === 0)) say(text);
@@ -155,6 +163,7 @@ export function App({ session, initialLook, firstLook, historyLater, onLine, pol
 
   useInput(
     (input, key) => {
+      if (key.ctrl && input === 'c' && stopWaiting.current) return stopWaiting.current();
       queue.current.push(...(isBurst(input) ? splitBurst(input) : [{ input, key }]));
       void pump();
     },

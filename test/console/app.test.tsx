@@ -164,6 +164,19 @@ test('commands run and print; unknown ones get the seed message and a guess', as
   d.tasks.get('Task')!.cardinality = 1;
 });
 
+test('Ctrl-C while a command waits gives the prompt back', async () => {
+  const s = shell();
+  await s.expectFrame(/connected/);
+  await s.press('status Hang', KEY.enter);
+  await s.expectFrame(/running status Hang…/);
+  await s.press('l');
+  await s.press(KEY.ctrlC);
+  await s.expectFrame(/\^C \(not waiting for the answer/);
+  await s.expectPrompt('> l');
+  assert.equal(s.exited(), 0);
+  s.ui.unmount();
+});
+
 test('a burst of keys (paste, or tmux sending fast) runs in order', async () => {
   const s = shell();
   await s.expectFrame(/connected/);

@@ -44,6 +44,8 @@ export async function startFakeDaemon(names: string[] = ['Task', 'Tally', 'Other
     const p = url.pathname;
     let m: RegExpExecArray | null;
     if (p === '/healthz') return json(200, { ok: true });
+    // A daemon that never answers this one (Ctrl-C while waiting).
+    if (p === '/tasks/Hang') return;
     if (p === '/list') return json(200, { tasks: [...tasks].map(([name, t]) => ({ name, running: t.running })) });
     if (p === '/tasks') return json(200, { tasks: [...tasks].filter(([, t]) => t.running).map(([n, t]) => task(n, t)) });
     if ((m = /^\/tasks\/([^/]+)\/set\/cardinality\/(\d+)$/.exec(p)) && req.method === 'POST') {
