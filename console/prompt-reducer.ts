@@ -49,6 +49,19 @@ function edit(s: PromptState, value: string, cursor: number): PromptState {
   return { ...s, value, cursor: Math.max(0, Math.min(cursor, value.length)), tabStreak: 0, listing: null, armedExit: false };
 }
 
+/** One character back or forward, never inside a surrogate pair (emoji). */
+function step(v: string, c: number, by: number): number {
+  let i = c;
+  const dir = Math.sign(by);
+  for (let n = Math.abs(by); n > 0; n--) {
+    const next = i + dir;
+    if (next < 0 || next > v.length) break;
+    i = next;
+    if (i > 0 && i < v.length && /[\uDC00-\uDFFF]/.test(v[i]!) && /[\uD800-\uDBFF]/.test(v[i - 1]!)) i += dir;
+  }
+  return i;
+}
+
 function wordStartBefore(v: string, c: number): number {
   let i = c;
   while (i > 0 && v[i - 1] === ' ') i--;
@@ -71,12 +84,14 @@ export function promptReducer(s: PromptState, a: PromptAction): PromptState {
       const text = a.text.replace(/[\r\n\t]+/g, ' ');
       return edit(s, v.slice(0, c) + text + v.slice(c), c + text.length);
     }
-    case 'delete-back':
-      return c === 0 ? edit(s, v, c) : edit(s, v.slice(0, c - 1) + v.slice(c), c - 1);
+    case 'delete-back': {
+      const b = step(v, c, -1);
+      return edit(s, v.slice(0, b) + v.slice(c), b);
+    }
     case 'delete-forward':
-      return edit(s, v.slice(0, c) + v.slice(c + 1), c);
+      return edit(s, v.slice(0, c) + v.slice(step(v, c, 1)), c);
     case 'move':
-      return edit(s, v, c + a.by);
+      return edit(s, v, step(v, c, a.by));
     case 'move-word':
       return edit(s, v, a.dir < 0 ? wordStartBefore(v, c) : wordEndAfter(v, c));
     case 'home':

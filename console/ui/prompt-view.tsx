@@ -6,14 +6,16 @@ import type { PromptState } from '../prompt-reducer.js';
 
 export function PromptView({ state, busy }: { state: PromptState; busy: boolean }) {
   const { value, cursor } = state;
-  const at = value[cursor] ?? ' ';
+  // The character under the cursor, whole even when it is two UTF-16 units (emoji).
+  const cp = value.codePointAt(cursor);
+  const at = cp === undefined ? ' ' : String.fromCodePoint(cp);
   return (
     <Box flexDirection="column">
       <Text>
         <Text color={busy ? 'gray' : undefined}>{'> '}</Text>
         {value.slice(0, cursor)}
         <Text inverse>{at}</Text>
-        {value.slice(cursor + 1)}
+        {value.slice(cursor + (cp === undefined ? 1 : at.length))}
       </Text>
       {state.listing ? <Text color="cyan">{state.listing.join('  ')}</Text> : null}
       {state.armedExit ? <Text dimColor>(Ctrl-C again or Ctrl-D to leave)</Text> : null}

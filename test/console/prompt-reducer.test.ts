@@ -31,6 +31,11 @@ test('editing actions', () => {
     ['set Task  |', { type: 'delete-word' }, 'set |'],
     ['set Ta|sk', { type: 'delete-word' }, 'set |sk'],
     ['|set', { type: 'delete-word' }, '|set'],
+    // An emoji is two UTF-16 units: never split it.
+    ['a🙂|', { type: 'delete-back' }, 'a|'],
+    ['a🙂|', { type: 'move', by: -1 }, 'a|🙂'],
+    ['a|🙂b', { type: 'move', by: 1 }, 'a🙂|b'],
+    ['a|🙂b', { type: 'delete-forward' }, 'a|b'],
   ];
   for (const [from, action, want] of cases) assert.equal(show(promptReducer(at(from), action)), want, `${from} ${JSON.stringify(action)}`);
 });
