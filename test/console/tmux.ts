@@ -68,12 +68,16 @@ export class Tmux {
     }
   }
 
+  /** Kills the server and removes its socket file (tmux leaves it behind). */
   kill(): void {
+    let socketPath: string | undefined;
     try {
+      socketPath = this.tmux('display-message', '-p', '#{socket_path}').trim();
       this.tmux('kill-server');
     } catch {
       // already gone
     }
+    if (socketPath) rmSync(socketPath, { force: true });
   }
 
   /** Kills the server and removes the status files. */
