@@ -42,7 +42,7 @@ async function main(): Promise<ExitCode> {
   }
   if (opts.commands.length) return (await runStatements(session, opts.commands, streams)).code;
   if (process.stdin.isTTY) {
-    const early = process.stdout.isTTY && !process.env.BL_NO_INSTANT ? (await import('./instant-prompt.js')).showInstantPrompt(process.stdin, process.stdout) : undefined;
+    const early = process.stdout.isTTY ? (await import('./instant-prompt.js')).showInstantPrompt(process.stdin, process.stdout) : undefined;
     // Production React: the development build costs ~150 ms more to load and checks nothing we need.
     process.env.NODE_ENV ??= 'production';
     // Ask the daemons for the status line now: the answer arrives while Ink loads.
