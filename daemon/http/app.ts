@@ -8,6 +8,9 @@ import { authMiddleware } from './auth.js';
 import type { Services } from './services.js';
 import { mountTaskRoutes } from './routes/tasks.js';
 import { mountSystemRoutes } from './routes/system.js';
+import { mountEventRoutes } from './routes/events.js';
+import { mountMetricsRoutes } from './routes/metrics.js';
+import { dashboardPublicPaths, mountDashboardRoutes } from './routes/dashboard.js';
 
 export type RouteMounter = (router: Router, services: Services) => void;
 
@@ -21,10 +24,14 @@ export function createApp(services: Services, mounters: RouteMounter[] = []): Ko
   const router = new Router();
   mountSystemRoutes(router, services);
   mountTaskRoutes(router, services);
+  mountEventRoutes(router, services);
+  mountMetricsRoutes(router, services);
+  mountDashboardRoutes(router, services);
   for (const m of [...extraMounters, ...mounters]) m(router, services);
 
   app.use(errorMiddleware());
-  app.use(authMiddleware(services.config.auth, new Set(['/healthz'])));
+  // The dashboard's page and code are open; it answers 401 itself (routes/dashboard.ts).
+  app.use(authMiddleware(services.config.auth, new Set(['/healthz', ...dashboardPublicPaths()])));
   app.use(async (ctx, next) => {
     await next();
     // Runs after allowedMethods had its say: a known path with another method is a 405

@@ -1,0 +1,27 @@
+// Submit a job: a command line, an optional working directory, the urgent queue or not.
+import type { JobJson } from '../contract/types.js';
+import { api } from './api.js';
+import { h } from './dom.js';
+
+export function submitForm(onSubmitted: (job: JobJson) => void, onError: (message: string) => void): HTMLFormElement {
+  const command = h('input', { name: 'command', required: true, placeholder: 'command, e.g. make -C /srv/site all', autocomplete: 'off', spellcheck: 'false', 'aria-label': 'command' });
+  const cwd = h('input', { name: 'cwd', placeholder: "directory (default: the daemon's)", autocomplete: 'off', spellcheck: 'false', 'aria-label': 'working directory' });
+  const urgent = h('input', { type: 'checkbox', name: 'urgent' });
+  const send = h('button', { type: 'submit', class: 'primary' }, 'Submit');
+  const form = h('form', { class: 'submit' }, command, cwd, h('label', { class: 'check' }, urgent, ' urgent'), send);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const body: { command: string; cwd?: string; queue: 'urgent' | 'normal' } = { command: command.value.trim(), queue: urgent.checked ? 'urgent' : 'normal' };
+    if (!body.command) return;
+    if (cwd.value.trim()) body.cwd = cwd.value.trim();
+    send.disabled = true;
+    api<JobJson>('POST', 'jobs', body)
+      .then((job) => {
+        command.value = '';
+        onSubmitted(job);
+      })
+      .catch((err: Error) => onError(`Submit failed: ${err.message}`))
+      .finally(() => (send.disabled = false));
+  });
+  return form;
+}

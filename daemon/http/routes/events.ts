@@ -1,0 +1,106 @@
+// GET /events: the bus as server-sent events (SPEC "Also": the same events as the ZeroMQ PUB,
+// with the same JSON payload plus `topic`). Ids are the bus's, so a client that reconnects
+// with Last-Event-ID (or ?last_event_id=) gets what it missed from the bus's ring buffer.
+import type { Writable } from 'node:stream';
+import type Router from '@koa/router';
+import { BlError, describe } from '../../contract/errors.js';
+import type { BlEvent, EventBus } from '../../events/bus.js';
+import type { Services } from '../services.js';
+
+export interface StreamLimits {
+  /** Bytes queued for a client that does not read; past this it is dropped (it may resume). */
+  maxBuffered: number;
+  /** A comment line this often keeps proxies and idle-timeouts from closing the stream. */
+  heartbeatMs: number;
+  /** A resume that would replay more than this gets a `resync` event instead. */
+  maxReplay: number;
+}
+
+export const DEFAULT_LIMITS: StreamLimits = { maxBuffered: 4 * 1024 * 1024, heartbeatMs: 15000, maxReplay: 2000 };
+
+/** One event in the wire format; data is the PUB's payload (one JSON line, so one `data:`). */
+export function sseFrame(e: BlEvent): string {
+  const data = { ...e.data, id: e.id, time: new Date(e.time).toISOString(), topic: e.topic };
+  return `id: ${e.id}\nevent: ${e.topic}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+function resyncFrame(id: number, reason: string): string {
+  return `id: ${id}\nevent: resync\ndata: ${JSON.stringify({ id, reason, topic: 'resync' })}\n\n`;
+}
+
+function parseLastId(raw: unknown): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (typeof raw !== 'string' || !Number.isInteger(n) || n < 0) {
+    throw new BlError('bad_value', `expected Last-Event-ID (or \`last_event_id\`) to be an event id (an integer ≥ 0), found ${describe(raw)}`);
+  }
+  return n;
+}
+
+/** `?topics=worker.,job.finished`: topic prefixes to keep; none = everything. */
+function topicFilter(raw: unknown): (topic: string) => boolean {
+  if (typeof raw !== 'string' || raw.trim() === '') return () => true;
+  const prefixes = raw.split(',').map((p) => p.trim()).filter(Boolean);
+  return (t) => prefixes.some((p) => t.startsWith(p));
+}
+
+/**
+ * Writes the replay and then live events to `out` until it closes. Never waits on the client:
+ * one that lets more than `maxBuffered` bytes pile up is cut off (it reconnects and resumes,
+ * or gets `resync`), so a stuck browser tab costs the daemon bounded memory.
+ * Returns a function that stops the stream (also called when `out` closes).
+ */
+export function streamEvents(out: Writable, bus: EventBus, from: number | undefined, keep: (topic: string) => boolean, limits: StreamLimits): () => void {
+  let closed = false;
+  const send = (chunk: string) => {
+    if (closed) return;
+    out.write(chunk);
+    if (out.writableLength > limits.maxBuffered) {
+      stop();
+      out.destroy();
+    }
+  };
+  let unsubscribe = () => {};
+  const heartbeat = setInterval(() => send(`: heartbeat ${new Date().toISOString()}\n\n`), limits.heartbeatMs);
+  heartbeat.unref();
+  const stop = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    unsubscribe();
+  };
+  out.on('close', stop);
+  out.on('error', stop);
+
+  send(`retry: 2000\n: bl events from id ${bus.lastId}\n\n`);
+  // Replay and subscribe in the same tick: publish is synchronous, so nothing falls between.
+  if (from !== undefined) {
+    const missed = bus.since(from);
+    if (from > bus.lastId) send(resyncFrame(bus.lastId, 'the daemon restarted: event ids start again'));
+    else if (missed.length > 0 && missed[0]!.id > from + 1) send(resyncFrame(bus.lastId, 'events after that id are no longer kept'));
+    else if (missed.length > limits.maxReplay) send(resyncFrame(bus.lastId, `more than ${limits.maxReplay} events were missed`));
+    else for (const e of missed) if (keep(e.topic)) send(sseFrame(e));
+  }
+  if (!closed) unsubscribe = bus.subscribe((e) => keep(e.topic) && send(sseFrame(e)));
+  return stop;
+}
+
+export function mountEventRoutes(router: Router, s: Services, limits: StreamLimits = DEFAULT_LIMITS): void {
+  router.get('/events', (ctx) => {
+    const from = parseLastId(ctx.get('Last-Event-ID') || ctx.query.last_event_id);
+    const keep = topicFilter(ctx.query.topics);
+    // The stream is written straight to the response: koa's body handling would buffer
+    // behind a stream we could not measure.
+    ctx.status = 200;
+    ctx.respond = false;
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    ctx.res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    streamEvents(ctx.res, s.events, from, keep, limits);
+  });
+}

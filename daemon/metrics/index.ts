@@ -1,0 +1,20 @@
+// The daemon's Prometheus registry (issue 6): its own Registry, not prom-client's global one,
+// so two daemons in one process (tests) never share or clash over series.
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { Services } from '../http/services.js';
+import { registerTaskMetrics } from './task-metrics.js';
+import { registerBrokerMetrics } from './broker-metrics.js';
+
+export interface DaemonMetrics {
+  registry: Registry;
+  /** Stops listening to the bus. */
+  close(): void;
+}
+
+export function createMetrics(s: Services): DaemonMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  registerTaskMetrics(registry, s);
+  const unsubscribe = s.broker ? registerBrokerMetrics(registry, s.broker, s.events) : () => undefined;
+  return { registry, close: unsubscribe };
+}
