@@ -3,12 +3,13 @@ import type { JobJson } from '../contract/types.js';
 import { api } from './api.js';
 import { h } from './dom.js';
 
-export function submitForm(onSubmitted: (job: JobJson) => void, onError: (message: string) => void): HTMLFormElement {
+export function submitForm(onSubmitted: (job: JobJson) => void, onError: (message: string) => void): HTMLElement {
   const command = h('input', { name: 'command', required: true, placeholder: 'command, e.g. make -C /srv/site all', autocomplete: 'off', spellcheck: 'false', 'aria-label': 'command' });
   const cwd = h('input', { name: 'cwd', placeholder: "directory (default: the daemon's)", autocomplete: 'off', spellcheck: 'false', 'aria-label': 'working directory' });
   const urgent = h('input', { type: 'checkbox', name: 'urgent' });
   const send = h('button', { type: 'submit', class: 'primary' }, 'Submit');
   const form = h('form', { class: 'submit' }, command, cwd, h('label', { class: 'check' }, urgent, ' urgent'), send);
+  const box = h('div', null, h('h3', null, 'Submit a job'), form, h('p', { class: 'hint muted' }, 'Runs as a shell command line (/bin/sh -c) in that directory. Urgent jobs start before every normal one.'));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const body: { command: string; cwd?: string; queue: 'urgent' | 'normal' } = { command: command.value.trim(), queue: urgent.checked ? 'urgent' : 'normal' };
@@ -23,5 +24,5 @@ export function submitForm(onSubmitted: (job: JobJson) => void, onError: (messag
       .catch((err: Error) => onError(`Submit failed: ${err.message}`))
       .finally(() => (send.disabled = false));
   });
-  return form;
+  return box;
 }

@@ -89,7 +89,7 @@ export class TaskCard {
     this.bar.style.width = `${desired ? Math.min(100, (100 * t.active) / desired) : t.active ? 100 : 0}%`;
     this.bar.className = t.active < desired ? 'short' : '';
     const c = t.counters;
-    const fact = (k: string, v: string | number, title?: string) => [h('dt', title ? { title } : null, k), h('dd', null, String(v))];
+    const fact = (k: string, v: string | number, title?: string) => h('div', null, h('dt', title ? { title } : null, k), h('dd', null, String(v)));
     fill(
       this.facts,
       fact('Last keep-alive', ago(t.last_alive_at, now), t.last_alive_at ? localTime(t.last_alive_at) : undefined),

@@ -1,6 +1,6 @@
-// GET /events: the bus as server-sent events (SPEC "Also": the same events as the ZeroMQ PUB,
-// with the same JSON payload plus `topic`). Ids are the bus's, so a client that reconnects
-// with Last-Event-ID (or ?last_event_id=) gets what it missed from the bus's ring buffer.
+// GET /events: the bus as server-sent events (SPEC "Also": the same events as the ZeroMQ PUB).
+// Ids are the bus's, so a client that reconnects with Last-Event-ID (or ?last_event_id=) gets
+// what it missed from the bus's ring buffer.
 import type { Writable } from 'node:stream';
 import type Router from '@koa/router';
 import { BlError, describe } from '../../contract/errors.js';
@@ -18,14 +18,18 @@ export interface StreamLimits {
 
 export const DEFAULT_LIMITS: StreamLimits = { maxBuffered: 4 * 1024 * 1024, heartbeatMs: 15000, maxReplay: 2000 };
 
-/** One event in the wire format; data is the PUB's payload (one JSON line, so one `data:`). */
+/**
+ * One event in the wire format: the event's fields plus `time`, `topic` and `event_id` (the
+ * SSE id), as one JSON line (so one `data:`). The bus id is not put in `id`: job events carry
+ * the job's id there.
+ */
 export function sseFrame(e: BlEvent): string {
-  const data = { ...e.data, id: e.id, time: new Date(e.time).toISOString(), topic: e.topic };
+  const data = { ...e.data, time: new Date(e.time).toISOString(), topic: e.topic, event_id: e.id };
   return `id: ${e.id}\nevent: ${e.topic}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 function resyncFrame(id: number, reason: string): string {
-  return `id: ${id}\nevent: resync\ndata: ${JSON.stringify({ id, reason, topic: 'resync' })}\n\n`;
+  return `id: ${id}\nevent: resync\ndata: ${JSON.stringify({ reason, topic: 'resync', event_id: id })}\n\n`;
 }
 
 function parseLastId(raw: unknown): number | undefined {
