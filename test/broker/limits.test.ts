@@ -71,3 +71,25 @@ describe('broker limits', () => {
     await waitState(d, u2!.id, 'succeeded');
   });
 });
+
+describe('broker local_slots', () => {
+  it('holds the built-in launcher to local_slots below the concurrency', async () => {
+    const d = await startDaemon({ config: { broker: { concurrency: 4, local_slots: 1 } } });
+    try {
+      const jobs = await submit(d, [1, 2, 3].map(() => ({ command: 'exec sleep 0.3', cwd: '/' })));
+      let most = 0;
+      await waitFor('the 3 jobs to end', async () => {
+        const b = await d.api('GET', '/broker');
+        most = Math.max(most, b.running);
+        return b.counts.succeeded === 3;
+      });
+      assert.equal(most, 1);
+      const st = await d.api('GET', '/broker');
+      assert.deepEqual([st.local_slots, st.launchers[0].slots], [1, 1]);
+      assert.equal(jobs.length, 3);
+    } finally {
+      await d.stop();
+      d.cleanup();
+    }
+  });
+});
