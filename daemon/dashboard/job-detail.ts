@@ -55,7 +55,7 @@ export class JobDetail {
     return h(
       'header',
       null,
-      h('h3', null, 'Job ', h('span', { class: 'mono' }, id)),
+      h('h3', { title: id }, 'Job ', h('span', { class: 'mono' }, `…${id.slice(-8)}`)),
       job ? badge(job.state) : null,
       h('span', { class: 'spacer' }),
       job && (job.state === 'pending' || job.state === 'running')
@@ -76,6 +76,7 @@ export class JobDetail {
       h(
         'dl',
         { class: 'detail' },
+        row('Id', h('span', { class: 'mono' }, j.id)),
         row('Command', h('code', null, commandOf(j))),
         row('Directory', j.cwd),
         row('Queue', j.queue),
