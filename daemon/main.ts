@@ -89,7 +89,40 @@ async function main(): Promise<number> {
   process.on('uncaughtException', (e) => console.error('bl-daemon: uncaught exception (kept running):', e));
   process.on('unhandledRejection', (e) => console.error('bl-daemon: unhandled rejection (kept running):', e));
 
-  let daemon: Daemon;
+  // Signals are handled from before the start: one that comes while starting is kept and
+  // acted on once the daemon is up (its workers must be stopped like any others).
+  let daemon: Daemon | undefined;
+  let stopWhenStarted: string | undefined;
+  let signals = 0;
+  const onStop = (sig: string) => {
+    signals++;
+    if (signals === 1) {
+      console.error(`bl-daemon: ${sig}: stopping workers and jobs gracefully (${sig === 'SIGINT' ? 'CTRL+C again' : 'SIGINT'} to force)`);
+      if (daemon) void daemon.shutdown(sig);
+      else stopWhenStarted = sig;
+    } else {
+      console.error(`bl-daemon: ${sig} again: forcing (SIGKILL to every worker and job)`);
+      daemon?.force();
+    }
+  };
+  process.on('SIGINT', () => onStop('SIGINT'));
+  process.on('SIGTERM', () => onStop('SIGTERM'));
+  process.on('SIGHUP', () => {
+    if (!daemon) return; // still starting: the config just read is the one in force
+    if (!file) {
+      console.error('bl-daemon: SIGHUP: no config file to reload');
+      return;
+    }
+    try {
+      const c = load();
+      void daemon!.reload(c).then((r) =>
+        console.error(`bl-daemon: SIGHUP: reloaded ${file}: added [${r.added.join(', ')}], removed [${r.removed.join(', ')}], changed [${r.changed.join(', ')}]`),
+      );
+    } catch (e) {
+      console.error(`bl-daemon: SIGHUP: config not reloaded, the running one stays: ${(e as Error).message}`);
+    }
+  });
+
   try {
     daemon = await startDaemon(config);
   } catch (e) {
@@ -111,34 +144,7 @@ async function main(): Promise<number> {
   );
   console.error(`bl-daemon: listening on ${daemon.url} (keep-alives ${daemon.keepaliveEndpoint}, events ${daemon.eventsEndpoint}); ${known} tasks known, ${auto} autostarted; state in ${config.stateDir}`);
 
-  let signals = 0;
-  const onStop = (sig: string) => {
-    signals++;
-    if (signals === 1) {
-      console.error(`bl-daemon: ${sig}: stopping workers and jobs gracefully (${sig === 'SIGINT' ? 'CTRL+C again' : 'SIGINT'} to force)`);
-      void daemon.shutdown(sig);
-    } else {
-      console.error(`bl-daemon: ${sig} again: forcing (SIGKILL to every worker and job)`);
-      daemon.force();
-    }
-  };
-  process.on('SIGINT', () => onStop('SIGINT'));
-  process.on('SIGTERM', () => onStop('SIGTERM'));
-  process.on('SIGHUP', () => {
-    if (!file) {
-      console.error('bl-daemon: SIGHUP: no config file to reload');
-      return;
-    }
-    try {
-      const c = load();
-      void daemon.reload(c).then((r) =>
-        console.error(`bl-daemon: SIGHUP: reloaded ${file}: added [${r.added.join(', ')}], removed [${r.removed.join(', ')}], changed [${r.changed.join(', ')}]`),
-      );
-    } catch (e) {
-      console.error(`bl-daemon: SIGHUP: config not reloaded, the running one stays: ${(e as Error).message}`);
-    }
-  });
-
+  if (stopWhenStarted) void daemon.shutdown(stopWhenStarted);
   await daemon.finished;
   console.error('bl-daemon: stopped');
   return 0;
