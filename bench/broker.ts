@@ -19,12 +19,12 @@ function timeShell(cmd: string): number {
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
 
-async function waitIdle(d: TestDaemon, total: number): Promise<void> {
+/** Polls gently: every request to the daemon takes time from the runs being measured. */
+async function waitIdle(d: TestDaemon): Promise<void> {
   for (;;) {
     const b = await d.api('GET', '/broker');
-    const ended = total - b.pending - b.running;
-    if (ended >= total && b.pending === 0 && b.running === 0) return;
-    await sleep(10);
+    if (b.pending === 0 && b.running === 0) return;
+    await sleep(50);
   }
 }
 
@@ -35,7 +35,7 @@ async function runBatch(d: TestDaemon, n: number, concurrency: number, jobSpec: 
   await d.api('POST', '/jobs', Array.from({ length: n }, () => ({ cwd: '/tmp', ...jobSpec })));
   const t = process.hrtime.bigint();
   await d.api('PUT', `/broker/concurrency/${concurrency}`);
-  await waitIdle(d, n);
+  await waitIdle(d);
   const s = Number(process.hrtime.bigint() - t) / 1e9;
   const b = await d.api('GET', '/broker');
   if (b.counts.succeeded !== n) throw new Error(`expected ${n} succeeded, found ${JSON.stringify(b.counts)}`);
@@ -51,6 +51,13 @@ const BARE_POOL = `const { spawn } = require("node:child_process"); let n = 0, d
 const one = () => { if (n++ >= 2000) return; spawn("/bin/true", [], { stdio: "ignore", detached: true }).on("exit", () => { if (++done < 2000) one(); }); };
 one(); one();`;
 
+// What every job of the broker needs besides a spawn: its own log file, its cwd, its env.
+const LOG_POOL = `const { spawn } = require("node:child_process"); const fs = require("node:fs"); let n = 0, done = 0;
+const one = () => { const i = n++; if (i >= 2000) return; fs.open(process.argv[1] + "/" + i + ".log", "a", (e, fd) => {
+  spawn("/bin/true", [], { stdio: ["ignore", fd, fd], detached: true, cwd: "/tmp", env: { ...process.env, BL_JOB_ID: String(i) } })
+    .on("exit", () => { if (++done < 2000) one(); }); fs.close(fd, () => {}); }); };
+one(); one();`;
+
 const pct = (a: number[], p: number) => a.slice().sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor((a.length * p) / 100))]!;
 const f = (x: number, d = 2) => x.toFixed(d);
 
@@ -62,9 +69,12 @@ async function main(): Promise<void> {
       const xargs = timeShell('seq 2000 | xargs -P2 -I{} /bin/true');
       // The ceiling for any launcher that spawns from Node: a bare pool, no store, no logs.
       const pool = timeShell(`${process.execPath} -e '${BARE_POOL}'`);
+      const logDir = mkdtempSync(path.join(tmpdir(), 'bl-bench-logs-'));
+      const logPool = timeShell(`${process.execPath} -e '${LOG_POOL}' ${logDir}`);
+      rmSync(logDir, { recursive: true, force: true });
       const viaSh = await runBatch(d, 2000, 2, { command: '/bin/true' });
       const viaArgv = await runBatch(d, 2000, 2, { argv: ['/bin/true'] });
-      console.log(`2000 × /bin/true, concurrency 2: xargs -P2 ${f(xargs)} s; bare Node spawn pool ${f(pool)} s = ${f(xargs / pool)}× xargs; broker (command, /bin/sh -c) ${f(viaSh)} s = ${f(xargs / viaSh)}× xargs; broker (argv) ${f(viaArgv)} s = ${f(xargs / viaArgv)}× xargs`);
+      console.log(`2000 × /bin/true, concurrency 2: xargs -P2 ${f(xargs)} s; bare Node spawn pool ${f(pool)} s = ${f(xargs / pool)}× xargs; the same pool with a log file, cwd and env a job ${f(logPool)} s = ${f(xargs / logPool)}× xargs; broker (command, /bin/sh -c) ${f(viaSh)} s = ${f(xargs / viaSh)}× xargs; broker (argv) ${f(viaArgv)} s = ${f(xargs / viaArgv)}× xargs`);
     }
     if (want('sleep')) {
       const xargs = timeShell('seq 200 | xargs -P8 -I{} sleep 0.05');
