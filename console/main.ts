@@ -41,8 +41,9 @@ async function main(): Promise<ExitCode> {
     return runOneShots(session, opts.oneShots, streams, ask);
   }
   if (opts.commands.length) return (await runStatements(session, opts.commands, streams)).code;
-  if (process.stdin.isTTY) {
-    const early = process.stdout.isTTY ? (await import('./instant-prompt.js')).showInstantPrompt(process.stdin, process.stdout) : undefined;
+  // The shell needs a terminal both ways; `bl-console | tee x` reads lines like a pipe does.
+  if (process.stdin.isTTY && process.stdout.isTTY) {
+    const early = (await import('./instant-prompt.js')).showInstantPrompt(process.stdin, process.stdout);
     // Production React: the development build costs ~150 ms more to load and checks nothing we need.
     process.env.NODE_ENV ??= 'production';
     // Ask the daemons for the status line now: the answer arrives while Ink loads.
