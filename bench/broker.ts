@@ -58,6 +58,8 @@ const one = () => { const i = n++; if (i >= 2000) return; fs.open(process.argv[1
     .on("exit", () => { if (++done < 2000) one(); }); fs.close(fd, () => {}); }); };
 one(); one();`;
 
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const median = (a: number[]) => pct(a, 50);
 const pct = (a: number[], p: number) => a.slice().sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor((a.length * p) / 100))]!;
 const f = (x: number, d = 2) => x.toFixed(d);
 
@@ -65,22 +67,39 @@ async function main(): Promise<void> {
   const d = await startDaemon({ config: { broker: { concurrency: 2 } }, env: nodeOptions ? { NODE_OPTIONS: nodeOptions } : {} });
   console.log(`bench: daemon pid ${d.pid}${nodeOptions ? ` (NODE_OPTIONS=${nodeOptions})` : ''}, ${readdirSync('/sys/devices/system/cpu').filter((c) => /^cpu\d+$/.test(c)).length} cpus, node ${process.version}`);
   try {
+    // Rounds interleave the baseline and the broker, so a busy neighbour (this is often a
+    // shared VM) weighs on both; the median of each and every round are printed.
     if (want('true')) {
-      const xargs = timeShell('seq 2000 | xargs -P2 -I{} /bin/true');
-      // The ceiling for any launcher that spawns from Node: a bare pool, no store, no logs.
-      const pool = timeShell(`${process.execPath} -e '${BARE_POOL}'`);
-      const logDir = mkdtempSync(path.join(tmpdir(), 'bl-bench-logs-'));
-      const logPool = timeShell(`${process.execPath} -e '${LOG_POOL}' ${logDir}`);
-      rmSync(logDir, { recursive: true, force: true });
-      const viaSh = await runBatch(d, 2000, 2, { command: '/bin/true' });
-      const viaArgv = await runBatch(d, 2000, 2, { argv: ['/bin/true'] });
-      console.log(`2000 × /bin/true, concurrency 2: xargs -P2 ${f(xargs)} s; bare Node spawn pool ${f(pool)} s = ${f(xargs / pool)}× xargs; the same pool with a log file, cwd and env a job ${f(logPool)} s = ${f(xargs / logPool)}× xargs; broker (command, /bin/sh -c) ${f(viaSh)} s = ${f(xargs / viaSh)}× xargs; broker (argv) ${f(viaArgv)} s = ${f(xargs / viaArgv)}× xargs`);
+      const rows: Record<string, number[]> = { xargs: [], pool: [], logPool: [], sh: [], argv: [] };
+      for (let r = 0; r < ROUNDS; r++) {
+        rows.xargs!.push(timeShell('seq 2000 | xargs -P2 -I{} /bin/true'));
+        // The ceiling for any launcher that spawns from Node: a bare pool, no store, no logs.
+        rows.pool!.push(timeShell(`${process.execPath} -e '${BARE_POOL}'`));
+        const logDir = mkdtempSync(path.join(tmpdir(), 'bl-bench-logs-'));
+        rows.logPool!.push(timeShell(`${process.execPath} -e '${LOG_POOL}' ${logDir}`));
+        rmSync(logDir, { recursive: true, force: true });
+        rows.sh!.push(await runBatch(d, 2000, 2, { command: '/bin/true' }));
+        rows.argv!.push(await runBatch(d, 2000, 2, { argv: ['/bin/true'] }));
+      }
+      const x = median(rows.xargs!);
+      const show = (k: string) => `${f(median(rows[k]!))} s = ${f(x / median(rows[k]!))}× xargs [${rows[k]!.map((v) => f(v)).join(', ')}]`;
+      console.log(`2000 × /bin/true, concurrency 2 (median of ${ROUNDS} rounds [each round]):`);
+      console.log(`  xargs -P2 ${f(x)} s [${rows.xargs!.map((v) => f(v)).join(', ')}]`);
+      console.log(`  bare Node spawn pool ${show('pool')}`);
+      console.log(`  the same pool with a log file, cwd and env a job ${show('logPool')}`);
+      console.log(`  broker, command (/bin/sh -c or exec) ${show('sh')}`);
+      console.log(`  broker, argv ${show('argv')}`);
     }
     if (want('sleep')) {
-      const xargs = timeShell('seq 200 | xargs -P8 -I{} sleep 0.05');
-      const broker = await runBatch(d, 200, 8, { command: 'sleep 0.05' });
+      const xs: number[] = [];
+      const bs: number[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        xs.push(timeShell('seq 200 | xargs -P8 -I{} sleep 0.05'));
+        bs.push(await runBatch(d, 200, 8, { command: 'sleep 0.05' }));
+      }
       const ideal = 1.25;
-      console.log(`200 × sleep 0.05, concurrency 8 (ideal ${ideal} s): xargs -P8 ${f(xargs)} s (+${f((xargs / ideal - 1) * 100, 1)}%); broker ${f(broker)} s (+${f((broker / ideal - 1) * 100, 1)}%)`);
+      const over = (v: number) => `+${f((v / ideal - 1) * 100, 1)}%`;
+      console.log(`200 × sleep 0.05, concurrency 8 (ideal ${ideal} s; median of ${ROUNDS} [each]): xargs -P8 ${f(median(xs))} s (${over(median(xs))}) [${xs.map(over).join(', ')}]; broker ${f(median(bs))} s (${over(median(bs))}) [${bs.map(over).join(', ')}]`);
     }
     if (want('latency')) {
       await d.api('POST', '/broker/purge');
