@@ -50,6 +50,12 @@ export function ago(iso: string | null, now = Date.now()): string {
   return `${Math.round(s / 86400)} d ago`;
 }
 
+/** "in 12 s", "in 3 min" for a time to come; "now" once it has passed. */
+export function until(iso: string, now = Date.now()): string {
+  const ms = Date.parse(iso) - now;
+  return ms <= 500 ? 'now' : `in ${duration(ms).replace(/^(\d+)\.\d s$/, '$1 s')}`;
+}
+
 /** 850 ms, 4.2 s, 3 min 12 s, 2 h 5 min. */
 export function duration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;

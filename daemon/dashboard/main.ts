@@ -76,7 +76,8 @@ async function loadTasks(): Promise<void> {
     summary,
     h('span', null, `${active.tasks.length} task${active.tasks.length === 1 ? '' : 's'} running`),
     h('span', { class: t.live < t.desired ? 'warn' : '' }, `${t.live} / ${t.desired} workers`),
-    t.troubled ? h('span', { class: 'warn' }, `${t.troubled} backing off`) : null,
+    t.flapping ? h('span', { class: 'warn' }, `${t.flapping} flapping`) : null,
+    t.backoff ? h('span', { class: 'warn' }, `${t.backoff} backing off`) : null,
   );
 }
 

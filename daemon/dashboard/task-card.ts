@@ -2,7 +2,7 @@
 // cardinality control, and its workers. Built once, then updated in place so a value being
 // typed into the cardinality field survives the refreshes around it.
 import type { TaskJson, WorkerJson } from '../contract/types.js';
-import { ago, badge, confirmButton, fill, h, localTime } from './dom.js';
+import { ago, badge, confirmButton, fill, h, localTime, until } from './dom.js';
 
 export interface TaskActions {
   start(task: string): Promise<void>;
@@ -99,7 +99,7 @@ export class TaskCard {
       fact('Exited OK / error', `${c.exited_ok} / ${c.exited_error}`),
       fact('Stall timeout', t.stall_timeout ? `${t.stall_timeout / 1000} s` : 'off'),
     );
-    const waitNote = t.next_start_at ? `Next start ${ago(t.next_start_at, now).replace(' ago', '')} from now (${localTime(t.next_start_at)})` : '';
+    const waitNote = t.next_start_at ? `Next start ${until(t.next_start_at, now)} (${localTime(t.next_start_at)}).` : '';
     const stateNote =
       t.state === 'flapping' ? 'Flapping: workers die right after their start; retrying every 60 s. ' : t.state === 'backoff' ? 'Backing off after quick deaths. ' : '';
     this.note.textContent = stateNote + waitNote;

@@ -53,16 +53,18 @@ export class TasksView {
   }
 
   /** Live and desired workers over all active tasks, for the summary line. */
-  totals(active: TaskJson[]): { live: number; desired: number; troubled: number } {
+  totals(active: TaskJson[]): { live: number; desired: number; flapping: number; backoff: number } {
     let live = 0;
     let desired = 0;
-    let troubled = 0;
+    let flapping = 0;
+    let backoff = 0;
     for (const t of active) {
       live += t.active;
       desired += t.running ? t.cardinality : 0;
-      if (t.state === 'flapping' || t.state === 'backoff') troubled++;
+      if (t.state === 'flapping') flapping++;
+      if (t.state === 'backoff') backoff++;
     }
-    return { live, desired, troubled };
+    return { live, desired, flapping, backoff };
   }
 
   private renderStopped(): void {
