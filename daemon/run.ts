@@ -123,7 +123,10 @@ export async function startDaemon(config: DaemonConfig, opts: RunOptions = {}): 
       services,
       finished,
       force: () => forceCtl.abort(),
-      reload: (c) => supervisor.reload(c.tasks),
+      reload: (c) => {
+        broker.reconfigure(c.broker);
+        return supervisor.reload(c.tasks);
+      },
       shutdown(reason: string) {
         if (shuttingDown) return shuttingDown;
         shuttingDown = (async () => {

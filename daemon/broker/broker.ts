@@ -35,6 +35,7 @@ export class Broker {
   readonly store: JobStore;
   private readonly launcher: LocalLauncher;
   private readonly host = hostname();
+  private settings: BrokerSettings;
   private concurrency: number;
   private urgentBypass: boolean;
   private started = false;
@@ -56,8 +57,20 @@ export class Broker {
       onIdentified: (id, p) => this.persist(() => this.store.markStarted(id, p)),
       onEnded: (job, r) => this.onEnded(job, r),
     });
+    this.settings = o.settings;
     this.concurrency = this.persisted('concurrency', o.settings.concurrency, Number);
     this.urgentBypass = this.persisted('urgent_bypass', o.settings.urgentBypass, (v) => v === 'true');
+  }
+
+  /**
+   * SIGHUP with a new config: a limit or bypass the file now says differently wins over the
+   * value set at run time; one the file still says the same leaves the run-time value alone.
+   */
+  reconfigure(settings: BrokerSettings): void {
+    this.settings = settings;
+    this.concurrency = this.persisted('concurrency', settings.concurrency, Number);
+    this.urgentBypass = this.persisted('urgent_bypass', settings.urgentBypass, (v) => v === 'true');
+    this.schedule();
   }
 
   /**
@@ -195,14 +208,14 @@ export class Broker {
         {
           name: LOCAL_LAUNCHER,
           host: this.host,
-          slots: this.o.settings.localSlots ?? this.concurrency,
+          slots: this.settings.localSlots ?? this.concurrency,
           running: this.launcher.size,
           last_seen_at: new Date().toISOString(),
           exiting: false,
         },
       ],
       draining: this.draining,
-      local_slots: this.o.settings.localSlots ?? null,
+      local_slots: this.settings.localSlots ?? null,
       exit_workers_at: this.exitWorkersAt === null ? null : new Date(this.exitWorkersAt).toISOString(),
     };
   }
@@ -282,7 +295,7 @@ export class Broker {
     const d = decideDispatch({
       concurrency: this.concurrency,
       urgentBypass: this.urgentBypass,
-      localSlots: this.o.settings.localSlots,
+      localSlots: this.settings.localSlots,
       running: c.byState.running,
       runningLocal: this.launcher.size,
       pendingUrgent: c.pendingByQueue.urgent,
