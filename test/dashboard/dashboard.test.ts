@@ -105,3 +105,35 @@ test('a job submitted from the page runs and its log tail shows', async (t) => {
   }
   t.diagnostic(`screenshots: ${keep ?? d.dir}/dashboard.png, dashboard-phone.png`);
 });
+
+test('the other actions: concurrency ±, kill a running job, stop and start a task', async () => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.getByRole('button', { name: 'increase concurrency' }).click();
+  await page.locator('[data-concurrency="3"]').waitFor();
+  assert.equal((await d.api('GET', '/broker')).concurrency, 3);
+  await page.getByRole('button', { name: 'decrease concurrency' }).click();
+  await page.locator('[data-concurrency="2"]').waitFor();
+  assert.equal((await d.api('GET', '/broker')).concurrency, 2);
+
+  await page.locator('input[name="command"]').fill('sleep 300');
+  await page.getByRole('button', { name: 'Submit', exact: true }).click();
+  await page.locator('#job-detail .badge', { hasText: 'running' }).waitFor();
+  const kill = page.locator('#job-detail').getByRole('button', { name: 'Kill' });
+  await kill.click();
+  await page.locator('#job-detail').getByRole('button', { name: 'Kill this job?' }).click();
+  await page.locator('#job-detail .badge', { hasText: 'cancelled' }).waitFor();
+  const cancelled = (await d.api('GET', '/jobs?state=completed')).jobs.find((j: { command: string }) => j.command === 'sleep 300');
+  assert.equal(cancelled?.state, 'cancelled');
+
+  await card().getByRole('button', { name: 'Stop' }).click();
+  await card().getByRole('button', { name: 'Stop all workers?' }).click();
+  await waitForProcessCount(TASK, 0);
+  // A stopped task leaves the cards for the list of stopped tasks, with its Start button.
+  const stopped = page.locator(`#stopped-tasks li[data-task="${TASK}"]`);
+  await stopped.waitFor();
+  await stopped.getByRole('button', { name: 'Start' }).click();
+  await waitForProcessCount(TASK, 3);
+  await waitForShownPids(await workerPids(d, TASK));
+  assert.equal(await page.evaluate(() => (window as unknown as { blMark?: number }).blMark), 42, 'the page was not reloaded');
+  assert.deepEqual(pageErrors, []);
+});
