@@ -9,6 +9,7 @@ const LOG_LINES = 60;
 export class JobDetail {
   private id: string | null = null;
   private job: JobJson | undefined;
+  private button: { key: string; el: HTMLElement } | undefined;
 
   constructor(
     private readonly el: HTMLElement,
@@ -51,6 +52,23 @@ export class JobDetail {
     this.render(job, log);
   }
 
+  /**
+   * Cancel (pending) or Kill (running, asks twice). The same button is kept while the job stays
+   * in that state: the refreshes of a running job must not disarm a Kill clicked once.
+   */
+  private action(job: JobJson): HTMLElement | null {
+    if (job.state !== 'pending' && job.state !== 'running') return null;
+    const key = `${job.id} ${job.state}`;
+    if (this.button?.key !== key) {
+      const el =
+        job.state === 'pending'
+          ? h('button', { type: 'button', class: 'danger', onclick: () => void this.cancel(job.id) }, 'Cancel')
+          : confirmButton('Kill', 'Kill this job?', () => void this.cancel(job.id));
+      this.button = { key, el };
+    }
+    return this.button.el;
+  }
+
   private header(id: string, job: JobJson | null): HTMLElement {
     return h(
       'header',
@@ -58,11 +76,7 @@ export class JobDetail {
       h('h3', { title: id }, 'Job ', h('span', { class: 'mono' }, `…${id.slice(-8)}`)),
       job ? badge(job.state) : null,
       h('span', { class: 'spacer' }),
-      job && (job.state === 'pending' || job.state === 'running')
-        ? job.state === 'pending'
-          ? h('button', { type: 'button', class: 'danger', onclick: () => void this.cancel(job.id) }, 'Cancel')
-          : confirmButton('Kill', 'Kill this job?', () => void this.cancel(job.id))
-        : null,
+      job ? this.action(job) : null,
       h('button', { type: 'button', class: 'small ghost', 'aria-label': 'close job detail', onclick: () => this.closed() }, '✕'),
     );
   }

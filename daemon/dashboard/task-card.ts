@@ -25,6 +25,7 @@ export class TaskCard {
   /** The operator typed a value not yet sent: refreshes leave the field alone. */
   private editing = false;
   private current: TaskJson | undefined;
+  private toggleFor: boolean | undefined;
 
   constructor(
     readonly name: string,
@@ -78,12 +79,16 @@ export class TaskCard {
   update(t: TaskJson, now = Date.now()): void {
     this.current = t;
     fill(this.state, badge(t.state));
-    fill(
-      this.toggle,
-      t.running
-        ? confirmButton('Stop', 'Stop all workers?', () => void this.actions.stop(t.name))
-        : h('button', { type: 'button', class: 'primary', onclick: () => void this.actions.start(t.name) }, 'Start'),
-    );
+    // Rebuilt only when it changes: a refresh must not disarm a Stop the operator clicked once.
+    if (this.toggleFor !== t.running) {
+      this.toggleFor = t.running;
+      fill(
+        this.toggle,
+        t.running
+          ? confirmButton('Stop', 'Stop all workers?', () => void this.actions.stop(t.name))
+          : h('button', { type: 'button', class: 'primary', onclick: () => void this.actions.start(t.name) }, 'Start'),
+      );
+    }
     const desired = t.running ? t.cardinality : 0;
     this.count.textContent = `${t.active} / ${desired} workers`;
     this.bar.style.width = `${desired ? Math.min(100, (100 * t.active) / desired) : t.active ? 100 : 0}%`;
