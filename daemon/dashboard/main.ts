@@ -102,6 +102,8 @@ const live = new LiveEvents({
   state: (s) => {
     liveEl.dataset.state = s;
     liveEl.textContent = LIVE_TEXT[s];
+    // EventSource does not say why it was refused: a fetch does (a 401 opens the token form).
+    if (s === 'down') refresh.mark('tasks');
   },
   opened: () => refresh.all(),
   event: (topic, data) => {
@@ -120,8 +122,11 @@ const authBox = byId('auth');
 const tokenInput = byId<HTMLInputElement>('token');
 const logout = byId<HTMLButtonElement>('logout');
 logout.hidden = getToken() === null;
+let tokenTried = false;
 whenUnauthorized(() => {
   if (!authBox.hidden) return;
+  if (tokenTried) notice('That token was refused.');
+  tokenTried = false;
   authBox.hidden = false;
   byId('app').hidden = true;
   live.stop();
@@ -132,10 +137,12 @@ whenUnauthorized(() => {
 byId<HTMLFormElement>('auth-form').addEventListener('submit', (e) => {
   e.preventDefault();
   setToken(tokenInput.value.trim() || null);
+  tokenTried = true;
   tokenInput.value = '';
   authBox.hidden = true;
   byId('app').hidden = false;
   logout.hidden = getToken() === null;
+  refresh.all();
   live.start();
 });
 logout.addEventListener('click', () => {
@@ -153,4 +160,6 @@ document.addEventListener('visibilitychange', () => document.visibilityState ===
 byId('host').textContent = location.host;
 byId('boot').remove();
 byId('app').hidden = false;
+// Load at once rather than when the stream opens: a refused page shows its token form now.
+refresh.all();
 live.start();

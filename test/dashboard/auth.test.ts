@@ -70,6 +70,10 @@ test('in a browser, token only: the 401 page is the token form, which opens the 
     const first = await page.goto(tokenOnly.url + '/');
     assert.equal(first?.status(), 401);
     await page.locator('#auth').waitFor();
+    await page.locator('#token').fill('not-the-token');
+    await page.getByRole('button', { name: 'Open the dashboard' }).click();
+    await page.locator('#notice', { hasText: 'That token was refused.' }).waitFor();
+    await page.locator('#auth').waitFor();
     await page.locator('#token').fill(TOKEN);
     await page.getByRole('button', { name: 'Open the dashboard' }).click();
     await page.locator('article[data-task="GuardedToken"] tr[data-pid]').first().waitFor();
