@@ -56,30 +56,52 @@ test('a client that does not read is dropped at the cap and stops costing the bu
   bus.publish('job.submitted', { id: 'after' });
 });
 
+test('frames of one tick go out in one write', async () => {
+  const bus = new EventBus();
+  const writes: string[] = [];
+  const out = new Writable({
+    write(chunk, _enc, done) {
+      writes.push(String(chunk));
+      done();
+    },
+  });
+  streamEvents(out, bus, undefined, () => true, DEFAULT_LIMITS);
+  for (let i = 0; i < 1000; i++) bus.publish('job.submitted', { id: `J${i}` });
+  await tick();
+  assert.equal(writes.length, 1);
+  assert.equal(writes[0]!.match(/^event: job\.submitted$/gm)?.length, 1000);
+});
+
 test('heartbeat comments keep an idle stream open; stop() ends them', async () => {
   const bus = new EventBus();
   const out = reader();
   const stop = streamEvents(out, bus, undefined, () => true, { ...DEFAULT_LIMITS, heartbeatMs: 20 });
   await waitFor('two heartbeats', () => (out.text().match(/^: heartbeat /gm) ?? []).length >= 2);
   stop();
+  await tick();
   const n = out.text().length;
   bus.publish('task.started', { task: 'T' });
   assert.equal(out.text().length, n, 'nothing written after stop');
 });
 
-test('a resume from an id the ring no longer holds, or too far back, gets resync instead of a replay', () => {
+const tick = () => new Promise((r) => setImmediate(r));
+
+test('a resume from an id the ring no longer holds, or too far back, gets resync instead of a replay', async () => {
   const bus = new EventBus(20);
   for (let i = 0; i < 40; i++) bus.publish('job.submitted', { id: `J${i}` });
   const old = reader();
   streamEvents(old, bus, 3, () => true, DEFAULT_LIMITS);
+  await tick();
   assert.match(old.text(), /event: resync\ndata: \{"reason":"events after that id are no longer kept"/);
   assert.doesNotMatch(old.text(), /event: job\.submitted/);
 
   const far = reader();
   streamEvents(far, bus, 25, () => true, { ...DEFAULT_LIMITS, maxReplay: 5 });
+  await tick();
   assert.match(far.text(), /id: 40\nevent: resync\n.*more than 5 events/);
 
   const near = reader();
   streamEvents(near, bus, 37, () => true, DEFAULT_LIMITS);
+  await tick();
   assert.deepEqual([...near.text().matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])), [38, 39, 40]);
 });

@@ -24,9 +24,17 @@ export const DEFAULT_LIMITS: StreamLimits = { maxBuffered: 4 * 1024 * 1024, hear
  * the job's id there.
  */
 export function sseFrame(e: BlEvent): string {
-  const data = { ...e.data, time: new Date(e.time).toISOString(), topic: e.topic, event_id: e.id };
-  return `id: ${e.id}\nevent: ${e.topic}\ndata: ${JSON.stringify(data)}\n\n`;
+  let frame = frames.get(e);
+  if (frame === undefined) {
+    const data = { ...e.data, time: new Date(e.time).toISOString(), topic: e.topic, event_id: e.id };
+    frame = `id: ${e.id}\nevent: ${e.topic}\ndata: ${JSON.stringify(data)}\n\n`;
+    frames.set(e, frame);
+  }
+  return frame;
 }
+
+/** Each event is serialised once for all clients (a 10,000-job submit is 10,000 events). */
+const frames = new WeakMap<BlEvent, string>();
 
 function resyncFrame(id: number, reason: string): string {
   return `id: ${id}\nevent: resync\ndata: ${JSON.stringify({ reason, topic: 'resync', event_id: id })}\n\n`;
@@ -56,10 +64,21 @@ function topicFilter(raw: unknown): (topic: string) => boolean {
  */
 export function streamEvents(out: Writable, bus: EventBus, from: number | undefined, keep: (topic: string) => boolean, limits: StreamLimits): () => void {
   let closed = false;
+  // Frames of one tick go out as one write: a burst of events is one syscall, not thousands.
+  let queued: string[] = [];
+  let queuedBytes = 0;
+  const flush = () => {
+    if (closed || queued.length === 0) return;
+    out.write(queued.join(''));
+    queued = [];
+    queuedBytes = 0;
+  };
   const send = (chunk: string) => {
     if (closed) return;
-    out.write(chunk);
-    if (out.writableLength > limits.maxBuffered) {
+    if (queued.length === 0) setImmediate(flush);
+    queued.push(chunk);
+    queuedBytes += chunk.length;
+    if (out.writableLength + queuedBytes > limits.maxBuffered) {
       stop();
       out.destroy();
     }
@@ -70,6 +89,7 @@ export function streamEvents(out: Writable, bus: EventBus, from: number | undefi
   const stop = () => {
     if (closed) return;
     closed = true;
+    queued = [];
     clearInterval(heartbeat);
     unsubscribe();
   };
