@@ -24,7 +24,8 @@ before(async () => {
   ]);
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.setDefaultTimeout(10000);
+  // Generous: under a loaded CI machine a job or a spawn can take seconds.
+  page.setDefaultTimeout(20000);
 });
 
 after(async () => {
