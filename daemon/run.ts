@@ -94,7 +94,8 @@ export async function startDaemon(config: DaemonConfig, opts: RunOptions = {}): 
 
   try {
     const eventsEndpoint = await publisher.bind(config.keepalives.host, config.keepalives.internalPort);
-    events.subscribe((e) => publisher.publish([e.topic, JSON.stringify({ ...e.data, id: e.id, time: new Date(e.time).toISOString() })]));
+    // The bus id goes in `event_id`: `id` is the job's own in job.* events.
+    events.subscribe((e) => publisher.publish([e.topic, JSON.stringify({ ...e.data, event_id: e.id, time: new Date(e.time).toISOString() })]));
     kaEndpoint = await listener.bind(config.keepalives.host, config.keepalives.inboundPort);
     // Workers reach the listener on loopback when it listens on every interface.
     kaEndpoint = kaEndpoint.replace('tcp://0.0.0.0:', 'tcp://127.0.0.1:');

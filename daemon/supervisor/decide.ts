@@ -35,6 +35,8 @@ export interface TaskRuntime {
   failures: number;
   /** No spawn before this time (backoff). */
   nextStartAt: number;
+  /** When the last quick death happened: only workers started since prove the task stable. */
+  lastFailureAt: number;
   flapping: boolean;
   /** Losses not yet replaced (to count restarts). */
   toReplace: number;
@@ -72,6 +74,7 @@ export function newRuntime(spec: TaskSpec): TaskRuntime {
     workers: new Map(),
     failures: 0,
     nextStartAt: 0,
+    lastFailureAt: 0,
     flapping: false,
     toReplace: 0,
     counters: { stalled: 0, exitedOk: 0, exitedError: 0, stopped: 0, restarts: 0 },
@@ -213,6 +216,7 @@ function exitText(code: number | null, signal: string | null): string {
 
 function quickDeath(rt: TaskRuntime, now: number, out: Action[], why: string): void {
   rt.failures++;
+  rt.lastFailureAt = now;
   let delay = backoffDelay(rt);
   if (rt.failures >= FLAPPING_AFTER) {
     if (!rt.flapping) out.push({ type: 'emit', topic: 'task.flapping', data: { task: rt.spec.name, failures: rt.failures, last: why } });
@@ -246,9 +250,11 @@ function reconcile(rt: TaskRuntime, now: number, out: Action[]): void {
     }
   }
 
-  // A worker that stayed up min_uptime ends the backoff (and flapping).
+  // A worker started since the last quick death that stayed up min_uptime ends the backoff
+  // (and flapping). Older siblings prove nothing: beside them one slot may crash-loop.
   if (rt.failures > 0 || rt.flapping) {
     for (const w of liveWorkers(rt)) {
+      if (w.startedAt < rt.lastFailureAt) continue;
       if (now - w.startedAt >= s.minUptime) {
         if (rt.flapping) out.push({ type: 'emit', topic: 'task.recovered', data: { task: s.name } });
         stable(rt);
@@ -307,7 +313,7 @@ function reconcile(rt: TaskRuntime, now: number, out: Action[]): void {
     }
   } else if (live.length < desired) {
     // After a quick death, one at a time until one stays up (no burst of doomed spawns).
-    const probing = rt.failures > 0 && live.some((w) => now - w.startedAt < s.minUptime);
+    const probing = rt.failures > 0 && live.some((w) => w.startedAt >= rt.lastFailureAt && now - w.startedAt < s.minUptime);
     if (probing) {
       // the wake at the probe's min_uptime is already set above
     } else if (now >= rt.nextStartAt) {

@@ -150,3 +150,35 @@ test('a failed spawn backs off like a quick death', () => {
   assert.equal(wake(a), 100);
   assert.equal(taskState(rt, 50), 'backoff');
 });
+
+test('one crash-looping slot beside stable siblings still backs off (siblings prove nothing)', () => {
+  const rt = newRuntime(spec({ cardinality: 3, stallTimeout: 0 }));
+  started(rt, 0); // 100, 101, 102, all stable after 1 s
+  let now = 5000;
+  // 102 dies after 5 s: not a quick death, replaced at once by 199, which dies after 50 ms.
+  assert.equal(spawns(decide(rt, { type: 'exited', pid: 102, code: 1, signal: null }, now)), 1);
+  decide(rt, { type: 'spawned', pid: 199 }, now);
+  now += 50;
+  let pid = 199;
+  const delays: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const a = decide(rt, { type: 'exited', pid, code: 1, signal: null }, now);
+    assert.equal(spawns(a), 0);
+    const at = wake(a)!;
+    delays.push(at - now);
+    now = at;
+    assert.equal(spawns(decide(rt, { type: 'tick' }, now)), 1);
+    pid = 200 + i;
+    decide(rt, { type: 'spawned', pid }, now);
+    now += 50; // dies 50 ms after its start
+  }
+  assert.deepEqual(delays, [100, 200, 400, 800]);
+});
+
+test('a quick death of one of several young siblings is replaced after the backoff, not after the others\' min_uptime', () => {
+  const rt = newRuntime(spec({ cardinality: 3, stallTimeout: 0 }));
+  started(rt, 0);
+  const a = decide(rt, { type: 'exited', pid: 100, code: null, signal: 'SIGKILL' }, 300);
+  assert.equal(wake(a), 400);
+  assert.equal(spawns(decide(rt, { type: 'tick' }, 400)), 1);
+});
