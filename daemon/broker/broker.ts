@@ -16,6 +16,7 @@ import { SqliteStore } from './sqlite-store.js';
 import type { EnqueueResult, JobStore, Page, PurgeWhat } from './store.js';
 import { LOCAL_LAUNCHER, type JobRecord, type NewJob, type RunResult } from './types.js';
 import { storeUnavailable } from './store-errors.js';
+import { checkAllowed, dropDoneSweeps } from './submit-gate.js';
 
 export interface BrokerOptions {
   db?: Db;
@@ -112,26 +113,22 @@ export class Broker {
 
   // ---- submit and per-job verbs -------------------------------------------------------
 
-  submit(jobs: NewJob[]): EnqueueResult {
+  /** `skipped`: sweep combinations that already succeeded (submit-gate.ts). */
+  submit(submitted: NewJob[]): EnqueueResult & { skipped: number } {
     if (this.closed) throw new BlError('unavailable', 'the broker is shutting down; no job was submitted');
-    const allowed = this.o.allowedCommands;
-    if (allowed) {
-      for (const j of jobs) {
-        const text = j.command ?? (j.argv ?? []).join(' ');
-        if (!allowed.some((p) => text.startsWith(p))) {
-          throw new BlError('forbidden', `command ${describe(text)} does not start with one of allowed_commands (${allowed.join(', ')}); nothing was submitted`);
-        }
-      }
-    }
+    checkAllowed(submitted, this.o.allowedCommands);
     let res: EnqueueResult;
+    let skipped: number;
     try {
-      res = this.store.enqueue(jobs, Date.now());
+      const gated = dropDoneSweeps(submitted, this.store);
+      skipped = gated.skipped;
+      res = this.store.enqueue(gated.jobs, Date.now());
     } catch (e) {
       throw storeUnavailable(e, 'nothing was submitted') ?? e;
     }
     res.jobs.forEach((j, i) => !res.reused[i] && this.o.events.publish('job.submitted', { id: j.id, queue: j.queue }));
     this.schedule();
-    return res;
+    return { ...res, skipped };
   }
 
   get(id: string): JobRecord {

@@ -46,13 +46,14 @@ export type EndDecision = { kind: 'end'; state: EndState } | { kind: 'retry'; at
 export type EndState = 'succeeded' | 'failed' | 'timed_out' | 'dead' | 'cancelled';
 
 export function decideEnd(
-  outcome: 'exited' | 'timed_out' | 'dead' | 'cancelled' | 'spawn_error',
+  outcome: 'exited' | 'timed_out' | 'dead' | 'cancelled' | 'spawn_error' | 'succeeded' | 'failed',
   exitCode: number | null,
   attempt: number,
   retries: number,
 ): EndDecision {
   let state: EndState;
   if (outcome === 'exited') state = exitCode === 0 ? 'succeeded' : 'failed';
+  // 'succeeded'/'failed': an http job's verdict, from the answer's status (http-job.ts).
   else if (outcome === 'spawn_error') state = 'failed';
   else state = outcome;
   // A cancel is the user's word; success needs no retry; everything else may try again.

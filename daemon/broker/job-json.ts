@@ -36,6 +36,7 @@ export function jobJson(j: JobRecord): JobJson {
 }
 
 export function commandText(j: JobRecord): string {
+  if (j.http) return `${j.http.method} ${j.http.url}`;
   return j.command ?? (j.argv ?? []).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 

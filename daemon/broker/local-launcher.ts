@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { UsageJson } from '../contract/types.js';
-import { runJob, type JobRun } from './job-process.js';
+import { startRun, type Run } from './start-run.js';
 import type { JobRecord, RunResult } from './types.js';
 import { UsageSampler } from './usage-sampler.js';
 
@@ -18,7 +18,7 @@ export function jobLogPath(stateDir: string, id: string): string {
 }
 
 export class LocalLauncher {
-  private readonly runs = new Map<string, JobRun>();
+  private readonly runs = new Map<string, Run>();
   private readonly sampler = new UsageSampler();
 
   constructor(
@@ -40,7 +40,8 @@ export class LocalLauncher {
   }
 
   run(job: JobRecord): void {
-    const r = runJob(job, {
+    // startRun: a command through runJob, or an http job (issue 5).
+    const r = startRun(job, {
       logPath: jobLogPath(this.stateDir, job.id),
       sampler: this.sampler,
       graceMs: this.graceMs,

@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS broker_jobs (
   lease_until INTEGER,                  -- remote launchers (issue 5)
   pid INTEGER, pgid INTEGER, proc_start INTEGER,
   submitted_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER,
-  exit_code INTEGER, signal TEXT, usage TEXT, reason TEXT
+  exit_code INTEGER, signal TEXT, usage TEXT, reason TEXT,
+  sweep_key TEXT                        -- a sweep combination's name (sweep.ts)
 );
 CREATE INDEX IF NOT EXISTS broker_jobs_pending ON broker_jobs(queue_rank, pos) WHERE phase = 0;
 CREATE INDEX IF NOT EXISTS broker_jobs_phase ON broker_jobs(phase, id);
@@ -80,8 +81,8 @@ function toRecord(r: Row): JobRecord {
 /** A literal in one fixed shape: a spread of the submit into 28 fields cost 30 µs a job. */
 function pendingRecord(j: NewJob, id: string, now: number): JobRecord {
   return {
-    id, command: j.command, argv: j.argv, http: null, cwd: j.cwd, env: j.env, queue: j.queue, timeout: j.timeout,
-    idleCpu: j.idleCpu, retries: j.retries, key: j.key, labels: j.labels, params: null, state: 'pending', attempt: 1,
+    id, command: j.command, argv: j.argv, http: j.http ?? null, cwd: j.cwd, env: j.env, queue: j.queue, timeout: j.timeout,
+    idleCpu: j.idleCpu, retries: j.retries, key: j.key, labels: j.labels, params: j.params ?? null, state: 'pending', attempt: 1,
     launcher: null, host: null, pid: null, pgid: null, procStart: null, submittedAt: now, startedAt: null,
     finishedAt: null, exitCode: null, signal: null, usage: null, reason: null,
   };
@@ -95,10 +96,17 @@ export class SqliteStore implements JobStore {
 
   constructor(private readonly db: Db) {
     db.exec(SCHEMA);
+    // Stores made before sweeps (issue 5) lack the column. The index is partial: plain jobs
+    // cost it nothing.
+    if (!(db.prepare(`PRAGMA table_info(broker_jobs)`).all() as { name: string }[]).some((c) => c.name === 'sweep_key')) {
+      db.exec(`ALTER TABLE broker_jobs ADD COLUMN sweep_key TEXT`);
+    }
+    db.exec(`CREATE INDEX IF NOT EXISTS broker_jobs_sweep ON broker_jobs(sweep_key) WHERE sweep_key IS NOT NULL`);
     const st = <T extends unknown[] = unknown[]>(sql: string) => db.prepare<T>(sql);
     this.stmt = {
       insert: st(`INSERT INTO broker_jobs (id, queue_rank, pos, phase, state, command, argv, cwd, env, timeout, idle_cpu,
-        retries, key, labels, attempt, submitted_at) VALUES (?, ?, ?, 0, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`),
+        retries, key, labels, attempt, submitted_at, http, params, sweep_key) VALUES (?, ?, ?, 0, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`),
+      sweepDone: st(`SELECT 1 FROM broker_jobs INDEXED BY broker_jobs_sweep WHERE sweep_key = ? AND state = 'succeeded' LIMIT 1`),
       byKey: st(`SELECT * FROM broker_jobs WHERE key = ?`),
       byId: st(`SELECT * FROM broker_jobs WHERE id = ?`),
       claimAny: st(`UPDATE broker_jobs SET phase = 1, state = 'running', launcher = ?, host = ?, started_at = ?,
@@ -168,7 +176,7 @@ export class SqliteStore implements JobStore {
         }
         const id = this.ulid(now);
         this.stmt.insert.run(id, rank(j.queue), pos++, j.command, json(j.argv), j.cwd, JSON.stringify(j.env), j.timeout,
-          json(j.idleCpu), j.retries, j.key, JSON.stringify(j.labels), now);
+          json(j.idleCpu), j.retries, j.key, JSON.stringify(j.labels), now, json(j.http), json(j.params), j.sweepKey ?? null);
         added.push(j.queue);
         reused.push(false);
         out.push(pendingRecord(j, id, now));
@@ -286,6 +294,10 @@ export class SqliteStore implements JobStore {
     const fresh = this.loadCounts();
     Object.assign(this.tally, fresh);
     return result;
+  }
+
+  succeededSweeps(keys: string[]): Set<string> {
+    return new Set(keys.filter((k) => this.stmt.sweepDone.get(k) !== undefined));
   }
 
   getSetting(name: string): string | undefined {

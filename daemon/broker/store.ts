@@ -70,6 +70,8 @@ export interface JobStore {
   running(launcher?: string): JobRecord[];
   counts(): Counts;
   purge(what: PurgeWhat): PurgeResult;
+  /** Of these sweep keys (sweep.ts), the ones a job with that key has succeeded for. */
+  succeededSweeps(keys: string[]): Set<string>;
   getSetting(name: string): string | undefined;
   setSetting(name: string, value: string): void;
 }

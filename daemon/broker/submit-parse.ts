@@ -5,6 +5,8 @@ import path from 'node:path';
 import { BlError, describe } from '../contract/errors.js';
 import { didYouMean } from '../contract/did-you-mean.js';
 import type { IdleCpu, NewJob, Queue } from './types.js';
+import { parseHttp } from './http-job.js';
+import { DEFAULT_OUTPUT_ROOT, expandSweep, parseParams } from './sweep.js';
 
 export interface SubmitDefaults {
   /** cwd when a job gives none. */
@@ -15,7 +17,7 @@ export interface SubmitDefaults {
   retries: number;
 }
 
-const FIELDS = ['command', 'argv', 'cwd', 'env', 'queue', 'urgent', 'timeout', 'idle_cpu', 'retries', 'key', 'labels', 'params', 'http', 'output_root', 'force'];
+const FIELDS = ['command', 'argv', 'cwd', 'env', 'queue', 'urgent', 'timeout', 'idle_cpu', 'retries', 'key', 'labels', 'params', 'http', 'output_root', 'force', 'url', 'method', 'body'];
 
 function bad(where: string, field: string, expected: string, found: unknown): BlError {
   return new BlError('bad_value', `${where}: expected \`${field}\` to be ${expected}, found ${describe(found)}`);
@@ -53,13 +55,14 @@ export function parseJob(raw: unknown, where: string, d: SubmitDefaults, cwds: M
       throw new BlError('bad_value', `${where}: unknown field \`${k}\`${hint ? `, did you mean \`${hint}\`?` : ''} (fields: ${FIELDS.join(', ')})`);
     }
   }
-  // Sweeps and http jobs come with the remote launchers (issue 5); refusing beats ignoring.
-  if (o.params !== undefined) throw new BlError('bad_value', `${where}: \`params\` (sweeps) are not supported by this daemon yet`);
-  if (o.http !== undefined) throw new BlError('bad_value', `${where}: \`http\` jobs are not supported by this daemon yet`);
+  // An http job (http-job.ts) is a request instead of a command.
+  const http = parseHttp(where, o);
   let command: string | null = null;
   let argv: string[] | null = null;
   if (o.command !== undefined && o.argv !== undefined) throw new BlError('bad_value', `${where}: expected one of \`command\` or \`argv\`, found both`);
-  if (o.argv !== undefined) {
+  if (http) {
+    if (o.command !== undefined || o.argv !== undefined) throw new BlError('bad_value', `${where}: expected a \`command\`, \`argv\` or an http request, found both a command and a request`);
+  } else if (o.argv !== undefined) {
     if (!Array.isArray(o.argv) || o.argv.length === 0 || !o.argv.every((a) => typeof a === 'string') || o.argv[0] === '') {
       throw bad(where, 'argv', 'a non-empty array of strings', o.argv);
     }
@@ -106,18 +109,41 @@ export function parseJob(raw: unknown, where: string, d: SubmitDefaults, cwds: M
     if (typeof o.key !== 'string' || o.key === '') throw bad(where, 'key', 'a non-empty string', o.key);
     key = o.key;
   }
-  return { command, argv, cwd, env: stringMap(where, 'env', o.env), queue, timeout, idleCpu, retries, key, labels: stringMap(where, 'labels', o.labels) };
+  const job: NewJob = { command, argv, cwd, env: stringMap(where, 'env', o.env), queue, timeout, idleCpu, retries, key, labels: stringMap(where, 'labels', o.labels) };
+  if (http) job.http = http;
+  return job;
 }
 
-/** A JSON body: one job object or an array of them. */
+/** One submitted object: one job, or one per combination of its `params` (sweep.ts). */
+export function parseJobs(raw: unknown, where: string, d: SubmitDefaults, cwds: Map<string, boolean> = new Map()): NewJob[] {
+  const job = parseJob(raw, where, d, cwds);
+  const o = raw as Record<string, unknown>;
+  if (o.params === undefined) {
+    if (o.output_root !== undefined || o.force !== undefined) {
+      throw new BlError('bad_value', `${where}: \`output_root\` and \`force\` apply to a sweep, and this job has no \`params\``);
+    }
+    return [job];
+  }
+  const grid = parseParams(where, o.params);
+  let outputRoot = DEFAULT_OUTPUT_ROOT;
+  if (o.output_root !== undefined) {
+    if (typeof o.output_root !== 'string' || o.output_root === '') throw bad(where, 'output_root', 'a path (relative ones are under the cwd)', o.output_root);
+    outputRoot = o.output_root;
+  }
+  if (o.force !== undefined && typeof o.force !== 'boolean') throw bad(where, 'force', 'true or false', o.force);
+  return expandSweep(where, job, grid, { outputRoot, force: o.force === true });
+}
+
+/** A JSON body: one job object or an array of them; `single` = one object that is no sweep. */
 export function parseJsonSubmit(body: unknown, d: SubmitDefaults): { jobs: NewJob[]; single: boolean } {
   if (body === undefined) throw new BlError('bad_request', 'expected a job (JSON object or array, or a text body with the command), found an empty body');
   const cwds = new Map<string, boolean>();
   if (Array.isArray(body)) {
     if (body.length === 0) throw new BlError('bad_value', 'expected at least one job in the array, found an empty array');
-    return { jobs: body.map((j, i) => parseJob(j, `job ${i}`, d, cwds)), single: false };
+    return { jobs: body.flatMap((j, i) => parseJobs(j, `job ${i}`, d, cwds)), single: false };
   }
-  return { jobs: [parseJob(body, 'job', d, cwds)], single: true };
+  const sweep = typeof body === 'object' && body !== null && (body as Record<string, unknown>).params !== undefined;
+  return { jobs: parseJobs(body, 'job', d, cwds), single: !sweep };
 }
 
 /** A text body: the whole body is one command (BrokeredLauncher's `--submit`). */

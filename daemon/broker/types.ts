@@ -23,11 +23,25 @@ export interface NewJob {
   retries: number;
   key: string | null;
   labels: Record<string, string>;
+  /** An http job (issue 5, http-job.ts): fetched by the launcher instead of a command. */
+  http?: HttpSpec | null;
+  /** A sweep's combination (sweep.ts). */
+  params?: Record<string, unknown> | null;
+  /** sha256 of the command template and the combination: a succeeded one is skipped unless `force`. */
+  sweepKey?: string | null;
+  force?: boolean;
+}
+
+export interface HttpSpec {
+  url: string;
+  method: string;
+  body: string | null;
+  headers?: Record<string, string>;
 }
 
 export interface JobRecord extends NewJob {
   id: string;
-  http: { url: string; method: string; body: string | null } | null;
+  http: HttpSpec | null;
   params: Record<string, unknown> | null;
   state: JobState;
   attempt: number;
@@ -46,10 +60,13 @@ export interface JobRecord extends NewJob {
   reason: string | null;
 }
 
+/** An http job's verdict: no process, no exit code, the answer's status decides. */
+export type HttpOutcome = 'succeeded' | 'failed';
+
 /** How a run ended, as the launcher saw it. */
 export interface RunResult {
   /** exited: on its own; the others: we killed it for that reason. */
-  outcome: 'exited' | 'timed_out' | 'dead' | 'cancelled' | 'drained' | 'spawn_error';
+  outcome: 'exited' | 'timed_out' | 'dead' | 'cancelled' | 'drained' | 'spawn_error' | HttpOutcome;
   exitCode: number | null;
   signal: string | null;
   usage: UsageJson | null;

@@ -64,7 +64,7 @@ export interface JobJson {
   id: string;
   command: string | null;
   argv: string[] | null;
-  http: { url: string; method: string; body: string | null } | null;
+  http: { url: string; method: string; body: string | null; headers?: Record<string, string> } | null;
   cwd: string;
   env: Record<string, string>;
   queue: 'normal' | 'urgent';

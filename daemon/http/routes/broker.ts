@@ -67,7 +67,10 @@ async function submit(ctx: Context, s: Services): Promise<void> {
   }
   const res = broker.submit(parsed.jobs);
   const lines = res.jobs.map((j, i) => (res.reused[i] ? `Job ${j.id} already submitted (key ${j.key})` : `Submitted job ${j.id}`));
-  const json: SubmitReplyJson = parsed.single ? jobJson(res.jobs[0]!) : { jobs: res.jobs.map(jobJson) };
+  // A sweep says how many of its combinations were left out as already done (sweep.ts).
+  const sweep = parsed.jobs.some((j) => j.sweepKey);
+  if (sweep) lines.push(`Skipped ${res.skipped} already done`);
+  const json: SubmitReplyJson = parsed.single ? jobJson(res.jobs[0]!) : { jobs: res.jobs.map(jobJson), ...(sweep ? { skipped: res.skipped } : {}) };
   reply(ctx, lines.join('\n'), json, 201);
 }
 
