@@ -18,6 +18,7 @@ import type { Services } from './http/services.js';
 import { lockStateDir } from './state-lock.js';
 import { createBroker } from './broker/index.js';
 import { mountBrokerRoutes } from './http/routes/broker.js';
+import { mountLauncherRoutes } from './http/routes/launchers.js';
 
 export interface Daemon {
   url: string;
@@ -85,6 +86,7 @@ export async function startDaemon(config: DaemonConfig, opts: RunOptions = {}): 
   const broker = createBroker({ db, settings: config.broker, events, stateDir: config.stateDir, allowedCommands: config.allowedCommands });
   services.broker = broker;
   mounters.push(mountBrokerRoutes);
+  mounters.push(mountLauncherRoutes);
 
   const app = createApp(services, mounters);
   const server = config.tls

@@ -17,6 +17,7 @@ import type { EnqueueResult, JobStore, Page, PurgeWhat } from './store.js';
 import { LOCAL_LAUNCHER, type JobRecord, type NewJob, type RunResult } from './types.js';
 import { storeUnavailable } from './store-errors.js';
 import { checkAllowed, dropDoneSweeps } from './submit-gate.js';
+import { RemoteLaunchers } from './remote-launchers.js';
 
 export interface BrokerOptions {
   db?: Db;
@@ -35,6 +36,8 @@ const RETRY_WRITE_MS = 1000;
 export class Broker {
   readonly store: JobStore;
   private readonly launcher: LocalLauncher;
+  /** bl-launcher agents on other hosts: leases, heartbeats, reports (issue 5). */
+  readonly remote: RemoteLaunchers;
   private readonly host = hostname();
   private settings: BrokerSettings;
   private concurrency: number;
@@ -53,6 +56,16 @@ export class Broker {
   constructor(private readonly o: BrokerOptions) {
     if (!o.store && !o.db) throw new Error('createBroker needs a db or a store');
     this.store = o.store ?? new SqliteStore(o.db!);
+    this.remote = new RemoteLaunchers({
+      store: this.store,
+      events: o.events,
+      db: o.store ? undefined : o.db,
+      leaseTtlMs: () => this.settings.leaseTtl * 1000,
+      limits: () => ({ concurrency: this.concurrency, urgentBypass: this.urgentBypass, draining: this.draining || this.closed }),
+      exitWorkersAt: () => this.exitWorkersAt,
+      onEnded: (job, r) => this.onEnded(job, r),
+      kick: () => this.schedule(),
+    });
     this.launcher = new LocalLauncher(o.stateDir, o.killGraceMs ?? 3000, {
       onStarted: (id, p) => this.o.events.publish('job.started', { id, pid: p.pid, launcher: LOCAL_LAUNCHER }),
       onIdentified: (id, p) => this.persist(() => this.store.markStarted(id, p)),
@@ -108,6 +121,7 @@ export class Broker {
     }
     // Only now may anything be claimed: recovery must not mistake a fresh claim for a leftover.
     this.started = true;
+    this.remote.start();
     this.schedule();
   }
 
@@ -144,7 +158,7 @@ export class Broker {
 
   /** Usage of a running job lives in memory until it ends (no write a second a job). */
   private withLive(j: JobRecord): JobRecord {
-    const live = j.state === 'running' ? this.launcher.live(j.id) : undefined;
+    const live = j.state === 'running' ? (this.launcher.live(j.id) ?? this.remote.live(j.id)) : undefined;
     return live ? { ...j, usage: live.usage, pid: j.pid ?? live.pid, pgid: j.pgid ?? live.pid } : j;
   }
 
@@ -160,7 +174,7 @@ export class Broker {
       return this.cancel(id); // it started meanwhile
     }
     if (j.state === 'running') {
-      if (!this.launcher.kill(id, 'cancelled', 'cancelled by request')) {
+      if (!this.launcher.kill(id, 'cancelled', 'cancelled by request') && !this.remote.cancel(id)) {
         throw new BlError('conflict', `job ${id} runs on launcher ${j.launcher ?? '?'}, which cannot be reached to cancel it`);
       }
       return j;
@@ -210,6 +224,7 @@ export class Broker {
           last_seen_at: new Date().toISOString(),
           exiting: false,
         },
+        ...this.remote.list(),
       ],
       draining: this.draining,
       local_slots: this.settings.localSlots ?? null,
@@ -263,6 +278,7 @@ export class Broker {
   exitWorkers(): void {
     this.exitWorkersAt = Date.now();
     this.o.events.publish('broker.exit_workers', {});
+    this.remote.serve();
   }
 
   get exitWorkersRequestedAt(): number | null {
@@ -312,6 +328,8 @@ export class Broker {
         }, RETRY_WRITE_MS);
       }
     }
+    // Remote launchers waiting in a lease get what the built-in launcher left.
+    this.remote.serve();
   }
 
   private claimAndRun(urgentOnly: boolean): boolean {
@@ -389,6 +407,7 @@ export class Broker {
    */
   async drain(forceTimeoutMs: number, force?: AbortSignal): Promise<void> {
     this.draining = true;
+    this.remote.close();
     if (this.pumpRetry) clearTimeout(this.pumpRetry);
     // A forced shutdown (second CTRL+C) waits for nothing: kill now, SIGKILL without grace.
     const onForce = () => {
