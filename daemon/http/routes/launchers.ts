@@ -50,7 +50,7 @@ function usage(b: Body): UsageJson | null {
   return u as UsageJson;
 }
 
-const OUTCOMES: readonly RunResult['outcome'][] = ['exited', 'timed_out', 'dead', 'cancelled', 'drained', 'spawn_error', 'lost'];
+const OUTCOMES: readonly RunResult['outcome'][] = ['exited', 'timed_out', 'dead', 'cancelled', 'drained', 'spawn_error', 'lost', 'succeeded', 'failed'];
 /** End states a report may give instead of an outcome (the SPEC's `{state, exit_code, …}`). */
 const STATE_OUTCOMES: Record<string, RunResult['outcome']> = {
   succeeded: 'exited', failed: 'exited', timed_out: 'timed_out', dead: 'dead', cancelled: 'cancelled', lost: 'lost',
