@@ -30,7 +30,9 @@ async function waitIdle(d: TestDaemon): Promise<void> {
 
 /** Submits `n` copies of a job at `concurrency` (paused while submitting) and times the runs. */
 async function runBatch(d: TestDaemon, n: number, concurrency: number, jobSpec: Record<string, unknown>): Promise<number> {
-  await d.api('POST', '/broker/purge');
+  // After a long baseline the daemon may close the idle keep-alive connection just as fetch
+  // reuses it ("other side closed"): the first request of a batch is an idempotent one, retried.
+  await d.api('POST', '/broker/purge').catch(() => d.api('POST', '/broker/purge'));
   await d.api('PUT', '/broker/concurrency/0');
   await d.api('POST', '/jobs', Array.from({ length: n }, () => ({ cwd: '/tmp', ...jobSpec })));
   const t = process.hrtime.bigint();

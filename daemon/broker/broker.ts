@@ -17,6 +17,7 @@ import type { EnqueueResult, JobStore, Page, PurgeWhat } from './store.js';
 import { LOCAL_LAUNCHER, type JobRecord, type NewJob, type RunResult } from './types.js';
 import { storeUnavailable } from './store-errors.js';
 import { checkAllowed, dropDoneSweeps } from './submit-gate.js';
+import { DirectSpawner, HelperSpawner } from './spawner.js';
 import { RemoteLaunchers } from './remote-launchers.js';
 
 export interface BrokerOptions {
@@ -29,6 +30,8 @@ export interface BrokerOptions {
   allowedCommands?: string[] | undefined;
   /** SIGTERM → SIGKILL delay when a job is killed (timeout, idle, cancel, drain). */
   killGraceMs?: number;
+  /** Where jobs are forked: a small helper process (the default) or the daemon itself. */
+  spawner?: 'helper' | 'direct';
 }
 
 const RETRY_WRITE_MS = 1000;
@@ -66,7 +69,8 @@ export class Broker {
       onEnded: (job, r) => this.onEnded(job, r),
       kick: () => this.schedule(),
     });
-    this.launcher = new LocalLauncher(o.stateDir, o.killGraceMs ?? 3000, {
+    const spawner = o.spawner === 'direct' ? new DirectSpawner() : new HelperSpawner();
+    this.launcher = new LocalLauncher(o.stateDir, o.killGraceMs ?? 3000, spawner, {
       onStarted: (id, p) => this.o.events.publish('job.started', { id, pid: p.pid, launcher: LOCAL_LAUNCHER }),
       onIdentified: (id, p) => this.persist(() => this.store.markStarted(id, p)),
       onEnded: (job, r) => this.onEnded(job, r),
@@ -433,6 +437,7 @@ export class Broker {
     await new Promise((r) => setImmediate(r));
     if (this.unsavedTimer) clearTimeout(this.unsavedTimer);
     this.flush();
+    this.launcher.close();
     this.closed = true;
   }
 }

@@ -43,10 +43,10 @@ export function decideDispatch(s: DispatchState): DispatchDecision {
 
 /** What to do with a job whose run ended. */
 export type EndDecision = { kind: 'end'; state: EndState } | { kind: 'retry'; attempt: number };
-export type EndState = 'succeeded' | 'failed' | 'timed_out' | 'dead' | 'cancelled';
+export type EndState = 'succeeded' | 'failed' | 'timed_out' | 'dead' | 'cancelled' | 'lost';
 
 export function decideEnd(
-  outcome: 'exited' | 'timed_out' | 'dead' | 'cancelled' | 'spawn_error' | 'succeeded' | 'failed',
+  outcome: 'exited' | 'timed_out' | 'dead' | 'cancelled' | 'spawn_error' | 'lost' | 'succeeded' | 'failed',
   exitCode: number | null,
   attempt: number,
   retries: number,

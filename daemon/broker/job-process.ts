@@ -1,14 +1,13 @@
-// Runs one job: spawn in its own process group with output to its log file, walltime and
-// idle-CPU limits, usage of the whole tree, a kill that takes every descendant. Knows nothing
-// of the broker or its store, so the remote bl-launcher can run jobs with the same code.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, open, writeSync } from 'node:fs';
-import { promisify } from 'node:util';
+// Runs one job: its process in a group of its own with output to its log file (through a
+// Spawner), walltime and idle-CPU limits, usage of the whole tree, a kill that takes every
+// descendant. Knows nothing of the broker or its store, so the remote bl-launcher can run jobs
+// with the same code.
 import type { UsageJson } from '../contract/types.js';
 import { plainArgv } from './direct-exec.js';
 import { idleStep, type IdleState } from './idle-cpu.js';
 import { groupAlive, terminateTree } from './kill-tree.js';
 import { JOB_MARKER, type TreeRoot } from './proc-tree.js';
+import type { Spawner, SpawnRequest } from './spawner.js';
 import type { IdleCpu, RunResult } from './types.js';
 import { addSample, type UsageSampler } from './usage-sampler.js';
 
@@ -27,6 +26,7 @@ export interface JobSpec {
 export interface RunOptions {
   logPath: string;
   sampler: UsageSampler;
+  spawner: Spawner;
   /** SIGTERM → SIGKILL delay when a job is killed. */
   graceMs: number;
   /** The environment jobs inherit (the daemon's, unless a test says otherwise). */
@@ -42,9 +42,7 @@ export interface RunOptions {
   onUsage?: (u: UsageJson) => void;
 }
 
-const openFd = promisify(open);
-
-type KillOutcome = 'timed_out' | 'dead' | 'cancelled' | 'drained';
+type KillOutcome = 'timed_out' | 'dead' | 'cancelled' | 'drained' | 'lost';
 
 export class JobRun {
   readonly done: Promise<RunResult>;
@@ -65,23 +63,24 @@ export class JobRun {
     private readonly opts: RunOptions,
   ) {
     this.done = new Promise((r) => (this.resolve = r));
-    this.start().catch((e: Error) => this.fail(`cannot start the job: ${e.message}`));
+    opts.spawner.spawn(this.request(), {
+      spawned: (pid) => this.started(pid),
+      failed: (message) => this.failed(message),
+      exited: (code, signal) => this.exited(code, signal),
+      lost: (reason) => {
+        // Nobody will report this exit: stop the tree and call the run lost.
+        this.kill('lost', reason);
+        this.exited(null, null);
+      },
+    });
   }
 
   /** Kills the tree; the run ends with this outcome (the first kill's outcome wins). */
   kill(outcome: KillOutcome, reason: string): void {
     if (this.killing) return;
-    if (!this.root) {
-      // Not spawned yet (its log file is being opened): it never will be.
-      this.killing = { outcome, reason, finished: true };
-      return;
-    }
-    this.killing = { outcome, reason, finished: false };
-    const k = this.killing;
-    void terminateTree({ ...this.root, marker: this.spec.id }, this.seen, this.opts.graceMs, this.hurried.signal).finally(() => {
-      k.finished = true;
-      this.settle();
-    });
+    // Not spawned yet: it is killed the moment its pid is known (started()).
+    this.killing = { outcome, reason, finished: !this.root };
+    if (this.root) this.terminate();
   }
 
   /** Skips what is left of the kill's grace period: SIGKILL now. */
@@ -89,75 +88,42 @@ export class JobRun {
     this.hurried.abort();
   }
 
-  private async start(): Promise<void> {
-    const { spec, opts } = this;
-    let fd: number;
-    try {
-      // Creating a file can take most of a millisecond: on the thread pool it does not hold up
-      // the event loop. A plain fd, not a FileHandle (which closes itself when collected):
-      // the fd goes to the child and we close it ourselves.
-      fd = await openFd(opts.logPath, 'a');
-      if (spec.attempt > 1) writeSync(fd, `--- bl: attempt ${spec.attempt} ---\n`);
-    } catch (e) {
-      this.fail(`cannot open the log file ${opts.logPath}: ${(e as Error).message}`);
-      return;
-    }
-    if (this.killing) {
-      closeSync(fd);
-      this.resolve({ outcome: this.killing.outcome, exitCode: null, signal: null, usage: null, reason: this.killing.reason });
-      return;
-    }
-    const env = { ...(opts.baseEnv ?? process.env), ...spec.env, [JOB_MARKER]: spec.id, BL_JOB_ATTEMPT: String(spec.attempt) };
-    const shell: [string, string[]] = ['/bin/sh', ['-c', spec.command ?? '']];
-    const plain = spec.argv ? null : plainArgv(spec.command ?? '');
-    const first: [string, string[]] = spec.argv ? [spec.argv[0]!, spec.argv.slice(1)] : plain ? [plain[0]!, plain.slice(1)] : shell;
-    const launch = ([file, args]: [string, string[]], fallback: boolean): void => {
-      let child: ChildProcess;
-      try {
-        child = spawn(file, args, { cwd: spec.cwd, env, detached: true, stdio: ['ignore', fd, fd] });
-      } catch (e) {
-        closeSync(fd);
-        this.fail(`cannot start ${file}: ${(e as Error).message}`);
-        return;
-      }
-      if (child.pid === undefined) {
-        // Spawn failures (no such cwd or program) come as an 'error' event, with no pid.
-        child.once('error', (e) => {
-          if (fallback && !this.killing) return launch(shell, false);
-          try {
-            writeSync(fd, `bl: cannot start the job: ${e.message}\n`);
-          } catch {
-            // the log is a courtesy here
-          }
-          closeSync(fd);
-          if (this.killing) this.resolve({ outcome: this.killing.outcome, exitCode: null, signal: null, usage: null, reason: this.killing.reason });
-          else this.fail(`cannot start the job in ${spec.cwd}: ${e.message}`);
-        });
-        return;
-      }
-      child.on('error', () => undefined); // later errors are about signalling; exit still comes
-      closeSync(fd);
-      this.started(child);
-    };
-    launch(first, plain !== null);
+  private terminate(): void {
+    const k = this.killing!;
+    k.finished = false;
+    void terminateTree({ ...this.root!, marker: this.spec.id }, this.seen, this.opts.graceMs, this.hurried.signal).finally(() => {
+      k.finished = true;
+      this.settle();
+    });
   }
 
-  private started(child: ChildProcess): void {
+  private request(): SpawnRequest {
     const { spec, opts } = this;
-    const pid = child.pid!;
+    const env = { ...(opts.baseEnv ?? process.env), ...spec.env, [JOB_MARKER]: spec.id, BL_JOB_ATTEMPT: String(spec.attempt) } as Record<string, string>;
+    const shell = { file: '/bin/sh', args: ['-c', spec.command ?? ''] };
+    const plain = spec.argv ? null : plainArgv(spec.command ?? '');
+    const tries = spec.argv ? [{ file: spec.argv[0]!, args: spec.argv.slice(1) }] : plain ? [{ file: plain[0]!, args: plain.slice(1) }, shell] : [shell];
+    const header = spec.attempt > 1 ? `--- bl: attempt ${spec.attempt} ---\n` : null;
+    return { tries, cwd: spec.cwd, env, logPath: opts.logPath, header };
+  }
+
+  private failed(message: string): void {
+    const k = this.killing;
+    if (k) this.resolve({ outcome: k.outcome, exitCode: null, signal: null, usage: null, reason: k.reason });
+    else this.resolve({ outcome: 'spawn_error', exitCode: null, signal: null, usage: null, reason: message });
+  }
+
+  private started(pid: number): void {
+    const { spec, opts } = this;
     this.pid = pid;
     this.root = { pid, pgid: pid };
     const startedAt = Date.now();
     opts.onStarted?.({ pid, pgid: pid });
+    if (this.killing) {
+      this.terminate();
+      return;
+    }
     let identified = false;
-    child.once('exit', (code, signal) => {
-      this.exit = { code, signal };
-      if (!this.killing && groupAlive(pid)) {
-        // The leader is done but it left processes in its group: they do not outlive the job.
-        void terminateTree({ pid, pgid: pid, marker: spec.id }, this.seen, this.opts.graceMs);
-      }
-      this.settle();
-    });
     if (spec.timeout) {
       this.timer = setTimeout(() => this.kill('timed_out', `walltime of ${spec.timeout} s exceeded`), spec.timeout * 1000);
     }
@@ -178,8 +144,15 @@ export class JobRun {
     });
   }
 
-  private fail(reason: string): void {
-    this.resolve({ outcome: 'spawn_error', exitCode: null, signal: null, usage: null, reason });
+  private exited(code: number | null, signal: string | null): void {
+    if (this.exit) return;
+    this.exit = { code, signal };
+    const pid = this.pid!;
+    if (!this.killing && groupAlive(pid)) {
+      // The leader is done but it left processes in its group: they do not outlive the job.
+      void terminateTree({ pid, pgid: pid, marker: this.spec.id }, this.seen, this.opts.graceMs);
+    }
+    this.settle();
   }
 
   private settle(): void {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { UsageJson } from '../contract/types.js';
 import { startRun, type Run } from './start-run.js';
 import type { JobRecord, RunResult } from './types.js';
+import type { Spawner } from './spawner.js';
 import { UsageSampler } from './usage-sampler.js';
 
 export interface LauncherHooks {
@@ -24,6 +25,7 @@ export class LocalLauncher {
   constructor(
     private readonly stateDir: string,
     private readonly graceMs: number,
+    private readonly spawner: Spawner,
     private readonly hooks: LauncherHooks,
   ) {
     mkdirSync(path.join(stateDir, 'jobs'), { recursive: true });
@@ -44,6 +46,7 @@ export class LocalLauncher {
     const r = startRun(job, {
       logPath: jobLogPath(this.stateDir, job.id),
       sampler: this.sampler,
+      spawner: this.spawner,
       graceMs: this.graceMs,
       onStarted: (p) => this.hooks.onStarted(job.id, p),
       onIdentified: (p) => this.hooks.onIdentified(job.id, p),
@@ -71,6 +74,11 @@ export class LocalLauncher {
   /** Resolves when every run has ended. */
   async settled(): Promise<void> {
     await Promise.all([...this.runs.values()].map((r) => r.done));
+  }
+
+  /** After the last run: ends the spawner process, if any. */
+  close(): void {
+    this.spawner.close();
   }
 
   ids(): string[] {

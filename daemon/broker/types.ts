@@ -66,7 +66,7 @@ export type HttpOutcome = 'succeeded' | 'failed';
 /** How a run ended, as the launcher saw it. */
 export interface RunResult {
   /** exited: on its own; the others: we killed it for that reason. */
-  outcome: 'exited' | 'timed_out' | 'dead' | 'cancelled' | 'drained' | 'spawn_error' | HttpOutcome;
+  outcome: 'exited' | 'timed_out' | 'dead' | 'cancelled' | 'drained' | 'spawn_error' | 'lost' | HttpOutcome;
   exitCode: number | null;
   signal: string | null;
   usage: UsageJson | null;

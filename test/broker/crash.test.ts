@@ -37,7 +37,8 @@ describe('broker crash recovery and drain', () => {
     await d.api('POST', '/broker/urgent-concurrent/enable');
     const before = (await allJobs(d, 'pending')).map((j) => j.id);
     assert.deepEqual(before, [pending[1]!.id, pending[3]!.id, pending[0]!.id, pending[2]!.id]);
-    assert.equal(pidsWithEnv('BL_JOB_ID', keep!.id).length, 2, 'the job and its grandchild run');
+    // `running` is written at the claim, a moment before the spawner has the processes up.
+    await waitFor('the job and its grandchild to run', () => pidsWithEnv('BL_JOB_ID', keep!.id).length === 2 && pidsWithEnv('BL_JOB_ID', lose!.id).length === 2);
     await d.kill9();
     assert.equal(pidsWithEnv('BL_JOB_ID', keep!.id).length, 2, 'jobs outlive a kill -9 of the daemon (own groups)');
 

@@ -60,6 +60,8 @@ describe('decideEnd', () => {
     assert.deepEqual(decideEnd('timed_out', null, 1, 0), { kind: 'end', state: 'timed_out' });
     assert.deepEqual(decideEnd('dead', null, 1, 0), { kind: 'end', state: 'dead' });
     assert.deepEqual(decideEnd('spawn_error', null, 1, 0), { kind: 'end', state: 'failed' });
+    assert.deepEqual(decideEnd('lost', null, 1, 0), { kind: 'end', state: 'lost' });
+    assert.deepEqual(decideEnd('lost', null, 1, 1), { kind: 'retry', attempt: 2 });
   });
 
   it('retries failures while attempts remain, never a success or a cancel', () => {

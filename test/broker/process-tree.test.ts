@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { pidsWithEnv } from '../helpers/proc.js';
+import { descendants, pidsWithEnv } from '../helpers/proc.js';
+import { readFileSync } from 'node:fs';
 import { waitFor } from '../helpers/wait.js';
 import { submit, waitState } from './broker-helpers.js';
 
@@ -87,5 +88,19 @@ describe('job processes', () => {
     const again = await d.api('POST', `/jobs/${j!.id}/retry`);
     assert.equal(again.attempt, 4);
     assert.equal((await waitState(d, j!.id, 'failed')).attempt, 4);
+  });
+
+  it('calls a job lost, and stops its tree, when the spawner process dies under it; the next job gets a new spawner', async () => {
+    const [j] = await submit(d, { command: 'sleep 60 & exec sleep 61', cwd: '/' });
+    await waitState(d, j!.id, 'running');
+    await waitFor('the job processes', () => pidsWithEnv('BL_JOB_ID', j!.id).length === 2);
+    const spawner = descendants(d.pid).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('spawner-main'));
+    assert.ok(spawner, 'the daemon forks jobs from a spawner process');
+    process.kill(spawner, 'SIGKILL');
+    const lost = await waitState(d, j!.id, 'lost');
+    assert.match(lost.reason!, /spawner process exited/);
+    assert.deepEqual(pidsWithEnv('BL_JOB_ID', j!.id), []);
+    const [next] = await submit(d, { command: 'echo again', cwd: '/' });
+    await waitState(d, next!.id, 'succeeded');
   });
 });
