@@ -15,6 +15,13 @@ export interface Lease {
   lastBeatAt: number;
   /** A cancel was asked: an expiry ends it as cancelled instead of running it again. */
   cancelRequested: boolean;
+  /**
+   * The launcher has said a word about this job (a heartbeat, a report) since the claim. A lease
+   * answer can be lost on a dead link (a waiting long-poll is answered into it): such a job never
+   * started there, so its expiry does not count as an attempt (a job with no retries would
+   * otherwise be `lost` without ever having run).
+   */
+  confirmed: boolean;
 }
 
 export type LeaseAction =
@@ -40,6 +47,10 @@ export function decideLeaseExpiry(leases: Iterable<Lease>, now: number, ttlMs: n
     if (l.cancelRequested) {
       // The user's word stands: a cancelled job is not run again because its launcher went quiet.
       actions.push({ kind: 'end', id: l.id, state: 'cancelled', reason: `cancelled by request; ${silent}` });
+      continue;
+    }
+    if (!l.confirmed) {
+      actions.push({ kind: 'requeue', id: l.id, attempt: l.attempt, reason: `launcher ${l.launcher} never confirmed attempt ${l.attempt} within lease_ttl ${ttlMs / 1000} s; not counted as an attempt` });
       continue;
     }
     const d = decideRecovery(l.attempt, l.retries);

@@ -91,7 +91,8 @@ export class RemoteLaunchers {
   start(): void {
     const now = Date.now();
     for (const j of this.d.store.running()) {
-      if (j.launcher && j.launcher !== LOCAL_LAUNCHER) this.addLease(j, now);
+      // A recorded pid means a heartbeat came: the launcher had the job.
+      if (j.launcher && j.launcher !== LOCAL_LAUNCHER) this.addLease(j, now, j.pid !== null);
     }
     this.arm();
   }
@@ -188,7 +189,7 @@ export class RemoteLaunchers {
     }
     if (jobs.length > 0) {
       for (const j of jobs) {
-        this.addLease(j, now);
+        this.addLease(j, now, false);
         this.d.events.publish('job.started', { id: j.id, launcher: name, host: w.req.host, attempt: j.attempt });
       }
       this.arm();
@@ -197,10 +198,10 @@ export class RemoteLaunchers {
     if (w.req.untilIdle && held === 0) w.done({ kind: 'none' });
   }
 
-  private addLease(j: JobRecord, now: number): void {
+  private addLease(j: JobRecord, now: number, confirmed: boolean): void {
     const launcher = j.launcher!;
     this.leases.set(j.id, {
-      id: j.id, launcher, attempt: j.attempt, retries: j.retries, lastBeatAt: now, cancelRequested: false, usage: j.usage, pid: j.pid,
+      id: j.id, launcher, attempt: j.attempt, retries: j.retries, lastBeatAt: now, cancelRequested: false, confirmed, usage: j.usage, pid: j.pid,
     });
     this.held.set(launcher, (this.held.get(launcher) ?? 0) + 1);
   }
@@ -224,6 +225,7 @@ export class RemoteLaunchers {
     const l = this.currentLease(id, hb.launcher, hb.attempt);
     if (l.cancelRequested) throw new BlError('gone', `job ${id} was cancelled by request: kill it`);
     l.lastBeatAt = now;
+    l.confirmed = true;
     if (hb.usage) l.usage = hb.usage;
     if (hb.pid !== null && l.pid !== hb.pid) {
       l.pid = hb.pid;
@@ -337,6 +339,11 @@ export class RemoteLaunchers {
     const now = Date.now();
     const d = decideLeaseExpiry(this.leases.values(), now, this.d.leaseTtlMs());
     let failed = false;
+    // A launcher that let a lease expire is not heard: a long-poll it has waiting may be on a
+    // dead link, and would swallow the very job just taken from it. It is answered now (empty);
+    // a launcher that is alive asks again.
+    const silent = new Set(d.actions.map((a) => this.leases.get(a.id)!.launcher));
+    for (const w of this.waiters.filter((x) => silent.has(x.req.name))) w.done({ kind: 'none' });
     for (const a of d.actions) {
       const l = this.leases.get(a.id)!;
       try {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decideLeaseExpiry, judgeReport, type Lease } from '../../daemon/broker/lease-rules.js';
 
-const lease = (over: Partial<Lease>): Lease => ({ id: 'J1', launcher: 'a', attempt: 1, retries: 1, lastBeatAt: 0, cancelRequested: false, ...over });
+const lease = (over: Partial<Lease>): Lease => ({ id: 'J1', launcher: 'a', attempt: 1, retries: 1, lastBeatAt: 0, cancelRequested: false, confirmed: true, ...over });
 
 describe('decideLeaseExpiry', () => {
   it('keeps a lease younger than the ttl and says when it would expire', () => {
@@ -40,6 +40,14 @@ describe('decideLeaseExpiry', () => {
     const d = decideLeaseExpiry([lease({ id: 'old', lastBeatAt: 0 }), lease({ id: 'fresh', lastBeatAt: 25_000 }), lease({ id: 'edge', lastBeatAt: 1 })], 30_001, 30_000);
     assert.deepEqual(d.actions.map((a) => a.id), ['old', 'edge']);
     assert.equal(d.nextCheckAt, 55_000);
+  });
+
+  it('a job its launcher never confirmed goes back without counting an attempt, retries spent or not', () => {
+    const d = decideLeaseExpiry([lease({ confirmed: false, attempt: 1, retries: 0 })], 30_000, 30_000);
+    assert.equal(d.actions.length, 1);
+    const a = d.actions[0]!;
+    assert.deepEqual([a.kind, a.kind === 'requeue' && a.attempt], ['requeue', 1]);
+    assert.match(a.reason, /never confirmed attempt 1 .*not counted/);
   });
 
   it('holds nothing: nothing to do, no timer', () => {

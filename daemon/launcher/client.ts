@@ -1,0 +1,84 @@
+// bl-launcher's HTTP client: JSON to and from the daemon over one keep-alive agent, with the
+// token and an extra CA (beside Node's own) for https. Network failures become one-line
+// errors naming the address, so an outage reads the same in every log line.
+import http from 'node:http';
+import https from 'node:https';
+import { rootCertificates } from 'node:tls';
+
+export interface ClientOptions {
+  /** The daemon's base URL (http://head:8010). */
+  base: string;
+  token?: string | undefined;
+  /** PEM of a CA to trust besides Node's defaults (--ca). */
+  ca?: string | undefined;
+}
+
+export interface Answer {
+  status: number;
+  json: any;
+  text: string;
+}
+
+/** The daemon could not be reached or did not answer in time; the call may be tried again. */
+export class Unreachable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Unreachable';
+  }
+}
+
+export class DaemonClient {
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly mod: typeof http | typeof https;
+
+  constructor(private readonly o: ClientOptions) {
+    this.base = new URL(o.base);
+    const tls = this.base.protocol === 'https:';
+    this.mod = tls ? https : http;
+    this.agent = tls
+      ? new https.Agent({ keepAlive: true, ...(o.ca ? { ca: [...rootCertificates, o.ca] } : {}) })
+      : new http.Agent({ keepAlive: true });
+  }
+
+  get address(): string {
+    return this.base.origin;
+  }
+
+  /** Sends `body` as JSON; resolves with any status, rejects with Unreachable. */
+  request(method: string, path: string, body: unknown, timeoutMs: number): Promise<Answer> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (payload !== undefined) headers['Content-Type'] = 'application/json';
+    if (this.o.token) headers.Authorization = `Bearer ${this.o.token}`;
+    return new Promise((resolve, reject) => {
+      const req = this.mod.request(new URL(path, this.base), { method, headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (e) => reject(new Unreachable(`the answer from ${this.address} broke off: ${e.message}`)));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = text ? JSON.parse(text) : undefined;
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, json, text });
+        });
+      });
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`)));
+      req.on('error', (e: NodeJS.ErrnoException) => reject(new Unreachable(`cannot reach the daemon at ${this.address}: ${e.message}`)));
+      req.end(payload);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** The daemon's one-line error message out of an error answer. */
+export function errorMessage(a: Answer): string {
+  return a.json?.error?.message ?? (a.text.trim().replace(/^ERROR: /, '') || `status ${a.status}`);
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// bl-launcher: reads argv and the environment, installs the signal handlers, runs a Launcher.
+import { readFileSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { UsageError } from '../contract/flags.js';
+import { DaemonClient } from './client.js';
+import { Launcher } from './launcher.js';
+import { parseOptions, USAGE } from './options.js';
+
+async function main(): Promise<number> {
+  let o;
+  try {
+    o = parseOptions(process.argv.slice(2), { hostname: hostname(), pid: process.pid, home: homedir(), envToken: process.env.BL_TOKEN || undefined });
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`bl-launcher: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (o.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  let ca: string | undefined;
+  if (o.caFile) {
+    try {
+      ca = readFileSync(o.caFile, 'utf8');
+    } catch (e) {
+      console.error(`bl-launcher: cannot read the CA file --ca ${o.caFile}: ${(e as Error).message}`);
+      return 2;
+    }
+  }
+  const launcher = new Launcher({
+    client: new DaemonClient({ base: o.url, token: o.token, ca }),
+    name: o.name,
+    host: hostname(),
+    slots: o.slots,
+    stateDir: o.stateDir,
+    exitWhenEmpty: o.exitWhenEmpty,
+    killGraceMs: o.killGraceMs,
+    log: (l) => console.error(l),
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => launcher.stop(sig));
+  console.error(`bl-launcher ${o.name}: ${o.slots} slot${o.slots === 1 ? '' : 's'}, daemon ${o.url}, state in ${o.stateDir}`);
+  return launcher.run();
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    console.error(`bl-launcher: ${e.stack ?? e.message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,126 @@
+// A launcher on another "host" that loses its link (issue 5, must-show 2): the test makes a
+// network namespace joined to this machine by a veth pair on a private /30, binds the daemon
+// (with a token: a non-loopback bind needs auth) to this end, and runs launcher A inside the
+// namespace. With A's link down past the lease, its job is re-queued and runs on launcher B;
+// when the link is back, A's late report is kept as a note and makes no second completion.
+// Everything is made and removed by the test; traffic stays between the namespace and here.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/wait.js';
+import { Api, startLauncher, type TestLauncher } from './launcher-helpers.js';
+
+const tag = (process.pid % 10000).toString();
+const NS = `bltest-${tag}`;
+const HOST_IF = `blh${tag}`;
+const NS_IF = `bln${tag}`;
+// 10.213.<n>.0/30: .1 here, .2 in the namespace.
+const NET = `10.213.${process.pid % 250}`;
+const HOST_IP = `${NET}.1`;
+const NS_IP = `${NET}.2`;
+const TOKEN = 'netns-test-token';
+
+const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+const inNs = (...args: string[]) => ip('netns', 'exec', NS, 'ip', ...args);
+
+let unavailable: string | undefined;
+let daemon: TestDaemon | undefined;
+const launchers: TestLauncher[] = [];
+
+function teardownNet(): void {
+  for (const f of [() => ip('netns', 'del', NS), () => ip('link', 'del', HOST_IF)]) {
+    try {
+      f();
+    } catch {
+      // not there (never made, or went with the namespace)
+    }
+  }
+}
+
+before(() => {
+  if (process.getuid?.() !== 0) {
+    unavailable = 'network namespaces need root (ip netns add); not running as root';
+    return;
+  }
+  teardownNet();
+  try {
+    ip('netns', 'add', NS);
+    ip('link', 'add', HOST_IF, 'type', 'veth', 'peer', 'name', NS_IF);
+    ip('link', 'set', NS_IF, 'netns', NS);
+    ip('addr', 'add', `${HOST_IP}/30`, 'dev', HOST_IF);
+    ip('link', 'set', HOST_IF, 'up');
+    inNs('addr', 'add', `${NS_IP}/30`, 'dev', NS_IF);
+    inNs('link', 'set', NS_IF, 'up');
+    inNs('link', 'set', 'lo', 'up');
+  } catch (e) {
+    unavailable = `cannot make a network namespace with a veth pair: ${((e as { stderr?: Buffer }).stderr?.toString() || (e as Error).message).trim()}`;
+    teardownNet();
+  }
+});
+
+after(() => {
+  for (const l of launchers) l.cleanup();
+  daemon?.cleanup();
+  teardownNet();
+});
+
+describe('a launcher cut off from the daemon', () => {
+  it('past the lease: the job runs elsewhere; the late report when the link is back makes no second completion', async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    daemon = await startDaemon({
+      config: { bind: HOST_IP, auth: { token: TOKEN }, broker: { concurrency: 4, local_slots: 0, lease_ttl: 2, retries: 1 } },
+    });
+    const api = new Api(daemon.url, TOKEN);
+    assert.ok(daemon.url.startsWith(`http://${HOST_IP}:`), daemon.url);
+    const dir = daemon.dir;
+    const stateA = path.join(dir, 'la');
+    const a = startLauncher({ url: daemon.url, name: 'A', stateDir: stateA, token: TOKEN, netns: NS });
+    launchers.push(a);
+    await api.waitLaunchers(['A']);
+    const listed = (await api.ok('GET', '/broker')).launchers.find((l: { name: string }) => l.name === 'A');
+    assert.equal(listed.slots, 1);
+
+    const j = await api.submit({ command: 'sleep 3; echo "attempt $BL_JOB_ATTEMPT"', cwd: dir });
+    await api.waitJob(j.id, 'to run on A', (x) => x.state === 'running' && x.launcher === 'A' && x.pid !== null);
+    // B on this side of the link, started now so that A held the job.
+    const b = startLauncher({ url: daemon.url, name: 'B', stateDir: path.join(dir, 'lb'), token: TOKEN });
+    launchers.push(b);
+
+    inNs('link', 'set', NS_IF, 'down');
+    const cutAt = Date.now();
+    const requeued = await api.waitJob(j.id, 'to be re-queued after the lease', (x) => x.attempt === 2);
+    assert.ok(Date.now() - cutAt < 2000 + 2000, `re-queued ${Date.now() - cutAt} ms after the cut (lease_ttl 2 s)`);
+    assert.match(requeued.reason ?? '', /no heartbeat from launcher A|^$/);
+    const doneB = await api.waitJob(j.id, 'to succeed on B', (x) => x.state === 'succeeded');
+    assert.equal(doneB.launcher, 'B');
+    assert.equal(doneB.attempt, 2);
+    // A ran its attempt to the end meanwhile and holds the report it could not send.
+    await waitFor("A's report in its outbox", () => readdirSync(path.join(stateA, 'outbox')).some((f) => f.endsWith('.json')) || undefined, { timeout: 10000 });
+
+    inNs('link', 'set', NS_IF, 'up');
+    const notes = await waitFor('the late report to be noted', async () => {
+      const n = (await api.ok('GET', `/jobs/${j.id}/notes`)).notes as { text: string }[];
+      return n.length > 0 ? n : undefined;
+    }, { timeout: 20000 });
+    assert.equal(notes.length, 1);
+    assert.match(notes[0]!.text, /late report from launcher A \(attempt 1: exit code 0\) ignored: attempt 1 on launcher A was given up: the job ended as succeeded \(attempt 2 on B\)/);
+    await waitFor("A's outbox to be empty", () => readdirSync(path.join(stateA, 'outbox')).filter((f) => f.endsWith('.json')).length === 0 || undefined);
+    assert.match(a.err, /report not counted \(409\)/);
+
+    const after = await api.job(j.id);
+    assert.deepEqual(
+      { state: after.state, attempt: after.attempt, launcher: after.launcher, finished_at: after.finished_at, exit_code: after.exit_code },
+      { state: 'succeeded', attempt: 2, launcher: 'B', finished_at: doneB.finished_at, exit_code: 0 },
+    );
+    const counts = (await api.ok('GET', '/broker')).counts;
+    assert.equal(counts.succeeded, 1, 'one completion');
+    // A is back and leases again.
+    await waitFor('A to be seen again', async () => {
+      const l = (await api.ok('GET', '/broker')).launchers.find((x: { name: string }) => x.name === 'A');
+      return l && Date.now() - Date.parse(l.last_seen_at) < 3000 ? l : undefined;
+    });
+  });
+});
