@@ -38,6 +38,8 @@ export interface TaskRuntime {
   /** When the last quick death happened: only workers started since prove the task stable. */
   lastFailureAt: number;
   flapping: boolean;
+  /** Spawns asked for and not yet done: the I/O layer spawns big batches in chunks. */
+  spawning: number;
   /** Losses not yet replaced (to count restarts). */
   toReplace: number;
   counters: Counters;
@@ -76,6 +78,7 @@ export function newRuntime(spec: TaskSpec): TaskRuntime {
     nextStartAt: 0,
     lastFailureAt: 0,
     flapping: false,
+    spawning: 0,
     toReplace: 0,
     counters: { stalled: 0, exitedOk: 0, exitedError: 0, stopped: 0, restarts: 0 },
     restart: undefined,
@@ -146,6 +149,7 @@ function apply(rt: TaskRuntime, e: TaskEvent, now: number, out: Action[]): void 
       rt.running = false;
       rt.restart = undefined;
       rt.toReplace = 0;
+      rt.spawning = 0;
       for (const w of rt.workers.values()) stopWorker(w, e.reason ?? 'stop', out);
       return;
     case 'set-cardinality':
@@ -159,6 +163,7 @@ function apply(rt: TaskRuntime, e: TaskEvent, now: number, out: Action[]): void 
       }
       return;
     case 'spawned': {
+      if (!e.adopted && rt.spawning > 0) rt.spawning--;
       rt.workers.set(e.pid, {
         pid: e.pid,
         startedAt: e.startedAt ?? now,
@@ -177,6 +182,7 @@ function apply(rt: TaskRuntime, e: TaskEvent, now: number, out: Action[]): void 
       return;
     }
     case 'spawn-failed':
+      rt.spawning = 0; // the rest of the batch would fail the same way
       quickDeath(rt, now, out, e.error);
       rt.counters.exitedError++;
       return;
@@ -300,6 +306,8 @@ function reconcile(rt: TaskRuntime, now: number, out: Action[]): void {
   const extra = rt.restart && rt.restart.old.size > 0 ? 1 : 0;
   const desired = s.cardinality + extra;
   const live = liveWorkers(rt);
+  // Spawns still to come count as workers: a lower cardinality cancels them first.
+  if (live.length + rt.spawning > desired) rt.spawning = Math.max(0, desired - live.length);
   if (live.length > desired) {
     // Scale down: old workers of a restart first, then the newest.
     const order = live.sort((a, b) => {
@@ -311,13 +319,16 @@ function reconcile(rt: TaskRuntime, now: number, out: Action[]): void {
       rt.restart?.old.delete(w.pid);
       stopWorker(w, 'scale', out);
     }
-  } else if (live.length < desired) {
+  } else if (live.length + rt.spawning < desired) {
     // After a quick death, one at a time until one stays up (no burst of doomed spawns).
-    const probing = rt.failures > 0 && live.some((w) => w.startedAt >= rt.lastFailureAt && now - w.startedAt < s.minUptime);
+    const probing =
+      rt.failures > 0 && (rt.spawning > 0 || live.some((w) => w.startedAt >= rt.lastFailureAt && now - w.startedAt < s.minUptime));
     if (probing) {
       // the wake at the probe's min_uptime is already set above
     } else if (now >= rt.nextStartAt) {
-      out.push({ type: 'spawn', count: rt.failures > 0 ? 1 : desired - live.length });
+      const count = rt.failures > 0 ? 1 : desired - live.length - rt.spawning;
+      rt.spawning += count;
+      out.push({ type: 'spawn', count });
     } else wake = Math.min(wake, rt.nextStartAt);
   }
   if (wake < Infinity) out.push({ type: 'wake', at: wake });

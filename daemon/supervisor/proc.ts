@@ -52,7 +52,7 @@ export function groupExists(pgid: number): boolean {
   }
 }
 
-let snapshot: { at: number; stats: ProcStat[] } | undefined;
+let snapshot: { at: number; stats: ProcStat[]; byParent?: Map<number, ProcStat[]> } | undefined;
 
 /** Every process's stat, cached for 50 ms so a burst of stops reads /proc once. */
 export function allStats(maxAgeMs = 50): ProcStat[] {
@@ -69,14 +69,21 @@ export function allStats(maxAgeMs = 50): ProcStat[] {
   return stats;
 }
 
-/** Live descendants of `root` (excluding it), from one snapshot of /proc. */
-export function descendantsOf(root: number, stats = allStats()): ProcStat[] {
+function parentIndex(stats: ProcStat[]): Map<number, ProcStat[]> {
+  if (snapshot?.stats === stats && snapshot.byParent) return snapshot.byParent;
   const byParent = new Map<number, ProcStat[]>();
   for (const s of stats) {
     let list = byParent.get(s.ppid);
     if (!list) byParent.set(s.ppid, (list = []));
     list.push(s);
   }
+  if (snapshot?.stats === stats) snapshot.byParent = byParent;
+  return byParent;
+}
+
+/** Live descendants of `root` (excluding it), from one snapshot of /proc (indexed once). */
+export function descendantsOf(root: number, stats = allStats()): ProcStat[] {
+  const byParent = parentIndex(stats);
   const out: ProcStat[] = [];
   const stack = [root];
   while (stack.length) {

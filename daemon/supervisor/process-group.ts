@@ -34,7 +34,9 @@ export const MARKER_VAR = 'BL_PROCESS_ID';
  */
 function escapedDescendants(pid: number, pgid: number, marker?: string): { pid: number; startTime: number }[] {
   const found = new Map<number, number>();
-  for (const s of descendantsOf(pid, allStats(0))) if (s.pgid !== pgid) found.set(s.pid, s.startTime);
+  // One snapshot of /proc serves a whole burst of stops (a scale-down of 1000 read /proc
+  // 1000 times, blocking the daemon for half a minute).
+  for (const s of descendantsOf(pid, allStats())) if (s.pgid !== pgid) found.set(s.pid, s.startTime);
   if (marker) {
     for (const p of pidsWithMarker(MARKER_VAR, marker)) {
       const s = readStat(p);

@@ -34,6 +34,8 @@ interface Proc {
 }
 
 const LOG_ROTATE_BYTES = 16 * 1024 * 1024;
+const SPAWN_CHUNK = 25;
+const RESOLVE_TTL_MS = 1000;
 // The shell puts the worker's own pid into BL_KEEPALIVE_URL, then becomes the worker (exec
 // keeps the pid), so the URL is exact even before we know the pid.
 const SHIM = 'BL_KEEPALIVE_URL="${BL_KEEPALIVE_URL_BASE}$$/alive"; export BL_KEEPALIVE_URL; exec "$0" "$@"';
@@ -47,6 +49,9 @@ export class TaskManager {
   private timerAt = Infinity;
   private logFd: number | undefined;
   private readonly pending = new Set<Promise<void>>();
+  private spawnLoop = false;
+  /** The program found on PATH, kept a second: walking PATH for every spawn cost 17 ms a 100. */
+  private resolved: { key: string; program: string | undefined; at: number } | undefined;
   lastError: string | undefined;
 
   constructor(
@@ -106,7 +111,7 @@ export class TaskManager {
     for (const a of actions) {
       switch (a.type) {
         case 'spawn':
-          this.spawnMany(a.count);
+          this.spawnMany();
           break;
         case 'stop':
           this.stopProc(a.pid, a.reason);
@@ -133,20 +138,36 @@ export class TaskManager {
     this.timer.unref();
   }
 
-  private spawnMany(count: number): void {
-    for (let i = 0; i < count; i++) {
-      const r = this.spawnOne();
-      if (typeof r === 'string') {
-        this.lastError = r;
-        this.deps.events.publish('worker.spawn_failed', { task: this.name, error: r });
-        this.execute(record(this.rt, { type: 'spawn-failed', error: r }, Date.now()));
-        break;
+  /**
+   * Spawns what the decisions asked for (rt.spawning), SPAWN_CHUNK at a time with a turn of
+   * the event loop between chunks: 1000 workers used to block HTTP, keep-alives and stall
+   * checks for seconds. A stop or a lower cardinality meanwhile cancels the rest.
+   */
+  private spawnMany(): void {
+    if (this.spawnLoop) return;
+    this.spawnLoop = true;
+    const chunk = () => {
+      let n = 0;
+      while (this.rt.spawning > 0 && this.rt.running && n++ < SPAWN_CHUNK) {
+        const r = this.spawnOne();
+        if (typeof r === 'string') {
+          this.lastError = r;
+          this.deps.events.publish('worker.spawn_failed', { task: this.name, error: r });
+          this.execute(record(this.rt, { type: 'spawn-failed', error: r }, Date.now()));
+          break;
+        }
+        // Recorded without a decision per worker: the decision that asked for them knew.
+        record(this.rt, { type: 'spawned', pid: r }, Date.now());
       }
-      // Recorded without a decision per worker: the decision that asked for `count` knew.
-      record(this.rt, { type: 'spawned', pid: r }, Date.now());
-    }
-    // One decision after the batch sets the wakes (stall deadlines, backoff) of the new state.
-    this.dispatch({ type: 'tick' });
+      if (this.rt.spawning > 0 && this.rt.running) {
+        setImmediate(chunk);
+        return;
+      }
+      this.spawnLoop = false;
+      // One decision after the batch sets the wakes (stall deadlines, backoff) of the new state.
+      this.dispatch({ type: 'tick' });
+    };
+    chunk();
   }
 
   private output(): number | 'ignore' {
@@ -180,7 +201,7 @@ export class TaskManager {
     const s = this.rt.spec;
     if (!isDirectory(s.cwd)) return `working directory does not exist: ${s.cwd}`;
     const env: Record<string, string> = { ...(process.env as Record<string, string>), ...s.env };
-    const program = resolveCommand(s.cmd, s.cwd, env.PATH);
+    const program = this.program(s.cmd, s.cwd, env.PATH);
     if (!program) return `command not found: ${s.cmd}`;
     const ep = this.deps.endpoints();
     const marker = `${s.name}:${randomBytes(6).toString('hex')}`;
@@ -217,6 +238,15 @@ export class TaskManager {
     return pid;
   }
 
+  private program(cmd: string, cwd: string, envPath: string | undefined): string | undefined {
+    const key = `${cmd}\0${cwd}\0${envPath}`;
+    const now = Date.now();
+    if (this.resolved?.key !== key || now - this.resolved.at > RESOLVE_TTL_MS) {
+      this.resolved = { key, program: resolveCommand(cmd, cwd, envPath), at: now };
+    }
+    return this.resolved.program;
+  }
+
   private onLeaderExit(proc: Proc, code: number | null, signal: string | null): void {
     const w = this.rt.workers.get(proc.pid);
     const reason = w?.stopReason ?? (code === 0 && !signal ? 'exited' : 'crashed');
@@ -225,11 +255,17 @@ export class TaskManager {
     this.procs.delete(proc.pid);
     for (const [d, wp] of this.viaDescendant) if (wp === proc.pid) this.viaDescendant.delete(d);
     this.deps.events.publish('worker.exited', { task: this.name, pid: proc.pid, code, signal, reason, uptime_ms: uptime });
+    // The replacement first: the clean-up below reads /proc, which takes milliseconds.
+    this.dispatch({ type: 'exited', pid: proc.pid, code, signal });
     if (!proc.stopping) {
       // The worker died by itself: what it left behind in its group goes too.
-      this.track(terminateTree({ pid: proc.pid, pgid: proc.pgid, grace: this.rt.spec.gracePeriod, marker: proc.marker, abort: this.deps.force }).then(() => {}));
+      const grace = this.rt.spec.gracePeriod;
+      this.track(
+        new Promise<void>((r) => setImmediate(r)).then(() =>
+          terminateTree({ pid: proc.pid, pgid: proc.pgid, grace, marker: proc.marker, abort: this.deps.force }).then(() => {}),
+        ),
+      );
     }
-    this.dispatch({ type: 'exited', pid: proc.pid, code, signal });
   }
 
   private stopProc(pid: number, reason: StopReason): void {
