@@ -104,7 +104,8 @@ Usage:
 
 Options:
   -host, --host HOST      daemon(s) to talk to, comma-separated (default ${DEFAULT_HOST}; no port = 8010)
-  --token T               bearer token for a daemon with auth (default: $BL_TOKEN)
+  --token T               bearer token for a daemon with auth (default: $BL_TOKEN), remembered
+                          for these hosts: later runs against them need no --token
   --json                  print JSON instead of tables
   -c CMDS                 run these console commands (;-separated) and exit
   -y, --yes               do not ask before --purge*, --exit

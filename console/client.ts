@@ -42,8 +42,10 @@ export class Client {
   constructor(
     /** Base URL, e.g. `http://127.0.0.1:8010` (contract/flags.ts hostToUrl). */
     readonly base: string,
-    readonly token?: string,
+    public token?: string,
     readonly timeoutMs = 10000,
+    /** The token remembered for this daemon (history.ts), asked for when it answers 401. */
+    private readonly tokenFor?: (base: string) => Promise<string | undefined>,
   ) {}
 
   /** A request that wants JSON; throws DaemonError on a non-2xx answer. */
@@ -56,7 +58,8 @@ export class Client {
     return (await this.send<unknown>(method, path, { body, accept: 'text/plain' })).text;
   }
 
-  async send<T>(method: string, path: string, opts: { body?: unknown; accept: string }): Promise<Reply<T>> {
+  /** `retried`: this is the second try, with a remembered token after a 401. */
+  async send<T>(method: string, path: string, opts: { body?: unknown; accept: string }, retried = false): Promise<Reply<T>> {
     const headers: Record<string, string> = { Accept: opts.accept };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     let payload: string | undefined;
@@ -78,6 +81,14 @@ export class Client {
         json = JSON.parse(text);
       } catch {
         json = undefined;
+      }
+    }
+    if (res.status === 401 && !retried && this.tokenFor) {
+      // A token given once with --token (or connect … --token) is kept per host: use it.
+      const remembered = await this.tokenFor(this.base).catch(() => undefined);
+      if (remembered && remembered !== this.token) {
+        this.token = remembered;
+        return this.send<T>(method, path, opts, true);
       }
     }
     if (res.status >= 300) {

@@ -6,8 +6,12 @@ import { UsageError } from '../daemon/contract/flags.js';
 import { HELP, parseCli, type CliOptions } from './cli-flags.js';
 import { runOneShots, runStatements, runStdin, type Streams } from './batch.js';
 import { EXIT, Session, type ExitCode } from './session.js';
+import { openHistory } from './history.js';
 
 const streams: Streams = { out: process.stdout, err: process.stderr };
+
+/** Token writes still under way; the process waits for them before it exits. */
+const saving: Promise<void>[] = [];
 
 function exit(code: ExitCode): void {
   // Let piped output drain before leaving.
@@ -29,7 +33,16 @@ async function main(): Promise<ExitCode> {
   }
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
   const configDir = process.env.BL_CONSOLE_CONFIG_DIR;
-  const session = new Session({ hosts: opts.hosts, token: opts.token ?? process.env.BL_TOKEN, json: opts.json, color, cwd: process.cwd() });
+  // Tokens per host live in the settings file (history.ts); it is opened only to keep a token
+  // or when a daemon answers 401, so a daemon without auth costs no settings read.
+  const rememberToken = (urls: string[], token: string) => {
+    const s = openHistory(configDir).then((h) => h.setToken(urls, token));
+    saving.push(s.catch((e: unknown) => void process.stderr.write(`bl-console: could not remember the token: ${(e as Error).message}\n`)));
+  };
+  const tokenFor = async (url: string) => (await openHistory(configDir)).token(url);
+  const session = new Session({ hosts: opts.hosts, token: opts.token ?? process.env.BL_TOKEN, json: opts.json, color, cwd: process.cwd(), tokenFor, rememberToken });
+  // `--token T` is kept for these hosts (BL_TOKEN is the environment's to keep, not ours).
+  if (opts.token) rememberToken(session.hosts.map((h) => h.client.base), opts.token);
 
   if (opts.oneShots.length) {
     const interactive = process.stdin.isTTY === true && !opts.yes;
@@ -57,7 +70,10 @@ async function main(): Promise<ExitCode> {
   return r.code;
 }
 
-main().then(exit, (e: unknown) => {
+main().then(async (code) => {
+  await Promise.all(saving);
+  exit(code);
+}, (e: unknown) => {
   // A bug of ours: one line, not a stack trace (BL_DEBUG=1 shows it).
   process.stderr.write(`bl-console: ${(e as Error)?.message ?? String(e)}\n`);
   if (process.env.BL_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);

@@ -45,6 +45,10 @@ export interface SessionOptions {
   onConnect?: (hosts: string[]) => void;
   /** How long completion candidates from the daemon stay fresh (SPEC: about a second). */
   cacheMs?: number;
+  /** The token remembered for a daemon (by base URL), tried when it answers 401. */
+  tokenFor?: (baseUrl: string) => Promise<string | undefined>;
+  /** Keeps a token given with `--token` or to `connect` for these daemons (base URLs). */
+  rememberToken?: (baseUrls: string[], token: string) => void;
 }
 
 /** Worst first: an unreachable daemon outranks a refusal, which outranks a usage error. */
@@ -53,8 +57,8 @@ function worse(a: ExitCode, b: ExitCode): ExitCode {
   return rank[b]! > rank[a]! ? b : a;
 }
 
-export function makeHosts(specs: string[], token?: string): Host[] {
-  return specs.map((label) => ({ label, client: new Client(hostToUrl(label), token) }));
+export function makeHosts(specs: string[], token?: string, tokenFor?: SessionOptions['tokenFor']): Host[] {
+  return specs.map((label) => ({ label, client: new Client(hostToUrl(label), token, undefined, tokenFor) }));
 }
 
 export class Session {
@@ -63,7 +67,7 @@ export class Session {
   private readonly known: Set<string>;
 
   constructor(readonly opts: SessionOptions) {
-    this.hosts = makeHosts(opts.hosts, opts.token);
+    this.hosts = makeHosts(opts.hosts, opts.token, opts.tokenFor);
     this.known = new Set([...opts.hosts, ...(opts.knownHosts ?? [])]);
   }
 
@@ -131,7 +135,7 @@ export class Session {
       knownHosts: () => [...this.known],
       commandNames,
       commands: () => COMMANDS,
-      connect: (hosts) => this.connect(hosts),
+      connect: (hosts, token) => this.connect(hosts, token),
     };
   }
 
@@ -160,13 +164,15 @@ export class Session {
     return this.union(`jobs ${q}`, async (c) => (await c.json<JobPageJson>('GET', `/jobs?${q}`)).jobs.map((j) => j.id));
   }
 
-  async connect(specs: string[]): Promise<CommandResult> {
+  /** `token`: for these hosts, and remembered for them (`connect h --token T`). */
+  async connect(specs: string[], token?: string): Promise<CommandResult> {
     let hosts: Host[];
     try {
-      hosts = makeHosts(specs, this.opts.token);
+      hosts = makeHosts(specs, token ?? this.opts.token, this.opts.tokenFor);
     } catch (e) {
       throw new UsageError(`connect: ${(e as Error).message}`);
     }
+    if (token) this.opts.rememberToken?.(hosts.map((h) => h.client.base), token);
     this.hosts = hosts;
     this.cache.clear();
     for (const s of specs) this.known.add(s);

@@ -20,8 +20,8 @@ export interface CommandContext {
   knownHosts(): string[];
   /** Every command name and alias (help's completion). */
   commandNames(): string[];
-  /** Switches the hosts every command talks to (open/connect). */
-  connect(hosts: string[]): Promise<CommandResult>;
+  /** Switches the hosts every command talks to (open/connect); a token is kept for them. */
+  connect(hosts: string[], token?: string): Promise<CommandResult>;
   /** Usage and description of every command (help). */
   commands(): readonly Command[];
 }

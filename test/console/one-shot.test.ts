@@ -3,16 +3,22 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { programArgv, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait.js';
 
 let d: TestDaemon;
+// The console's settings (history, tokens per host) go to a temp dir, never the user's.
+const confDir = mkdtempSync(path.join(tmpdir(), 'bl-one-shot-conf-'));
 before(async () => {
   d = await startDaemon({ config: { tasks: { Task: { cmd: '/bin/sleep', args: ['1000'], cardinality: 1, stall_timeout: 0 } }, broker: { concurrency: 1 } } });
 });
 after(async () => {
   await d.stop();
   d.cleanup();
+  rmSync(confDir, { recursive: true, force: true });
 });
 
 interface Ran {
@@ -21,9 +27,12 @@ interface Ran {
   err: string;
 }
 
-function run(args: string[], input = ''): Promise<Ran> {
+function run(args: string[], input = '', env: Record<string, string> = {}): Promise<Ran> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [...programArgv('console/main'), ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const p = spawn(process.execPath, [...programArgv('console/main'), ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', BL_CONSOLE_CONFIG_DIR: confDir, ...env },
+    });
     let out = '';
     let err = '';
     p.stdout.setEncoding('utf8').on('data', (c) => (out += c));
@@ -183,7 +192,10 @@ test('--token: a daemon with auth answers with it, refuses without (exit 1)', as
     const ok = await run([`-host=${a.url}`, '--token', 'sekrit', '-c', 'status']);
     assert.equal(ok.code, 0, ok.err);
     assert.match(ok.out, /^No active tasks$/m);
-    const no = await run([`-host=${a.url}`, '-c', 'status']);
+    // Without settings that remember it (test/console/host-token.test.ts: with them).
+    const fresh = mkdtempSync(path.join(tmpdir(), 'bl-one-shot-conf-'));
+    const no = await run([`-host=${a.url}`, '-c', 'status'], '', { BL_CONSOLE_CONFIG_DIR: fresh });
+    rmSync(fresh, { recursive: true, force: true });
     assert.equal(no.code, 1);
     assert.equal(no.err, 'ERROR: authentication required\n');
   } finally {
