@@ -19,13 +19,24 @@ export interface Answer {
   text: string;
 }
 
-/** The daemon could not be reached or did not answer in time; the call may be tried again. */
+/**
+ * The daemon could not be reached or did not answer in time; the call may be tried again,
+ * unless `fatal`: a certificate this launcher does not trust will not be trusted on a retry.
+ */
 export class Unreachable extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly fatal = false,
+  ) {
     super(message);
     this.name = 'Unreachable';
   }
 }
+
+const UNTRUSTED = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 export class DaemonClient {
   private readonly base: URL;
@@ -68,9 +79,19 @@ export class DaemonClient {
         });
       });
       req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`)));
-      req.on('error', (e: NodeJS.ErrnoException) => reject(new Unreachable(`cannot reach the daemon at ${this.address}: ${e.message}`)));
+      req.on('error', (e: NodeJS.ErrnoException) => reject(this.explain(e)));
       req.end(payload);
     });
+  }
+
+  private explain(e: NodeJS.ErrnoException): Unreachable {
+    if (e.code && UNTRUSTED.has(e.code)) {
+      return new Unreachable(`the daemon at ${this.address} presented a certificate this launcher does not trust (${e.code}: ${e.message}); pass its CA with --ca FILE`, true);
+    }
+    if (e.code === 'EPROTO' || e.code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+      return new Unreachable(`the daemon at ${this.address} does not speak TLS (${e.code}); is it served over http?`, true);
+    }
+    return new Unreachable(`cannot reach the daemon at ${this.address}: ${e.message}`);
   }
 
   close(): void {

@@ -125,6 +125,10 @@ export class Launcher {
         );
       } catch (e) {
         if (!(e instanceof Unreachable)) throw e;
+        if (e.fatal) {
+          this.fail(e.message);
+          break;
+        }
         this.down(e.message);
         await this.pause(delay);
         delay = Math.min(delay * 2, BACKOFF_MAX_MS);
@@ -232,6 +236,7 @@ export class Launcher {
           a = await this.c.client.request('POST', `/jobs/${encodeURIComponent(id)}/finish`, body, REPORT_TIMEOUT_MS);
         } catch (e) {
           if (!(e instanceof Unreachable)) throw e;
+          if (e.fatal) return this.fail(e.message);
           this.down(e.message);
           await this.pause(delay);
           delay = Math.min(delay * 2, BACKOFF_MAX_MS);
@@ -293,7 +298,7 @@ export class Launcher {
               else run.kill('lost', why);
             }
           },
-          (e: Error) => this.down(e.message),
+          (e: Error) => (e instanceof Unreachable && e.fatal ? this.fail(e.message) : this.down(e.message)),
         )
         .finally(() => (h.beating = false));
     }

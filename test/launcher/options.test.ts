@@ -1,0 +1,46 @@
+// bl-launcher's command line: Go-style and GNU flags alike, defaults, clear usage errors.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { UsageError } from '../../daemon/contract/flags.js';
+import { parseOptions } from '../../daemon/launcher/options.js';
+
+const d = { hostname: 'node7', pid: 321, home: '/home/u', envToken: undefined };
+
+describe('bl-launcher options', () => {
+  it('defaults: one slot, host-pid name, state under ~/.local/state/bl-launcher, port 8010', () => {
+    const o = parseOptions(['head'], d);
+    assert.deepEqual(
+      { url: o.url, slots: o.slots, name: o.name, stateDir: o.stateDir, exitWhenEmpty: o.exitWhenEmpty, token: o.token },
+      { url: 'http://head:8010', slots: 1, name: 'node7-321', stateDir: '/home/u/.local/state/bl-launcher', exitWhenEmpty: false, token: undefined },
+    );
+  });
+
+  it('Go-style and GNU flags are the same', () => {
+    const forms = [
+      ['https://head:9000', '-x', '4', '-name=w1', '-token', 'T', '-exit-when-empty'],
+      ['https://head:9000', '-x4', '--name', 'w1', '--token=T', '--exit-when-empty'],
+      ['-x=4', '--slots', '4', 'https://head:9000', '-name', 'w1', '-token=T', '--exit-when-empty'],
+    ];
+    for (const argv of forms) {
+      const o = parseOptions(argv, d);
+      assert.deepEqual([o.url, o.slots, o.name, o.token, o.exitWhenEmpty], ['https://head:9000', 4, 'w1', 'T', true], argv.join(' '));
+    }
+  });
+
+  it('the token may come from the environment; the flag wins', () => {
+    assert.equal(parseOptions(['h'], { ...d, envToken: 'E' }).token, 'E');
+    assert.equal(parseOptions(['h', '--token', 'F'], { ...d, envToken: 'E' }).token, 'F');
+  });
+
+  it('usage errors say what was expected and what came', () => {
+    const bad: [string[], RegExp][] = [
+      [[], /expected the daemon address \(http:\/\/head:8010\), found nothing/],
+      [['a', 'b'], /expected one daemon address, found 2/],
+      [['h', '-x', '0'], /expected -x to be an integer ≥ 1, found "0"/],
+      [['h', '-x', 'many'], /found "many"/],
+      [['h', '--name', 'local'], /not "local"/],
+      [['h', '--bogus'], /bogus/],
+    ];
+    for (const [argv, re] of bad) assert.throws(() => parseOptions(argv, d), (e: Error) => e instanceof UsageError && re.test(e.message), argv.join(' '));
+  });
+});
