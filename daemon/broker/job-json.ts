@@ -65,6 +65,8 @@ export function jobDetail(j: JobRecord): string {
     ['Signal', j.signal ?? '-'],
   ];
   if (j.key) pairs.push(['Key', j.key]);
+  // A sweep's combination, as BL_PARAMS gave it to the job.
+  if (j.params) pairs.push(['Params', j.env.BL_PARAMS ?? JSON.stringify(j.params)]);
   if (j.usage) {
     pairs.push(['CPU', `${j.usage.cpu_last}% (max ${j.usage.cpu_max}%)`]);
     pairs.push(['RSS', `${mb(j.usage.rss_last)} MB (max ${mb(j.usage.rss_max)} MB)`]);

@@ -48,6 +48,7 @@ describe('parameter sweeps', () => {
     assert.equal(jobs.length, 9);
     assert.deepEqual(jobs.map((j) => j.params), [0.1, 0.01, 0.001].flatMap((lr) => [2, 4, 'deep'].map((depth) => ({ lr, depth }))), 'first parameter slowest, in submit order');
     assert.ok(jobs.every((j) => !j.command.includes('{lr}')), 'placeholders replaced');
+    assert.match((await d.request('GET', `/jobs/${jobs[0]!.id}`)).text, /^Params:\t\{"depth":2,"lr":0\.1\}$/m);
     await allSucceed(jobs.map((j) => j.id));
 
     const root = path.join(work, 'bl-runs');
