@@ -71,7 +71,7 @@ export class Broker {
     });
     const spawner = o.spawner === 'direct' ? new DirectSpawner() : new HelperSpawner();
     this.launcher = new LocalLauncher(o.stateDir, o.killGraceMs ?? 3000, spawner, {
-      onStarted: (id, p) => this.o.events.publish('job.started', { id, pid: p.pid, launcher: LOCAL_LAUNCHER }),
+      onStarted: (id, p) => this.o.events.publish('job.started', { id, pid: p?.pid ?? null, launcher: LOCAL_LAUNCHER }),
       onIdentified: (id, p) => this.persist(() => this.store.markStarted(id, p)),
       onEnded: (job, r) => this.onEnded(job, r),
     });

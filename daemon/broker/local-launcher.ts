@@ -9,7 +9,8 @@ import type { Spawner } from './spawner.js';
 import { UsageSampler } from './usage-sampler.js';
 
 export interface LauncherHooks {
-  onStarted(id: string, p: { pid: number; pgid: number }): void;
+  /** `null`: an http job, which has no process (its start is still an event: metrics, dashboard). */
+  onStarted(id: string, p: { pid: number; pgid: number } | null): void;
   onIdentified(id: string, p: { pid: number; pgid: number; procStart: number }): void;
   onEnded(job: JobRecord, result: RunResult): void;
 }
@@ -52,6 +53,7 @@ export class LocalLauncher {
       onIdentified: (p) => this.hooks.onIdentified(job.id, p),
     });
     this.runs.set(job.id, r);
+    if (job.http) this.hooks.onStarted(job.id, null);
     void r.done
       .then((result) => {
         this.runs.delete(job.id);

@@ -55,6 +55,10 @@ describe('http jobs', () => {
     assert.equal(await log(j!.id), `> GET ${base}/ok\n< HTTP 200 OK\nall good\n`);
     const text = await d.request('GET', `/jobs/${j!.id}`);
     assert.match(text.text, new RegExp(`Command:\\tGET ${base}/ok`));
+    // Its start was an event too (no process, no pid): the run time is measured from it.
+    const metrics = (await d.request('GET', '/metrics')).text;
+    const runs = [...metrics.matchAll(/^bl_job_run_seconds_count(?:\{[^}]*\})? (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    assert.ok(runs >= 1, 'bl_job_run_seconds counted the http job');
   });
 
   it("takes TaskPusher's flat url/method/body; a JSON body is sent as JSON", async () => {
