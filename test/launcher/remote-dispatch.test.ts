@@ -13,6 +13,7 @@ import type { BrokerSettings } from '../../daemon/config/types.js';
 import { EventBus } from '../../daemon/events/bus.js';
 import { openDb, type Db } from '../../daemon/store/db.js';
 import { job } from '../broker/store-contract.js';
+import { waitFor } from '../helpers/wait.js';
 
 const dirs: string[] = [];
 const dbs: Db[] = [];
@@ -21,16 +22,18 @@ after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function broker(over: Partial<BrokerSettings> = {}): { b: Broker; events: EventBus } {
+function broker(over: Partial<BrokerSettings> = {}, db?: Db): { b: Broker; events: EventBus; db: Db } {
   const dir = mkdtempSync(path.join(tmpdir(), 'bl-remote-'));
   dirs.push(dir);
-  const db = openDb(dir);
-  dbs.push(db);
+  if (!db) {
+    db = openDb(dir);
+    dbs.push(db);
+  }
   const events = new EventBus();
   const settings: BrokerSettings = { concurrency: 2, urgentBypass: false, localSlots: 0, leaseTtl: 30, defaultTimeout: 0, idleCpu: undefined, retries: 0, ...over };
   const b = createBroker({ db, settings, events, stateDir: dir });
   b.start();
-  return { b, events };
+  return { b, events, db };
 }
 
 const req = (name: string, slots: number, waitMs = 5000): LeaseRequest => ({ name, host: 'h', slots, waitMs, untilIdle: false });
@@ -135,5 +138,24 @@ describe('remote leases in the broker', () => {
     b.remote.finish(id!, { launcher: 'A', attempt: 1, result: exited(3) });
     const j = b.get(id!);
     assert.deepEqual([j.state, j.attempt], ['pending', 2]);
+  });
+
+  it('after a daemon restart remote jobs keep a fresh lease: re-reported they count, silent they expire', async () => {
+    const first = broker({ concurrency: 10, leaseTtl: 30 });
+    const [kept, silent, never] = first.b.submit([job('a', { retries: 1 }), job('b', { retries: 1 }), job('c', { retries: 1 })]).jobs.map((j) => j.id);
+    assert.equal(ids(await lease(first.b, req('A', 3))).length, 3);
+    first.b.remote.heartbeat(kept!, { launcher: 'A', attempt: 1, usage: null, pid: 11 });
+    first.b.remote.heartbeat(silent!, { launcher: 'A', attempt: 1, usage: null, pid: 12 });
+    first.b.remote.close();
+    // A new broker on the same store: the daemon after a restart, with a short lease.
+    const second = broker({ concurrency: 10, leaseTtl: 0.3 }, first.db);
+    assert.equal(second.b.get(kept!).state, 'running');
+    second.b.remote.heartbeat(kept!, { launcher: 'A', attempt: 1, usage: null, pid: 11 });
+    second.b.remote.finish(kept!, { launcher: 'A', attempt: 1, result: exited(0) });
+    await waitFor('the silent leases to expire', () => (second.b.get(silent!).state === 'pending' && second.b.get(never!).state === 'pending') || undefined, { timeout: 3000 });
+    assert.deepEqual([second.b.get(kept!).state, second.b.get(kept!).attempt], ['succeeded', 1]);
+    assert.equal(second.b.get(silent!).attempt, 2, 'it had started (a pid was reported): the attempt counts');
+    assert.equal(second.b.get(never!).attempt, 1, 'never confirmed: not counted');
+    second.b.remote.close();
   });
 });
