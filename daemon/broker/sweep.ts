@@ -101,18 +101,24 @@ export function expandSweep(where: string, job: NewJob, grid: Grid, o: SweepOpti
       if (!names.has(p)) throw new BlError('bad_value', `${where}: the command uses {${p}}, which \`params\` does not name (params: ${[...names].join(', ')})`);
     }
   }
+  // What sweepKey and outputDir compute, with the per-submit parts done once: a 100,000-job
+  // sweep spends its time here.
+  const templateJson = canonicalJson(template);
+  const root = path.resolve(job.cwd, o.outputRoot);
   return combinations(grid).map((combo) => {
     const canonical = canonicalJson(combo);
+    const hash = sha256Hex(canonical);
     return {
       ...job,
       command: job.command === null ? null : substitute(job.command, combo),
       argv: job.argv === null ? null : job.argv.map((a) => substitute(a, combo)),
-      env: { ...job.env, BL_PARAMS: canonical, BL_OUTPUT_DIR: outputDir(job.cwd, o.outputRoot, combo) },
+      env: { ...job.env, BL_PARAMS: canonical, BL_OUTPUT_DIR: path.join(root, hash) },
       // An idempotency key names the submit; each combination needs its own or all but one
       // would come back as the first.
-      key: job.key === null ? null : `${job.key}/${sha256Hex(canonical)}`,
+      key: job.key === null ? null : `${job.key}/${hash}`,
       params: combo,
-      sweepKey: sweepKey(template, combo),
+      // canonicalJson({params, template}): "params" sorts before "template".
+      sweepKey: sha256Hex(`{"params":${canonical},"template":${templateJson}}`),
       force: o.force,
     };
   });

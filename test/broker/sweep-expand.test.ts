@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { canonicalJson } from '../../daemon/broker/canonical-json.js';
-import { combinations, expandSweep, MAX_COMBINATIONS, parseParams, placeholders, substitute, sweepKey } from '../../daemon/broker/sweep.js';
+import { combinations, expandSweep, MAX_COMBINATIONS, outputDir, parseParams, placeholders, substitute, sweepKey } from '../../daemon/broker/sweep.js';
 import type { NewJob } from '../../daemon/broker/types.js';
 import { BlError } from '../../daemon/contract/errors.js';
 
@@ -95,6 +95,8 @@ describe('expandSweep', () => {
     assert.equal(first.env.KEEP, '1');
     assert.deepEqual(first.params, { a: 1, b: 'x' });
     assert.equal(first.sweepKey, sweepKey('run {a} {b}', { b: 'x', a: 1 }), 'the key ignores key order');
+    assert.equal(first.env.BL_OUTPUT_DIR, outputDir('/work', 'bl-runs', { b: 'x', a: 1 }));
+    assert.equal(jobs[3]!.sweepKey, sha(canonicalJson({ template: 'run {a} {b}', params: { a: 2, b: 'y' } })));
     assert.equal(new Set(jobs.map((j) => j.sweepKey)).size, 4);
     assert.equal(new Set(jobs.map((j) => j.env.BL_OUTPUT_DIR)).size, 4);
   });
