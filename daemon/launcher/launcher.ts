@@ -13,6 +13,7 @@ import { UsageSampler } from '../broker/usage-sampler.js';
 import type { RunResult } from '../broker/types.js';
 import { errorMessage, Unreachable, type Answer, type DaemonClient } from './client.js';
 import { GuardSpawner } from './guard-spawner.js';
+import { logTail } from './log-tail.js';
 import { Outbox, type FinishReport } from './outbox.js';
 
 export interface LauncherConfig {
@@ -212,6 +213,8 @@ export class Launcher {
       reason: r.reason,
       ended_at: new Date().toISOString(),
     };
+    const tail = logTail(path.join(this.logDir, `${j.id}.log`));
+    if (tail.text) Object.assign(report, { log_tail: tail.text, log_skipped: tail.skipped });
     try {
       this.outbox.put(report);
     } catch (e) {

@@ -20,6 +20,9 @@ export interface FinishReport {
   usage: UsageJson | null;
   reason: string | null;
   ended_at: string;
+  /** The end of the job's log (the whole log when short), and the bytes left out before it. */
+  log_tail?: string;
+  log_skipped?: number;
 }
 
 export class Outbox {

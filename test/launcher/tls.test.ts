@@ -1,5 +1,6 @@
 // bl-launcher over https: with --ca it trusts the daemon's certificate (made here by openssl);
-// without it, it stops with a message that says what to pass instead of retrying forever.
+// without it, it stops with a message that says what to pass instead of retrying forever. The
+// end of a remote job's log comes with its report.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -46,6 +47,9 @@ it('https: --ca trusts the daemon and runs its job; without it, a one-line messa
     });
     assert.equal(j.launcher, 'ca');
     assert.equal(readFileSync(path.join(dir, 'l1', 'logs', `${id}.log`), 'utf8'), 'over tls\n');
+    // The end of the log came with the report: the daemon shows it too.
+    const log = await api.request('GET', `/jobs/${id}/log`, undefined, 5000);
+    assert.equal(log.text, '--- bl: attempt 1 ran on launcher ca; its log: ---\nover tls\n');
   } finally {
     api.close();
   }

@@ -1,6 +1,7 @@
 // The launcher protocol (SPEC "HTTP API", Launcher protocol; issue 5): long-poll leases,
 // heartbeats and finish reports from bl-launcher agents, plus the list of launchers and the
 // notes a late report leaves on a job. Handlers parse and answer; the broker decides.
+import { appendFileSync } from 'node:fs';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { BlError, describe } from '../../contract/errors.js';
@@ -104,6 +105,16 @@ async function lease(ctx: Context, s: Services): Promise<void> {
   reply(ctx, a.jobs.map((j) => `Leased job ${j.id} (attempt ${j.attempt})`).join('\n'), { jobs: a.jobs.map(jobJson), lease_ttl: leaseTtl });
 }
 
+/** A remote job's log lives on its launcher's host; the end of it comes with the report. */
+function keepLogTail(file: string, launcher: string, attempt: number | undefined, tail: string, skipped: number): void {
+  const cut = skipped > 0 ? ` (the last ${Buffer.byteLength(tail)} bytes; ${skipped} more before them stay in the launcher's log)` : '';
+  try {
+    appendFileSync(file, `--- bl: attempt ${attempt ?? '?'} ran on launcher ${launcher}; its log${cut}: ---\n${tail}${tail.endsWith('\n') ? '' : '\n'}`);
+  } catch (e) {
+    console.error(`bl-daemon: could not keep the log of ${file}: ${(e as Error).message}`);
+  }
+}
+
 export function mountLauncherRoutes(router: Router, s: Services): void {
   router.post('/launchers/:name/lease', (ctx) => lease(ctx, s));
   router.delete('/launchers/:name', (ctx) => {
@@ -126,7 +137,13 @@ export function mountLauncherRoutes(router: Router, s: Services): void {
   router.post('/jobs/:id/finish', async (ctx) => {
     const b = await body(ctx);
     const id = ctx.params.id!;
-    const a = brokerOf(s).remote.finish(id, { launcher: str(b, 'launcher'), attempt: int(b, 'attempt', 1), result: runResult(b) });
+    const broker = brokerOf(s);
+    const launcher = str(b, 'launcher');
+    const attempt = int(b, 'attempt', 1);
+    const tail = b.log_tail === undefined || b.log_tail === null ? '' : String(b.log_tail);
+    const a = broker.remote.finish(id, { launcher, attempt, result: runResult(b) });
+    // In the same tick as the end is recorded, so no reader sees the job ended and its log not.
+    if (a.kind === 'recorded' && tail) keepLogTail(broker.logPath(id), launcher, attempt, tail, Number(b.log_skipped) || 0);
     const state = a.job?.state ?? 'unknown';
     if (a.kind === 'duplicate') return reply(ctx, `Job ${id}: this report was already recorded (${state})`, { recorded: false, duplicate: true, state });
     reply(ctx, `Job ${id}: report recorded (${state})`, { recorded: true, duplicate: false, state, job: jobJson(a.job) });
