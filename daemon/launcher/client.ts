@@ -57,7 +57,7 @@ export class DaemonClient {
   }
 
   /** Sends `body` as JSON; resolves with any status, rejects with Unreachable. */
-  request(method: string, path: string, body: unknown, timeoutMs: number): Promise<Answer> {
+  request(method: string, path: string, body: unknown, timeoutMs: number, retried = false): Promise<Answer> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (payload !== undefined) headers['Content-Type'] = 'application/json';
@@ -79,7 +79,12 @@ export class DaemonClient {
         });
       });
       req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`)));
-      req.on('error', (e: NodeJS.ErrnoException) => reject(this.explain(e)));
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        // The daemon closed an idle kept-alive socket as we reused it: the request never
+        // reached it, so it goes again once on a fresh socket (Node's documented pattern).
+        if (!retried && req.reusedSocket && e.code === 'ECONNRESET') return resolve(this.request(method, path, body, timeoutMs, true));
+        reject(this.explain(e));
+      });
       req.end(payload);
     });
   }
