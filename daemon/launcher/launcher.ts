@@ -78,7 +78,7 @@ export class Launcher {
     for (const r of left) void this.send(r);
     this.armBeats();
     await this.leaseLoop();
-    await this.until(() => this.runs.size === 0 && (this.sending.size === 0 || this.forced || this.failure !== undefined));
+    await this.until(() => this.runs.size === 0 && (this.sending.size === 0 || this.failure !== undefined));
     if (this.beatTimer) clearInterval(this.beatTimer);
     if (this.confirmTimer) clearTimeout(this.confirmTimer);
     this.spawner.close();
@@ -233,7 +233,8 @@ export class Launcher {
     let delay = BACKOFF_MIN_MS;
     const { id, ...body } = r;
     try {
-      while (!this.forced && this.failure === undefined) {
+      // One try at least, also after a second signal; that one only stops the retries.
+      while (this.failure === undefined) {
         let a: Answer;
         try {
           a = await this.c.client.request('POST', `/jobs/${encodeURIComponent(id)}/finish`, body, REPORT_TIMEOUT_MS);
@@ -241,6 +242,7 @@ export class Launcher {
           if (!(e instanceof Unreachable)) throw e;
           if (e.fatal) return this.fail(e.message);
           this.down(e.message);
+          if (this.forced) return;
           await this.pause(delay);
           delay = Math.min(delay * 2, BACKOFF_MAX_MS);
           continue;
@@ -248,6 +250,7 @@ export class Launcher {
         if (this.refused(a)) return;
         if (a.status >= 500) {
           this.down(`the daemon at ${this.c.client.address} answered ${a.status}: ${errorMessage(a)}`);
+          if (this.forced) return;
           await this.pause(delay);
           delay = Math.min(delay * 2, BACKOFF_MAX_MS);
           continue;

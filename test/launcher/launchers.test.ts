@@ -164,4 +164,19 @@ describe('bl-launcher', () => {
     assert.equal((await api.job(short.id)).state, 'succeeded');
     assert.equal((await api.job(later.id)).state, 'pending', 'a stopping launcher takes no new job');
   });
+
+  it('a second SIGTERM kills the running job; it goes back to the head of the queue, this attempt not counted', async () => {
+    const { api, dir } = await daemon({});
+    const l = launcher({ url: api.url, name: 'K', stateDir: path.join(dir, 'lk') });
+    const j = await api.submit({ command: 'sleep 30', cwd: dir });
+    await api.waitJob(j.id, 'to run', (x) => x.state === 'running' && x.pid !== null);
+    l.proc.kill('SIGTERM');
+    await waitFor('the first signal to be taken', () => /taking no more jobs/.test(l.err) || undefined);
+    l.proc.kill('SIGTERM');
+    assert.deepEqual(await l.exited, { code: 0, signal: null });
+    const back = await api.job(j.id);
+    assert.deepEqual([back.state, back.attempt, back.launcher], ['pending', 1, null]);
+    assert.match(back.reason ?? '', /bl-launcher K was stopped/);
+    assert.deepEqual(pidsWithEnv('BL_JOB_ID', j.id), []);
+  });
 });
