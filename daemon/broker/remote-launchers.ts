@@ -133,10 +133,13 @@ export class RemoteLaunchers {
     });
   }
 
-  /** A launcher says goodbye: its waiting lease ends now and it leaves the list. */
+  /** A launcher says goodbye: its waiting lease ends now; it leaves the list once it holds no job. */
   bye(name: string): boolean {
     for (const w of this.waiters.filter((x) => x.req.name === name)) w.done({ kind: 'none' });
-    return this.launchers.delete(name);
+    const known = this.launchers.has(name);
+    // A stopping launcher still runs its jobs: it stays listed (and counted) until they end.
+    if (!this.held.get(name)) this.launchers.delete(name);
+    return known;
   }
 
   /** Called by the broker whenever dispatch may have changed (submit, slot freed, limit…). */
