@@ -13,12 +13,14 @@ import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait.js';
 import { Api, startLauncher, type TestLauncher } from './launcher-helpers.js';
 
-const tag = (process.pid % 10000).toString();
+const n = process.pid % 10000;
+const tag = n.toString();
 const NS = `bltest-${tag}`;
 const HOST_IF = `blh${tag}`;
 const NS_IF = `bln${tag}`;
-// 10.213.<n>.0/30: .1 here, .2 in the namespace.
-const NET = `10.213.${process.pid % 250}`;
+// A /30 of 10.200.0.0–10.239.255.255 chosen by the same tag as the names (two runs at once do
+// not share one): .1 here, .2 in the namespace.
+const NET = `10.${200 + Math.floor(n / 250)}.${n % 250}`;
 const HOST_IP = `${NET}.1`;
 const NS_IP = `${NET}.2`;
 const TOKEN = 'netns-test-token';
