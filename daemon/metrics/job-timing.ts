@@ -10,7 +10,7 @@ export interface JobTimingSink {
   finished(state: string, seconds: number | undefined): void;
 }
 
-/** A submit of a million jobs must not grow this without end: the oldest waits are dropped. */
+/** A submit of a million jobs must not grow this without end: past this, the store answers. */
 const MAX_WAITING = 200_000;
 
 export class JobTiming {
@@ -33,8 +33,9 @@ export class JobTiming {
         if (!id) return;
         this.running.delete(id);
         this.waiting.delete(id);
-        this.waiting.set(id, e.time);
-        if (this.waiting.size > MAX_WAITING) this.waiting.delete(this.waiting.keys().next().value!);
+        // Full: later jobs are timed from the store (queuedAt). Evicting the oldest instead
+        // made a million-job submit quadratic: a Map walks its deleted slots to find the head.
+        if (this.waiting.size < MAX_WAITING) this.waiting.set(id, e.time);
         return;
       case 'job.started': {
         if (!id) return;

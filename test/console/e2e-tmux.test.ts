@@ -20,7 +20,8 @@ test('the console in tmux against a real daemon', { timeout: 90000 }, async () =
   const prompt = (want: string) => waitFor(`prompt ${JSON.stringify(want)} (have ${JSON.stringify(tmux.promptLine())})`, () => tmux.promptLine().trimEnd() === want, { timeout: 10000 });
   try {
     run();
-    await screen('the status line', /connected · 1 task, 1 worker/, 20000);
+    // Generous: the first start of node + Ink on a loaded 2-core CI machine can take long.
+    await screen('the status line', /connected · 1 task, 1 worker/, 45000);
 
     tmux.type('ls');
     tmux.keys('Enter');
