@@ -1,7 +1,7 @@
 // One daemon per state_dir: two would fight over the same workers and jobs.
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { isAlive } from './supervisor/proc.js';
+import { isAlive } from './proc/stat.js';
 
 export class StateLockError extends Error {}
 

@@ -1,79 +1,18 @@
 // A job's process tree from /proc: its group, the descendants of its leader (also those that
 // moved to a group of their own) and anything carrying its BL_JOB_ID marker (a daemonised
 // grandchild that lost its parent). Read directly: cheaper than ps-list, and synchronous.
-import { readFileSync, readdirSync } from 'node:fs';
+import { pidsWithMarker as markedPids, scanStats, type ProcStat } from '../proc/stat.js';
 
-export interface ProcStat {
-  pid: number;
-  state: string;
-  ppid: number;
-  pgid: number;
-  /** Clock ticks since boot; with the pid it names one process for good. */
-  startTime: number;
-  /** utime + stime, clock ticks. */
-  cpuTicks: number;
-  rssPages: number;
-}
-
-export const CLOCK_TICKS = 100; // _SC_CLK_TCK on every Linux build we run on
-export const PAGE_SIZE = 4096;
-
-export function parseStat(pid: number, text: string): ProcStat {
-  // The command name may hold spaces and ')': the fields start after the last ')'.
-  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return {
-    pid,
-    state: f[0]!,
-    ppid: Number(f[1]),
-    pgid: Number(f[2]),
-    cpuTicks: Number(f[11]) + Number(f[12]),
-    startTime: Number(f[19]),
-    rssPages: Number(f[21]),
-  };
-}
-
-export function readStat(pid: number): ProcStat | undefined {
-  try {
-    return parseStat(pid, readFileSync(`/proc/${pid}/stat`, 'latin1'));
-  } catch {
-    return undefined;
-  }
-}
-
-const live = (s: ProcStat | undefined): s is ProcStat => !!s && s.state !== 'Z' && s.state !== 'X';
-
-/** Live processes (zombies left out). */
-export function scanStats(): ProcStat[] {
-  const out: ProcStat[] = [];
-  for (const d of readdirSync('/proc')) {
-    const c = d.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    const s = readStat(Number(d));
-    if (live(s)) out.push(s);
-  }
-  return out;
-}
-
-/** Is `pid` still the process that started at `startTime` (not a recycled pid)? */
-export function sameProcess(pid: number, startTime: number | null): boolean {
-  const s = readStat(pid);
-  return live(s) && (startTime === null || s.startTime === startTime);
-}
+// The reading of /proc itself is shared with the supervisor (daemon/proc/stat.ts).
+export { CLOCK_TICKS, PAGE_SIZE, parseStat, readStat, sameProcess, scanStats, type ProcStat } from '../proc/stat.js';
 
 export const JOB_MARKER = 'BL_JOB_ID';
 
 function pidsWithMarker(value: string, among: ProcStat[]): Set<number> {
-  const needle = `${JOB_MARKER}=${value}\0`;
-  const out = new Set<number>();
-  for (const s of among) {
-    try {
-      const env = readFileSync(`/proc/${s.pid}/environ`, 'latin1') + '\0';
-      if (env.startsWith(needle) || env.includes('\0' + needle)) out.add(s.pid);
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return out;
+  // One read of every environ serves all the trees asked for within 50 ms (a usage sample of
+  // every running job, a burst of kills); a stop polls again, so a later escapee is still found.
+  const live = new Set(among.map((s) => s.pid));
+  return new Set(markedPids(JOB_MARKER, value).filter((p) => live.has(p)));
 }
 
 export interface TreeRoot {

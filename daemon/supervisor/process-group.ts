@@ -1,7 +1,7 @@
 // Stopping a process and everything it started: SIGTERM to its group (and to descendants
 // that moved to a group of their own), wait up to the grace period, then SIGKILL. The
 // result says whether the kill was forced (execa's way of reporting a stop).
-import { allStats, descendantsOf, groupExists, pidsWithMarker, readStat } from './proc.js';
+import { allStats, descendantsOf, groupExists, pidsWithMarker, readStat } from '../proc/stat.js';
 
 export interface StopResult {
   forced: boolean;

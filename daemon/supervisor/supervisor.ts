@@ -5,7 +5,7 @@ import { BlError } from '../contract/errors.js';
 import { didYouMean } from '../contract/did-you-mean.js';
 import { TaskManager, type ManagerDeps } from './task-manager.js';
 import { WorkerRecords } from './worker-records.js';
-import { isAlive } from './proc.js';
+import { isAlive } from '../proc/stat.js';
 import { terminateTree } from './process-group.js';
 
 export class Supervisor {

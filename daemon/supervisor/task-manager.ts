@@ -8,7 +8,7 @@ import type { TaskSpec } from '../config/types.js';
 import type { EventBus } from '../events/bus.js';
 import { decide, record, newRuntime, type Action, type StopReason, type TaskEvent, type TaskRuntime } from './decide.js';
 import { terminateTree, killTreeNow, MARKER_VAR } from './process-group.js';
-import { ancestorIn, isAlive, readStat } from './proc.js';
+import { ancestorIn, isAlive, readStat } from '../proc/stat.js';
 import { resolveCommand, isDirectory } from './command-path.js';
 import type { WorkerRecords } from './worker-records.js';
 

@@ -1,5 +1,6 @@
-// Reads /proc directly: parent pids, process groups, start times. Cheaper than ps-list for
-// the hot paths (keep-alive ancestry, stop of a worker's tree) and synchronous.
+// The one reader of /proc for the daemon and bl-launcher: parent pids, process groups, start
+// times, CPU ticks, RSS, environment markers. Cheaper than ps-list for the hot paths
+// (keep-alive ancestry, stopping a worker's or a job's tree, usage sampling) and synchronous.
 import { readFileSync, readdirSync } from 'node:fs';
 
 export interface ProcStat {
@@ -9,18 +10,15 @@ export interface ProcStat {
   pgid: number;
   /** Start time in clock ticks since boot: with the pid, it names a process uniquely. */
   startTime: number;
-  utime: number;
-  stime: number;
+  /** utime + stime, clock ticks. */
+  cpuTicks: number;
   rssPages: number;
 }
 
-export function readStat(pid: number): ProcStat | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
+export const CLOCK_TICKS = 100; // _SC_CLK_TCK on every Linux build we run on
+export const PAGE_SIZE = 4096;
+
+export function parseStat(pid: number, text: string): ProcStat {
   // The command name (field 2) may hold spaces and parentheses: split after the last ')'.
   const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
   return {
@@ -28,11 +26,38 @@ export function readStat(pid: number): ProcStat | undefined {
     state: f[0]!,
     ppid: Number(f[1]),
     pgid: Number(f[2]),
-    utime: Number(f[11]),
-    stime: Number(f[12]),
+    cpuTicks: Number(f[11]) + Number(f[12]),
     startTime: Number(f[19]),
     rssPages: Number(f[21]),
   };
+}
+
+export function readStat(pid: number): ProcStat | undefined {
+  try {
+    return parseStat(pid, readFileSync(`/proc/${pid}/stat`, 'latin1'));
+  } catch {
+    return undefined;
+  }
+}
+
+export const isLive = (s: ProcStat | undefined): s is ProcStat => !!s && s.state !== 'Z' && s.state !== 'X';
+
+/** Live processes (zombies left out), read fresh. */
+export function scanStats(): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const d of readdirSync('/proc')) {
+    const c = d.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const s = readStat(Number(d));
+    if (isLive(s)) out.push(s);
+  }
+  return out;
+}
+
+/** Is `pid` still the process that started at `startTime` (not a recycled pid)? */
+export function sameProcess(pid: number, startTime: number | null): boolean {
+  const s = readStat(pid);
+  return isLive(s) && (startTime === null || s.startTime === startTime);
 }
 
 /** Alive and not a zombie. */
@@ -107,9 +132,6 @@ export function ancestorIn(pid: number, wanted: (pid: number) => boolean, depth 
   return undefined;
 }
 
-export function clockTicks(): number {
-  return 100; // _SC_CLK_TCK is 100 on every Linux we run on
-}
 
 let envSnapshot: { at: number; name: string; byValue: Map<string, number[]> } | undefined;
 
