@@ -59,6 +59,9 @@ async function main(): Promise<ExitCode> {
     const early = (await import('./instant-prompt.js')).showInstantPrompt(process.stdin, process.stdout);
     // Production React: the development build costs ~150 ms more to load and checks nothing we need.
     process.env.NODE_ENV ??= 'production';
+    // A terminal on both ends is a person, even where CI=true is set (a CI job running the
+    // console in tmux, a shell opened from a CI runner): Ink would draw only the last frame.
+    for (const k of ['CI', 'CONTINUOUS_INTEGRATION']) if (k in process.env) process.env[k] = 'false';
     // Ask the daemons for the status line now: the answer arrives while Ink loads.
     const firstLook = session.look(false);
     const { runInteractive } = await import('./ui/run-interactive.js');
