@@ -2,6 +2,17 @@
 // that left the group, marked escapees, pids seen by the sampler), wait up to the grace,
 // then SIGKILL whatever is left. Says whether it had to force (execa's report of a stop).
 import { readStat, signalTree, treeOf, type TreeRoot } from './proc-tree.js';
+import { groupIdentity, isSameGroup, type GroupIdentity } from '../proc/stat.js';
+
+/**
+ * The root to look for: the job's group while it is still the job's; once its id went to a
+ * newer group (pids wrap), only the marker and the pids seen earlier lead to the job's
+ * processes — matching by pid or group then would catch a stranger.
+ */
+function rootNow(root: TreeRoot, group: GroupIdentity): TreeRoot | undefined {
+  if (isSameGroup(group)) return root;
+  return root.marker === undefined ? undefined : { pid: -1, pgid: -1, marker: root.marker };
+}
 
 const POLL_MS = 50;
 const KILL_WAIT_MS = 3000;
@@ -19,8 +30,9 @@ function sleep(ms: number, hurry?: AbortSignal): Promise<void> {
 }
 
 /** Live members: the tree from /proc plus known pids that still are the same process. */
-function members(root: TreeRoot, known: Map<number, number>): number[] {
-  const pids = new Set(treeOf(root).map((s) => s.pid));
+function members(root: TreeRoot, known: Map<number, number>, group: GroupIdentity): number[] {
+  const r = rootNow(root, group);
+  const pids = new Set(r ? treeOf(r).map((s) => s.pid) : []);
   for (const [pid, start] of known) {
     const s = readStat(pid);
     if (s && s.state !== 'Z' && s.startTime === start) pids.add(pid);
@@ -28,8 +40,8 @@ function members(root: TreeRoot, known: Map<number, number>): number[] {
   return [...pids];
 }
 
-function send(pids: number[], root: TreeRoot, sig: NodeJS.Signals): void {
-  signalTree(root, sig);
+function send(pids: number[], root: TreeRoot, sig: NodeJS.Signals, group: GroupIdentity): void {
+  if (isSameGroup(group)) signalTree(root, sig);
   for (const pid of pids) {
     try {
       process.kill(pid, sig);
@@ -52,20 +64,21 @@ export async function terminateTree(root: TreeRoot, known: Map<number, number>, 
 }
 
 async function stopTree(root: TreeRoot, known: Map<number, number>, graceMs: number, hurry?: AbortSignal): Promise<{ forced: boolean }> {
-  let left = members(root, known);
+  const group = groupIdentity(root.pgid, root.pgid === root.pid ? known.get(root.pid) : undefined);
+  let left = members(root, known, group);
   if (left.length === 0) return { forced: false };
-  send(left, root, 'SIGTERM');
+  send(left, root, 'SIGTERM', group);
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline && !hurry?.aborted) {
     await sleep(POLL_MS, hurry);
-    left = members(root, known);
+    left = members(root, known, group);
     if (left.length === 0) return { forced: false };
   }
-  send(left, root, 'SIGKILL');
+  send(left, root, 'SIGKILL', group);
   const killDeadline = Date.now() + KILL_WAIT_MS;
-  while (members(root, known).length > 0 && Date.now() < killDeadline) {
+  while (members(root, known, group).length > 0 && Date.now() < killDeadline) {
     await sleep(POLL_MS);
-    send(members(root, known), root, 'SIGKILL');
+    send(members(root, known, group), root, 'SIGKILL', group);
   }
   return { forced: true };
 }

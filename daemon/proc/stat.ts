@@ -167,3 +167,28 @@ export function pidsWithMarker(name: string, value: string, maxAgeMs = 50): numb
   }
   return envSnapshot.byValue.get(value) ?? [];
 }
+
+/**
+ * Who a process group is: its leader's start time. With pid_max at 32768 pids wrap within
+ * minutes of heavy spawning, and the kernel hands out a group's id again once the group is
+ * empty — to a new leader (pid == pgid) with another start time. Whoever keeps signalling
+ * `-pgid` while waiting for a group to empty checks this first, or it may kill a stranger.
+ */
+export interface GroupIdentity {
+  pgid: number;
+  /** Start time of the leader; null when it was already gone when we looked. */
+  leaderStart: number | null;
+}
+
+export function groupIdentity(pgid: number, knownLeaderStart?: number | null): GroupIdentity {
+  if (knownLeaderStart) return { pgid, leaderStart: knownLeaderStart };
+  const s = readStat(pgid);
+  return { pgid, leaderStart: s ? s.startTime : null };
+}
+
+/** Is `-pgid` still the group we mean (not a newer group that got the same id)? */
+export function isSameGroup(id: GroupIdentity): boolean {
+  const s = readStat(id.pgid);
+  if (!s) return true; // the leader is gone; any members left are ours (a group id is not reused while it has members)
+  return id.leaderStart !== null && s.startTime === id.leaderStart;
+}

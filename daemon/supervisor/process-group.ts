@@ -1,7 +1,7 @@
 // Stopping a process and everything it started: SIGTERM to its group (and to descendants
 // that moved to a group of their own), wait up to the grace period, then SIGKILL. The
 // result says whether the kill was forced (execa's way of reporting a stop).
-import { allStats, descendantsOf, groupExists, pidsWithMarker, readStat } from '../proc/stat.js';
+import { allStats, descendantsOf, groupExists, groupIdentity, isSameGroup, pidsWithMarker, readStat } from '../proc/stat.js';
 
 export interface StopResult {
   forced: boolean;
@@ -56,6 +56,8 @@ export interface TerminateOptions {
   pgid?: number;
   grace: number;
   signal?: NodeJS.Signals;
+  /** The leader's start time, if known from its spawn (guards against a reused group id). */
+  leaderStart?: number;
   /** The value of MARKER_VAR in the tree's environment, if it was given one. */
   marker?: string;
   /** Polling interval while waiting for the group to empty. */
@@ -67,18 +69,23 @@ export interface TerminateOptions {
  * Terminates a process group and its escaped descendants. Resolves when nothing is left.
  * An abort (e.g. a second CTRL+C) skips the rest of the grace period and kills at once.
  */
-export async function terminateTree({ pid, pgid = pid, grace, signal = 'SIGTERM', interval = 10, abort, marker }: TerminateOptions): Promise<StopResult> {
+export async function terminateTree({ pid, pgid = pid, grace, signal = 'SIGTERM', interval = 10, abort, marker, leaderStart }: TerminateOptions): Promise<StopResult> {
   const start = Date.now();
+  const group = groupIdentity(pgid, leaderStart);
+  const ours = () => isSameGroup(group);
   const escaped = escapedDescendants(pid, pgid, marker);
-  const left = () => groupExists(pgid) || escaped.some(sameProcess);
-  signalGroup(pgid, signal);
+  const left = () => (ours() && groupExists(pgid)) || escaped.some(sameProcess);
+  const signalOurGroup = (sig: NodeJS.Signals) => {
+    if (ours()) signalGroup(pgid, sig);
+  };
+  signalOurGroup(signal);
   for (const p of escaped) signalPid(p.pid, signal);
   // A stopped (SIGSTOP) process does not act on SIGTERM until continued.
-  signalGroup(pgid, 'SIGCONT');
+  signalOurGroup('SIGCONT');
   const deadline = start + grace;
   while (left()) {
     if (Date.now() >= deadline || abort?.aborted) {
-      signalGroup(pgid, 'SIGKILL');
+      signalOurGroup('SIGKILL');
       for (const p of escaped) if (sameProcess(p)) signalPid(p.pid, 'SIGKILL');
       // Descendants spawned during the grace period are found again before the last kill.
       for (const p of escapedDescendants(pid, pgid, marker)) signalPid(p.pid, 'SIGKILL');
@@ -91,9 +98,9 @@ export async function terminateTree({ pid, pgid = pid, grace, signal = 'SIGTERM'
   return { forced: false, took: Date.now() - start };
 }
 
-export function killTreeNow(pid: number, pgid = pid, marker?: string): void {
+export function killTreeNow(pid: number, pgid = pid, marker?: string, leaderStart?: number): void {
   const escaped = escapedDescendants(pid, pgid, marker);
-  signalGroup(pgid, 'SIGKILL');
+  if (isSameGroup(groupIdentity(pgid, leaderStart))) signalGroup(pgid, 'SIGKILL');
   for (const p of escaped) signalPid(p.pid, 'SIGKILL');
 }
 

@@ -92,7 +92,7 @@ export class Supervisor {
         m.adopt(r);
         adopted++;
       } else {
-        stops.push(terminateTree({ pid: r.pid, pgid: r.pgid, grace: spec?.gracePeriod ?? 100, marker: r.marker }).then(() => records.remove(r.pid)));
+        stops.push(terminateTree({ pid: r.pid, pgid: r.pgid, grace: spec?.gracePeriod ?? 100, marker: r.marker, leaderStart: r.startTime }).then(() => records.remove(r.pid)));
       }
     }
     await Promise.all(stops);

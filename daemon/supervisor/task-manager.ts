@@ -262,7 +262,7 @@ export class TaskManager {
       const grace = this.rt.spec.gracePeriod;
       this.track(
         new Promise<void>((r) => setImmediate(r)).then(() =>
-          terminateTree({ pid: proc.pid, pgid: proc.pgid, grace, marker: proc.marker, abort: this.deps.force }).then(() => {}),
+          terminateTree({ pid: proc.pid, pgid: proc.pgid, grace, marker: proc.marker, abort: this.deps.force, leaderStart: proc.startTime }).then(() => {}),
         ),
       );
     }
@@ -273,8 +273,8 @@ export class TaskManager {
     if (!proc || proc.stopping) return;
     proc.stopping = true;
     const grace = this.rt.spec.gracePeriod;
-    if (this.deps.force.aborted) killTreeNow(proc.pid, proc.pgid, proc.marker);
-    const t = terminateTree({ pid: proc.pid, pgid: proc.pgid, grace, marker: proc.marker, abort: this.deps.force }).then(async (r) => {
+    if (this.deps.force.aborted) killTreeNow(proc.pid, proc.pgid, proc.marker, proc.startTime);
+    const t = terminateTree({ pid: proc.pid, pgid: proc.pgid, grace, marker: proc.marker, abort: this.deps.force, leaderStart: proc.startTime }).then(async (r) => {
       await proc.done;
       if (r.forced) this.deps.events.publish('worker.killed', { task: this.name, pid, reason, after_ms: r.took });
     });
