@@ -11,7 +11,7 @@ export interface JobTimingSink {
 }
 
 /** A submit of a million jobs must not grow this without end: past this, the store answers. */
-const MAX_WAITING = 200_000;
+const MAX_WAITING = 10_000;
 
 export class JobTiming {
   /** Job id → when it (re)joined its queue. Insertion order = age, for the cap. */
