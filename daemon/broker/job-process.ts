@@ -5,7 +5,8 @@
 import type { UsageJson } from '../contract/types.js';
 import { plainArgv } from './direct-exec.js';
 import { idleStep, type IdleState } from './idle-cpu.js';
-import { groupAlive, terminateTree } from './kill-tree.js';
+import { groupExists } from '../proc/stat.js';
+import { stopTree } from '../proc/stop-tree.js';
 import { JOB_MARKER, type TreeRoot } from './proc-tree.js';
 import type { Spawner, SpawnRequest } from './spawner.js';
 import type { IdleCpu, RunResult } from './types.js';
@@ -91,7 +92,8 @@ export class JobRun {
   private terminate(): void {
     const k = this.killing!;
     k.finished = false;
-    void terminateTree({ ...this.root!, marker: this.spec.id }, this.seen, this.opts.graceMs, this.hurried.signal).finally(() => {
+    const { pid, pgid } = this.root!;
+    void stopTree({ pid, pgid, grace: this.opts.graceMs, marker: { name: JOB_MARKER, value: this.spec.id }, known: this.seen, abort: this.hurried.signal, interval: 50 }).finally(() => {
       k.finished = true;
       this.settle();
     });
@@ -148,9 +150,9 @@ export class JobRun {
     if (this.exit) return;
     this.exit = { code, signal };
     const pid = this.pid!;
-    if (!this.killing && groupAlive(pid)) {
+    if (!this.killing && groupExists(pid)) {
       // The leader is done but it left processes in its group: they do not outlive the job.
-      void terminateTree({ pid, pgid: pid, marker: this.spec.id }, this.seen, this.opts.graceMs);
+      void stopTree({ pid, grace: this.opts.graceMs, marker: { name: JOB_MARKER, value: this.spec.id }, known: this.seen, interval: 50 });
     }
     this.settle();
   }

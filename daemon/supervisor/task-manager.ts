@@ -7,7 +7,10 @@ import { randomBytes } from 'node:crypto';
 import type { TaskSpec } from '../config/types.js';
 import type { EventBus } from '../events/bus.js';
 import { decide, record, newRuntime, type Action, type StopReason, type TaskEvent, type TaskRuntime } from './decide.js';
-import { terminateTree, killTreeNow, MARKER_VAR } from './process-group.js';
+import { stopTree, killTreeNow } from '../proc/stop-tree.js';
+
+/** The environment variable that marks every process of one worker (found after it left its group). */
+export const MARKER_VAR = 'BL_PROCESS_ID';
 import { ancestorIn, isAlive, readStat } from '../proc/stat.js';
 import { resolveCommand, isDirectory } from './command-path.js';
 import type { WorkerRecords } from './worker-records.js';
@@ -262,7 +265,7 @@ export class TaskManager {
       const grace = this.rt.spec.gracePeriod;
       this.track(
         new Promise<void>((r) => setImmediate(r)).then(() =>
-          terminateTree({ pid: proc.pid, pgid: proc.pgid, grace, marker: proc.marker, abort: this.deps.force, leaderStart: proc.startTime }).then(() => {}),
+          stopTree({ pid: proc.pid, pgid: proc.pgid, grace, marker: { name: MARKER_VAR, value: proc.marker }, abort: this.deps.force, leaderStart: proc.startTime }).then(() => {}),
         ),
       );
     }
@@ -273,8 +276,8 @@ export class TaskManager {
     if (!proc || proc.stopping) return;
     proc.stopping = true;
     const grace = this.rt.spec.gracePeriod;
-    if (this.deps.force.aborted) killTreeNow(proc.pid, proc.pgid, proc.marker, proc.startTime);
-    const t = terminateTree({ pid: proc.pid, pgid: proc.pgid, grace, marker: proc.marker, abort: this.deps.force, leaderStart: proc.startTime }).then(async (r) => {
+    if (this.deps.force.aborted) killTreeNow({ pid: proc.pid, pgid: proc.pgid, marker: { name: MARKER_VAR, value: proc.marker }, leaderStart: proc.startTime });
+    const t = stopTree({ pid: proc.pid, pgid: proc.pgid, grace, marker: { name: MARKER_VAR, value: proc.marker }, abort: this.deps.force, leaderStart: proc.startTime }).then(async (r) => {
       await proc.done;
       if (r.forced) this.deps.events.publish('worker.killed', { task: this.name, pid, reason, after_ms: r.took });
     });
