@@ -1,7 +1,7 @@
 // One daemon per state_dir: two would fight over the same workers and jobs.
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { isAlive } from './proc/stat.js';
+import { sameProcess } from './proc/stat.js';
 
 export class StateLockError extends Error {}
 
@@ -9,7 +9,7 @@ export function lockStateDir(stateDir: string): () => void {
   const file = path.join(stateDir, 'daemon.pid');
   try {
     const pid = Number(readFileSync(file, 'utf8').trim());
-    if (pid && pid !== process.pid && isAlive(pid)) {
+    if (pid && pid !== process.pid && sameProcess(pid)) {
       let cmd = '';
       try {
         cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');

@@ -1,7 +1,7 @@
 // A job's process tree from /proc: its group, the descendants of its leader (also those that
 // moved to a group of their own) and anything carrying its BL_JOB_ID marker (a daemonised
 // grandchild that lost its parent). Read directly: cheaper than ps-list, and synchronous.
-import { pidsWithMarker as markedPids, scanStats, type ProcStat } from '../proc/stat.js';
+import { parentIndex, pidsWithMarker as markedPids, scanStats, type ProcStat } from '../proc/stat.js';
 
 // The reading of /proc itself is shared with the supervisor (daemon/proc/stat.ts).
 export { CLOCK_TICKS, PAGE_SIZE, parseStat, readStat, sameProcess, scanStats, type ProcStat } from '../proc/stat.js';
@@ -24,12 +24,7 @@ export interface TreeRoot {
 
 /** Live processes of a job's tree, from one scan. */
 export function treeOf(root: TreeRoot, stats: ProcStat[] = scanStats()): ProcStat[] {
-  const byParent = new Map<number, ProcStat[]>();
-  for (const s of stats) {
-    let l = byParent.get(s.ppid);
-    if (!l) byParent.set(s.ppid, (l = []));
-    l.push(s);
-  }
+  const byParent = parentIndex(stats);
   const seen = new Map<number, ProcStat>();
   const add = (s: ProcStat) => {
     if (seen.has(s.pid)) return;

@@ -54,18 +54,13 @@ export function scanStats(): ProcStat[] {
   return out;
 }
 
-/** Is `pid` still the process that started at `startTime` (not a recycled pid)? */
-export function sameProcess(pid: number, startTime: number | null): boolean {
+/** Alive, and — given a start time — still the process that started then (not a recycled pid). */
+export function sameProcess(pid: number, startTime: number | null = null): boolean {
   const s = readStat(pid);
   return isLive(s) && (startTime === null || s.startTime === startTime);
 }
 
 /** Alive and not a zombie. */
-export function isAlive(pid: number, startTime?: number): boolean {
-  const s = readStat(pid);
-  if (!s || s.state === 'Z' || s.state === 'X') return false;
-  return startTime === undefined || s.startTime === startTime;
-}
 
 /** Does any process remain in the group? */
 export function groupExists(pgid: number): boolean {
@@ -94,7 +89,8 @@ export function allStats(maxAgeMs = 50): ProcStat[] {
   return stats;
 }
 
-function parentIndex(stats: ProcStat[]): Map<number, ProcStat[]> {
+/** Children by parent pid; built once per cached snapshot. */
+export function parentIndex(stats: ProcStat[]): Map<number, ProcStat[]> {
   if (snapshot?.stats === stats && snapshot.byParent) return snapshot.byParent;
   const byParent = new Map<number, ProcStat[]>();
   for (const s of stats) {

@@ -2,7 +2,7 @@
 // broker alike: SIGTERM to its group and to its processes outside the group, wait up to the
 // grace period, then SIGKILL. The result says whether the kill was forced and how long it
 // took (execa's way of reporting a stop). Never throws: callers fire and forget.
-import { allStats, descendantsOf, groupExists, groupIdentity, isSameGroup, pidsWithMarker, readStat } from './stat.js';
+import { allStats, descendantsOf, groupExists, groupIdentity, isSameGroup, pidsWithMarker, readStat, sameProcess } from './stat.js';
 
 export interface StopResult {
   forced: boolean;
@@ -70,10 +70,7 @@ function escapees(o: StopOptions, pgid: number): Proc[] {
   return [...found].map(([pid, startTime]) => ({ pid, startTime }));
 }
 
-function sameProcess(p: Proc): boolean {
-  const s = readStat(p.pid);
-  return !!s && s.startTime === p.startTime && s.state !== 'Z';
-}
+const stillThere = (p: Proc) => sameProcess(p.pid, p.startTime);
 
 function sleep(ms: number, abort?: AbortSignal): Promise<void> {
   return new Promise((r) => {
@@ -104,7 +101,7 @@ async function stop(o: StopOptions, start: number): Promise<StopResult> {
   const group = groupIdentity(pgid, o.leaderStart ?? o.known?.get(pid));
   const ours = () => isSameGroup(group);
   const escaped = escapees(o, pgid);
-  const left = () => (ours() && groupExists(pgid)) || escaped.some(sameProcess);
+  const left = () => (ours() && groupExists(pgid)) || escaped.some(stillThere);
   const signalOurGroup = (sig: NodeJS.Signals) => {
     if (ours()) signalGroup(pgid, sig);
   };
@@ -116,7 +113,7 @@ async function stop(o: StopOptions, start: number): Promise<StopResult> {
   while (left()) {
     if (Date.now() >= deadline || abort?.aborted) {
       signalOurGroup('SIGKILL');
-      for (const p of escaped) if (sameProcess(p)) signalPid(p.pid, 'SIGKILL');
+      for (const p of escaped) if (stillThere(p)) signalPid(p.pid, 'SIGKILL');
       // Processes started during the grace period are found again before the last kill.
       for (const p of escapees(o, pgid)) signalPid(p.pid, 'SIGKILL');
       const killAt = Date.now();

@@ -5,7 +5,7 @@ import { BlError } from '../contract/errors.js';
 import { didYouMean } from '../contract/did-you-mean.js';
 import { MARKER_VAR, TaskManager, type ManagerDeps } from './task-manager.js';
 import { WorkerRecords } from './worker-records.js';
-import { isAlive } from '../proc/stat.js';
+import { sameProcess } from '../proc/stat.js';
 import { stopTree } from '../proc/stop-tree.js';
 
 export class Supervisor {
@@ -81,7 +81,7 @@ export class Supervisor {
     let adopted = 0;
     const stops: Promise<unknown>[] = [];
     for (const r of records.all()) {
-      if (!isAlive(r.pid, r.startTime)) {
+      if (!sameProcess(r.pid, r.startTime)) {
         records.remove(r.pid);
         continue;
       }

@@ -11,7 +11,7 @@ import { stopTree, killTreeNow } from '../proc/stop-tree.js';
 
 /** The environment variable that marks every process of one worker (found after it left its group). */
 export const MARKER_VAR = 'BL_PROCESS_ID';
-import { ancestorIn, isAlive, readStat } from '../proc/stat.js';
+import { ancestorIn, sameProcess, readStat } from '../proc/stat.js';
 import { resolveCommand, isDirectory } from './command-path.js';
 import type { WorkerRecords } from './worker-records.js';
 
@@ -291,7 +291,7 @@ export class TaskManager {
 
   private async watchAdopted(rec: { pid: number; startTime: number }): Promise<void> {
     // Not our child: no exit event, so look every 200 ms.
-    while (isAlive(rec.pid, rec.startTime)) await new Promise((r) => setTimeout(r, 200).unref());
+    while (sameProcess(rec.pid, rec.startTime)) await new Promise((r) => setTimeout(r, 200).unref());
     const proc = this.procs.get(rec.pid);
     if (proc) this.onLeaderExit(proc, null, null);
   }
