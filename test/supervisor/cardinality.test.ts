@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { uniq } from '../helpers/zmq.js';
 import { waitForProcessCount, workerPids } from '../helpers/tasks.js';
+import { waitFor } from '../helpers/wait.js';
 
 const T = uniq('Sleeper');
 let d: TestDaemon;
@@ -28,7 +29,11 @@ test('cardinality moves the real process count up and down', async () => {
 
   await d.request('POST', `/tasks/${T}/set/cardinality/0`);
   await waitForProcessCount(T, 0);
-  const status = await d.request('GET', `/tasks/${T}`);
+  // A process is gone from /proc a moment before the daemon has reaped it and counted it.
+  const status = await waitFor('the daemon to see every exit', async () => {
+    const r = await d.request('GET', `/tasks/${T}/list?format=json`);
+    return JSON.parse(r.text).workers.length === 0 ? d.request('GET', `/tasks/${T}`) : undefined;
+  });
   assert.match(status.text, /^Active Workers:\t0 \/ 0$/m);
   assert.match(status.text, /^Stopped on purpose:\t5$/m);
   assert.match(status.text, /^Dead Workers:\t0$/m, 'scale-down is not death');

@@ -30,7 +30,11 @@ test('POST /tasks/T/restart replaces every worker, never going below the cardina
       return p.length === 3 && p.every((x) => !old.includes(x));
     }, { timeout: 15000, interval: 20 });
     assert.equal(minLive, 3, `never fewer live workers than the cardinality; the task then: ${JSON.stringify(lowest)}`);
-    const j = await d.api('GET', `/tasks/${T}`);
+    // The last old worker may still be on its way out: it is counted when its exit is seen.
+    const j = await waitFor('the old workers to be gone', async () => {
+      const t = await d.api('GET', `/tasks/${T}`);
+      return t.workers.length === 3 ? t : undefined;
+    });
     assert.equal(j.counters.stopped, 3);
     assert.equal(j.dead, 0);
   } finally {
