@@ -1,6 +1,6 @@
 #!/bin/sh
 # A long-running bl worker in plain shell, with no ZeroMQ: it sends keep-alives over HTTP to
-# $BL_KEEPALIVE_URL (bl-daemon fills in this worker's own pid) with curl.
+# $BL_KEEPALIVE_URL (bl-daemon fills in this worker's id) with curl.
 #
 # Usage (config): "tasks": {"ShellExample": {"cmd": "workers-examples/shell-worker.sh", "cardinality": 1}}
 # Set BL_KEEPALIVE_MS to change the interval (default 1000 ms).

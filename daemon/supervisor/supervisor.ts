@@ -55,7 +55,7 @@ export class Supervisor {
   }
 
   /** Matches a keep-alive to a task: exact name first, then a unique case-insensitive match. */
-  keepalive(task: string, pid: number, status?: string, info?: string): 'ok' | 'unknown_task' | 'unknown_pid' {
+  keepalive(task: string, pid: number, status?: string, info?: string, id?: string): 'ok' | 'unknown_task' | 'unknown_pid' {
     let m = this.managers.get(task);
     if (!m) {
       const lower = task.toLowerCase();
@@ -63,7 +63,7 @@ export class Supervisor {
       if (matches.length === 1) m = matches[0];
     }
     if (!m) return 'unknown_task';
-    return m.keepalive(pid, status, info) ? 'ok' : 'unknown_pid';
+    return m.keepalive(pid, status, info, id) ? 'ok' : 'unknown_pid';
   }
 
   async stopAll(reason: 'stop' | 'shutdown' = 'stop'): Promise<string[]> {

@@ -12,7 +12,8 @@ import { stopTree, killTreeNow } from '../proc/stop-tree.js';
 /** The environment variable that marks every process of one worker (found after it left its group). */
 export const MARKER_VAR = 'BL_PROCESS_ID';
 import { ancestorIn, sameProcess, readStat } from '../proc/stat.js';
-import { resolveCommand, isDirectory } from './command-path.js';
+import { resolveCommand, isDirectory, type Program } from './command-path.js';
+import { nextPid } from './next-pid.js';
 import type { WorkerRecords } from './worker-records.js';
 
 export interface ManagerDeps {
@@ -39,22 +40,20 @@ interface Proc {
 const LOG_ROTATE_BYTES = 16 * 1024 * 1024;
 const SPAWN_CHUNK = 25;
 const RESOLVE_TTL_MS = 1000;
-// The shell puts the worker's own pid into BL_KEEPALIVE_URL, then becomes the worker (exec
-// keeps the pid), so the URL is exact even before we know the pid.
-const SHIM = 'BL_KEEPALIVE_URL="${BL_KEEPALIVE_URL_BASE}$$/alive"; export BL_KEEPALIVE_URL; exec "$0" "$@"';
-
 export class TaskManager {
   readonly rt: TaskRuntime;
   private readonly procs = new Map<number, Proc>();
   /** Pids of descendants that sent keep-alives, mapped to their worker. */
   private readonly viaDescendant = new Map<number, number>();
+  /** Worker ids (the random part of BL_PROCESS_ID, also in BL_KEEPALIVE_URL) → pid. */
+  private readonly byId = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private logFd: number | undefined;
   private readonly pending = new Set<Promise<void>>();
   private spawnLoop = false;
   /** The program found on PATH, kept a second: walking PATH for every spawn cost 17 ms a 100. */
-  private resolved: { key: string; program: string | undefined; at: number } | undefined;
+  private resolved: { key: string; program: Program | undefined; at: number } | undefined;
   lastError: string | undefined;
 
   constructor(
@@ -87,8 +86,17 @@ export class TaskManager {
     while (this.pending.size) await Promise.all([...this.pending]);
   }
 
-  /** Matches a keep-alive to a worker: its pid, or a descendant's. False when it is not ours. */
-  keepalive(pid: number, status?: string, info?: string): boolean {
+  /**
+   * Matches a keep-alive to a worker: by the worker id when the sender gave one (the `id` of
+   * BL_KEEPALIVE_URL), else by its pid or a descendant's. False when it is not ours.
+   */
+  keepalive(pid: number, status?: string, info?: string, id?: string): boolean {
+    if (id !== undefined) {
+      const byId = this.byId.get(id);
+      if (byId === undefined || !this.rt.workers.has(byId)) return false;
+      this.dispatch({ type: 'keepalive', pid: byId, status, info });
+      return true;
+    }
     let wpid: number | undefined = this.rt.workers.has(pid) ? pid : this.viaDescendant.get(pid);
     if (wpid !== undefined && !this.rt.workers.has(wpid)) {
       this.viaDescendant.delete(pid);
@@ -107,6 +115,7 @@ export class TaskManager {
   adopt(rec: { pid: number; pgid: number; startTime: number; startedAt: number; marker: string }): void {
     const done = this.watchAdopted(rec);
     this.procs.set(rec.pid, { ...rec, child: undefined, done, stopping: false });
+    this.byId.set(workerId(rec.marker), rec.pid);
     this.execute(decide(this.rt, { type: 'spawned', pid: rec.pid, adopted: true, startedAt: rec.startedAt }, Date.now()));
   }
 
@@ -207,23 +216,24 @@ export class TaskManager {
     const program = this.program(s.cmd, s.cwd, env.PATH);
     if (!program) return `command not found: ${s.cmd}`;
     const ep = this.deps.endpoints();
-    const marker = `${s.name}:${randomBytes(6).toString('hex')}`;
-    Object.assign(env, {
-      BL_TASK: s.name,
-      BL_KEEPALIVE_ENDPOINT: ep.keepalive,
-      BL_KEEPALIVE_URL_BASE: `${ep.http}/tasks/${encodeURIComponent(s.name)}/workers/`,
-      [MARKER_VAR]: marker,
-    });
+    const id = randomBytes(6).toString('hex');
+    const marker = `${s.name}:${id}`;
+    // The worker is exec'd directly, no shell in front: its pid in the URL is the kernel's
+    // likely next one, and the id makes the URL exact whichever pid it gets.
+    const url = `${ep.http}/tasks/${encodeURIComponent(s.name)}/workers/${nextPid() ?? 0}/alive?id=${id}`;
+    Object.assign(env, { BL_TASK: s.name, BL_KEEPALIVE_ENDPOINT: ep.keepalive, BL_KEEPALIVE_URL: url, [MARKER_VAR]: marker });
     let child: ChildProcess;
     try {
       const out = this.output();
-      child = spawn('/bin/sh', ['-c', SHIM, program, ...s.args], { cwd: s.cwd, env, detached: true, stdio: ['ignore', out, out] });
+      const [file, args] = program.viaShell ? ['/bin/sh', [program.path, ...s.args]] : [program.path, s.args];
+      child = spawn(file, args, { cwd: s.cwd, env, detached: true, stdio: ['ignore', out, out] });
     } catch (e) {
       return `cannot start ${s.cmd}: ${(e as Error).message}`;
     }
     const pid = child.pid;
     if (pid === undefined) {
-      child.on('error', () => {});
+      // Why comes a tick later; the backoff has started by then, the status shows the reason.
+      child.on('error', (e) => (this.lastError = `cannot start ${s.cmd}: ${e.message}`));
       return `cannot start ${s.cmd}`;
     }
     const startTime = readStat(pid)?.startTime ?? 0;
@@ -231,6 +241,7 @@ export class TaskManager {
     const done = new Promise<void>((r) => (resolveDone = r));
     const proc: Proc = { pid, pgid: pid, marker, startTime, child, done, stopping: false };
     this.procs.set(pid, proc);
+    this.byId.set(id, pid);
     this.deps.records.add({ pid, task: s.name, pgid: pid, startTime, startedAt: Date.now(), marker });
     child.on('error', () => {}); // spawn errors were ruled out above; later ones show as exit
     child.on('exit', (code, signal) => {
@@ -241,7 +252,7 @@ export class TaskManager {
     return pid;
   }
 
-  private program(cmd: string, cwd: string, envPath: string | undefined): string | undefined {
+  private program(cmd: string, cwd: string, envPath: string | undefined): Program | undefined {
     const key = `${cmd}\0${cwd}\0${envPath}`;
     const now = Date.now();
     if (this.resolved?.key !== key || now - this.resolved.at > RESOLVE_TTL_MS) {
@@ -256,6 +267,7 @@ export class TaskManager {
     const uptime = w ? Date.now() - w.startedAt : 0;
     this.deps.records.remove(proc.pid);
     this.procs.delete(proc.pid);
+    this.byId.delete(workerId(proc.marker));
     for (const [d, wp] of this.viaDescendant) if (wp === proc.pid) this.viaDescendant.delete(d);
     this.deps.events.publish('worker.exited', { task: this.name, pid: proc.pid, code, signal, reason, uptime_ms: uptime });
     // The replacement first: the clean-up below reads /proc, which takes milliseconds.
@@ -303,4 +315,9 @@ export class TaskManager {
     if (this.logFd !== undefined) closeSync(this.logFd);
     this.logFd = undefined;
   }
+}
+
+/** The id part of a marker (`task:id`): task names may hold colons, ids do not. */
+function workerId(marker: string): string {
+  return marker.slice(marker.lastIndexOf(':') + 1);
 }

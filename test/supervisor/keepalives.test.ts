@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { KeepaliveSender, EventWatcher, uniq } from '../helpers/zmq.js';
 import { taskJson, workerPids } from '../helpers/tasks.js';
@@ -72,6 +73,28 @@ test('HTTP keep-alives count; unknown workers are 404', async () => {
   assert.equal((await d.request('POST', `/tasks/nope/workers/${pid}/alive`)).status, 404);
   assert.equal((await d.request('POST', `/tasks/${T}/workers/abc/alive`)).status, 400);
   assert.equal((await d.request('POST', `/tasks/${T}/workers/${pid}/alive`, '{bad', { 'Content-Type': 'application/json' })).status, 400);
+});
+
+test('BL_KEEPALIVE_URL works as given; its worker id decides over the pid in the path', async () => {
+  const [pid] = await workerPids(d, T);
+  const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  const url = env.find((e) => e.startsWith('BL_KEEPALIVE_URL='))!.slice('BL_KEEPALIVE_URL='.length);
+  const m = new RegExp(`^${d.url}/tasks/${T}/workers/(\\d+)/alive\\?id=([0-9a-f]{12})$`).exec(url);
+  assert.ok(m, `BL_KEEPALIVE_URL ${url}`);
+  const id = m[2]!;
+  assert.ok(env.includes(`BL_PROCESS_ID=${T}:${id}`), 'the id is the one of BL_PROCESS_ID');
+  const path = url.slice(d.url.length);
+  assert.equal((await d.request('POST', path, { info: 'by url' })).status, 200);
+  assert.equal((await taskJson(d, T)).workers[0].info, 'by url');
+  // The pid in the path is a guess made before the spawn; with the id it is only a label.
+  assert.equal((await d.request('POST', `/tasks/${T}/workers/${process.pid}/alive?id=${id}`, { info: 'by id' })).status, 200);
+  assert.equal((await taskJson(d, T)).workers[0].info, 'by id');
+  const unknown = await d.request('POST', `/tasks/${T}/workers/${pid}/alive?id=000000000000`);
+  assert.equal(unknown.status, 404);
+  assert.match(unknown.text, /no worker with id 000000000000/);
+  const bad = await d.request('POST', `/tasks/${T}/workers/${pid}/alive?id=xyz`);
+  assert.equal(bad.status, 400);
+  assert.match(bad.text, /expected `id` to be a worker id .* found "xyz"/);
 });
 
 test('malformed keep-alives and strangers are counted and dropped; the daemon stays up', async () => {

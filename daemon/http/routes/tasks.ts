@@ -98,7 +98,13 @@ export function mountTaskRoutes(router: Router, s: Services): void {
   router.post('/tasks/:name/workers/:pid/alive', async (ctx) => {
     const task = name(ctx);
     sup.get(task);
-    const pid = intParam('pid', (ctx as any).params.pid, 2);
+    // BL_KEEPALIVE_URL carries the worker's id: with it the pid is only a label (a guess
+    // made before the worker started, see supervisor/next-pid.ts).
+    const id = ctx.query.id;
+    if (id !== undefined && (typeof id !== 'string' || !/^[0-9a-f]{12}$/.test(id))) {
+      throw new BlError('bad_value', `expected \`id\` to be a worker id (12 hex digits, as in BL_KEEPALIVE_URL), found ${describe(id)}`);
+    }
+    const pid = intParam('pid', (ctx as any).params.pid, id === undefined ? 2 : 0);
     let status: string | undefined;
     let info: string | undefined;
     const body = /json/i.test(ctx.get('Content-Type')) ? await readJson(ctx, 64 * 1024) : await readText(ctx, 64 * 1024);
@@ -108,8 +114,9 @@ export function mountTaskRoutes(router: Router, s: Services): void {
       status = b.status as string | undefined;
       if (b.info !== undefined) info = String(b.info).slice(0, 200);
     }
-    const r = sup.keepalive(task, pid, status?.toLowerCase(), info);
+    const r = sup.keepalive(task, pid, status?.toLowerCase(), info, id);
     s.keepalives.count(r, task);
+    if (r !== 'ok' && id !== undefined) throw new BlError('unknown_worker', `no worker with id ${id} in task "${task}" (it has exited, or the id is from another daemon)`);
     if (r !== 'ok') throw new BlError('unknown_worker', `pid ${pid} is not a worker of task "${task}" (nor a descendant of one)`);
     reply(ctx, 'OK', { ok: true });
   });
