@@ -17,7 +17,8 @@ import type { EnqueueResult, JobStore, Page, PurgeWhat } from './store.js';
 import { LOCAL_LAUNCHER, type JobRecord, type NewJob, type RunResult } from './types.js';
 import { storeUnavailable } from './store-errors.js';
 import { checkAllowed, dropDoneSweeps } from './submit-gate.js';
-import { DirectSpawner, HelperSpawner } from './spawner.js';
+import { DirectSpawner } from './spawner.js';
+import { HelperSpawner, SPAWNER_MAIN } from './helper-spawner.js';
 import { RemoteLaunchers } from './remote-launchers.js';
 
 export interface BrokerOptions {
@@ -69,7 +70,7 @@ export class Broker {
       onEnded: (job, r) => this.onEnded(job, r),
       kick: () => this.schedule(),
     });
-    const spawner = o.spawner === 'direct' ? new DirectSpawner() : new HelperSpawner();
+    const spawner = o.spawner === 'direct' ? new DirectSpawner() : new HelperSpawner(SPAWNER_MAIN, 'spawner');
     this.launcher = new LocalLauncher(o.stateDir, o.killGraceMs ?? 3000, spawner, {
       onStarted: (id, p) => this.o.events.publish('job.started', { id, pid: p?.pid ?? null, launcher: LOCAL_LAUNCHER }),
       onIdentified: (id, p) => this.persist(() => this.store.markStarted(id, p)),

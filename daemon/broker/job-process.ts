@@ -101,12 +101,12 @@ export class JobRun {
 
   private request(): SpawnRequest {
     const { spec, opts } = this;
-    const env = { ...(opts.baseEnv ?? process.env), ...spec.env, [JOB_MARKER]: spec.id, BL_JOB_ATTEMPT: String(spec.attempt) } as Record<string, string>;
+    const env = { ...spec.env, [JOB_MARKER]: spec.id, BL_JOB_ATTEMPT: String(spec.attempt) };
     const shell = { file: '/bin/sh', args: ['-c', spec.command ?? ''] };
     const plain = spec.argv ? null : plainArgv(spec.command ?? '');
     const tries = spec.argv ? [{ file: spec.argv[0]!, args: spec.argv.slice(1) }] : plain ? [{ file: plain[0]!, args: plain.slice(1) }, shell] : [shell];
     const header = spec.attempt > 1 ? `--- bl: attempt ${spec.attempt} ---\n` : null;
-    return { tries, cwd: spec.cwd, env, logPath: opts.logPath, header };
+    return { tries, cwd: spec.cwd, env, ...(opts.baseEnv ? { baseEnv: opts.baseEnv as Record<string, string> } : {}), logPath: opts.logPath, header };
   }
 
   private failed(message: string): void {

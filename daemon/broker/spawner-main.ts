@@ -3,7 +3,7 @@
 // (a restarted daemon finds them by their marker).
 import { DirectSpawner, type FromHelper, type SpawnRequest } from './spawner.js';
 
-const direct = new DirectSpawner();
+const direct = new DirectSpawner({ syncOpen: true });
 const send = (m: FromHelper) => {
   if (process.connected) process.send!(m);
 };

@@ -6,7 +6,7 @@
 import { DirectSpawner, type FromHelper, type SpawnRequest } from '../broker/spawner.js';
 import { JOB_MARKER, scanStats, treeOf } from '../broker/proc-tree.js';
 
-const direct = new DirectSpawner();
+const direct = new DirectSpawner({ syncOpen: true });
 const live = new Map<number, { pid: number; marker: string | undefined }>();
 const send = (m: FromHelper) => {
   if (process.connected) process.send!(m);

@@ -12,7 +12,7 @@ import { startRun, type Run } from '../broker/start-run.js';
 import { UsageSampler } from '../broker/usage-sampler.js';
 import type { RunResult } from '../broker/types.js';
 import { errorMessage, Unreachable, type Answer, type DaemonClient } from './client.js';
-import { GuardSpawner } from './guard-spawner.js';
+import { guardSpawner } from './guard-spawner.js';
 import { logTail } from './log-tail.js';
 import { Outbox, type FinishReport } from './outbox.js';
 
@@ -50,7 +50,7 @@ export class Launcher {
   private readonly outbox: Outbox;
   private readonly logDir: string;
   private readonly sampler = new UsageSampler();
-  private readonly spawner = new GuardSpawner();
+  private readonly spawner = guardSpawner();
   private leaseTtlS = 30;
   private beatTimer: NodeJS.Timeout | undefined;
   private confirmTimer: NodeJS.Timeout | undefined;

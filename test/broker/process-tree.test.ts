@@ -94,8 +94,10 @@ describe('job processes', () => {
     const [j] = await submit(d, { command: 'sleep 60 & exec sleep 61', cwd: '/' });
     await waitState(d, j!.id, 'running');
     await waitFor('the job processes', () => pidsWithEnv('BL_JOB_ID', j!.id).length === 2);
-    const spawner = descendants(d.pid).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('spawner-main'));
-    assert.ok(spawner, 'the daemon forks jobs from a spawner process');
+    // The spawner that forked this job (there may be more than one): the job leader's parent.
+    const leader: number = await waitFor('the job pid', async () => (await d.api('GET', `/jobs/${j!.id}`)).pid);
+    const spawner = Number(readFileSync(`/proc/${leader}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    assert.ok(descendants(d.pid).includes(spawner) && readFileSync(`/proc/${spawner}/cmdline`, 'utf8').includes('spawner-main'), 'the daemon forks jobs from a spawner process');
     process.kill(spawner, 'SIGKILL');
     const lost = await waitState(d, j!.id, 'lost');
     assert.match(lost.reason!, /spawner process exited/);
