@@ -7,6 +7,13 @@ import http from 'node:http';
 import path from 'node:path';
 import { alive, sleep } from './proc.mjs';
 
+/** The Node flags of the program's `#!/usr/bin/env -S node ...` line: run it as its bin runs. */
+function shebangFlags(file) {
+  const first = readFileSync(file, 'utf8').split('\n', 1)[0];
+  const m = /^#!\S*env -S node(.*)$/.exec(first);
+  return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
+}
+
 export class BlDaemon {
   constructor(repoRoot, dir) {
     this.repoRoot = repoRoot;
@@ -30,7 +37,8 @@ export class BlDaemon {
       JSON.stringify({ port: 0, state_dir: path.join(this.dir, 'state'), keepalives: { inbound_port: 0, internal_port: 0 }, tasks }, null, 2),
     );
     const err = openSync(this.errFile, 'a');
-    this.proc = spawn(process.execPath, [path.join(this.repoRoot, 'dist/daemon/main.js'), `-conf=${conf}`], {
+    const main = path.join(this.repoRoot, 'dist/daemon/main.js');
+    this.proc = spawn(process.execPath, [...shebangFlags(main), main, `-conf=${conf}`], {
       cwd: this.dir,
       stdio: ['ignore', 'pipe', err],
     });
