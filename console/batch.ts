@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { splitStatements } from './line-parser.js';
 import type { OneShot } from './cli-flags.js';
+import type { Follow } from './result.js';
 import { EXIT, type ExitCode, type Outcome, type Session } from './session.js';
 
 export interface Streams {
@@ -31,9 +32,22 @@ export async function runLines(session: Session, lines: Iterable<string> | Async
     const o = await session.run(line);
     print(o, s);
     code = worst(code, o.code);
+    if (o.follow) code = worst(code, await follow(session, o.follow, s));
     if (o.quit) break;
   }
   return { code, ran };
+}
+
+/** log --follow outside the shell: the text as it comes, until the job ends (or CTRL+C). */
+async function follow(session: Session, f: Follow, s: Streams): Promise<ExitCode> {
+  try {
+    await f((chunk) => s.out.write(chunk), new AbortController().signal);
+    return EXIT.ok;
+  } catch (e) {
+    const [code, message] = session.describeError(e);
+    s.err.write(`ERROR: ${message}\n`);
+    return code;
+  }
 }
 
 export function runStatements(session: Session, commands: string[], s: Streams): Promise<{ code: ExitCode; ran: number }> {

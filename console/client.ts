@@ -98,4 +98,34 @@ export class Client {
     }
     return { status: res.status, json: json as T, text };
   }
+
+  /**
+   * A text body as it comes (a followed log): each chunk to `onText`, until the daemon ends
+   * it (the job ended) or `signal` aborts (the user left). No timeout: a quiet job is fine.
+   */
+  async stream(path: string, onText: (chunk: string) => void, signal: AbortSignal): Promise<void> {
+    const headers: Record<string, string> = { Accept: 'text/plain' };
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    let res: Response;
+    try {
+      res = await fetch(this.base + path, { headers, signal });
+    } catch (e) {
+      if (signal.aborted) return;
+      throw new UnreachableError(this.base, reasonOf(e));
+    }
+    if (res.status >= 300) {
+      const text = await res.text();
+      const message = text.replace(/^ERROR:\s*/, '').trim() || `GET ${path} answered ${res.status}`;
+      throw new DaemonError(res.status, String(res.status), message);
+    }
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of res.body ?? []) onText(decoder.decode(chunk as Uint8Array, { stream: true }));
+      const tail = decoder.decode();
+      if (tail) onText(tail);
+    } catch (e) {
+      if (signal.aborted) return;
+      throw new UnreachableError(this.base, `the log stream broke: ${reasonOf(e)}`);
+    }
+  }
 }

@@ -20,7 +20,12 @@ export interface CommandResult {
   quit?: boolean;
   /** The front end should open the live view (watch). */
   watch?: boolean;
+  /** Text that keeps coming (log --follow): the front end shows it until it ends or the user leaves. */
+  follow?: Follow;
 }
+
+/** Streams text to `onText` until the source ends or `signal` aborts. */
+export type Follow = (onText: (chunk: string) => void, signal: AbortSignal) => Promise<void>;
 
 export const text = (t: string, tone?: Tone): Block => ({ kind: 'text', text: t, tone });
 

@@ -9,7 +9,7 @@ import type { CommandContext } from './commands/types.js';
 import { completeLine, type Completion } from './completion.js';
 import { restAfterFirstWord, words, type CursorWord } from './line-parser.js';
 import { renderResult, paint } from './render-text.js';
-import type { CommandResult } from './result.js';
+import type { CommandResult, Follow } from './result.js';
 import { fetchSnapshot, type Snapshot } from './snapshot.js';
 
 export type ExitCode = 0 | 1 | 2 | 3;
@@ -25,6 +25,8 @@ export interface Outcome {
   code: ExitCode;
   quit?: boolean;
   watch?: boolean;
+  /** log --follow: text that keeps coming after `lines` (one host only). */
+  follow?: Follow;
 }
 
 export interface Host {
@@ -107,6 +109,7 @@ export class Session {
       const res = r.result as CommandResult;
       if (res.quit) out.quit = true;
       if (res.watch) out.watch = true;
+      if (res.follow && targets.length === 1) out.follow = res.follow;
       if (this.json) jsonByHost[r.host.label] = res.json ?? null;
       else out.lines.push(...renderResult(res, this.opts.color ?? false).map((text) => ({ text })));
     }
@@ -117,7 +120,7 @@ export class Session {
     return out;
   }
 
-  private describeError(e: unknown): [ExitCode, string] {
+  describeError(e: unknown): [ExitCode, string] {
     if (e instanceof UsageError) return [EXIT.usage, e.message];
     if (e instanceof UnreachableError) return [EXIT.unreachable, e.message];
     if (e instanceof DaemonError) return [EXIT.refused, e.message];

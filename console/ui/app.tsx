@@ -12,6 +12,8 @@ import type { Snapshot } from '../snapshot.js';
 import { PromptView } from './prompt-view.js';
 import { StatusLine, type HostStatus } from './status-line.js';
 import { WatchView } from './watch-view.js';
+import { FollowView } from './follow-view.js';
+import type { Follow } from '../result.js';
 
 /** What the app needs of a session (console/session.ts is the real one). */
 export interface ShellSession {
@@ -59,6 +61,7 @@ export function App({ session, initialLook, firstLook, historyLater, onLine, pol
   const [scroll, setScroll] = useState<Entry[]>([]);
   const [busy, setBusy] = useState<string | null>(null);
   const [watching, setWatching] = useState(false);
+  const [following, setFollowing] = useState<{ follow: Follow; line: string } | null>(null);
   const [hosts, setHosts] = useState<HostStatus[]>(() => session.hostLabels().map((label, i) => ({ label, snapshot: initialLook?.[i] })));
   const nextId = useRef(0);
   const queue = useRef<KeyEvent[]>([]);
@@ -122,6 +125,9 @@ export function App({ session, initialLook, firstLook, historyLater, onLine, pol
     else if (o.watch) {
       watchingRef.current = true;
       setWatching(true);
+    } else if (o.follow) {
+      watchingRef.current = true;
+      setFollowing({ follow: o.follow, line: line.trim() });
     }
   };
 
@@ -154,7 +160,7 @@ export function App({ session, initialLook, firstLook, historyLater, onLine, pol
     if (pumping.current) return;
     pumping.current = true;
     try {
-      // Keys that arrive while `watch` opens belong to it, not to the prompt.
+      // Keys that arrive while `watch` or a follow opens belong to it, not to the prompt.
       while (queue.current.length && !watchingRef.current) await handle(queue.current.shift()!);
     } finally {
       pumping.current = false;
@@ -167,7 +173,7 @@ export function App({ session, initialLook, firstLook, historyLater, onLine, pol
       queue.current.push(...(isBurst(input) ? splitBurst(input) : [{ input, key }]));
       void pump();
     },
-    { isActive: !watching },
+    { isActive: !watching && !following },
   );
 
   const watchHosts = useCallback(() => session.hostLabels(), [session]);
@@ -177,12 +183,20 @@ export function App({ session, initialLook, firstLook, historyLater, onLine, pol
     queue.current = [];
     setWatching(false);
   };
+  const leaveFollow = (shown: string, why: string) => {
+    if (shown) say(shown);
+    say(why.startsWith('ERROR:') ? `\u001b[31m${why}\u001b[39m` : `\u001b[2m(${why})\u001b[22m`);
+    leaveWatch();
+    setFollowing(null);
+  };
 
   return (
     <>
       <Static items={scroll}>{(e) => <Text key={e.id}>{e.text}</Text>}</Static>
       {watching ? (
         <WatchView hosts={watchHosts} look={watchLook} pollMs={pollMs} onDone={leaveWatch} />
+      ) : following ? (
+        <FollowView follow={following.follow} line={following.line} onDone={leaveFollow} />
       ) : (
         <Box flexDirection="column">
           <PromptView state={prompt.current} busy={busy !== null} />

@@ -230,3 +230,52 @@ test('watch: a live view until a key is pressed', async () => {
   await waitFor('watch to close', () => !/press any key/.test(plain(s.ui.lastFrame())));
   s.ui.unmount();
 });
+
+test('log -f: output as it comes, until the job ends or a key is pressed', async () => {
+  // A session whose one command follows a stream the test feeds.
+  let feed: (s: string) => void = () => undefined;
+  let end: () => void = () => undefined;
+  let aborted = false;
+  const real = new Session({ hosts: [d.host], cwd: '/tmp' });
+  const session = {
+    complete: real.complete.bind(real),
+    hostLabels: real.hostLabels.bind(real),
+    look: real.look.bind(real),
+    run: async () => ({
+      lines: [],
+      code: 0 as const,
+      follow: (onText: (s: string) => void, signal: AbortSignal) =>
+        new Promise<void>((resolve) => {
+          feed = onText;
+          end = resolve;
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            resolve();
+          });
+        }),
+    }),
+  };
+  const ui = render(<App session={session} historyLater={Promise.resolve([])} pollMs={50} />);
+  const frame = () => plain(ui.lastFrame());
+  const press = async (k: string) => {
+    ui.stdin.write(k);
+    await new Promise((r) => setImmediate(r));
+  };
+  await waitFor('the prompt', () => /connected/.test(frame()));
+  for (const k of ['log X -f', KEY.enter]) await press(k);
+  await waitFor('the follow view', () => /log X -f · following · press any key to leave/.test(frame()));
+  feed('first line\nsecond ');
+  feed('half\n');
+  await waitFor('streamed text', () => /first line\nsecond half/.test(frame()));
+  end();
+  await waitFor('the scrollback to keep it, with how it ended', () => /first line\nsecond half\n\(the job ended\)/.test(frame()) && !/following/.test(frame()));
+  // Again, left with a key this time: the stream is aborted.
+  for (const k of ['log X -f', KEY.enter]) await press(k);
+  await waitFor('the follow view again', () => /following · press any key/.test(frame()));
+  feed('more\n');
+  await waitFor('more text', () => /^more$/m.test(frame()));
+  await press('q');
+  await waitFor('left', () => /\(left; the job runs on\)/.test(frame()) && !/following/.test(frame()));
+  assert.equal(aborted, true);
+  ui.unmount();
+});

@@ -216,6 +216,23 @@ test("the seed's transcript: stop, start, listworkers, stop all, status", async 
   assert.match(r.out, /^Stopped Task workers\nNo active tasks\nStarted task manager\n$/m);
 });
 
+test('log ID -f follows a job until it ends; an unknown job is an error; --json cannot follow', async () => {
+  await d.api('PUT', '/broker/concurrency/1');
+  const job = await d.api('POST', '/jobs', { command: 'for i in 1 2 3; do echo line $i; sleep 0.4; done', cwd: '/tmp' });
+  await waitFor('the job to run', async () => (await d.api('GET', `/jobs/${job.id}`)).state !== 'pending');
+  const r = await run([at(), '-c', `log ${job.id} -f`]);
+  assert.equal(r.code, 0, r.err);
+  // Every line, whichever moment the follow began: the tail comes first, then the rest.
+  assert.equal(r.out, 'line 1\nline 2\nline 3\n');
+  assert.equal((await d.api('GET', `/jobs/${job.id}`)).state, 'succeeded', 'the follow ends with the job');
+  const nope = await run([at(), '-c', 'log 01NOSUCHJOB0000000000000000 --follow']);
+  assert.equal(nope.code, 1);
+  assert.match(nope.err, /^ERROR: .*01NOSUCHJOB/m);
+  const json = await run([at(), '--json', '-c', `log ${job.id} -f`]);
+  assert.equal(json.code, 2);
+  assert.match(json.err, /leave out --json/);
+});
+
 test('--exit: the daemon leaves', async () => {
   const r = await run([at(), '--exit']);
   assert.equal(r.code, 0, r.err);

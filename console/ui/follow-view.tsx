@@ -1,0 +1,55 @@
+// `log ID -f`: a job's output as it comes, until the job ends or a key is pressed. Only the
+// last screenful is drawn (a chatty job would make Ink redraw megabytes); what was shown
+// goes to the scrollback when it ends.
+import React, { useEffect, useRef, useState } from 'react';
+import { Box, Text, useInput, useStdout } from 'ink';
+import type { Follow } from '../result.js';
+
+export interface FollowProps {
+  follow: Follow;
+  /** The command line, for the header. */
+  line: string;
+  /** `shown`: the last lines drawn; `why`: how it ended, for the scrollback. */
+  onDone: (shown: string, why: string) => void;
+}
+
+const KEEP_CHARS = 64 * 1024;
+
+/** The last `n` lines of `text` (a last line still being written counts). */
+export function lastLines(text: string, n: number): string {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines.slice(-n).join('\n');
+}
+
+export function FollowView({ follow, line, onDone }: FollowProps) {
+  const { stdout } = useStdout();
+  const rows = Math.max(3, (stdout.rows || 24) - 3);
+  const [text, setText] = useState('');
+  const buf = useRef('');
+  const ctl = useRef(new AbortController());
+  const finished = useRef(false);
+  const finish = (why: string) => {
+    if (finished.current) return;
+    finished.current = true;
+    ctl.current.abort();
+    onDone(lastLines(buf.current, rows), why);
+  };
+  useInput(() => finish('left; the job runs on'));
+  useEffect(() => {
+    follow((chunk) => {
+      buf.current = (buf.current + chunk).slice(-KEEP_CHARS);
+      setText(buf.current);
+    }, ctl.current.signal).then(
+      () => finish('the job ended'),
+      (e: unknown) => finish(`ERROR: ${(e as Error).message}`),
+    );
+    return () => ctl.current.abort();
+  }, [follow]);
+  return (
+    <Box flexDirection="column">
+      <Text color="cyan">{line} · following · press any key to leave</Text>
+      <Text>{lastLines(text, rows)}</Text>
+    </Box>
+  );
+}
