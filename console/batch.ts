@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { splitStatements } from './line-parser.js';
 import type { OneShot } from './cli-flags.js';
 import type { Follow } from './result.js';
-import { EXIT, type ExitCode, type Outcome, type Session } from './session.js';
+import { EXIT, worse, type ExitCode, type Outcome, type Session } from './session.js';
 
 export interface Streams {
   out: Writable;
@@ -14,11 +14,6 @@ export interface Streams {
 
 export function print(o: Outcome, s: Streams): void {
   for (const l of o.lines) (l.err ? s.err : s.out).write(l.text + '\n');
-}
-
-function worst(a: ExitCode, b: ExitCode): ExitCode {
-  const rank = [0, 2, 1, 3];
-  return rank[b]! > rank[a]! ? b : a;
 }
 
 /** Runs lines in order (a submit before a jobs), stopping at `quit`. */
@@ -31,8 +26,8 @@ export async function runLines(session: Session, lines: Iterable<string> | Async
     ran++;
     const o = await session.run(line);
     print(o, s);
-    code = worst(code, o.code);
-    if (o.follow) code = worst(code, await follow(session, o.follow, s));
+    code = worse(code, o.code);
+    if (o.follow) code = worse(code, await follow(session, o.follow, s));
     if (o.quit) break;
   }
   return { code, ran };
@@ -74,7 +69,7 @@ export async function runOneShots(session: Session, shots: OneShot[], s: Streams
       }
     }
     const r = await runLines(session, shot.lines, s);
-    code = worst(code, r.code);
+    code = worse(code, r.code);
   }
   return code;
 }

@@ -15,6 +15,12 @@ import { fetchSnapshot, type Snapshot } from './snapshot.js';
 export type ExitCode = 0 | 1 | 2 | 3;
 export const EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3 } as const;
 
+/** The worse of two exit codes: an unreachable daemon outranks a refusal, which outranks a usage error. */
+export function worse(a: ExitCode, b: ExitCode): ExitCode {
+  const rank = [0, 2, 1, 3];
+  return rank[b]! > rank[a]! ? b : a;
+}
+
 export interface OutLine {
   text: string;
   err?: boolean;
@@ -51,12 +57,6 @@ export interface SessionOptions {
   tokenFor?: (baseUrl: string) => Promise<string | undefined>;
   /** Keeps a token given with `--token` or to `connect` for these daemons (base URLs). */
   rememberToken?: (baseUrls: string[], token: string) => void;
-}
-
-/** Worst first: an unreachable daemon outranks a refusal, which outranks a usage error. */
-function worse(a: ExitCode, b: ExitCode): ExitCode {
-  const rank = [0, 2, 1, 3];
-  return rank[b]! > rank[a]! ? b : a;
 }
 
 export function makeHosts(specs: string[], token?: string, tokenFor?: SessionOptions['tokenFor']): Host[] {
