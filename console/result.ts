@@ -29,10 +29,6 @@ export type Follow = (onText: (chunk: string) => void, signal: AbortSignal) => P
 
 export const text = (t: string, tone?: Tone): Block => ({ kind: 'text', text: t, tone });
 
-export function result(blocks: Block[], json?: unknown): CommandResult {
-  return { blocks, json };
-}
-
 /** The tone of a task or job state. */
 export function stateTone(state: string): Tone {
   switch (state) {

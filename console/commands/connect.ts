@@ -26,7 +26,6 @@ export const connect: Command = {
   aliases: ['open'],
   usage: 'connect HOST[:PORT][,HOST2…] [--token T]',
   description: 'talk to other daemons from now on (a token is remembered for them)',
-  local: true,
   async run(ctx, args) {
     const { hosts, token } = splitToken(args);
     expectArgs(this, hosts, 1, 16);

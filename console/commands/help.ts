@@ -8,7 +8,6 @@ export const help: Command = {
   aliases: ['h'],
   usage: 'help [COMMAND]',
   description: 'this list, or one command',
-  local: true,
   async run(ctx, args) {
     expectArgs(this, args, 0, 1);
     const all = ctx.commands();

@@ -33,8 +33,6 @@ export interface Command {
   description: string;
   /** Reads state: runs on every host, each result labelled by host. */
   fanOut?: boolean;
-  /** Talks to no daemon itself (help, quit, connect). */
-  local?: boolean;
   /** `args`: the words after the command; `rest`: the raw text after it (a job's shell command). */
   run(ctx: CommandContext, args: string[], rest: string): Promise<CommandResult>;
   /** Candidates for the word at `argIndex` (0 = first argument); the engine filters by prefix. */
