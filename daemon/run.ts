@@ -13,12 +13,10 @@ import { KeepaliveStats } from './keepalive/stats.js';
 import { openDb } from './store/db.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { WorkerRecords } from './supervisor/worker-records.js';
-import { createApp, type RouteMounter } from './http/app.js';
+import { createApp } from './http/app.js';
 import type { Services } from './http/services.js';
 import { lockStateDir } from './state-lock.js';
 import { createBroker } from './broker/index.js';
-import { mountBrokerRoutes } from './http/routes/broker.js';
-import { mountLauncherRoutes } from './http/routes/launchers.js';
 
 export interface Daemon {
   url: string;
@@ -73,22 +71,17 @@ export async function startDaemon(config: DaemonConfig, opts: RunOptions = {}): 
   let daemon!: Daemon;
   let resolveFinished!: () => void;
   const finished = new Promise<void>((r) => (resolveFinished = r));
+  const broker = createBroker({ db, settings: config.broker, events, stateDir: config.stateDir, allowedCommands: config.allowedCommands });
   const services: Services = {
     config,
     events,
     supervisor,
     keepalives,
+    broker,
     startedAt: Date.now(),
     requestShutdown: (reason) => void daemon.shutdown(reason),
   };
-  const mounters: RouteMounter[] = [];
-  // broker: wired here
-  const broker = createBroker({ db, settings: config.broker, events, stateDir: config.stateDir, allowedCommands: config.allowedCommands });
-  services.broker = broker;
-  mounters.push(mountBrokerRoutes);
-  mounters.push(mountLauncherRoutes);
-
-  const app = createApp(services, mounters);
+  const app = createApp(services);
   const server = config.tls
     ? https.createServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, app.callback())
     : http.createServer(app.callback());

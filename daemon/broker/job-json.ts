@@ -1,6 +1,6 @@
 // JobRecord → the contract's JobJson (ISO times), and the text forms curl users see.
 import type { JobJson } from '../contract/types.js';
-import { rfc3339 } from '../http/respond.js';
+import { keyValueLines, rfc3339 } from '../http/respond.js';
 import type { JobRecord } from './types.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -73,7 +73,7 @@ export function jobDetail(j: JobRecord): string {
   }
   if (j.reason) pairs.push(['Reason', j.reason]);
   for (const [k, v] of Object.entries(j.labels)) pairs.push([`Label ${k}`, v]);
-  return pairs.map(([k, v]) => `${k}:\t${v}`).join('\n');
+  return keyValueLines(pairs);
 }
 
 const mb = (b: number): string => (b / 1048576).toFixed(1);

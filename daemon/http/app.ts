@@ -1,9 +1,9 @@
-// Builds the koa app from the daemon's services. No port is opened here: tests use
-// app.callback() or listen on port 0 (koa's own split).
+// Builds the koa app from the daemon's services. No port is opened here (koa's own split):
+// run.ts puts it behind the http(s) server.
 import Koa from 'koa';
 import Router from '@koa/router';
-import { BlError, ERROR_CODES, type ErrorCode } from '../contract/errors.js';
-import { wantsJson } from './respond.js';
+import { BlError, ERROR_CODES, type ErrorBody, type ErrorCode } from '../contract/errors.js';
+import { reply } from './respond.js';
 import { authMiddleware } from './auth.js';
 import type { Services } from './services.js';
 import { mountTaskRoutes } from './routes/tasks.js';
@@ -11,13 +11,10 @@ import { mountSystemRoutes } from './routes/system.js';
 import { mountEventRoutes } from './routes/events.js';
 import { mountMetricsRoutes } from './routes/metrics.js';
 import { dashboardPublicPaths, mountDashboardRoutes } from './routes/dashboard.js';
+import { mountBrokerRoutes } from './routes/broker.js';
+import { mountLauncherRoutes } from './routes/launchers.js';
 
-export type RouteMounter = (router: Router, services: Services) => void;
-
-/** Mounters of routes that live elsewhere (the broker adds its own). */
-export const extraMounters: RouteMounter[] = [];
-
-export function createApp(services: Services, mounters: RouteMounter[] = []): Koa {
+export function createApp(services: Services): Koa {
   const app = new Koa();
   app.proxy = false;
   app.silent = true;
@@ -27,7 +24,8 @@ export function createApp(services: Services, mounters: RouteMounter[] = []): Ko
   mountEventRoutes(router, services);
   mountMetricsRoutes(router, services);
   mountDashboardRoutes(router, services);
-  for (const m of [...extraMounters, ...mounters]) m(router, services);
+  mountBrokerRoutes(router, services);
+  mountLauncherRoutes(router, services);
 
   app.use(errorMiddleware());
   // The dashboard's page and code are open; it answers 401 itself (routes/dashboard.ts).
@@ -59,9 +57,6 @@ function errorMiddleware(): Koa.Middleware {
       if (err instanceof BlError) {
         code = err.code;
         message = err.message;
-      } else if (status === 405) {
-        code = 'method_not_allowed';
-        message = `method ${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow') || 'none'}`;
       } else if (status < 500 && status >= 400) {
         code = (Object.entries(ERROR_CODES).find(([, s]) => s === status)?.[0] as ErrorCode) ?? 'bad_request';
         message = e.expose && e.message ? e.message : `request failed with status ${status}`;
@@ -71,14 +66,7 @@ function errorMiddleware(): Koa.Middleware {
         message = `internal error: ${e.message ?? String(err)}`;
         console.error(`bl-daemon: ${ctx.method} ${ctx.url} failed:`, err);
       }
-      ctx.status = status;
-      if (wantsJson(ctx)) {
-        ctx.type = 'application/json';
-        ctx.body = JSON.stringify({ error: { code, message } }) + '\n';
-      } else {
-        ctx.type = 'text/plain; charset=utf-8';
-        ctx.body = `ERROR: ${message}\n`;
-      }
+      reply(ctx, `ERROR: ${message}\n`, { error: { code, message } } satisfies ErrorBody, status);
     }
   };
 }

@@ -13,6 +13,5 @@ export interface Services {
   /** Asks the daemon to shut down gracefully (POST /shutdown). */
   requestShutdown: (reason: string) => void;
   startedAt: number;
-  /** The job broker; absent until it is wired (daemon/broker). */
-  broker?: Broker;
+  broker: Broker;
 }

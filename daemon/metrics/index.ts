@@ -15,6 +15,6 @@ export function createMetrics(s: Services): DaemonMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   registerTaskMetrics(registry, s);
-  const unsubscribe = s.broker ? registerBrokerMetrics(registry, s.broker, s.events) : () => undefined;
+  const unsubscribe = registerBrokerMetrics(registry, s.broker, s.events);
   return { registry, close: unsubscribe };
 }

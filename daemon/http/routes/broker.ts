@@ -7,7 +7,6 @@ import type { JobListFilter, JobPageJson, SubmitReplyJson } from '../../contract
 import { jobDetail, jobJson, jobLine } from '../../broker/job-json.js';
 import { parseJsonSubmit, parseTextSubmit, type SubmitDefaults } from '../../broker/submit-parse.js';
 import { STATES } from '../../broker/store.js';
-import type { Broker } from '../../broker/index.js';
 import { intParam, isJsonRequest, readJson, readText } from '../body.js';
 import { serveLog } from '../log-file.js';
 import { keyValueLines, reply } from '../respond.js';
@@ -15,11 +14,6 @@ import type { Services } from '../services.js';
 
 const FILTERS: readonly string[] = ['all', 'pending', 'running', 'completed', 'errors', ...STATES.slice(2)];
 const MAX_PAGE = 10000;
-
-function brokerOf(s: Services): Broker {
-  if (!s.broker) throw new BlError('unavailable', 'the job broker is not running in this daemon');
-  return s.broker;
-}
 
 function defaults(s: Services): SubmitDefaults {
   const b = s.config.broker;
@@ -50,7 +44,7 @@ function jobsJson(text: string): unknown {
 }
 
 async function submit(ctx: Context, s: Services): Promise<void> {
-  const broker = brokerOf(s);
+  const broker = s.broker;
   const d = defaults(s);
   let parsed;
   if (isJsonRequest(ctx)) {
@@ -80,7 +74,7 @@ function list(ctx: Context, s: Services): void {
   const limitRaw = queryString(ctx, 'limit');
   const limit = limitRaw === undefined ? 100 : intParam('limit', limitRaw, 1);
   if (limit > MAX_PAGE) throw new BlError('bad_value', `expected \`limit\` to be at most ${MAX_PAGE}, found ${limit}`);
-  const page = brokerOf(s).list(state as JobListFilter | 'all', queryString(ctx, 'after'), limit);
+  const page = s.broker.list(state as JobListFilter | 'all', queryString(ctx, 'after'), limit);
   const json: JobPageJson = { jobs: page.jobs.map(jobJson), next: page.next };
   let text = page.jobs.length ? page.jobs.map(jobLine).join('\n') : `no ${state === 'all' ? '' : state + ' '}jobs`;
   if (page.next) text += `\n(more: after=${page.next})`;
@@ -91,26 +85,26 @@ export function mountBrokerRoutes(router: Router, s: Services): void {
   router.post('/jobs', (ctx) => submit(ctx, s));
   router.get('/jobs', (ctx) => list(ctx, s));
   router.get('/jobs/:id', (ctx) => {
-    const j = brokerOf(s).get(ctx.params.id!);
+    const j = s.broker.get(ctx.params.id!);
     reply(ctx, jobDetail(j), jobJson(j));
   });
   router.get('/jobs/:id/log', (ctx) => {
-    const b = brokerOf(s);
+    const b = s.broker;
     const id = ctx.params.id!;
     serveLog(ctx, b.logPath(id), () => b.isEnded(id));
   });
   router.delete('/jobs/:id', (ctx) => {
-    const j = brokerOf(s).cancel(ctx.params.id!);
+    const j = s.broker.cancel(ctx.params.id!);
     const text = j.state === 'running' ? `Killing job ${j.id}` : `Cancelled job ${j.id}`;
     reply(ctx, text, jobJson(j), j.state === 'running' ? 202 : 200);
   });
   router.post('/jobs/:id/retry', (ctx) => {
-    const j = brokerOf(s).retry(ctx.params.id!);
+    const j = s.broker.retry(ctx.params.id!);
     reply(ctx, `Re-queued job ${j.id} (attempt ${j.attempt})`, jobJson(j));
   });
 
   router.get('/broker', (ctx) => {
-    const st = brokerOf(s).status();
+    const st = s.broker.status();
     const counts = Object.entries(st.counts).map(([k, v]) => [`Jobs ${k}`, v] as [string, number]);
     const text = keyValueLines([
       ['Concurrency', st.concurrency],
@@ -125,13 +119,13 @@ export function mountBrokerRoutes(router: Router, s: Services): void {
     reply(ctx, text, st);
   });
   const concurrency = (ctx: Context, n: number) => reply(ctx, `Concurrency:\t${n}`, { concurrency: n });
-  router.post('/broker/concurrency/increase', (ctx) => concurrency(ctx, brokerOf(s).changeConcurrency(+1)));
-  router.post('/broker/concurrency/decrease', (ctx) => concurrency(ctx, brokerOf(s).changeConcurrency(-1)));
+  router.post('/broker/concurrency/increase', (ctx) => concurrency(ctx, s.broker.changeConcurrency(+1)));
+  router.post('/broker/concurrency/decrease', (ctx) => concurrency(ctx, s.broker.changeConcurrency(-1)));
   for (const m of ['put', 'post'] as const) {
-    router[m]('/broker/concurrency/:n', (ctx) => concurrency(ctx, brokerOf(s).setConcurrency(intParam('concurrency', ctx.params.n))));
+    router[m]('/broker/concurrency/:n', (ctx) => concurrency(ctx, s.broker.setConcurrency(intParam('concurrency', ctx.params.n))));
   }
   const bypass = (ctx: Context, on: boolean) => {
-    brokerOf(s).setUrgentBypass(on);
+    s.broker.setUrgentBypass(on);
     reply(ctx, `Urgent concurrent:\t${on ? 'enabled' : 'disabled'}`, { urgent_bypass: on });
   };
   router.post('/broker/urgent-concurrent/enable', (ctx) => bypass(ctx, true));
@@ -139,12 +133,12 @@ export function mountBrokerRoutes(router: Router, s: Services): void {
   const purges = { purge: 'all', 'purge-completed': 'completed', 'purge-pending': 'pending' } as const;
   for (const [route, what] of Object.entries(purges)) {
     router.post(`/broker/${route}`, (ctx) => {
-      const removed = brokerOf(s).purge(what);
+      const removed = s.broker.purge(what);
       reply(ctx, `Purged ${removed} job${removed === 1 ? '' : 's'}`, { purged: what, removed });
     });
   }
   router.post('/broker/exit-workers', (ctx) => {
-    brokerOf(s).exitWorkers();
+    s.broker.exitWorkers();
     reply(ctx, 'Launchers will exit after their running jobs', { exit_workers: true });
   });
 }

@@ -7,18 +7,13 @@ import type { Context } from 'koa';
 import { BlError, describe } from '../../contract/errors.js';
 import type { UsageJson } from '../../contract/types.js';
 import { jobJson } from '../../broker/job-json.js';
-import type { Broker, RunResult } from '../../broker/index.js';
+import type { RunResult } from '../../broker/index.js';
 import { readJson } from '../body.js';
 import { rfc3339, reply } from '../respond.js';
 import type { Services } from '../services.js';
 
 /** Under common proxy and client idle timeouts (30 s and up), so a quiet lease is not cut. */
 export const MAX_LEASE_WAIT_S = 25;
-
-function brokerOf(s: Services): Broker {
-  if (!s.broker) throw new BlError('unavailable', 'the job broker is not running in this daemon');
-  return s.broker;
-}
 
 type Body = Record<string, unknown>;
 
@@ -85,7 +80,7 @@ function hangUp(ctx: Context): AbortSignal {
 }
 
 async function lease(ctx: Context, s: Services): Promise<void> {
-  const broker = brokerOf(s);
+  const broker = s.broker;
   const name = ctx.params.name!;
   const b = await body(ctx);
   const slots = int(b, 'slots', 1);
@@ -118,11 +113,11 @@ function keepLogTail(file: string, launcher: string, attempt: number | undefined
 export function mountLauncherRoutes(router: Router, s: Services): void {
   router.post('/launchers/:name/lease', (ctx) => lease(ctx, s));
   router.delete('/launchers/:name', (ctx) => {
-    const known = brokerOf(s).remote.bye(ctx.params.name!);
+    const known = s.broker.remote.bye(ctx.params.name!);
     reply(ctx, known ? `Launcher ${ctx.params.name} left` : `no launcher ${ctx.params.name} was known`, { left: known });
   });
   router.get('/launchers', (ctx) => {
-    const all = brokerOf(s).status().launchers;
+    const all = s.broker.status().launchers;
     const lines = all.map((l) => [l.name, l.host, `${l.running}/${l.slots}`, `seen ${rfc3339(Date.parse(l.last_seen_at ?? ''))}`, l.exiting ? 'exiting' : 'working'].join('\t'));
     reply(ctx, lines.join('\n'), { launchers: all });
   });
@@ -130,14 +125,14 @@ export function mountLauncherRoutes(router: Router, s: Services): void {
   router.post('/jobs/:id/heartbeat', async (ctx) => {
     const b = await body(ctx);
     const pid = int(b, 'pid', 1) ?? null;
-    const r = brokerOf(s).remote.heartbeat(ctx.params.id!, { launcher: str(b, 'launcher'), attempt: int(b, 'attempt', 1), usage: usage(b), pid });
+    const r = s.broker.remote.heartbeat(ctx.params.id!, { launcher: str(b, 'launcher'), attempt: int(b, 'attempt', 1), usage: usage(b), pid });
     reply(ctx, `Lease of job ${ctx.params.id} renewed for ${r.leaseTtl} s`, { ok: true, lease_ttl: r.leaseTtl });
   });
 
   router.post('/jobs/:id/finish', async (ctx) => {
     const b = await body(ctx);
     const id = ctx.params.id!;
-    const broker = brokerOf(s);
+    const broker = s.broker;
     const launcher = str(b, 'launcher');
     const attempt = int(b, 'attempt', 1);
     const tail = b.log_tail === undefined || b.log_tail === null ? '' : String(b.log_tail);
@@ -150,7 +145,7 @@ export function mountLauncherRoutes(router: Router, s: Services): void {
   });
 
   router.get('/jobs/:id/notes', (ctx) => {
-    const b = brokerOf(s);
+    const b = s.broker;
     const id = ctx.params.id!;
     b.get(id);
     const notes = b.remote.notesOf(id);
