@@ -17,7 +17,7 @@ import type { EnqueueResult, JobStore, Page, PurgeWhat } from './store.js';
 import { LOCAL_LAUNCHER, type JobRecord, type NewJob, type RunResult } from './types.js';
 import { storeUnavailable } from './store-errors.js';
 import { checkAllowed, dropDoneSweeps } from './submit-gate.js';
-import { DirectSpawner } from './spawner.js';
+import { scanStats } from '../proc/stat.js';
 import { HelperSpawner, SPAWNER_MAIN } from './helper-spawner.js';
 import { RemoteLaunchers } from './remote-launchers.js';
 
@@ -31,8 +31,6 @@ export interface BrokerOptions {
   allowedCommands?: string[] | undefined;
   /** SIGTERM → SIGKILL delay when a job is killed (timeout, idle, cancel, drain). */
   killGraceMs?: number;
-  /** Where jobs are forked: a small helper process (the default) or the daemon itself. */
-  spawner?: 'helper' | 'direct';
 }
 
 const RETRY_WRITE_MS = 1000;
@@ -70,7 +68,7 @@ export class Broker {
       onEnded: (job, r) => this.onEnded(job, r),
       kick: () => this.schedule(),
     });
-    const spawner = o.spawner === 'direct' ? new DirectSpawner() : new HelperSpawner(SPAWNER_MAIN, 'spawner');
+    const spawner = new HelperSpawner(SPAWNER_MAIN, 'spawner');
     this.launcher = new LocalLauncher(o.stateDir, o.killGraceMs ?? 3000, spawner, {
       onStarted: (id, p) => this.o.events.publish('job.started', { id, pid: p?.pid ?? null, launcher: LOCAL_LAUNCHER }),
       onIdentified: (id, p) => this.persist(() => this.store.markStarted(id, p)),
@@ -111,9 +109,10 @@ export class Broker {
   start(): void {
     if (this.started) return;
     const left = this.store.running(LOCAL_LAUNCHER);
+    const stats = left.length ? scanStats() : [];
     // Newest first, each to the head: the oldest ends up first, as they were.
     for (const job of left.sort((a, b) => (a.id < b.id ? 1 : -1))) {
-      killLeftovers(job);
+      killLeftovers(job, stats);
       const d = decideRecovery(job.attempt, job.retries);
       const reason = 'the daemon stopped while the job ran';
       if (d.kind === 'requeue') {
@@ -284,10 +283,6 @@ export class Broker {
     this.exitWorkersAt = Date.now();
     this.o.events.publish('broker.exit_workers', {});
     this.remote.serve();
-  }
-
-  get exitWorkersRequestedAt(): number | null {
-    return this.exitWorkersAt;
   }
 
   /** Resolves when `id` is no longer pending or running (for log follow). */

@@ -8,7 +8,14 @@ import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FromHelper, SpawnEvents, SpawnRequest, Spawner, ToHelper } from './spawner.js';
+import { DirectSpawner, type SpawnEvents, type SpawnRequest, type Spawner } from './spawner.js';
+
+// The IPC protocol between a parent (HelperSpawner) and its helpers (serveSpawns).
+type ToHelper = { k: number; req: SpawnRequest };
+type FromHelper =
+  | { k: number; t: 'spawned'; pid: number }
+  | { k: number; t: 'failed'; message: string }
+  | { k: number; t: 'exited'; code: number | null; signal: string | null };
 
 const here = fileURLToPath(import.meta.url);
 /** The daemon's helper program (the extension follows ours: .ts from source, .js built). */
@@ -36,7 +43,11 @@ class Helper {
   forking = 0;
   private readonly child: ChildProcess;
 
-  constructor(program: string, what: string, onGone: (h: Helper) => void) {
+  constructor(
+    program: string,
+    private readonly what: string,
+    onGone: (h: Helper) => void,
+  ) {
     // Its own group: a CTRL+C at the terminal is the parent's to handle, not the helper's.
     const child = spawnChild(process.execPath, [...loaderArgv(), program], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -59,11 +70,11 @@ class Helper {
     this.child = child;
   }
 
-  send(k: number, req: SpawnRequest, ev: SpawnEvents, what: string): void {
+  send(k: number, req: SpawnRequest, ev: SpawnEvents): void {
     this.inflight.set(k, { ev, spawned: false });
     this.forking++;
     this.child.send({ k, req } satisfies ToHelper, (err) => {
-      if (err) this.fail(k, `cannot reach the ${what}: ${err.message}`);
+      if (err) this.fail(k, `cannot reach the ${this.what}: ${err.message}`);
     });
   }
 
@@ -115,7 +126,7 @@ export class HelperSpawner implements Spawner {
   }
 
   spawn(req: SpawnRequest, ev: SpawnEvents): void {
-    this.pick().send(this.next++, req, ev, this.what);
+    this.pick().send(this.next++, req, ev);
   }
 
   /** An idle helper; else a new one while under the cap; else the least busy. */
@@ -137,4 +148,30 @@ export class HelperSpawner implements Spawner {
   close(): void {
     for (const h of this.helpers.splice(0)) h.close();
   }
+}
+
+/**
+ * The helper's side: starts what the parent sends and reports pids and exits. `hooks` let a
+ * helper keep its own account of live jobs (the job guard kills them if its launcher dies).
+ */
+export function serveSpawns(hooks: { spawned?(k: number, pid: number, req: SpawnRequest): void; exited?(k: number): void } = {}): void {
+  // The helper does nothing else: its log files are opened on its own thread (see DirectSpawner).
+  const direct = new DirectSpawner({ syncOpen: true });
+  const send = (m: FromHelper) => {
+    if (process.connected) process.send!(m);
+  };
+  process.on('message', ({ k, req }: ToHelper) => {
+    direct.spawn(req, {
+      spawned: (pid) => {
+        hooks.spawned?.(k, pid, req);
+        send({ k, t: 'spawned', pid });
+      },
+      failed: (message) => send({ k, t: 'failed', message }),
+      exited: (code, signal) => {
+        hooks.exited?.(k);
+        send({ k, t: 'exited', code, signal });
+      },
+      lost: () => undefined,
+    });
+  });
 }

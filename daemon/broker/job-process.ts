@@ -30,8 +30,6 @@ export interface RunOptions {
   spawner: Spawner;
   /** SIGTERM → SIGKILL delay when a job is killed. */
   graceMs: number;
-  /** The environment jobs inherit (the daemon's, unless a test says otherwise). */
-  baseEnv?: NodeJS.ProcessEnv;
   onStarted?: (p: { pid: number; pgid: number }) => void;
   /**
    * The leader's /proc start time, from the first usage sample (about a second in): crash
@@ -40,7 +38,6 @@ export interface RunOptions {
    * neither the /proc read nor the write.
    */
   onIdentified?: (p: { pid: number; pgid: number; procStart: number }) => void;
-  onUsage?: (u: UsageJson) => void;
 }
 
 type KillOutcome = 'timed_out' | 'dead' | 'cancelled' | 'drained' | 'lost';
@@ -106,7 +103,7 @@ export class JobRun {
     const plain = spec.argv ? null : plainArgv(spec.command ?? '');
     const tries = spec.argv ? [{ file: spec.argv[0]!, args: spec.argv.slice(1) }] : plain ? [{ file: plain[0]!, args: plain.slice(1) }, shell] : [shell];
     const header = spec.attempt > 1 ? `--- bl: attempt ${spec.attempt} ---\n` : null;
-    return { tries, cwd: spec.cwd, env, ...(opts.baseEnv ? { baseEnv: opts.baseEnv as Record<string, string> } : {}), logPath: opts.logPath, header };
+    return { tries, cwd: spec.cwd, env, logPath: opts.logPath, header };
   }
 
   private failed(message: string): void {
@@ -137,7 +134,6 @@ export class JobRun {
         opts.onIdentified?.({ pid, pgid: pid, procStart });
       }
       this.usage = addSample(this.usage, s);
-      opts.onUsage?.(this.usage);
       if (spec.idleCpu && !this.killing) {
         const step = idleStep(spec.idleCpu, this.idle, s.cpuPercent, s.since, s.at);
         this.idle = step.st;

@@ -2,23 +2,15 @@
 // Only processes proven to be the job's are killed: the recorded pid when its start time
 // matches (a recycled pid never does), its group and descendants, and anything carrying the
 // job's BL_JOB_ID marker (and their descendants).
-import { scanStats, treeOf } from './proc-tree.js';
+import { scanStats, type ProcStat } from '../proc/stat.js';
+import { sigkillTree } from './proc-tree.js';
 import type { JobRecord } from './types.js';
 
-export function killLeftovers(job: JobRecord): number {
-  const stats = scanStats();
+/** `stats`: one table of /proc for every job recovered at a start. */
+export function killLeftovers(job: JobRecord, stats: ProcStat[] = scanStats()): number {
   const leaderOk = job.pid !== null && stats.some((s) => s.pid === job.pid && s.startTime === job.procStart);
   // Without a verified leader its pid and group id may belong to someone else by now:
   // -1 matches no process, so only the marker finds the job's processes.
   const root = leaderOk ? { pid: job.pid!, pgid: job.pgid ?? job.pid!, marker: job.id } : { pid: -1, pgid: -1, marker: job.id };
-  let n = 0;
-  for (const s of treeOf(root, stats)) {
-    try {
-      process.kill(s.pid, 'SIGKILL');
-      n++;
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return n;
+  return sigkillTree(root, stats);
 }

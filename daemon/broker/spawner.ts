@@ -5,6 +5,7 @@
 // processes of their own; DirectSpawner does it in process (in those helpers, and in tests).
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import { close, open, openSync, writeSync } from 'node:fs';
+import { inheritedEnv } from '../proc/inherited-env.js';
 
 export interface SpawnRequest {
   /** Programs to try in turn: the next one when a spawn fails (a plain command's shell fallback). */
@@ -34,9 +35,6 @@ export interface Spawner {
   spawn(req: SpawnRequest, ev: SpawnEvents): void;
   close(): void;
 }
-
-/** Copied once: spreading process.env reads every variable through a getter, per job. */
-let inherited: Record<string, string> | undefined;
 
 export class DirectSpawner implements Spawner {
   /**
@@ -80,8 +78,7 @@ export class DirectSpawner implements Spawner {
     };
     let child: ChildProcess;
     try {
-      inherited ??= { ...(process.env as Record<string, string>) };
-      const env = { ...(req.baseEnv ?? inherited), ...req.env };
+      const env = { ...(req.baseEnv ?? inheritedEnv()), ...req.env };
       child = spawnChild(file, args, { cwd: req.cwd, env, detached: true, stdio: ['ignore', fd, fd] });
     } catch (e) {
       return done(`cannot start ${file}: ${(e as Error).message}`);
@@ -107,9 +104,3 @@ export class DirectSpawner implements Spawner {
 
   close(): void {}
 }
-
-export type ToHelper = { k: number; req: SpawnRequest };
-export type FromHelper =
-  | { k: number; t: 'spawned'; pid: number }
-  | { k: number; t: 'failed'; message: string }
-  | { k: number; t: 'exited'; code: number | null; signal: string | null };

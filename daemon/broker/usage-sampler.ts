@@ -2,7 +2,8 @@
 // of /proc per tick for all jobs (a scan per job would cost as much as the jobs at high
 // concurrency). CPU % is the tree's CPU time since the last sample over wall time (100 = a core).
 import type { UsageJson } from '../contract/types.js';
-import { CLOCK_TICKS, PAGE_SIZE, scanStats, treeOf, type TreeRoot } from './proc-tree.js';
+import { CLOCK_TICKS, PAGE_SIZE, scanStats } from '../proc/stat.js';
+import { treeOf, type TreeRoot } from './proc-tree.js';
 
 export interface Sample {
   cpuPercent: number;

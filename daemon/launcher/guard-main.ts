@@ -3,42 +3,21 @@
 // without a word (kill -9, a crash, the OOM killer) the IPC channel closes and the guard kills
 // every job tree it started. Left running, such a job would finish unobserved while its lease
 // expires and the daemon runs it again elsewhere: the work would be done twice.
-import { DirectSpawner, type FromHelper, type SpawnRequest } from '../broker/spawner.js';
-import { JOB_MARKER, scanStats, treeOf } from '../broker/proc-tree.js';
+import { serveSpawns } from '../broker/helper-spawner.js';
+import { JOB_MARKER, sigkillTree } from '../broker/proc-tree.js';
+import { scanStats } from '../proc/stat.js';
 
-const direct = new DirectSpawner({ syncOpen: true });
 const live = new Map<number, { pid: number; marker: string | undefined }>();
-const send = (m: FromHelper) => {
-  if (process.connected) process.send!(m);
-};
 
-process.on('message', ({ k, req }: { k: number; req: SpawnRequest }) => {
-  direct.spawn(req, {
-    spawned: (pid) => {
-      live.set(k, { pid, marker: req.env[JOB_MARKER] });
-      send({ k, t: 'spawned', pid });
-    },
-    failed: (message) => send({ k, t: 'failed', message }),
-    exited: (code, signal) => {
-      live.delete(k);
-      send({ k, t: 'exited', code, signal });
-    },
-    lost: () => undefined,
-  });
+serveSpawns({
+  spawned: (k, pid, req) => live.set(k, { pid, marker: req.env[JOB_MARKER] }),
+  exited: (k) => live.delete(k),
 });
 
 process.on('disconnect', () => {
   if (live.size > 0) {
     const stats = scanStats();
-    for (const { pid, marker } of live.values()) {
-      for (const s of treeOf({ pid, pgid: pid, ...(marker ? { marker } : {}) }, stats)) {
-        try {
-          process.kill(s.pid, 'SIGKILL');
-        } catch {
-          // gone meanwhile
-        }
-      }
-    }
+    for (const { pid, marker } of live.values()) sigkillTree({ pid, pgid: pid, ...(marker ? { marker } : {}) }, stats);
   }
   process.exit(0);
 });

@@ -44,12 +44,16 @@ export const isLive = (s: ProcStat | undefined): s is ProcStat => !!s && s.state
 
 /** Live processes (zombies left out), read fresh. */
 export function scanStats(): ProcStat[] {
+  return readAll().filter(isLive);
+}
+
+function readAll(): ProcStat[] {
   const out: ProcStat[] = [];
   for (const d of readdirSync('/proc')) {
     const c = d.charCodeAt(0);
     if (c < 48 || c > 57) continue;
-    const s = readStat(Number(d));
-    if (isLive(s)) out.push(s);
+    const st = readStat(Number(d));
+    if (st) out.push(st);
   }
   return out;
 }
@@ -59,8 +63,6 @@ export function sameProcess(pid: number, startTime: number | null = null): boole
   const s = readStat(pid);
   return isLive(s) && (startTime === null || s.startTime === startTime);
 }
-
-/** Alive and not a zombie. */
 
 /** Does any process remain in the group? */
 export function groupExists(pgid: number): boolean {
@@ -72,34 +74,47 @@ export function groupExists(pgid: number): boolean {
   }
 }
 
-let snapshot: { at: number; stats: ProcStat[]; byParent?: Map<number, ProcStat[]> } | undefined;
+let snapshot: { at: number; stats: ProcStat[] } | undefined;
 
 /** Every process's stat, cached for 50 ms so a burst of stops reads /proc once. */
 export function allStats(maxAgeMs = 50): ProcStat[] {
   const now = Date.now();
   if (snapshot && now - snapshot.at <= maxAgeMs) return snapshot.stats;
-  const stats: ProcStat[] = [];
-  for (const d of readdirSync('/proc')) {
-    const c = d.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    const s = readStat(Number(d));
-    if (s) stats.push(s);
-  }
-  snapshot = { at: now, stats };
-  return stats;
+  snapshot = { at: now, stats: readAll() };
+  return snapshot.stats;
 }
 
-/** Children by parent pid; built once per cached snapshot. */
-export function parentIndex(stats: ProcStat[]): Map<number, ProcStat[]> {
-  if (snapshot?.stats === stats && snapshot.byParent) return snapshot.byParent;
-  const byParent = new Map<number, ProcStat[]>();
-  for (const s of stats) {
-    let list = byParent.get(s.ppid);
-    if (!list) byParent.set(s.ppid, (list = []));
-    list.push(s);
+export interface StatIndex {
+  byPid: Map<number, ProcStat>;
+  byParent: Map<number, ProcStat[]>;
+  byGroup: Map<number, ProcStat[]>;
+}
+
+// The index of the last table asked about, whichever scan made it: a usage sample asks for
+// the tree of every running job against one table, and each must not index it again.
+let indexed: { stats: ProcStat[]; index: StatIndex } | undefined;
+
+/** Processes by pid, by parent and by group; built once per table (tables are not changed). */
+export function statIndex(stats: ProcStat[]): StatIndex {
+  if (indexed?.stats === stats) return indexed.index;
+  const index: StatIndex = { byPid: new Map(), byParent: new Map(), byGroup: new Map() };
+  const push = (m: Map<number, ProcStat[]>, k: number, st: ProcStat) => {
+    const list = m.get(k);
+    if (list) list.push(st);
+    else m.set(k, [st]);
+  };
+  for (const st of stats) {
+    index.byPid.set(st.pid, st);
+    push(index.byParent, st.ppid, st);
+    push(index.byGroup, st.pgid, st);
   }
-  if (snapshot?.stats === stats) snapshot.byParent = byParent;
-  return byParent;
+  indexed = { stats, index };
+  return index;
+}
+
+/** Children by parent pid. */
+export function parentIndex(stats: ProcStat[]): Map<number, ProcStat[]> {
+  return statIndex(stats).byParent;
 }
 
 /** Live descendants of `root` (excluding it), from one snapshot of /proc (indexed once). */
