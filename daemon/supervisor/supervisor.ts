@@ -3,7 +3,7 @@
 import type { TaskSpec } from '../config/types.js';
 import { BlError } from '../contract/errors.js';
 import { didYouMean } from '../contract/did-you-mean.js';
-import { MARKER_VAR, TaskManager, type ManagerDeps } from './task-manager.js';
+import { TaskManager, workerTree, type ManagerDeps } from './task-manager.js';
 import { WorkerRecords } from './worker-records.js';
 import { sameProcess } from '../proc/stat.js';
 import { stopTree } from '../proc/stop-tree.js';
@@ -92,7 +92,7 @@ export class Supervisor {
         m.adopt(r);
         adopted++;
       } else {
-        stops.push(stopTree({ pid: r.pid, pgid: r.pgid, grace: spec?.gracePeriod ?? 100, marker: { name: MARKER_VAR, value: r.marker }, leaderStart: r.startTime }).then(() => records.remove(r.pid)));
+        stops.push(stopTree({ ...workerTree(r), grace: spec?.gracePeriod ?? 100 }).then(() => records.remove(r.pid)));
       }
     }
     await Promise.all(stops);

@@ -13,7 +13,8 @@ import { stopTree, killTreeNow } from '../proc/stop-tree.js';
 export const MARKER_VAR = 'BL_PROCESS_ID';
 import { ancestorIn, sameProcess, readStat } from '../proc/stat.js';
 import { resolveCommand, isDirectory, type Program } from './command-path.js';
-import { nextPid } from './next-pid.js';
+import { nextPid } from '../proc/next-pid.js';
+import { inheritedEnv } from '../proc/inherited-env.js';
 import type { WorkerRecords } from './worker-records.js';
 
 export interface ManagerDeps {
@@ -31,7 +32,6 @@ interface Proc {
   pgid: number;
   marker: string;
   startTime: number;
-  child: ChildProcess | undefined;
   /** Resolves when the worker and every process of its tree are gone. */
   done: Promise<void>;
   stopping: boolean;
@@ -114,7 +114,7 @@ export class TaskManager {
   /** Takes over a worker of an earlier daemon (adopt: true). */
   adopt(rec: { pid: number; pgid: number; startTime: number; startedAt: number; marker: string }): void {
     const done = this.watchAdopted(rec);
-    this.procs.set(rec.pid, { ...rec, child: undefined, done, stopping: false });
+    this.procs.set(rec.pid, { ...rec, done, stopping: false });
     this.byId.set(workerId(rec.marker), rec.pid);
     this.execute(decide(this.rt, { type: 'spawned', pid: rec.pid, adopted: true, startedAt: rec.startedAt }, Date.now()));
   }
@@ -212,11 +212,11 @@ export class TaskManager {
   private spawnOne(): number | string {
     const s = this.rt.spec;
     if (!isDirectory(s.cwd)) return `working directory does not exist: ${s.cwd}`;
-    const env: Record<string, string> = { ...(process.env as Record<string, string>), ...s.env };
+    const env: Record<string, string> = { ...inheritedEnv(), ...s.env };
     const program = this.program(s.cmd, s.cwd, env.PATH);
     if (!program) return `command not found: ${s.cmd}`;
     const ep = this.deps.endpoints();
-    const id = randomBytes(6).toString('hex');
+    const id = newWorkerId();
     const marker = `${s.name}:${id}`;
     // The worker is exec'd directly, no shell in front: its pid in the URL is the kernel's
     // likely next one, and the id makes the URL exact whichever pid it gets.
@@ -239,7 +239,7 @@ export class TaskManager {
     const startTime = readStat(pid)?.startTime ?? 0;
     let resolveDone!: () => void;
     const done = new Promise<void>((r) => (resolveDone = r));
-    const proc: Proc = { pid, pgid: pid, marker, startTime, child, done, stopping: false };
+    const proc: Proc = { pid, pgid: pid, marker, startTime, done, stopping: false };
     this.procs.set(pid, proc);
     this.byId.set(id, pid);
     this.deps.records.add({ pid, task: s.name, pgid: pid, startTime, startedAt: Date.now(), marker });
@@ -277,7 +277,7 @@ export class TaskManager {
       const grace = this.rt.spec.gracePeriod;
       this.track(
         new Promise<void>((r) => setImmediate(r)).then(() =>
-          stopTree({ pid: proc.pid, pgid: proc.pgid, grace, marker: { name: MARKER_VAR, value: proc.marker }, abort: this.deps.force, leaderStart: proc.startTime }).then(() => {}),
+          stopTree({ ...workerTree(proc), grace, abort: this.deps.force }).then(() => {}),
         ),
       );
     }
@@ -288,8 +288,8 @@ export class TaskManager {
     if (!proc || proc.stopping) return;
     proc.stopping = true;
     const grace = this.rt.spec.gracePeriod;
-    if (this.deps.force.aborted) killTreeNow({ pid: proc.pid, pgid: proc.pgid, marker: { name: MARKER_VAR, value: proc.marker }, leaderStart: proc.startTime });
-    const t = stopTree({ pid: proc.pid, pgid: proc.pgid, grace, marker: { name: MARKER_VAR, value: proc.marker }, abort: this.deps.force, leaderStart: proc.startTime }).then(async (r) => {
+    if (this.deps.force.aborted) killTreeNow(workerTree(proc));
+    const t = stopTree({ ...workerTree(proc), grace, abort: this.deps.force }).then(async (r) => {
       await proc.done;
       if (r.forced) this.deps.events.publish('worker.killed', { task: this.name, pid, reason, after_ms: r.took });
     });
@@ -316,6 +316,15 @@ export class TaskManager {
     this.logFd = undefined;
   }
 }
+
+/** What stop-tree needs to find every process of a worker (a live one, or one recorded earlier). */
+export function workerTree(w: { pid: number; pgid: number; marker: string; startTime: number }) {
+  return { pid: w.pid, pgid: w.pgid, marker: { name: MARKER_VAR, value: w.marker }, leaderStart: w.startTime };
+}
+
+/** A worker's id: the random part of BL_PROCESS_ID, also the `id` of BL_KEEPALIVE_URL. */
+const newWorkerId = () => randomBytes(6).toString('hex');
+export const isWorkerId = (s: string): boolean => /^[0-9a-f]{12}$/.test(s);
 
 /** The id part of a marker (`task:id`): task names may hold colons, ids do not. */
 function workerId(marker: string): string {

@@ -1,4 +1,4 @@
-// Workers are exec'd directly (no shell in front, see supervisor/next-pid.ts). A script with
+// Workers are exec'd directly (no shell in front, see proc/next-pid.ts). A script with
 // no `#!` line, which the kernel refuses (ENOEXEC), still runs: through /bin/sh, as execvp
 // and shells run it.
 import { test, after } from 'node:test';

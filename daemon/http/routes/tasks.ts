@@ -7,6 +7,7 @@ import { reply } from '../respond.js';
 import { intParam, readJson, readText } from '../body.js';
 import { taskJson, taskText, workerJson, workerLines } from '../task-json.js';
 import { serveLog } from '../log-file.js';
+import { isWorkerId } from '../../supervisor/task-manager.js';
 
 const OPTIONS = ['cardinality', 'stall_timeout', 'grace_period'] as const;
 
@@ -99,9 +100,9 @@ export function mountTaskRoutes(router: Router, s: Services): void {
     const task = name(ctx);
     sup.get(task);
     // BL_KEEPALIVE_URL carries the worker's id: with it the pid is only a label (a guess
-    // made before the worker started, see supervisor/next-pid.ts).
+    // made before the worker started, see proc/next-pid.ts).
     const id = ctx.query.id;
-    if (id !== undefined && (typeof id !== 'string' || !/^[0-9a-f]{12}$/.test(id))) {
+    if (id !== undefined && (typeof id !== 'string' || !isWorkerId(id))) {
       throw new BlError('bad_value', `expected \`id\` to be a worker id (12 hex digits, as in BL_KEEPALIVE_URL), found ${describe(id)}`);
     }
     const pid = intParam('pid', (ctx as any).params.pid, id === undefined ? 2 : 0);
