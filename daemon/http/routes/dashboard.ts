@@ -10,9 +10,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Router from '@koa/router';
-import type { Context } from 'koa';
 import { BlError } from '../../contract/errors.js';
-import { checkAuthorization } from '../auth.js';
+import { challenge, isAuthorized } from '../auth.js';
 import type { Services } from '../services.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -59,12 +58,6 @@ const PAGE_HEADERS = {
   'Cache-Control': 'no-cache',
 };
 
-function authorized(ctx: Context, auth: Services['config']['auth']): boolean {
-  if (!auth) return true;
-  const header = ctx.get('Authorization') || (typeof ctx.query.token === 'string' ? `Bearer ${ctx.query.token}` : '');
-  return checkAuthorization(header, auth);
-}
-
 export function mountDashboardRoutes(router: Router, s: Services): void {
   const assets = assetFiles();
   const page = path.join(SOURCE_DIR, 'index.html');
@@ -73,9 +66,11 @@ export function mountDashboardRoutes(router: Router, s: Services): void {
     ctx.set(PAGE_HEADERS);
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = readFileSync(page);
-    if (!authorized(ctx, s.config.auth)) {
+    // The page itself is open (it holds no data and carries the token form); without
+    // credentials it says 401, as the rest of the API would.
+    if (!isAuthorized(ctx, s.config.auth)) {
       ctx.status = 401;
-      if (s.config.auth?.basic) ctx.set('WWW-Authenticate', 'Basic realm="bl", charset="UTF-8"');
+      challenge(ctx, s.config.auth!);
     }
   });
 
