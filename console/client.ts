@@ -38,6 +38,16 @@ function reasonOf(e: unknown): string {
   return err.cause?.code ?? err.cause?.message ?? err.message ?? String(e);
 }
 
+/** The body parsed, when the daemon says it is JSON. */
+function jsonOf(res: Response, text: string): unknown {
+  if (!(res.headers.get('content-type') ?? '').includes('json')) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export class Client {
   constructor(
     /** Base URL, e.g. `http://127.0.0.1:8010` (contract/flags.ts hostToUrl). */
@@ -58,45 +68,11 @@ export class Client {
     return (await this.send<unknown>(method, path, { body, accept: 'text/plain' })).text;
   }
 
-  /** `retried`: this is the second try, with a remembered token after a 401. */
-  async send<T>(method: string, path: string, opts: { body?: unknown; accept: string }, retried = false): Promise<Reply<T>> {
-    const headers: Record<string, string> = { Accept: opts.accept };
-    if (this.token) headers.Authorization = `Bearer ${this.token}`;
-    let payload: string | undefined;
-    if (opts.body !== undefined) {
-      payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-      headers['Content-Type'] = typeof opts.body === 'string' ? 'text/plain' : 'application/json';
-    }
-    let res: Response;
-    let text: string;
-    try {
-      res = await fetch(this.base + path, { method, headers, body: payload, signal: AbortSignal.timeout(this.timeoutMs) });
-      text = await res.text();
-    } catch (e) {
-      throw new UnreachableError(this.base, reasonOf(e));
-    }
-    let json: unknown;
-    if ((res.headers.get('content-type') ?? '').includes('json')) {
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-    }
-    if (res.status === 401 && !retried && this.tokenFor) {
-      // A token given once with --token (or connect … --token) is kept per host: use it.
-      const remembered = await this.tokenFor(this.base).catch(() => undefined);
-      if (remembered && remembered !== this.token) {
-        this.token = remembered;
-        return this.send<T>(method, path, opts, true);
-      }
-    }
-    if (res.status >= 300) {
-      const err = (json as ErrorBody | undefined)?.error;
-      const message = err?.message ?? (text.replace(/^ERROR:\s*/, '').trim() || `${method} ${path} answered ${res.status}`);
-      throw new DaemonError(res.status, err?.code ?? String(res.status), message);
-    }
-    return { status: res.status, json: json as T, text };
+  /** The whole answer: its text, and the text parsed when the daemon answered JSON. */
+  async send<T>(method: string, path: string, opts: { body?: unknown; accept: string }): Promise<Reply<T>> {
+    const res = await this.open(method, path, opts);
+    const text = await this.textOf(res);
+    return { status: res.status, json: jsonOf(res, text) as T, text };
   }
 
   /**
@@ -104,19 +80,12 @@ export class Client {
    * it (the job ended) or `signal` aborts (the user left). No timeout: a quiet job is fine.
    */
   async stream(path: string, onText: (chunk: string) => void, signal: AbortSignal): Promise<void> {
-    const headers: Record<string, string> = { Accept: 'text/plain' };
-    if (this.token) headers.Authorization = `Bearer ${this.token}`;
     let res: Response;
     try {
-      res = await fetch(this.base + path, { headers, signal });
+      res = await this.open('GET', path, { accept: 'text/plain', signal });
     } catch (e) {
       if (signal.aborted) return;
-      throw new UnreachableError(this.base, reasonOf(e));
-    }
-    if (res.status >= 300) {
-      const text = await res.text();
-      const message = text.replace(/^ERROR:\s*/, '').trim() || `GET ${path} answered ${res.status}`;
-      throw new DaemonError(res.status, String(res.status), message);
+      throw e;
     }
     const decoder = new TextDecoder();
     try {
@@ -126,6 +95,53 @@ export class Client {
     } catch (e) {
       if (signal.aborted) return;
       throw new UnreachableError(this.base, `the log stream broke: ${reasonOf(e)}`);
+    }
+  }
+
+  /**
+   * Sends a request and answers its 2xx response, body unread. Without `signal` it gives up
+   * after `timeoutMs`. A 401 is tried once more with the token remembered for this daemon;
+   * a fetch that fails is an UnreachableError, any other answer from 300 up a DaemonError.
+   * `retried`: this is that second try.
+   */
+  private async open(method: string, path: string, opts: { body?: unknown; accept: string; signal?: AbortSignal }, retried = false): Promise<Response> {
+    const headers: Record<string, string> = { Accept: opts.accept };
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    let payload: string | undefined;
+    if (opts.body !== undefined) {
+      payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+      headers['Content-Type'] = typeof opts.body === 'string' ? 'text/plain' : 'application/json';
+    }
+    let res: Response;
+    try {
+      res = await fetch(this.base + path, { method, headers, body: payload, signal: opts.signal ?? AbortSignal.timeout(this.timeoutMs) });
+    } catch (e) {
+      throw new UnreachableError(this.base, reasonOf(e));
+    }
+    if (res.status === 401 && !retried && this.tokenFor) {
+      // A token given once with --token (or connect … --token) is kept per host: use it.
+      const remembered = await this.tokenFor(this.base).catch(() => undefined);
+      if (remembered && remembered !== this.token) {
+        await res.body?.cancel().catch(() => undefined);
+        this.token = remembered;
+        return this.open(method, path, opts, true);
+      }
+    }
+    if (res.status >= 300) {
+      const text = await this.textOf(res);
+      const err = (jsonOf(res, text) as ErrorBody | undefined)?.error;
+      const message = err?.message ?? (text.replace(/^ERROR:\s*/, '').trim() || `${method} ${path} answered ${res.status}`);
+      throw new DaemonError(res.status, err?.code ?? String(res.status), message);
+    }
+    return res;
+  }
+
+  /** The whole body; a connection that breaks meanwhile is an UnreachableError. */
+  private async textOf(res: Response): Promise<string> {
+    try {
+      return await res.text();
+    } catch (e) {
+      throw new UnreachableError(this.base, reasonOf(e));
     }
   }
 }

@@ -19,11 +19,14 @@ export const log: Command = {
     expectArgs(this, args, 1, 2);
     const n = args[1] === undefined ? LOG_TAIL : Number(args[1]);
     if (!Number.isInteger(n) || n <= 0) throw new UsageError(`log: LINES must be a positive integer, got ${JSON.stringify(args[1])}`);
-    const path = `/jobs/${enc(args[0]!)}/log?tail=${n}`;
+    const job = `/jobs/${enc(args[0]!)}`;
+    const path = `${job}/log?tail=${n}`;
     if (follow) {
       if (ctx.json) throw new UsageError('log --follow prints the output as it comes; leave out --json');
-      // Ask once first: an unknown job is an error now, not an empty stream.
-      await ctx.client.json('GET', `/jobs/${enc(args[0]!)}`);
+      // The log route answers 404 for an unknown job itself, but only when the stream is asked
+      // for, after this command has returned (the shell has opened its live view by then).
+      // Asking first makes it this command's own error: exit 1, and no live view.
+      await ctx.client.json('GET', job);
       return { blocks: [], follow: (onText, signal) => ctx.client.stream(`${path}&follow=1`, onText, signal) };
     }
     // Logs are text whatever the mode; --json wraps them.
