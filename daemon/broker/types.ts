@@ -63,10 +63,12 @@ export interface JobRecord extends NewJob {
 /** An http job's verdict: no process, no exit code, the answer's status decides. */
 export type HttpOutcome = 'succeeded' | 'failed';
 
+/** exited: on its own; the others: we killed it for that reason (http jobs: the verdict). */
+export const OUTCOMES = ['exited', 'timed_out', 'dead', 'cancelled', 'drained', 'spawn_error', 'lost', 'succeeded', 'failed'] as const satisfies readonly (string | HttpOutcome)[];
+
 /** How a run ended, as the launcher saw it. */
 export interface RunResult {
-  /** exited: on its own; the others: we killed it for that reason. */
-  outcome: 'exited' | 'timed_out' | 'dead' | 'cancelled' | 'drained' | 'spawn_error' | 'lost' | HttpOutcome;
+  outcome: (typeof OUTCOMES)[number];
   exitCode: number | null;
   signal: string | null;
   usage: UsageJson | null;

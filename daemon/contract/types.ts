@@ -119,3 +119,15 @@ export interface BrokerJson {
   counts: Record<JobState, number>;
   launchers: LauncherJson[];
 }
+
+/** The answer to POST /launchers/:name/lease (a 204 when nothing came within the wait). */
+export interface LeaseJson {
+  jobs: JobJson[];
+  /** The launchers were asked to leave once their running jobs end (exit-worker). */
+  exit?: true;
+  /** Seconds a lease lives without a heartbeat. */
+  lease_ttl: number;
+}
+
+/** The longest a lease request waits: under common proxy and client idle timeouts (30 s and up). */
+export const MAX_LEASE_WAIT_S = 25;

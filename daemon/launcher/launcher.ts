@@ -5,7 +5,7 @@
 // nothing but the leasing: jobs run on, reports wait and are sent when the daemon is back.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { JobJson } from '../contract/types.js';
+import { MAX_LEASE_WAIT_S, type JobJson, type LeaseJson } from '../contract/types.js';
 // The run code itself, not the broker's public face: that would load the daemon's store
 // (better-sqlite3) into every launcher.
 import { startRun, type Run } from '../broker/start-run.js';
@@ -36,7 +36,6 @@ interface Held {
 }
 
 /** The daemon holds a lease up to 25 s; the request gets that and some slack. */
-const LEASE_WAIT_S = 25;
 const BACKOFF_MIN_MS = 250;
 /** Well under a lease: a report that waited out an outage goes soon after the daemon is back. */
 const BACKOFF_MAX_MS = 5000;
@@ -121,8 +120,8 @@ export class Launcher {
         a = await this.c.client.request(
           'POST',
           `/launchers/${encodeURIComponent(this.c.name)}/lease`,
-          { slots: this.c.slots, host: this.c.host, wait: LEASE_WAIT_S, exit_when_empty: this.c.exitWhenEmpty },
-          (LEASE_WAIT_S + 15) * 1000,
+          { slots: this.c.slots, host: this.c.host, wait: MAX_LEASE_WAIT_S, exit_when_empty: this.c.exitWhenEmpty },
+          (MAX_LEASE_WAIT_S + 15) * 1000,
         );
       } catch (e) {
         if (!(e instanceof Unreachable)) throw e;
@@ -156,9 +155,10 @@ export class Launcher {
         this.fail(`the daemon at ${this.c.client.address} refused the lease (${a.status}): ${errorMessage(a)}`);
         break;
       }
-      if (typeof a.json?.lease_ttl === 'number') this.setTtl(a.json.lease_ttl);
-      for (const j of (a.json?.jobs ?? []) as JobJson[]) this.start(j);
-      if (a.json?.exit) {
+      const leased = a.json as LeaseJson | undefined;
+      if (typeof leased?.lease_ttl === 'number') this.setTtl(leased.lease_ttl);
+      for (const j of leased?.jobs ?? []) this.start(j);
+      if (leased?.exit) {
         this.c.log(`bl-launcher: the daemon asked the launchers to exit (exit-worker); ${this.runs.size} running job(s) will finish`);
         this.stopping = true;
       }

@@ -5,15 +5,13 @@ import { appendFileSync } from 'node:fs';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { BlError, describe } from '../../contract/errors.js';
-import type { UsageJson } from '../../contract/types.js';
+import { MAX_LEASE_WAIT_S, type LeaseJson, type UsageJson } from '../../contract/types.js';
 import { jobJson } from '../../broker/job-json.js';
-import type { RunResult } from '../../broker/index.js';
+import { OUTCOMES, type RunResult } from '../../broker/types.js';
 import { readJson } from '../body.js';
 import { rfc3339, reply } from '../respond.js';
 import type { Services } from '../services.js';
 
-/** Under common proxy and client idle timeouts (30 s and up), so a quiet lease is not cut. */
-export const MAX_LEASE_WAIT_S = 25;
 
 type Body = Record<string, unknown>;
 
@@ -46,7 +44,6 @@ function usage(b: Body): UsageJson | null {
   return u as UsageJson;
 }
 
-const OUTCOMES: readonly RunResult['outcome'][] = ['exited', 'timed_out', 'dead', 'cancelled', 'drained', 'spawn_error', 'lost', 'succeeded', 'failed'];
 /** End states a report may give instead of an outcome (the SPEC's `{state, exit_code, …}`). */
 const STATE_OUTCOMES: Record<string, RunResult['outcome']> = {
   succeeded: 'exited', failed: 'exited', timed_out: 'timed_out', dead: 'dead', cancelled: 'cancelled', lost: 'lost',
@@ -55,7 +52,7 @@ const STATE_OUTCOMES: Record<string, RunResult['outcome']> = {
 function runResult(b: Body): RunResult {
   let outcome: RunResult['outcome'];
   if (b.outcome !== undefined) {
-    if (!OUTCOMES.includes(b.outcome as RunResult['outcome'])) throw new BlError('bad_value', `expected \`outcome\` to be one of ${OUTCOMES.join(', ')}, found ${describe(b.outcome)}`);
+    if (!(OUTCOMES as readonly unknown[]).includes(b.outcome)) throw new BlError('bad_value', `expected \`outcome\` to be one of ${OUTCOMES.join(', ')}, found ${describe(b.outcome)}`);
     outcome = b.outcome as RunResult['outcome'];
   } else {
     const o = STATE_OUTCOMES[b.state as string];
@@ -92,12 +89,12 @@ async function lease(ctx: Context, s: Services): Promise<void> {
     hangUp(ctx),
   );
   const leaseTtl = s.config.broker.leaseTtl;
-  if (a.kind === 'exit') return reply(ctx, 'exit: the launchers were asked to exit after their running jobs', { jobs: [], exit: true, lease_ttl: leaseTtl });
+  if (a.kind === 'exit') return reply(ctx, 'exit: the launchers were asked to exit after their running jobs', { jobs: [], exit: true, lease_ttl: leaseTtl } satisfies LeaseJson);
   if (a.kind === 'none') {
     ctx.status = 204;
     return;
   }
-  reply(ctx, a.jobs.map((j) => `Leased job ${j.id} (attempt ${j.attempt})`).join('\n'), { jobs: a.jobs.map(jobJson), lease_ttl: leaseTtl });
+  reply(ctx, a.jobs.map((j) => `Leased job ${j.id} (attempt ${j.attempt})`).join('\n'), { jobs: a.jobs.map(jobJson), lease_ttl: leaseTtl } satisfies LeaseJson);
 }
 
 /** A remote job's log lives on its launcher's host; the end of it comes with the report. */
