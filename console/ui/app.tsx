@@ -45,6 +45,9 @@ interface Entry {
 
 type KeyEvent = { input: string; key: KeyInfo };
 
+/** The live view open in place of the prompt: `watch`, or a followed log (`log ID -f`). */
+type LiveView = { kind: 'watch' } | { kind: 'follow'; follow: Follow; line: string };
+
 export function App({ session, initialLook, firstLook, historyLater, onLine, pollMs = 1000, onExit }: AppProps) {
   const app = useApp();
   // Leaving waits for one more commit so the last scrollback line (`> quit`) is drawn.
@@ -60,13 +63,13 @@ export function App({ session, initialLook, firstLook, historyLater, onLine, pol
   const [, bump] = useReducer((n: number) => n + 1, 0);
   const [scroll, setScroll] = useState<Entry[]>([]);
   const [busy, setBusy] = useState<string | null>(null);
-  const [watching, setWatching] = useState(false);
-  const [following, setFollowing] = useState<{ follow: Follow; line: string } | null>(null);
+  const [liveView, setLiveView] = useState<LiveView | null>(null);
   const [hosts, setHosts] = useState<HostStatus[]>(() => session.hostLabels().map((label, i) => ({ label, snapshot: initialLook?.[i] })));
   const nextId = useRef(0);
   const queue = useRef<KeyEvent[]>([]);
   const pumping = useRef(false);
-  const watchingRef = useRef(false);
+  // A live view is open; the key loop reads it between keys (the state shows only at the next render).
+  const liveRef = useRef(false);
   const stopWaiting = useRef<(() => void) | undefined>(undefined);
 
   const apply = useCallback((a: PromptAction) => {
@@ -122,13 +125,8 @@ export function App({ session, initialLook, firstLook, historyLater, onLine, pol
     // `watch` prints its first look only where there is no live view (pipes, -c).
     if (text && !(o.watch && o.code === 0)) say(text);
     if (o.quit) exit();
-    else if (o.watch) {
-      watchingRef.current = true;
-      setWatching(true);
-    } else if (o.follow) {
-      watchingRef.current = true;
-      setFollowing({ follow: o.follow, line: line.trim() });
-    }
+    else if (o.watch) openLive({ kind: 'watch' });
+    else if (o.follow) openLive({ kind: 'follow', follow: o.follow, line: line.trim() });
   };
 
   const handle = async ({ input, key }: KeyEvent) => {
@@ -161,7 +159,7 @@ export function App({ session, initialLook, firstLook, historyLater, onLine, pol
     pumping.current = true;
     try {
       // Keys that arrive while `watch` or a follow opens belong to it, not to the prompt.
-      while (queue.current.length && !watchingRef.current) await handle(queue.current.shift()!);
+      while (queue.current.length && !liveRef.current) await handle(queue.current.shift()!);
     } finally {
       pumping.current = false;
     }
@@ -173,30 +171,34 @@ export function App({ session, initialLook, firstLook, historyLater, onLine, pol
       queue.current.push(...(isBurst(input) ? splitBurst(input) : [{ input, key }]));
       void pump();
     },
-    { isActive: !watching && !following },
+    { isActive: !liveView },
   );
 
   const watchHosts = useCallback(() => session.hostLabels(), [session]);
   const watchLook = useCallback(() => session.look(true), [session]);
-  const leaveWatch = () => {
-    watchingRef.current = false;
-    queue.current = [];
-    setWatching(false);
+  const openLive = (view: LiveView) => {
+    liveRef.current = true;
+    setLiveView(view);
   };
-  const leaveFollow = (shown: string, why: string) => {
+  const leaveLive = () => {
+    liveRef.current = false;
+    queue.current = [];
+    setLiveView(null);
+  };
+  // A followed log leaves its last screenful and how it ended in the scrollback.
+  const followEnded = (shown: string, why: string) => {
     if (shown) say(shown);
     say(why.startsWith('ERROR:') ? `\u001b[31m${why}\u001b[39m` : `\u001b[2m(${why})\u001b[22m`);
-    leaveWatch();
-    setFollowing(null);
+    leaveLive();
   };
 
   return (
     <>
       <Static items={scroll}>{(e) => <Text key={e.id}>{e.text}</Text>}</Static>
-      {watching ? (
-        <WatchView hosts={watchHosts} look={watchLook} pollMs={pollMs} onDone={leaveWatch} />
-      ) : following ? (
-        <FollowView follow={following.follow} line={following.line} onDone={leaveFollow} />
+      {liveView?.kind === 'watch' ? (
+        <WatchView hosts={watchHosts} look={watchLook} pollMs={pollMs} onDone={leaveLive} />
+      ) : liveView?.kind === 'follow' ? (
+        <FollowView follow={liveView.follow} line={liveView.line} onDone={followEnded} />
       ) : (
         <Box flexDirection="column">
           <PromptView state={prompt.current} busy={busy !== null} />

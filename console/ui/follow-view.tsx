@@ -2,8 +2,9 @@
 // last screenful is drawn (a chatty job would make Ink redraw megabytes); what was shown
 // goes to the scrollback when it ends.
 import React, { useEffect, useRef, useState } from 'react';
-import { Box, Text, useInput, useStdout } from 'ink';
+import { Text, useStdout } from 'ink';
 import type { Follow } from '../result.js';
+import { LiveFrame } from './live-frame.js';
 
 export interface FollowProps {
   follow: Follow;
@@ -35,7 +36,6 @@ export function FollowView({ follow, line, onDone }: FollowProps) {
     ctl.current.abort();
     onDone(lastLines(buf.current, rows), why);
   };
-  useInput(() => finish('left; the job runs on'));
   useEffect(() => {
     follow((chunk) => {
       buf.current = (buf.current + chunk).slice(-KEEP_CHARS);
@@ -47,9 +47,8 @@ export function FollowView({ follow, line, onDone }: FollowProps) {
     return () => ctl.current.abort();
   }, [follow]);
   return (
-    <Box flexDirection="column">
-      <Text color="cyan">{line} · following · press any key to leave</Text>
+    <LiveFrame title={`${line} · following`} onKey={() => finish('left; the job runs on')}>
       <Text>{lastLines(text, rows)}</Text>
-    </Box>
+    </LiveFrame>
   );
 }

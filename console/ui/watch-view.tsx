@@ -1,8 +1,9 @@
 // `watch`: tasks and jobs of every host, redrawn at each poll, until a key is pressed.
 import React, { useEffect, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import { renderBlock } from '../render-text.js';
 import { snapshotBlocks, type Snapshot } from '../snapshot.js';
+import { LiveFrame } from './live-frame.js';
 
 export interface WatchProps {
   hosts: () => string[];
@@ -13,7 +14,6 @@ export interface WatchProps {
 
 export function WatchView({ hosts, look, pollMs, onDone }: WatchProps) {
   const [snaps, setSnaps] = useState<Snapshot[] | null>(null);
-  useInput(() => onDone());
   useEffect(() => {
     let live = true;
     let timer: NodeJS.Timeout | undefined;
@@ -31,8 +31,7 @@ export function WatchView({ hosts, look, pollMs, onDone }: WatchProps) {
   }, [look, pollMs]);
   const labels = hosts();
   return (
-    <Box flexDirection="column">
-      <Text color="cyan">watch · every {Math.round(pollMs / 100) / 10}s · press any key to leave</Text>
+    <LiveFrame title={`watch · every ${Math.round(pollMs / 100) / 10}s`} onKey={onDone}>
       {snaps === null ? <Text dimColor>loading…</Text> : null}
       {(snaps ?? []).map((s, i) => (
         <Box key={i} flexDirection="column" marginTop={1}>
@@ -40,6 +39,6 @@ export function WatchView({ hosts, look, pollMs, onDone }: WatchProps) {
           <Text>{snapshotBlocks(s).flatMap((b) => renderBlock(b, true)).join('\n')}</Text>
         </Box>
       ))}
-    </Box>
+    </LiveFrame>
   );
 }
