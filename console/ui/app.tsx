@@ -86,15 +86,18 @@ export function App({ session, initialLook, firstLook, historyLater, onLine, pol
     };
   }, [historyLater, apply]);
 
-  // The status line: one look per host about every second, never two at once.
+  // The status line: one look per host about every second, never two at once. Paused while
+  // a live view is open (the status line is hidden and `watch` looks for itself).
+  const first = useRef(firstLook);
+  const paused = liveView !== null;
   useEffect(() => {
+    if (paused) return;
     let live = true;
     let timer: NodeJS.Timeout | undefined;
-    let first = firstLook;
     const tick = async () => {
       const labels = session.hostLabels();
-      const snaps = await (first ?? session.look(false)).catch(() => undefined);
-      first = undefined;
+      const snaps = await (first.current ?? session.look(false)).catch(() => undefined);
+      first.current = undefined;
       if (!live) return;
       setHosts(labels.map((label, i) => ({ label, snapshot: snaps?.[i] })));
       timer = setTimeout(tick, pollMs);
@@ -104,7 +107,7 @@ export function App({ session, initialLook, firstLook, historyLater, onLine, pol
       live = false;
       clearTimeout(timer);
     };
-  }, [session, pollMs]);
+  }, [session, pollMs, paused]);
 
   const runLine = async (line: string) => {
     apply({ type: 'submit' });
