@@ -9,7 +9,7 @@ import { BlError, describe } from '../contract/errors.js';
 import type { BrokerJson, JobListFilter } from '../contract/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Db } from '../store/db.js';
-import { decideDispatch, decideEnd, decideRecovery } from './dispatch.js';
+import { decideDispatch, decideEnd, decideRecovery, forEachClaim } from './dispatch.js';
 import { jobLogPath, LocalLauncher } from './local-launcher.js';
 import { killLeftovers } from './recovery.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -316,8 +316,7 @@ export class Broker {
       draining: this.draining,
     });
     try {
-      for (let i = 0; i < d.claimAny; i++) if (!this.claimAndRun(false)) break;
-      for (let i = 0; i < d.claimUrgentBeyond; i++) if (!this.claimAndRun(true)) break;
+      forEachClaim(d, (urgentOnly) => this.claimAndRun(urgentOnly));
     } catch (e) {
       // A store that cannot take the claim: running jobs go on, dispatch tries again later.
       console.error(`bl-daemon: dispatch paused, the store refused a claim: ${(e as Error).message}`);

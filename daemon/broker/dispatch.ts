@@ -1,6 +1,7 @@
 // Which jobs to start now: a pure function of the broker's state, so every rule (urgent
 // first, one limit across all launchers, urgent bypass, 0 = paused, local slots) is tested
 // without processes or clocks. The I/O side claims that many jobs from the store.
+import type { RunResult } from './types.js';
 
 export interface DispatchState {
   /** The limit across all launchers; 0 pauses dispatch. */
@@ -41,12 +42,21 @@ export function decideDispatch(s: DispatchState): DispatchDecision {
   return { claimAny, claimUrgentBeyond };
 }
 
+/**
+ * Claims what a decision allows, in its order: `claimOne` claims (and hands over) one job
+ * and says whether there was one; the first empty queue ends that part.
+ */
+export function forEachClaim(d: DispatchDecision, claimOne: (urgentOnly: boolean) => boolean): void {
+  for (let i = 0; i < d.claimAny; i++) if (!claimOne(false)) break;
+  for (let i = 0; i < d.claimUrgentBeyond; i++) if (!claimOne(true)) break;
+}
+
 /** What to do with a job whose run ended. */
 export type EndDecision = { kind: 'end'; state: EndState } | { kind: 'retry'; attempt: number };
 export type EndState = 'succeeded' | 'failed' | 'timed_out' | 'dead' | 'cancelled' | 'lost';
 
 export function decideEnd(
-  outcome: 'exited' | 'timed_out' | 'dead' | 'cancelled' | 'spawn_error' | 'lost' | 'succeeded' | 'failed',
+  outcome: Exclude<RunResult['outcome'], 'drained'>,
   exitCode: number | null,
   attempt: number,
   retries: number,

@@ -8,7 +8,7 @@ import { BlError } from '../contract/errors.js';
 import type { LauncherJson, UsageJson } from '../contract/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Db } from '../store/db.js';
-import { decideDispatch } from './dispatch.js';
+import { decideDispatch, forEachClaim } from './dispatch.js';
 import { JobNotes, type JobNote } from './job-notes.js';
 import { decideLeaseExpiry, judgeReport, type Lease } from './lease-rules.js';
 import type { JobStore } from './store.js';
@@ -174,18 +174,12 @@ export class RemoteLaunchers {
     });
     const jobs: JobRecord[] = [];
     const now = Date.now();
-    const claim = (urgentOnly: boolean) => this.d.store.claimNext({ urgentOnly, launcher: name, host: w.req.host, now });
     try {
-      for (let i = 0; i < d.claimAny; i++) {
-        const j = claim(false);
-        if (!j) break;
-        jobs.push(j);
-      }
-      for (let i = 0; i < d.claimUrgentBeyond; i++) {
-        const j = claim(true);
-        if (!j) break;
-        jobs.push(j);
-      }
+      forEachClaim(d, (urgentOnly) => {
+        const j = this.d.store.claimNext({ urgentOnly, launcher: name, host: w.req.host, now });
+        if (j) jobs.push(j);
+        return j !== undefined;
+      });
     } catch (e) {
       // The store refused a claim: what was claimed goes out, the rest waits for the next kick.
       console.error(`bl-daemon: a lease for ${name} stopped, the store refused a claim: ${(e as Error).message}`);

@@ -7,13 +7,18 @@ import { BlError, describe } from '../contract/errors.js';
 
 const MAX_TAIL_BYTES = 8 * 1024 * 1024;
 
-export function tailLines(file: string, n: number): string {
-  let size: number;
+/** The file's size; 0 when it is not there (yet, or any more). */
+function sizeOf(file: string): number {
   try {
-    size = statSync(file).size;
+    return statSync(file).size;
   } catch {
-    return '';
+    return 0;
   }
+}
+
+export function tailLines(file: string, n: number): string {
+  const size = sizeOf(file);
+  if (size === 0) return '';
   const fd = openSync(file, 'r');
   try {
     let pos = size;
@@ -29,8 +34,7 @@ export function tailLines(file: string, n: number): string {
       lines = text.split('\n').length - 1;
     }
     const all = text.split('\n');
-    const trailing = all[all.length - 1] === '' ? all.pop() : undefined;
-    void trailing;
+    if (all.at(-1) === '') all.pop();
     return all.slice(-n).join('\n') + (all.length ? '\n' : '');
   } finally {
     closeSync(fd);
@@ -49,12 +53,7 @@ export function serveLog(ctx: Context, file: string, until: () => boolean = () =
   const tail = parseTail(ctx.query.tail);
   const follow = ctx.query.follow === '1' || ctx.query.follow === 'true';
   ctx.type = 'text/plain; charset=utf-8';
-  let size = 0;
-  try {
-    size = statSync(file).size;
-  } catch {
-    size = 0;
-  }
+  const size = sizeOf(file);
   if (!follow) {
     if (tail !== undefined) ctx.body = tailLines(file, tail);
     else ctx.body = size ? createReadStream(file) : '';
@@ -63,19 +62,11 @@ export function serveLog(ctx: Context, file: string, until: () => boolean = () =
   const out = new PassThrough();
   ctx.body = out;
   ctx.req.socket.setTimeout(0);
-  out.write(tail !== undefined ? tailLines(file, tail) : '');
-  let pos = tail !== undefined ? size : 0;
-  if (tail === undefined && size) {
-    out.write(readRange(file, 0, size));
-    pos = size;
-  }
+  // What is there now (its tail, or all of it), then whatever comes after `size`.
+  out.write(tail !== undefined ? tailLines(file, tail) : size ? readRange(file, 0, size) : '');
+  let pos = size;
   const timer = setInterval(() => {
-    let now = 0;
-    try {
-      now = statSync(file).size;
-    } catch {
-      now = 0;
-    }
+    const now = sizeOf(file);
     if (now < pos) pos = 0; // rotated or truncated
     if (now > pos) {
       out.write(readRange(file, pos, now));
