@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import React from 'react';
 import { render } from 'ink-testing-library';
-import { App } from '../../console/ui/app.js';
+import { App, type ShellSession } from '../../console/ui/app.js';
 import { Session } from '../../console/session.js';
 import { fakeJob, startFakeDaemon, type FakeDaemon } from './fake-daemon.js';
 import { waitFor } from '../helpers/wait.js';
@@ -18,8 +18,7 @@ after(() => d.close());
 
 const plain = (s: string | undefined) => (s ?? '').replace(/\u001b\[[0-9;]*m/g, '');
 
-function shell(history: string[] = [], hosts = [d.host]) {
-  const session = new Session({ hosts, cwd: '/tmp', knownHosts: ['other-node:8010'] });
+function shell(history: string[] = [], hosts = [d.host], session: ShellSession = new Session({ hosts, cwd: '/tmp', knownHosts: ['other-node:8010'] })) {
   let exited = 0;
   const lines: string[] = [];
   const ui = render(<App session={session} historyLater={Promise.resolve(history)} pollMs={50} onLine={(l) => lines.push(l)} onExit={() => exited++} />);
@@ -255,14 +254,10 @@ test('log -f: output as it comes, until the job ends or a key is pressed', async
         }),
     }),
   };
-  const ui = render(<App session={session} historyLater={Promise.resolve([])} pollMs={50} />);
-  const frame = () => plain(ui.lastFrame());
-  const press = async (k: string) => {
-    ui.stdin.write(k);
-    await new Promise((r) => setImmediate(r));
-  };
+  const s = shell([], [d.host], session);
+  const frame = () => plain(s.ui.lastFrame());
   await waitFor('the prompt', () => /connected/.test(frame()));
-  for (const k of ['log X -f', KEY.enter]) await press(k);
+  await s.press('log X -f', KEY.enter);
   await waitFor('the follow view', () => /log X -f · following · press any key to leave/.test(frame()));
   feed('first line\nsecond ');
   feed('half\n');
@@ -270,12 +265,12 @@ test('log -f: output as it comes, until the job ends or a key is pressed', async
   end();
   await waitFor('the scrollback to keep it, with how it ended', () => /first line\nsecond half\n\(the job ended\)/.test(frame()) && !/following/.test(frame()));
   // Again, left with a key this time: the stream is aborted.
-  for (const k of ['log X -f', KEY.enter]) await press(k);
+  await s.press('log X -f', KEY.enter);
   await waitFor('the follow view again', () => /following · press any key/.test(frame()));
   feed('more\n');
   await waitFor('more text', () => /^more$/m.test(frame()));
-  await press('q');
+  await s.press('q');
   await waitFor('left', () => /\(left; the job runs on\)/.test(frame()) && !/following/.test(frame()));
   assert.equal(aborted, true);
-  ui.unmount();
+  s.ui.unmount();
 });
