@@ -40,6 +40,9 @@ export interface RunOptions {
   onIdentified?: (p: { pid: number; pgid: number; procStart: number }) => void;
 }
 
+/** The line a log gets before a retry's output: the attempts of a job share one log. */
+export const attemptHeader = (attempt: number): string | null => (attempt > 1 ? `--- bl: attempt ${attempt} ---\n` : null);
+
 type KillOutcome = 'timed_out' | 'dead' | 'cancelled' | 'drained' | 'lost';
 
 export class JobRun {
@@ -102,7 +105,7 @@ export class JobRun {
     const shell = { file: '/bin/sh', args: ['-c', spec.command ?? ''] };
     const plain = spec.argv ? null : plainArgv(spec.command ?? '');
     const tries = spec.argv ? [{ file: spec.argv[0]!, args: spec.argv.slice(1) }] : plain ? [{ file: plain[0]!, args: plain.slice(1) }, shell] : [shell];
-    const header = spec.attempt > 1 ? `--- bl: attempt ${spec.attempt} ---\n` : null;
+    const header = attemptHeader(spec.attempt);
     return { tries, cwd: spec.cwd, env, logPath: opts.logPath, header };
   }
 

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import type { UsageJson } from '../contract/types.js';
 import { runHttpJob } from './http-job.js';
-import { runJob, type JobRun, type JobSpec, type RunOptions } from './job-process.js';
+import { attemptHeader, runJob, type JobRun, type JobSpec, type RunOptions } from './job-process.js';
 import type { HttpSpec, RunResult } from './types.js';
 
 export type KillOutcome = Parameters<JobRun['kill']>[0];
@@ -50,8 +50,7 @@ export class HttpJobRun implements Run {
 
   constructor(spec: JobSpec, http: HttpSpec, logPath: string) {
     const timer = spec.timeout ? setTimeout(() => this.kill('timed_out', `walltime of ${spec.timeout} s exceeded`), spec.timeout * 1000) : undefined;
-    const header = spec.attempt > 1 ? `--- bl: attempt ${spec.attempt} ---\n` : null;
-    this.done = runHttpJob(http, logPath, this.abort.signal, header).then(
+    this.done = runHttpJob(http, logPath, this.abort.signal, attemptHeader(spec.attempt)).then(
       (v): RunResult => ({ outcome: v.outcome, exitCode: null, signal: null, usage: null, reason: v.reason }),
       (e: unknown): RunResult => {
         const k = this.killed;
