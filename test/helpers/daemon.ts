@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './wait.js';
-import { alive } from './proc.js';
+import { TestProcess, type ExitInfo } from './test-process.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fromDist = here.includes(`${path.sep}dist${path.sep}`);
@@ -38,31 +38,23 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Reuse a temp dir (to restart a daemon on the same state). */
   dir?: string;
+  /** Send this token (`Authorization: Bearer`) with every request()/api() call that sets no
+   * Authorization of its own. Opt-in: without it a request carries no credentials. */
+  clientToken?: string;
   /** Time to wait for readiness. */
   timeout?: number;
 }
 
-export class TestDaemon {
-  out = '';
-  err = '';
+export class TestDaemon extends TestProcess {
   ready!: Ready;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 
   constructor(
-    readonly proc: ChildProcess,
+    proc: ChildProcess,
     readonly dir: string,
     readonly configFile: string | undefined,
     readonly options: StartOptions,
   ) {
-    proc.stdout!.setEncoding('utf8').on('data', (d) => (this.out += d));
-    proc.stderr!.setEncoding('utf8').on('data', (d) => (this.err += d));
-    this.exited = new Promise((resolve) =>
-      proc.on('exit', (code, signal) => {
-        this.exitInfo = { code, signal };
-        resolve({ code, signal });
-      }),
-    );
+    super(proc);
   }
 
   get url(): string {
@@ -73,7 +65,8 @@ export class TestDaemon {
   }
 
   async request(method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string; json: any; headers: Headers }> {
-    const init: RequestInit = { method, headers: { ...headers } };
+    const token = this.options.clientToken;
+    const init: RequestInit = { method, headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...headers } };
     if (body !== undefined) {
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
       if (typeof body !== 'string') (init.headers as Record<string, string>)['Content-Type'] = 'application/json';
@@ -97,7 +90,7 @@ export class TestDaemon {
   }
 
   /** SIGINT, wait for the exit; returns the exit code. */
-  async stop(signal: NodeJS.Signals = 'SIGINT', timeout = 30000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  async stop(signal: NodeJS.Signals = 'SIGINT', timeout = 30000): Promise<ExitInfo> {
     if (!this.exitInfo) this.proc.kill(signal);
     const t = setTimeout(() => this.proc.kill('SIGKILL'), timeout);
     const r = await this.exited;
@@ -105,18 +98,14 @@ export class TestDaemon {
     return r;
   }
 
-  async kill9(): Promise<void> {
-    if (!this.exitInfo) this.proc.kill('SIGKILL');
-    await this.exited;
-  }
-
   /** A new daemon on the same temp dir, config and state. */
   restart(extra: Partial<StartOptions> = {}): Promise<TestDaemon> {
     return startDaemon({ ...this.options, ...extra, dir: this.dir });
   }
 
-  cleanup(): void {
-    if (!this.exitInfo && alive(this.pid)) this.proc.kill('SIGKILL');
+  /** Kills it if it still runs; removes the temp dir. */
+  override cleanup(): void {
+    super.cleanup();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

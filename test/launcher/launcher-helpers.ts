@@ -1,9 +1,9 @@
 // Real bl-launcher processes for tests, and a small API client that carries a token (the
 // network-namespace tests run the daemon on a non-loopback address, which needs auth).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { JobJson } from '../../daemon/contract/types.js';
 import { programArgv } from '../helpers/daemon.js';
-import { alive } from '../helpers/proc.js';
+import { TestProcess } from '../helpers/test-process.js';
 import { waitFor } from '../helpers/wait.js';
 
 export interface LauncherStart {
@@ -17,39 +17,15 @@ export interface LauncherStart {
   extra?: string[];
 }
 
-export class TestLauncher {
-  err = '';
-  exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  constructor(readonly proc: ChildProcess) {
-    proc.stdout!.setEncoding('utf8').on('data', (d) => (this.err += d));
-    proc.stderr!.setEncoding('utf8').on('data', (d) => (this.err += d));
-    this.exited = new Promise((resolve) =>
-      proc.on('exit', (code, signal) => {
-        this.exitInfo = { code, signal };
-        resolve({ code, signal });
-      }),
-    );
-  }
-
-  async kill9(): Promise<void> {
-    if (!this.exitInfo) this.proc.kill('SIGKILL');
-    await this.exited;
-  }
-
-  /** Kills it if it still runs (cleanup). */
-  cleanup(): void {
-    if (!this.exitInfo && this.proc.pid && alive(this.proc.pid)) this.proc.kill('SIGKILL');
-  }
-}
+/** A running bl-launcher; everything it prints, stdout and stderr, is in `err`. */
+export type TestLauncher = TestProcess;
 
 export function startLauncher(o: LauncherStart): TestLauncher {
   const args = [...programArgv('daemon/launcher/main'), o.url, '-x', String(o.slots ?? 1), '--name', o.name, '--state-dir', o.stateDir, '--kill-grace', '500'];
   if (o.token) args.push('--token', o.token);
   args.push(...(o.extra ?? []));
   const [file, argv] = o.netns ? ['ip', ['netns', 'exec', o.netns, process.execPath, ...args]] : [process.execPath, args];
-  return new TestLauncher(spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BL_TOKEN: '' } }));
+  return new TestProcess(spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BL_TOKEN: '' } }), { stdoutInto: 'err' });
 }
 
 export class Api {
