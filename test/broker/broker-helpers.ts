@@ -14,11 +14,25 @@ export async function job(d: TestDaemon, id: string): Promise<JobJson> {
   return d.api('GET', `/jobs/${id}`);
 }
 
+/** Polls the job until `pred` holds; `what` completes "job ID …" in the timeout message. */
+export function waitJob(d: TestDaemon, id: string, what: string, pred: (j: JobJson) => boolean, timeout = 20000, interval = 50): Promise<JobJson> {
+  return waitFor(`job ${id} ${what}`, async () => {
+    const j = await job(d, id);
+    return pred(j) ? j : undefined;
+  }, { timeout, interval });
+}
+
 export function waitState(d: TestDaemon, id: string, states: string | string[], timeout = 15000): Promise<JobJson> {
   const want = Array.isArray(states) ? states : [states];
-  return waitFor(`job ${id} to be ${want.join(' or ')}`, async () => {
-    const j = await job(d, id);
-    return want.includes(j.state) ? j : undefined;
+  return waitJob(d, id, `to be ${want.join(' or ')}`, (j) => want.includes(j.state), timeout, 25);
+}
+
+/** Waits until the daemon lists these launchers as connected. */
+export async function waitLaunchers(d: TestDaemon, names: string[], timeout = 20000): Promise<void> {
+  await waitFor(`launchers ${names.join(', ')} to be listed`, async () => {
+    const b = await d.api('GET', '/broker');
+    const have = new Set((b.launchers as { name: string }[]).map((l) => l.name));
+    return names.every((n) => have.has(n)) || undefined;
   }, { timeout });
 }
 

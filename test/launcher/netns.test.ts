@@ -11,7 +11,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait.js';
-import { Api, startLauncher, type TestLauncher } from './launcher-helpers.js';
+import { job, submit, waitJob, waitLaunchers } from '../broker/broker-helpers.js';
+import { startLauncher, type TestLauncher } from './launcher-helpers.js';
 
 const n = process.pid % 10000;
 const tag = n.toString();
@@ -72,31 +73,31 @@ after(() => {
 describe('a launcher cut off from the daemon', () => {
   it('past the lease: the job runs elsewhere; the late report when the link is back makes no second completion', async (t) => {
     if (unavailable) return t.skip(unavailable);
-    daemon = await startDaemon({
+    const d = (daemon = await startDaemon({
       config: { bind: HOST_IP, auth: { token: TOKEN }, broker: { concurrency: 4, local_slots: 0, lease_ttl: 2, retries: 1 } },
-    });
-    const api = new Api(daemon.url, TOKEN);
-    assert.ok(daemon.url.startsWith(`http://${HOST_IP}:`), daemon.url);
-    const dir = daemon.dir;
+      clientToken: TOKEN,
+    }));
+    assert.ok(d.url.startsWith(`http://${HOST_IP}:`), d.url);
+    const dir = d.dir;
     const stateA = path.join(dir, 'la');
-    const a = startLauncher({ url: daemon.url, name: 'A', stateDir: stateA, token: TOKEN, netns: NS });
+    const a = startLauncher({ url: d.url, name: 'A', stateDir: stateA, token: TOKEN, netns: NS });
     launchers.push(a);
-    await api.waitLaunchers(['A']);
-    const listed = (await api.ok('GET', '/broker')).launchers.find((l: { name: string }) => l.name === 'A');
+    await waitLaunchers(d, ['A']);
+    const listed = (await d.api('GET', '/broker')).launchers.find((l: { name: string }) => l.name === 'A');
     assert.equal(listed.slots, 1);
 
-    const j = await api.submit({ command: 'sleep 3; echo "attempt $BL_JOB_ATTEMPT"', cwd: dir });
-    await api.waitJob(j.id, 'to run on A', (x) => x.state === 'running' && x.launcher === 'A' && x.pid !== null);
+    const [j] = await submit(d, { command: 'sleep 3; echo "attempt $BL_JOB_ATTEMPT"', cwd: dir });
+    await waitJob(d, j.id, 'to run on A', (x) => x.state === 'running' && x.launcher === 'A' && x.pid !== null);
     // B on this side of the link, started now so that A held the job.
-    const b = startLauncher({ url: daemon.url, name: 'B', stateDir: path.join(dir, 'lb'), token: TOKEN });
+    const b = startLauncher({ url: d.url, name: 'B', stateDir: path.join(dir, 'lb'), token: TOKEN });
     launchers.push(b);
 
     inNs('link', 'set', NS_IF, 'down');
     const cutAt = Date.now();
-    const requeued = await api.waitJob(j.id, 'to be re-queued after the lease', (x) => x.attempt === 2);
+    const requeued = await waitJob(d, j.id, 'to be re-queued after the lease', (x) => x.attempt === 2);
     assert.ok(Date.now() - cutAt < 2000 + 2000, `re-queued ${Date.now() - cutAt} ms after the cut (lease_ttl 2 s)`);
     assert.match(requeued.reason ?? '', /no heartbeat from launcher A|^$/);
-    const doneB = await api.waitJob(j.id, 'to succeed on B', (x) => x.state === 'succeeded');
+    const doneB = await waitJob(d, j.id, 'to succeed on B', (x) => x.state === 'succeeded');
     assert.equal(doneB.launcher, 'B');
     assert.equal(doneB.attempt, 2);
     // A ran its attempt to the end meanwhile and holds the report it could not send.
@@ -104,7 +105,7 @@ describe('a launcher cut off from the daemon', () => {
 
     inNs('link', 'set', NS_IF, 'up');
     const notes = await waitFor('the late report to be noted', async () => {
-      const n = (await api.ok('GET', `/jobs/${j.id}/notes`)).notes as { text: string }[];
+      const n = (await d.api('GET', `/jobs/${j.id}/notes`)).notes as { text: string }[];
       return n.length > 0 ? n : undefined;
     }, { timeout: 20000 });
     assert.equal(notes.length, 1);
@@ -112,16 +113,16 @@ describe('a launcher cut off from the daemon', () => {
     await waitFor("A's outbox to be empty", () => readdirSync(path.join(stateA, 'outbox')).filter((f) => f.endsWith('.json')).length === 0 || undefined);
     assert.match(a.err, /report not counted \(409\)/);
 
-    const after = await api.job(j.id);
+    const after = await job(d, j.id);
     assert.deepEqual(
       { state: after.state, attempt: after.attempt, launcher: after.launcher, finished_at: after.finished_at, exit_code: after.exit_code },
       { state: 'succeeded', attempt: 2, launcher: 'B', finished_at: doneB.finished_at, exit_code: 0 },
     );
-    const counts = (await api.ok('GET', '/broker')).counts;
+    const counts = (await d.api('GET', '/broker')).counts;
     assert.equal(counts.succeeded, 1, 'one completion');
     // A is back and leases again.
     await waitFor('A to be seen again', async () => {
-      const l = (await api.ok('GET', '/broker')).launchers.find((x: { name: string }) => x.name === 'A');
+      const l = (await d.api('GET', '/broker')).launchers.find((x: { name: string }) => x.name === 'A');
       return l && Date.now() - Date.parse(l.last_seen_at) < 3000 ? l : undefined;
     });
   });
