@@ -2,7 +2,6 @@
 // from a descendant of a worker, and over HTTP); malformed ones are counted and dropped.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { KeepaliveSender, EventWatcher, uniq } from '../helpers/zmq.js';
@@ -11,13 +10,23 @@ import { waitFor } from '../helpers/wait.js';
 import { descendants } from '../helpers/proc.js';
 
 const T = uniq('Kept');
+// A worker that says goodbye and exits at once; scaled up by the last test only (its HTTP
+// keep-alives would move the counters the other tests read).
+const S = uniq('Leaver');
 let d: TestDaemon;
 let sender: KeepaliveSender;
 let watcher: EventWatcher;
 
 before(async () => {
-  // The worker is a shell with a child, so a descendant's pid can speak for it.
-  d = await startDaemon({ config: { tasks: { [T]: { cmd: 'sh', args: ['-c', 'sleep 1000 & wait'], cardinality: 1, stall_timeout: 60000 } } } });
+  d = await startDaemon({
+    config: {
+      tasks: {
+        // The worker is a shell with a child, so a descendant's pid can speak for it.
+        [T]: { cmd: 'sh', args: ['-c', 'sleep 1000 & wait'], cardinality: 1, stall_timeout: 60000 },
+        [S]: { cmd: 'sh', args: ['-c', 'curl -s -o /dev/null -X POST -H "Content-Type: application/json" -d \'{"status":"stopping"}\' "$BL_KEEPALIVE_URL"; exit 0'], cardinality: 0, stall_timeout: 0 },
+      },
+    },
+  });
   sender = new KeepaliveSender(d.ready.keepalive);
   watcher = new EventWatcher(d.ready.events);
 });
@@ -114,15 +123,7 @@ test('malformed keep-alives and strangers are counted and dropped; the daemon st
 
 test('a keep-alive with status "stopping" marks a worker that exits on purpose', async () => {
   // A worker process that says goodbye and exits at once: not a quick death, no backoff.
-  const S = uniq('Leaver');
-  void spawn; // (the worker below is the daemon's, started through the HTTP API)
-  await d.stop();
-  d.cleanup();
-  d = await startDaemon({ config: { tasks: { [S]: { cmd: 'sh', args: ['-c', 'curl -s -o /dev/null -X POST -H "Content-Type: application/json" -d \'{"status":"stopping"}\' "$BL_KEEPALIVE_URL"; exit 0'], cardinality: 1, stall_timeout: 0 } } } });
-  sender.close();
-  sender = new KeepaliveSender(d.ready.keepalive);
-  await watcher.close();
-  watcher = new EventWatcher(d.ready.events);
+  await d.api('POST', `/tasks/${S}/set/cardinality/1`);
   await waitFor('three planned exits', async () => (await taskJson(d, S)).counters.exited_ok >= 3);
   const j = await taskJson(d, S);
   assert.notEqual(j.state, 'backoff');
