@@ -8,15 +8,23 @@ import { taskJson, waitForProcessCount, workerPids } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/wait.js';
 import { alive } from '../helpers/proc.js';
 
-let d: TestDaemon;
+const daemons: TestDaemon[] = [];
 after(async () => {
-  await d?.stop();
-  d?.cleanup();
+  for (const d of daemons) {
+    await d.stop();
+    d.cleanup();
+  }
 });
+
+async function daemon(tasks: Record<string, unknown>): Promise<TestDaemon> {
+  const d = await startDaemon({ config: { tasks } });
+  daemons.push(d);
+  return d;
+}
 
 test('a worker killed with SIGKILL is replaced', async () => {
   const T = uniq('Crashy');
-  d = await startDaemon({ config: { tasks: { [T]: { cmd: 'sleep', args: ['1000'], cardinality: 2, stall_timeout: 0, min_uptime: 200 } } } });
+  const d = await daemon({ [T]: { cmd: 'sleep', args: ['1000'], cardinality: 2, stall_timeout: 0, min_uptime: 200 } });
   const [victim, other] = await waitForProcessCount(T, 2);
   await waitFor('workers past min_uptime', async () => (await taskJson(d, T)).state === 'running' && Date.now());
   process.kill(victim!, 'SIGKILL');
@@ -34,14 +42,9 @@ test('a worker killed with SIGKILL is replaced', async () => {
 
 test('a SIGSTOPped worker is found stalled, killed, replaced and counted', async () => {
   const T = uniq('Staller');
-  d = await startDaemon({ config: { tasks: {} } });
-  const events = new EventWatcher(d.ready.events);
   // A worker that sends keep-alives over HTTP every 100 ms; frozen by SIGSTOP it sends none.
   const script = 'while :; do curl -s -o /dev/null -X POST "$BL_KEEPALIVE_URL"; sleep 0.1; done';
-  await d.stop();
-  d.cleanup();
-  d = await startDaemon({ config: { tasks: { [T]: { cmd: 'sh', args: ['-c', script], cardinality: 1, stall_timeout: 1000, grace_period: 200 } } } });
-  await events.close();
+  const d = await daemon({ [T]: { cmd: 'sh', args: ['-c', script], cardinality: 1, stall_timeout: 1000, grace_period: 200 } });
   const watcher = new EventWatcher(d.ready.events);
   const [pid] = await waitForProcessCount(T, 1).catch(() => waitFor('one worker', () => workerPids(d, T).then((p) => (p.length ? p : undefined))));
   const worker = (await workerPids(d, T))[0]!;
