@@ -4,8 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import https from 'node:https';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startDaemon } from '../helpers/daemon.js';
 
@@ -68,9 +69,7 @@ function get(url: string, ca: Buffer, headers: Record<string, string> = {}): Pro
 }
 
 test('https with tls.cert and tls.key; a client without the CA refuses the certificate', async () => {
-  const d0 = await startDaemon({ config: { tasks: {} } });
-  const dir = d0.dir;
-  await d0.stop();
+  const dir = mkdtempSync(path.join(tmpdir(), 'bl-test-'));
   const key = path.join(dir, 'key.pem');
   const cert = path.join(dir, 'cert.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
