@@ -5,7 +5,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import parsePrometheus, { type MetricFamily } from 'parse-prometheus-text-format';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { waitForProcessCount, workerPids } from '../helpers/tasks.js';
+import { waitForProcessCount, waitForReplacement, workerPids } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/wait.js';
 
 const TASK = 'PromWorkers';
@@ -50,10 +50,7 @@ test('task, keep-alive, job and process families with the daemon state as values
   const [first] = await workerPids(d, TASK);
   for (let i = 0; i < 2; i++) await d.api('POST', `/tasks/${TASK}/workers/${first}/alive`);
   process.kill(first!, 'SIGKILL');
-  await waitFor('the replacement', async () => {
-    const pids = await workerPids(d, TASK);
-    return pids.length === 2 && !pids.includes(first!);
-  });
+  await waitForReplacement(d, TASK, first!, 2);
   const jobs = [];
   for (const command of ['echo one', 'echo two', "sh -c 'exit 3'"]) jobs.push((await d.api('POST', '/jobs', { command })).id);
   await waitFor('the jobs to end', async () => (await d.api('GET', '/jobs?state=completed')).jobs.length === 3);

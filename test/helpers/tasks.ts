@@ -8,6 +8,22 @@ export async function workerPids(d: TestDaemon, task: string): Promise<number[]>
   return (r.workers as { pid: number; state: string }[]).filter((w) => w.state === 'running').map((w) => w.pid);
 }
 
+/** Waits until the task has exactly `n` running workers; returns their pids. */
+export function waitForWorkers(d: TestDaemon, task: string, n: number): Promise<number[]> {
+  return waitFor(`${n} running worker(s) of ${task}`, async () => {
+    const p = await workerPids(d, task);
+    return p.length === n ? p : undefined;
+  });
+}
+
+/** Waits until `victim` is replaced: `n` running workers, `victim` not among them; returns their pids. */
+export function waitForReplacement(d: TestDaemon, task: string, victim: number, n: number): Promise<number[]> {
+  return waitFor(`a replacement for worker ${victim} of ${task}`, async () => {
+    const p = await workerPids(d, task);
+    return p.length === n && !p.includes(victim) ? p : undefined;
+  });
+}
+
 export async function taskJson(d: TestDaemon, task: string): Promise<any> {
   return d.api('GET', `/tasks/${encodeURIComponent(task)}`);
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startDaemon, repoRoot, type TestDaemon } from '../helpers/daemon.js';
 import { EventWatcher, uniq } from '../helpers/zmq.js';
-import { workerPids } from '../helpers/tasks.js';
+import { waitForWorkers } from '../helpers/tasks.js';
 import { alive } from '../helpers/proc.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
@@ -21,7 +21,7 @@ test('the stubborn example ignores SIGTERM and is SIGKILLed after grace_period, 
     config: { tasks: { [T]: { cmd: path.join(repoRoot, 'workers-examples/stubborn-worker.sh'), stall_timeout: 0, grace_period: grace } } },
   });
   const watcher = new EventWatcher(d.ready.events);
-  const [pid] = await waitFor('a worker', async () => ((await workerPids(d, T)).length === 1 ? workerPids(d, T) : undefined));
+  const [pid] = await waitForWorkers(d, T, 1);
   await waitFor('the worker to install its trap', () => d.request('GET', `/tasks/${T}/log`).then((r) => /ignoring SIGTERM/.test(r.text)));
   const t0 = Date.now();
   const stopping = d.request('POST', `/tasks/${T}/stop`);

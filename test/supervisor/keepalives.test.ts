@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { KeepaliveSender, EventWatcher, uniq } from '../helpers/zmq.js';
-import { taskJson, workerPids } from '../helpers/tasks.js';
+import { taskJson, waitForWorkers, workerPids } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/wait.js';
 import { descendants } from '../helpers/proc.js';
 
@@ -50,7 +50,7 @@ async function sendUntil(frames: string[], moved: (k: any) => boolean): Promise<
 }
 
 test('seed Go keys (Pid, TaskName) count', async () => {
-  const [pid] = await waitFor('a worker', async () => ((await workerPids(d, T)).length ? workerPids(d, T) : undefined));
+  const [pid] = await waitForWorkers(d, T, 1);
   await sendUntil([T, JSON.stringify({ Pid: pid, TaskName: T })], (k) => k.accepted >= 1);
   const w = (await d.api('GET', `/tasks/${T}/list`)).workers[0];
   assert.equal(w.pid, pid);

@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { EventWatcher, uniq } from '../helpers/zmq.js';
-import { taskJson, waitForProcessCount, workerPids } from '../helpers/tasks.js';
+import { taskJson, waitForProcessCount, waitForReplacement, waitForWorkers } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/wait.js';
 import { alive } from '../helpers/proc.js';
 
@@ -28,10 +28,7 @@ test('a worker killed with SIGKILL is replaced', async () => {
   const [victim, other] = await waitForProcessCount(T, 2);
   await waitFor('workers past min_uptime', async () => (await taskJson(d, T)).state === 'running' && Date.now());
   process.kill(victim!, 'SIGKILL');
-  const now = await waitFor('a replacement', async () => {
-    const pids = await workerPids(d, T);
-    return pids.length === 2 && !pids.includes(victim!) ? pids : undefined;
-  });
+  const now = await waitForReplacement(d, T, victim!, 2);
   assert.ok(now.includes(other!));
   const j = await taskJson(d, T);
   assert.equal(j.counters.exited_error, 1);
@@ -46,16 +43,11 @@ test('a SIGSTOPped worker is found stalled, killed, replaced and counted', async
   const script = 'while :; do curl -s -o /dev/null -X POST "$BL_KEEPALIVE_URL"; sleep 0.1; done';
   const d = await daemon({ [T]: { cmd: 'sh', args: ['-c', script], cardinality: 1, stall_timeout: 1000, grace_period: 200 } });
   const watcher = new EventWatcher(d.ready.events);
-  const [pid] = await waitForProcessCount(T, 1).catch(() => waitFor('one worker', () => workerPids(d, T).then((p) => (p.length ? p : undefined))));
-  const worker = (await workerPids(d, T))[0]!;
+  const [worker] = await waitForWorkers(d, T, 1);
   await waitFor('a keep-alive', async () => (await taskJson(d, T)).last_alive_at);
-  void pid;
   process.kill(worker, 'SIGSTOP');
   const stoppedAt = Date.now();
-  await waitFor('the frozen worker to be replaced', async () => {
-    const pids = await workerPids(d, T);
-    return pids.length === 1 && pids[0] !== worker;
-  });
+  await waitForReplacement(d, T, worker, 1);
   await waitFor('the frozen worker to be gone', () => !alive(worker));
   const j = await taskJson(d, T);
   assert.equal(j.counters.stalled, 1);

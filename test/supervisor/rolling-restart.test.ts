@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon } from '../helpers/daemon.js';
 import { uniq } from '../helpers/zmq.js';
-import { workerPids } from '../helpers/tasks.js';
+import { waitForWorkers } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/wait.js';
 
 test('POST /tasks/T/restart replaces every worker, never going below the cardinality', async () => {
@@ -13,10 +13,7 @@ test('POST /tasks/T/restart replaces every worker, never going below the cardina
   const script = 'sleep 0.3; while :; do curl -s -o /dev/null -X POST "$BL_KEEPALIVE_URL"; sleep 0.2; done';
   const d = await startDaemon({ config: { tasks: { [T]: { cmd: 'sh', args: ['-c', script], cardinality: 3, stall_timeout: 5000 } } } });
   try {
-    const old = await waitFor('3 workers', async () => {
-      const p = await workerPids(d, T);
-      return p.length === 3 ? p : undefined;
-    });
+    const old = await waitForWorkers(d, T, 3);
     const r = await d.request('POST', `/tasks/${T}/restart`);
     assert.equal(r.status, 202);
     assert.match(r.text, new RegExp(`Restarting 3 ${T} workers`));

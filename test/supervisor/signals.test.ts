@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startDaemon, repoRoot } from '../helpers/daemon.js';
 import { uniq } from '../helpers/zmq.js';
-import { taskProcesses, waitForProcessCount, workerPids } from '../helpers/tasks.js';
+import { taskProcesses, waitForProcessCount, waitForReplacement, waitForWorkers, workerPids } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/wait.js';
 import { alive } from '../helpers/proc.js';
 
@@ -46,7 +46,7 @@ test('a second SIGINT forces: workers ignoring SIGTERM are killed without waitin
   const d = await startDaemon({
     config: { tasks: { [A]: { cmd: path.join(repoRoot, 'workers-examples/stubborn-worker.sh'), stall_timeout: 0, grace_period: 60000 } } },
   });
-  await waitFor('the stubborn worker', async () => (await workerPids(d, A)).length === 1);
+  await waitForWorkers(d, A, 1);
   await waitFor('its trap', () => d.request('GET', `/tasks/${A}/log`).then((r) => /ignoring/.test(r.text)));
   d.proc.kill('SIGINT');
   await waitFor('the first SIGINT to be taken', () => /gracefully/.test(d.err));
@@ -115,10 +115,7 @@ test('with adopt: true, the next daemon adopts them and counts them toward the c
   assert.ok(w.every((x: any) => x.adopted));
   // Adopted workers are watched: one killed is replaced.
   process.kill(before[0]!, 'SIGKILL');
-  await waitFor('a replacement for the adopted worker', async () => {
-    const p = await workerPids(d2, A);
-    return p.length === 2 && !p.includes(before[0]!);
-  });
+  await waitForReplacement(d2, A, before[0]!, 2);
   await d2.stop();
   assert.deepEqual(taskProcesses(A), []);
   d2.cleanup();
