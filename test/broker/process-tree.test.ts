@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { descendants, pidsWithEnv } from '../helpers/proc.js';
+import { descendants, pidsWithEnv, ppidOf } from '../helpers/proc.js';
 import { readFileSync } from 'node:fs';
 import { waitFor } from '../helpers/wait.js';
 import { submit, waitState } from './broker-helpers.js';
@@ -96,7 +96,7 @@ describe('job processes', () => {
     await waitFor('the job processes', () => pidsWithEnv('BL_JOB_ID', j!.id).length === 2);
     // The spawner that forked this job (there may be more than one): the job leader's parent.
     const leader: number = await waitFor('the job pid', async () => (await d.api('GET', `/jobs/${j!.id}`)).pid);
-    const spawner = Number(readFileSync(`/proc/${leader}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    const spawner = ppidOf(leader)!;
     assert.ok(descendants(d.pid).includes(spawner) && readFileSync(`/proc/${spawner}/cmdline`, 'utf8').includes('spawner-main'), 'the daemon forks jobs from a spawner process');
     process.kill(spawner, 'SIGKILL');
     const lost = await waitState(d, j!.id, 'lost');

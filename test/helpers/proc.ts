@@ -1,5 +1,18 @@
-// Looking at real processes from tests: does a pid live, which processes are under a pid.
+// Looking at real processes from tests: does a pid live, which processes are under a pid. It reads
+// /proc itself, not through daemon/proc: the tests check the daemon against an independent reader.
 import { readFileSync, readdirSync } from 'node:fs';
+
+/** The fields of /proc/PID/stat after the command name ([0] state, [1] ppid, … [11] utime,
+ * [12] stime), or undefined when the process is gone. The name may hold spaces and parentheses:
+ * it ends at the last ')'. */
+export function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
 
 export function alive(pid: number): boolean {
   try {
@@ -8,30 +21,17 @@ export function alive(pid: number): boolean {
     return false;
   }
   // A zombie still answers kill(0); it is dead for our purposes.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  const f = statFields(pid);
+  return f !== undefined && f[0] !== 'Z';
 }
 
 export function ppidOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
+  const f = statFields(pid);
+  return f && Number(f[1]);
 }
 
 export function stateOf(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  } catch {
-    return undefined;
-  }
+  return statFields(pid)?.[0];
 }
 
 /** All live descendants of `root` (not including it). */

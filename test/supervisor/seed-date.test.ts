@@ -5,12 +5,13 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { startDaemon, repoRoot } from '../helpers/daemon.js';
+import { statFields } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 
 const seed = path.resolve(repoRoot, '../shared/seed-data/workerpoolmanager/date-sample.json');
 
 function cpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').slice(readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
+  const f = statFields(pid)!;
   return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
 }
 
