@@ -2,7 +2,7 @@
 // is autostarted, and since it exits at once it backs off instead of spinning.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { startDaemon, repoRoot } from '../helpers/daemon.js';
 import { statFields } from '../helpers/proc.js';
