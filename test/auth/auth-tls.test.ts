@@ -3,12 +3,12 @@
 // route cannot slip through; a wrong token is 401; https works with a certificate made here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startDaemon } from '../helpers/daemon.js';
+import { selfSignedCert } from '../helpers/net.js';
 
 const TOKEN = 'tok-' + Math.random().toString(36).slice(2);
 const BASIC = 'admin:p4ss word';
@@ -70,9 +70,7 @@ function get(url: string, ca: Buffer, headers: Record<string, string> = {}): Pro
 
 test('https with tls.cert and tls.key; a client without the CA refuses the certificate', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'bl-test-'));
-  const key = path.join(dir, 'key.pem');
-  const cert = path.join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  const { key, cert } = selfSignedCert(dir);
   const d = await startDaemon({ dir, config: { tls: { cert, key }, auth: { token: TOKEN }, tasks: {} } });
   try {
     assert.match(d.url, /^https:\/\/127\.0\.0\.1:\d+$/);

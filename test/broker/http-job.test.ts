@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 import { submit, waitState } from './broker-helpers.js';
 
@@ -77,10 +78,7 @@ describe('http jobs', () => {
   });
 
   it('fails with the network error when nothing listens', async () => {
-    const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((r) => closed.close(r));
+    const port = await freePort();
     const [j] = await submit(d, { url: `http://127.0.0.1:${port}/` });
     const done = await waitState(d, j!.id, ['succeeded', 'failed']);
     assert.equal(done.state, 'failed');

@@ -3,10 +3,10 @@
 // with a clear message, and a daemon outage with a launcher restart in it forgets no report.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { freePort } from '../helpers/net.js';
 import { pidsWithEnv } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 import { job, submit, waitJob, waitLaunchers } from '../broker/broker-helpers.js';
@@ -30,17 +30,6 @@ function launcher(o: Parameters<typeof startLauncher>[0]): TestLauncher {
   const l = startLauncher(o);
   launchers.push(l);
   return l;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 describe('bl-launcher', () => {

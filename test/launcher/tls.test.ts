@@ -2,13 +2,13 @@
 // without it, it stops with a message that says what to pass instead of retrying forever. The
 // end of a remote job's log comes with its report.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, it } from 'node:test';
 import { DaemonClient } from '../../daemon/launcher/client.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { selfSignedCert } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 import { startLauncher, type TestLauncher } from './launcher-helpers.js';
 
@@ -23,9 +23,7 @@ after(() => {
 });
 
 it('https: --ca trusts the daemon and runs its job; without it, a one-line message and exit 1', async () => {
-  const key = path.join(dir, 'key.pem');
-  const cert = path.join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  const { key, cert } = selfSignedCert(dir);
   daemon = await startDaemon({ config: { tls: { cert, key }, auth: { token: TOKEN }, broker: { concurrency: 2, local_slots: 0, lease_ttl: 2 } } });
   assert.match(daemon.url, /^https:/);
   const api = new DaemonClient({ base: daemon.url, token: TOKEN, ca: readFileSync(cert, 'utf8') });
