@@ -36,7 +36,3 @@ export class EventWatcher {
     await this.loop;
   }
 }
-
-export function uniq(name: string): string {
-  return `${name}_${Math.random().toString(36).slice(2, 8)}`;
-}

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startDaemon, programArgv, type TestDaemon } from '../helpers/daemon.js';
-import { uniq } from '../helpers/zmq.js';
+import { uniq } from '../helpers/uniq.js';
 
 const T = uniq('Task');
 let d: TestDaemon;

@@ -2,7 +2,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { uniq } from '../helpers/zmq.js';
+import { uniq } from '../helpers/uniq.js';
 import { waitForProcessCount, workerPids } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/wait.js';
 

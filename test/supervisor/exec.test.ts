@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { uniq } from '../helpers/zmq.js';
+import { uniq } from '../helpers/uniq.js';
 import { taskJson, workerPids } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startDaemon, repoRoot, type TestDaemon } from '../helpers/daemon.js';
-import { uniq } from '../helpers/zmq.js';
+import { uniq } from '../helpers/uniq.js';
 import { taskProcesses, waitForProcessCount, workerPids } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -3,7 +3,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { EventWatcher, uniq } from '../helpers/zmq.js';
+import { EventWatcher } from '../helpers/zmq.js';
+import { uniq } from '../helpers/uniq.js';
 import { taskJson, waitForProcessCount, waitForReplacement, waitForWorkers } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/wait.js';
 import { alive } from '../helpers/proc.js';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon } from '../helpers/daemon.js';
-import { uniq } from '../helpers/zmq.js';
+import { uniq } from '../helpers/uniq.js';
 import { waitForWorkers } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/wait.js';
 

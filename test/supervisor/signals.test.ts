@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startDaemon, repoRoot } from '../helpers/daemon.js';
-import { uniq } from '../helpers/zmq.js';
+import { uniq } from '../helpers/uniq.js';
 import { taskProcesses, waitForProcessCount, waitForReplacement, waitForWorkers, workerPids } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/wait.js';
 import { alive } from '../helpers/proc.js';
