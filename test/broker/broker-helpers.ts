@@ -3,8 +3,6 @@ import type { JobJson } from '../../daemon/contract/types.js';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait.js';
 
-export const ENDED = ['succeeded', 'failed', 'timed_out', 'dead', 'cancelled', 'lost'];
-
 export async function submit(d: TestDaemon, jobs: Record<string, unknown> | Record<string, unknown>[]): Promise<JobJson[]> {
   const r = await d.api('POST', '/jobs', jobs);
   return Array.isArray(jobs) ? r.jobs : [r];

@@ -41,8 +41,6 @@ export interface StartOptions {
   /** Send this token (`Authorization: Bearer`) with every request()/api() call that sets no
    * Authorization of its own. Opt-in: without it a request carries no credentials. */
   clientToken?: string;
-  /** Time to wait for readiness. */
-  timeout?: number;
 }
 
 export class TestDaemon extends TestProcess {
@@ -89,10 +87,10 @@ export class TestDaemon extends TestProcess {
     return r.json;
   }
 
-  /** SIGINT, wait for the exit; returns the exit code. */
-  async stop(signal: NodeJS.Signals = 'SIGINT', timeout = 30000): Promise<ExitInfo> {
+  /** SIGINT (or `signal`), wait for the exit (SIGKILL after 30 s); returns how it exited. */
+  async stop(signal: NodeJS.Signals = 'SIGINT'): Promise<ExitInfo> {
     if (!this.exitInfo) this.proc.kill(signal);
-    const t = setTimeout(() => this.proc.kill('SIGKILL'), timeout);
+    const t = setTimeout(() => this.proc.kill('SIGKILL'), 30000);
     const r = await this.exited;
     clearTimeout(t);
     return r;
@@ -136,7 +134,7 @@ export async function startDaemon(options: StartOptions = {}): Promise<TestDaemo
         if (d.exitInfo) throw new Error(`daemon exited ${JSON.stringify(d.exitInfo)} before ready; stderr: ${d.err}`);
         return /^bl-daemon ready (\{.*\})$/m.exec(d.out)?.[1];
       },
-      { timeout: options.timeout ?? 20000 },
+      { timeout: 20000 },
     );
     d.ready = JSON.parse(line);
   } catch (e) {

@@ -30,10 +30,6 @@ export function ppidOf(pid: number): number | undefined {
   return f && Number(f[1]);
 }
 
-export function stateOf(pid: number): string | undefined {
-  return statFields(pid)?.[0];
-}
-
 /** All live descendants of `root` (not including it). */
 export function descendants(root: number): number[] {
   const children = new Map<number, number[]>();
