@@ -7,8 +7,9 @@ import path from 'node:path';
 import { startDaemon, type TestDaemon } from '../test/helpers/daemon.js';
 import { sleep } from '../test/helpers/wait.js';
 
-// `--node-options=...` starts the daemon with those Node flags (e.g. a small young generation,
-// which makes every fork cheaper); other arguments pick sections: true sleep latency submit rss.
+// The daemon runs as its bin does (test/helpers programArgv: its shebang's Node flags);
+// `--node-options=...` adds NODE_OPTIONS for it (and its helpers); other arguments pick
+// sections: true sleep latency submit rss.
 const nodeOptions = process.argv.find((a) => a.startsWith('--node-options='))?.slice('--node-options='.length);
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const want = (name: string) => only.length === 0 || only.includes(name);

@@ -6,13 +6,7 @@ import { openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { alive, sleep } from './proc.mjs';
-
-/** The Node flags of the program's `#!/usr/bin/env -S node ...` line: run it as its bin runs. */
-function shebangFlags(file) {
-  const first = readFileSync(file, 'utf8').split('\n', 1)[0];
-  const m = /^#!\S*env -S node(.*)$/.exec(first);
-  return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
-}
+import { programArgv } from '../../dist/test/helpers/daemon.js';
 
 export class BlDaemon {
   constructor(repoRoot, dir) {
@@ -37,8 +31,8 @@ export class BlDaemon {
       JSON.stringify({ port: 0, state_dir: path.join(this.dir, 'state'), keepalives: { inbound_port: 0, internal_port: 0 }, tasks }, null, 2),
     );
     const err = openSync(this.errFile, 'a');
-    const main = path.join(this.repoRoot, 'dist/daemon/main.js');
-    this.proc = spawn(process.execPath, [...shebangFlags(main), main, `-conf=${conf}`], {
+    // As the bin runs it (its shebang's Node flags), the way the tests start it too.
+    this.proc = spawn(process.execPath, [...programArgv('daemon/main'), `-conf=${conf}`], {
       cwd: this.dir,
       stdio: ['ignore', 'pipe', err],
     });

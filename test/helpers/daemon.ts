@@ -1,7 +1,7 @@
 // Starts a real bl-daemon process on free ports in a temp dir, for integration tests.
 // Runs the compiled daemon when the test itself runs from dist/, else the source via tsx.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,11 +12,15 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const fromDist = here.includes(`${path.sep}dist${path.sep}`);
 export const repoRoot = fromDist ? path.resolve(here, '../../..') : path.resolve(here, '../..');
 
-/** The command that runs a program of ours: `node dist/<prog>.js` or `node --import tsx <prog>.ts`. */
+/**
+ * The command that runs a program of ours as its bin runs: the Node flags of its
+ * `#!/usr/bin/env -S node …` line (bl-daemon's young-generation size), then
+ * `dist/<prog>.js`, or `--import tsx <prog>.ts` from source.
+ */
 export function programArgv(rel: string): string[] {
-  return fromDist
-    ? [path.join(repoRoot, 'dist', rel + '.js')]
-    : ['--import', import.meta.resolve('tsx'), path.join(repoRoot, rel + '.ts')];
+  const file = fromDist ? path.join(repoRoot, 'dist', rel + '.js') : path.join(repoRoot, rel + '.ts');
+  const flags = /^#!\S*env -S node(.*)$/.exec(readFileSync(file, 'utf8').split('\n', 1)[0]!)?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+  return fromDist ? [...flags, file] : [...flags, '--import', import.meta.resolve('tsx'), file];
 }
 
 export interface Ready {
