@@ -144,7 +144,9 @@ export function ancestorIn(pid: number, wanted: (pid: number) => boolean, depth 
 }
 
 
-let envSnapshot: { at: number; name: string; byValue: Map<string, number[]> } | undefined;
+// Per variable name: a shutdown stops workers (BL_PROCESS_ID) and jobs (BL_JOB_ID) at once,
+// and one cache for both would read every environ again at each switch.
+const envSnapshots = new Map<string, { at: number; byValue: Map<string, number[]> }>();
 
 /**
  * Pids whose environment has `name=value`. Every worker and job gets a unique marker in its
@@ -153,30 +155,32 @@ let envSnapshot: { at: number; name: string; byValue: Map<string, number[]> } | 
  */
 export function pidsWithMarker(name: string, value: string, maxAgeMs = 50): number[] {
   const now = Date.now();
-  if (!envSnapshot || envSnapshot.name !== name || now - envSnapshot.at > maxAgeMs) {
+  let snap = envSnapshots.get(name);
+  if (!snap || now - snap.at > maxAgeMs) {
     const byValue = new Map<string, number[]>();
-    const needle = `${name}=`;
+    const needle = `\0${name}=`;
     for (const d of readdirSync('/proc')) {
       const c = d.charCodeAt(0);
       if (c < 48 || c > 57) continue;
       let env: string;
       try {
-        env = readFileSync(`/proc/${d}/environ`, 'latin1');
+        env = '\0' + readFileSync(`/proc/${d}/environ`, 'latin1');
       } catch {
         continue;
       }
-      const i = env.startsWith(needle) ? 0 : env.indexOf(`\0${needle}`) + 1;
-      if (i <= 0 && !env.startsWith(needle)) continue;
-      const start = i + needle.length;
+      const at = env.indexOf(needle);
+      if (at < 0) continue;
+      const start = at + needle.length;
       const end = env.indexOf('\0', start);
       const v = env.slice(start, end < 0 ? undefined : end);
-      let list = byValue.get(v);
-      if (!list) byValue.set(v, (list = []));
-      list.push(Number(d));
+      const list = byValue.get(v);
+      if (list) list.push(Number(d));
+      else byValue.set(v, [Number(d)]);
     }
-    envSnapshot = { at: now, name, byValue };
+    snap = { at: now, byValue };
+    envSnapshots.set(name, snap);
   }
-  return envSnapshot.byValue.get(value) ?? [];
+  return snap.byValue.get(value) ?? [];
 }
 
 /**
