@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startDaemon, type TestDaemon } from '../test/helpers/daemon.js';
 import { sleep } from '../test/helpers/wait.js';
+import { runBatch } from './run-batch.js';
 import { startLauncher, type TestLauncher } from '../test/launcher/launcher-helpers.js';
 
 const rounds = Number(process.argv[2] ?? 3);
@@ -17,26 +18,9 @@ const jobs = Number(process.argv[3] ?? 1000);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function waitIdle(d: TestDaemon): Promise<void> {
-  for (;;) {
-    const b = await d.api('GET', '/broker');
-    if (b.pending === 0 && b.running === 0) return;
-    await sleep(50);
-  }
-}
-
-/** n jobs of /bin/true submitted while paused, then timed from the release to the last end. */
+/** n jobs of /bin/true at concurrency 4; jobs a second. */
 async function batch(d: TestDaemon, n: number): Promise<number> {
-  await d.api('POST', '/broker/purge');
-  await d.api('PUT', '/broker/concurrency/0');
-  await d.api('POST', '/jobs', Array.from({ length: n }, () => ({ command: '/bin/true', cwd: '/tmp' })));
-  const t = process.hrtime.bigint();
-  await d.api('PUT', '/broker/concurrency/4');
-  await waitIdle(d);
-  const s = Number(process.hrtime.bigint() - t) / 1e9;
-  const b = await d.api('GET', '/broker');
-  if (b.counts.succeeded !== n) throw new Error(`expected ${n} succeeded, found ${JSON.stringify(b.counts)}`);
-  return n / s;
+  return n / (await runBatch(d, n, 4, { command: '/bin/true' }));
 }
 
 async function throughput(): Promise<void> {
