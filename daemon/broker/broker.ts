@@ -9,7 +9,7 @@ import { BlError, describe } from '../contract/errors.js';
 import type { BrokerJson, JobListFilter } from '../contract/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Db } from '../store/db.js';
-import { decideDispatch, decideEnd, decideRecovery, forEachClaim } from './dispatch.js';
+import { decideDispatch, decideEnd, decideRecovery, forEachClaim, type DispatchDecision } from './dispatch.js';
 import { jobLogPath, LocalLauncher } from './local-launcher.js';
 import { killLeftovers } from './recovery.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -18,7 +18,8 @@ import { LOCAL_LAUNCHER, type JobRecord, type NewJob, type RunResult } from './t
 import { storeUnavailable } from './store-errors.js';
 import { checkAllowed, dropDoneSweeps } from './submit-gate.js';
 import { scanStats } from '../proc/stat.js';
-import { HelperSpawner, SPAWNER_MAIN } from './helper-spawner.js';
+import { HelperSpawner } from './helper-spawner.js';
+import { daemonSpawnerPrograms } from './spawner-programs.js';
 import { RemoteLaunchers } from './remote-launchers.js';
 
 export interface BrokerOptions {
@@ -68,7 +69,7 @@ export class Broker {
       onEnded: (job, r) => this.onEnded(job, r),
       kick: () => this.schedule(),
     });
-    const spawner = new HelperSpawner(SPAWNER_MAIN, 'spawner');
+    const spawner = new HelperSpawner(daemonSpawnerPrograms());
     this.launcher = new LocalLauncher(o.stateDir, o.killGraceMs ?? 3000, spawner, {
       onStarted: (id, p) => this.o.events.publish('job.started', { id, pid: p?.pid ?? null, launcher: LOCAL_LAUNCHER }),
       onIdentified: (id, p) => this.persist(() => this.store.markStarted(id, p)),
@@ -125,6 +126,7 @@ export class Broker {
     }
     // Only now may anything be claimed: recovery must not mistake a fresh claim for a leftover.
     this.started = true;
+    this.launcher.warm();
     this.remote.start();
     this.schedule();
   }
@@ -302,22 +304,39 @@ export class Broker {
     });
   }
 
-  private pump(): void {
-    if (this.closed || this.draining) return;
-    const c = this.store.counts();
-    const d = decideDispatch({
-      concurrency: this.concurrency,
-      urgentBypass: this.urgentBypass,
-      localSlots: this.settings.localSlots,
-      running: c.byState.running,
-      runningLocal: this.launcher.size,
-      pendingUrgent: c.pendingByQueue.urgent,
-      pendingNormal: c.pendingByQueue.normal,
-      draining: this.draining,
-    });
+  /**
+   * Claims what the limits allow and starts those jobs. `prior`: the write that freed a slot
+   * (a job's end), made in the same transaction as the claims it allows: one commit a job
+   * less, and a job's end and its successor's start are durable together.
+   */
+  private pump(prior?: () => void): void {
+    // Writes the store refused earlier go first: this one waits its turn behind them.
+    if (prior && this.unsaved.length > 0) {
+      this.persist(prior);
+      prior = undefined;
+    }
+    if (this.closed || this.draining) {
+      if (prior) this.persist(prior);
+      return;
+    }
+    let claimed: JobRecord[] = [];
     try {
-      forEachClaim(d, (urgentOnly) => this.claimAndRun(urgentOnly));
+      claimed = this.store.atomically(() => {
+        prior?.();
+        const out: JobRecord[] = [];
+        forEachClaim(this.decide(), (urgentOnly) => {
+          const job = this.store.claimNext({ urgentOnly, launcher: LOCAL_LAUNCHER, host: this.host, now: Date.now() });
+          if (job) out.push(job);
+          return job !== undefined;
+        });
+        return out;
+      });
     } catch (e) {
+      // The end alone (kept to retry if the store still refuses), then the claims alone.
+      if (prior) {
+        this.persist(prior);
+        return this.pump();
+      }
       // A store that cannot take the claim: running jobs go on, dispatch tries again later.
       console.error(`bl-daemon: dispatch paused, the store refused a claim: ${(e as Error).message}`);
       if (!this.pumpRetry) {
@@ -327,40 +346,52 @@ export class Broker {
         }, RETRY_WRITE_MS);
       }
     }
+    for (const job of claimed) this.launcher.run(job);
     // Remote launchers waiting in a lease get what the built-in launcher left.
     this.remote.serve();
   }
 
-  private claimAndRun(urgentOnly: boolean): boolean {
-    const job = this.store.claimNext({ urgentOnly, launcher: LOCAL_LAUNCHER, host: this.host, now: Date.now() });
-    if (!job) return false;
-    this.launcher.run(job);
-    return true;
+  private decide(): DispatchDecision {
+    const c = this.store.counts();
+    return decideDispatch({
+      concurrency: this.concurrency,
+      urgentBypass: this.urgentBypass,
+      localSlots: this.settings.localSlots,
+      running: c.byState.running,
+      runningLocal: this.launcher.size,
+      pendingUrgent: c.pendingByQueue.urgent,
+      pendingNormal: c.pendingByQueue.normal,
+      draining: this.draining,
+    });
   }
 
   private onEnded(job: JobRecord, r: RunResult): void {
     const now = Date.now();
+    let write: () => void;
+    let event: [string, Record<string, unknown>];
     if (r.outcome === 'drained') {
       // Shutdown killed it: it goes back first in line, and this attempt does not count.
-      this.persist(() => this.store.requeue(job.id, { head: true, attempt: job.attempt, reason: r.reason }));
-      this.o.events.publish('job.requeued', { id: job.id, attempt: job.attempt, reason: r.reason });
+      write = () => this.store.requeue(job.id, { head: true, attempt: job.attempt, reason: r.reason });
+      event = ['job.requeued', { id: job.id, attempt: job.attempt, reason: r.reason }];
     } else {
       const d = decideEnd(r.outcome, r.exitCode, job.attempt, job.retries);
       if (d.kind === 'retry') {
         const why = r.reason ?? (r.signal ? `killed by ${r.signal}` : `exit code ${r.exitCode}`);
         const reason = `attempt ${job.attempt} ended: ${why}`;
-        this.persist(() => this.store.requeue(job.id, { head: false, attempt: d.attempt, reason }));
-        this.o.events.publish('job.requeued', { id: job.id, attempt: d.attempt, reason });
+        write = () => this.store.requeue(job.id, { head: false, attempt: d.attempt, reason });
+        event = ['job.requeued', { id: job.id, attempt: d.attempt, reason }];
       } else {
         const fields = { state: d.state, exitCode: r.exitCode, signal: r.signal, usage: r.usage, reason: r.reason, now };
-        this.persist(() => this.store.finish(job.id, fields));
-        this.o.events.publish('job.finished', { id: job.id, state: d.state, exit_code: r.exitCode, signal: r.signal });
+        write = () => this.store.finish(job.id, fields);
+        event = ['job.finished', { id: job.id, state: d.state, exit_code: r.exitCode, signal: r.signal }];
       }
     }
-    for (const w of this.endWaiters.splice(0)) w();
     // Straight to the next claim, no hop through the event loop: with few slots the time from
     // one job's exit to the next one's spawn is what bounds throughput.
-    if (this.started && !this.closed) this.pump();
+    if (this.started && !this.closed) this.pump(write);
+    else this.persist(write);
+    this.o.events.publish(...event);
+    for (const w of this.endWaiters.splice(0)) w();
   }
 
   /** Writes an end-of-run change now, or keeps it to try again while the store refuses. */

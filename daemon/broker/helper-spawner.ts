@@ -1,55 +1,51 @@
-// Jobs forked by small helper processes (spawner-main.ts for the daemon, the job guard for a
-// bl-launcher) that report pids and exits over IPC. Node's spawn blocks its thread until the
-// child has exec'd (~0.7 ms here), so one helper caps a burst at one start at a time: a
-// request goes to an idle helper, and a new helper (up to one per core) starts when every
-// one is busy forking. A helper that dies takes its reports with it: its jobs are `lost` to
-// the caller, which stops their trees.
+// Jobs forked by small helper processes that report pids and exits over IPC: the daemon's
+// spawner (spawn-helper.py, or spawner-main.ts where python3 is missing) and bl-launcher's job
+// guard. A request goes to an idle helper, and a new helper (up to one per core) starts when
+// every one is busy forking. A helper that dies takes its reports with it: its jobs are `lost`
+// to the caller, which stops their trees. One that dies before it is ready (no python3, too
+// old) is a program this host cannot run: the next program in the list takes its requests.
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DirectSpawner, type SpawnEvents, type SpawnRequest, type Spawner } from './spawner.js';
+import { inheritedEnv } from '../proc/inherited-env.js';
 
-// The IPC protocol between a parent (HelperSpawner) and its helpers (serveSpawns).
-type ToHelper = { k: number; req: SpawnRequest };
+// The IPC protocol between a parent (HelperSpawner) and its helpers (serveSpawns and
+// spawn-helper.py). The first message each way: the environment jobs inherit, and `ready`.
+type ToHelper = { k: number; req: SpawnRequest } | { k: 0; env: Record<string, string> };
 type FromHelper =
+  | { k: 0; t: 'ready' }
   | { k: number; t: 'spawned'; pid: number }
   | { k: number; t: 'failed'; message: string }
   | { k: number; t: 'exited'; code: number | null; signal: string | null };
 
-const here = fileURLToPath(import.meta.url);
-/** The daemon's helper program (the extension follows ours: .ts from source, .js built). */
-export const SPAWNER_MAIN = path.join(path.dirname(here), `spawner-main${path.extname(here)}`);
-
-/** Only the loader flags (tsx when run from source): test-runner or profiler flags stay here. */
-function loaderArgv(): string[] {
-  const out: string[] = [];
-  const a = process.execArgv;
-  for (let i = 0; i < a.length; i++) {
-    if (/^--(import|require|loader)=/.test(a[i]!)) out.push(a[i]!);
-    else if (/^--(import|require|loader)$/.test(a[i]!) && i + 1 < a.length) out.push(a[i]!, a[++i]!);
-  }
-  return out;
+/** A helper program: how to start it, and its name in messages. */
+export interface HelperProgram {
+  name: string;
+  argv: [string, ...string[]];
 }
 
 interface Flight {
+  req: SpawnRequest;
   ev: SpawnEvents;
   spawned: boolean;
 }
 
 class Helper {
   readonly inflight = new Map<number, Flight>();
-  /** Requests sent that have no pid or failure back yet: this helper is forking. */
+  /** Requests with no pid or failure back yet (queued or sent): this helper is busy forking. */
   forking = 0;
+  private ready = false;
+  private closing = false;
   private readonly child: ChildProcess;
 
+  /** `onGone(early)`: it died; `early`: before it was ready, with `orphans` never sent. */
   constructor(
-    program: string,
-    private readonly what: string,
-    onGone: (h: Helper) => void,
+    readonly program: HelperProgram,
+    onGone: (h: Helper, early: { why: string; orphans: [number, Flight][] } | null) => void,
   ) {
     // Its own group: a CTRL+C at the terminal is the parent's to handle, not the helper's.
-    const child = spawnChild(process.execPath, [...loaderArgv(), program], {
+    const [file, ...args] = program.argv;
+    const child = spawnChild(file, args, {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       detached: true,
       serialization: 'json',
@@ -62,24 +58,36 @@ class Helper {
     const die = (why: string) => {
       if (gone) return;
       gone = true;
-      onGone(this);
+      // Dead before ready and not asked to go: this program cannot run here.
+      if (!this.ready && !this.closing) {
+        const orphans = [...this.inflight];
+        this.inflight.clear();
+        return onGone(this, { why, orphans });
+      }
+      onGone(this, null);
       for (const k of [...this.inflight.keys()]) this.fail(k, why);
     };
-    child.on('exit', (code, signal) => die(`the ${what} process exited (${signal ?? `code ${code}`})`));
-    child.on('error', (e) => die(`the ${what} process failed: ${e.message}`));
+    child.on('exit', (code, signal) => die(`the ${program.name} process exited (${signal ?? `code ${code}`})`));
+    child.on('error', (e) => die(`the ${program.name} process failed: ${e.message}`));
     this.child = child;
+    this.post({ k: 0, env: inheritedEnv() });
   }
 
   send(k: number, req: SpawnRequest, ev: SpawnEvents): void {
-    this.inflight.set(k, { ev, spawned: false });
+    this.inflight.set(k, { req, ev, spawned: false });
     this.forking++;
-    this.child.send({ k, req } satisfies ToHelper, (err) => {
-      if (err) this.fail(k, `cannot reach the ${this.what}: ${err.message}`);
-    });
+    if (this.ready) this.post({ k, req });
   }
 
   close(): void {
+    this.closing = true;
     if (this.child.connected) this.child.disconnect();
+  }
+
+  private post(m: ToHelper): void {
+    this.child.send(m, (err) => {
+      if (err && m.k !== 0) this.fail(m.k, `cannot reach the ${this.program.name}: ${err.message}`);
+    });
   }
 
   private fail(k: number, message: string): void {
@@ -94,6 +102,11 @@ class Helper {
   }
 
   private onMessage(m: FromHelper): void {
+    if (m.t === 'ready') {
+      this.ready = true;
+      for (const [k, f] of this.inflight) this.post({ k, req: f.req });
+      return;
+    }
     const f = this.inflight.get(m.k);
     if (!f) return;
     if (m.t === 'spawned') {
@@ -115,18 +128,31 @@ export class HelperSpawner implements Spawner {
   private readonly helpers: Helper[] = [];
   private next = 1;
   private readonly max: number;
+  /** Programs in order of preference; the first is dropped when it cannot start here. */
+  private readonly programs: HelperProgram[];
 
-  /** `program`: the helper's main module; `what`: its name in messages. */
-  constructor(
-    private readonly program: string,
-    private readonly what: string,
-    max = Math.min(4, os.availableParallelism()),
-  ) {
+  constructor(programs: HelperProgram[], max = Math.min(4, os.availableParallelism())) {
+    if (programs.length === 0) throw new Error('HelperSpawner needs a helper program');
+    this.programs = [...programs];
     this.max = Math.max(1, max);
+  }
+
+  /** Helper processes running now. */
+  get size(): number {
+    return this.helpers.length;
+  }
+
+  /** The program new helpers run (the first that has not failed to start). */
+  get program(): HelperProgram {
+    return this.programs[0]!;
   }
 
   spawn(req: SpawnRequest, ev: SpawnEvents): void {
     this.pick().send(this.next++, req, ev);
+  }
+
+  warm(): void {
+    if (this.helpers.length === 0) this.pick();
   }
 
   /** An idle helper; else a new one while under the cap; else the least busy. */
@@ -137,12 +163,23 @@ export class HelperSpawner implements Spawner {
       if (!best || h.forking < best.forking) best = h;
     }
     if (best && this.helpers.length >= this.max) return best;
-    const h = new Helper(this.program, this.what, (gone) => {
-      const i = this.helpers.indexOf(gone);
-      if (i >= 0) this.helpers.splice(i, 1);
-    });
+    const h = new Helper(this.program, (gone, early) => this.gone(gone, early));
     this.helpers.push(h);
     return h;
+  }
+
+  private gone(h: Helper, early: { why: string; orphans: [number, Flight][] } | null): void {
+    const i = this.helpers.indexOf(h);
+    if (i >= 0) this.helpers.splice(i, 1);
+    if (!early) return;
+    if (this.programs[0] === h.program && this.programs.length > 1) {
+      this.programs.shift();
+      console.error(`bl: ${early.why} before it was ready; jobs are started by the ${this.program.name} instead`);
+    }
+    for (const [, f] of early.orphans) {
+      if (this.programs[0] === h.program) f.ev.failed(`cannot start the job: ${early.why}`);
+      else this.spawn(f.req, f.ev);
+    }
   }
 
   close(): void {
@@ -160,8 +197,14 @@ export function serveSpawns(hooks: { spawned?(k: number, pid: number, req: Spawn
   const send = (m: FromHelper) => {
     if (process.connected) process.send!(m);
   };
-  process.on('message', ({ k, req }: ToHelper) => {
-    direct.spawn(req, {
+  let baseEnv: Record<string, string> | undefined;
+  process.on('message', (m: ToHelper) => {
+    if ('env' in m) {
+      baseEnv = m.env;
+      return;
+    }
+    const { k, req } = m;
+    direct.spawn(baseEnv && !req.baseEnv ? { ...req, baseEnv } : req, {
       spawned: (pid) => {
         hooks.spawned?.(k, pid, req);
         send({ k, t: 'spawned', pid });
@@ -174,4 +217,5 @@ export function serveSpawns(hooks: { spawned?(k: number, pid: number, req: Spawn
       lost: () => undefined,
     });
   });
+  send({ k: 0, t: 'ready' });
 }

@@ -33,6 +33,8 @@ export interface SpawnEvents {
 
 export interface Spawner {
   spawn(req: SpawnRequest, ev: SpawnEvents): void;
+  /** Gets ready for a first job (starts a helper process), so it does not wait for that. */
+  warm?(): void;
   close(): void;
 }
 

@@ -92,6 +92,7 @@ export class SqliteStore implements JobStore {
   private readonly ulid = monotonicFactory();
   private nextPos: number;
   private readonly tally: Counts;
+  private readonly inTx: (fn: () => unknown) => unknown;
   private readonly stmt;
 
   constructor(private readonly db: Db) {
@@ -136,6 +137,7 @@ export class SqliteStore implements JobStore {
     const maxOf = (r: unknown) => ((r as { p: number | null } | undefined)?.p ?? 0);
     this.nextPos = Math.max(maxOf(this.stmt.maxSeq.get()), maxOf(this.stmt.tailPos.get(0)), maxOf(this.stmt.tailPos.get(1))) + 1;
     this.tally = this.loadCounts();
+    this.inTx = this.db.transaction((fn: () => unknown) => fn());
   }
 
   private loadCounts(): Counts {
@@ -279,7 +281,20 @@ export class SqliteStore implements JobStore {
   }
 
   counts(): Counts {
-    return structuredClone(this.tally);
+    return { byState: { ...this.tally.byState }, pendingByQueue: { ...this.tally.pendingByQueue } };
+  }
+
+  atomically<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    // The in-memory tally follows each statement; a rollback must take it back too.
+    const saved = this.counts();
+    try {
+      return this.inTx(fn) as T;
+    } catch (e) {
+      Object.assign(this.tally.byState, saved.byState);
+      Object.assign(this.tally.pendingByQueue, saved.pendingByQueue);
+      throw e;
+    }
   }
 
   purge(what: PurgeWhat): PurgeResult {

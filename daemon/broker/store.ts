@@ -53,6 +53,11 @@ export interface Counts {
 }
 
 export interface JobStore {
+  /**
+   * Runs `fn` (calls of these verbs) as one transaction: all of its writes or none, one commit.
+   * The broker writes a job's end and the claims it frees a slot for together.
+   */
+  atomically<T>(fn: () => T): T;
   /** All in one transaction, committed before it returns. */
   enqueue(jobs: NewJob[], now: number): EnqueueResult;
   /** Takes the head job (urgent first, FIFO) and marks it running, atomically. */

@@ -3,10 +3,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HelperSpawner } from '../broker/helper-spawner.js';
+import { nodeHelper } from '../broker/spawner-programs.js';
 
 const here = fileURLToPath(import.meta.url);
 const GUARD = path.join(path.dirname(here), `guard-main${path.extname(here)}`);
 
 export function guardSpawner(): HelperSpawner {
-  return new HelperSpawner(GUARD, 'job guard');
+  return new HelperSpawner([nodeHelper(GUARD, 'job guard')]);
 }

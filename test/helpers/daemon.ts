@@ -40,6 +40,8 @@ export interface StartOptions {
   /** Extra daemon argv. */
   args?: string[];
   env?: Record<string, string>;
+  /** Node flags before the daemon's own (a bench's --cpu-prof, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
   /** Reuse a temp dir (to restart a daemon on the same state). */
   dir?: string;
   /** Send this token (`Authorization: Bearer`) with every request()/api() call that sets no
@@ -125,7 +127,7 @@ export async function startDaemon(options: StartOptions = {}): Promise<TestDaemo
     };
     writeFileSync(configFile, JSON.stringify(config, null, 2));
   }
-  const proc = spawn(process.execPath, [...programArgv('daemon/main'), `-conf=${configFile}`, ...(options.args ?? [])], {
+  const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), ...programArgv('daemon/main'), `-conf=${configFile}`, ...(options.args ?? [])], {
     cwd: dir,
     env: { ...process.env, BL_TEST: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
