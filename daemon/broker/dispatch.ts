@@ -75,3 +75,69 @@ export function decideEnd(
 export function decideRecovery(attempt: number, retries: number): { kind: 'requeue'; attempt: number } | { kind: 'lost' } {
   return attempt <= retries ? { kind: 'requeue', attempt: attempt + 1 } : { kind: 'lost' };
 }
+
+/**
+ * Standby (pipelining): pending jobs the built-in launcher's helpers hold, each started the
+ * moment a job of theirs exits, with no round trip through the daemon. While every slot is
+ * taken, one job a running local job is held; a free slot starts held jobs (`go`) before any
+ * claim; an urgent job waiting sends held normal ones back, as does anything that makes a
+ * hold wrong (pause, a lower limit, shutdown, a remote launcher asking for work). While held
+ * jobs are on their way back nothing is claimed or held anew: jobs behind them in the queue
+ * must not overtake them.
+ */
+export interface HoldState {
+  /** Holding makes sense now: a spawner that holds, not draining or paused, no remote launcher busy. */
+  allowed: boolean;
+  /** More jobs run than the limit (or the local slot count) allows: an exit must free a slot. */
+  overLimit: boolean;
+  /** Urgent jobs start beyond the limit: a held urgent one must not wait for an exit. */
+  urgentBypass: boolean;
+  /** Slots free under the limit and the local slot count. */
+  freeSlots: number;
+  runningLocal: number;
+  /** Held jobs (not on their way back), by queue. */
+  heldUrgent: number;
+  heldNormal: number;
+  /** Held jobs on their way back. */
+  leaving: number;
+  /** Pending jobs nobody holds. */
+  freeUrgent: number;
+  freeNormal: number;
+}
+
+export interface HoldDecision {
+  /** Send back every held job, or the normal ones (an urgent job waits), or none. */
+  withdraw: 'all' | 'normal' | 'none';
+  /** Of the held jobs kept, the oldest this many start now, in free slots. */
+  go: number;
+  /** Then, of the held jobs kept, the newest this many go back. */
+  withdrawNewest: number;
+  /** Whether this round claims (decideDispatch, in the slots `go` left). */
+  claim: boolean;
+  /** Jobs to hold from the head of the queue after this round's claims. */
+  reserve: number;
+}
+
+/** `claims(free)`: what decideDispatch would claim with `free` slots. */
+export function decideHold(s: HoldState, claims: (freeSlots: number) => DispatchDecision): HoldDecision {
+  const held = s.heldUrgent + s.heldNormal;
+  const quiet: HoldDecision = { withdraw: 'none', go: 0, withdrawNewest: 0, claim: s.leaving === 0, reserve: 0 };
+  if (!s.allowed || s.overLimit || (s.urgentBypass && s.heldUrgent > 0)) return held > 0 ? { ...quiet, withdraw: 'all', claim: false } : quiet;
+  if (s.freeUrgent > 0 && s.heldNormal > 0) return { ...quiet, withdraw: 'normal', go: Math.min(s.freeSlots, s.heldUrgent), claim: false };
+  const go = Math.min(s.freeSlots, held);
+  if (s.leaving > 0) return { ...quiet, go, claim: false };
+  const c = claims(s.freeSlots - go);
+  const claimed = c.claimAny;
+  const kept = held - go;
+  // Slots still free after the claims: the queue is empty (held jobs aside), nothing to hold.
+  // An urgent job beyond the limit: its exit frees no slot, so none may be held to take it.
+  const full = s.freeSlots - go - claimed <= 0 && c.claimUrgentBeyond === 0;
+  const want = full ? s.runningLocal + go + claimed : 0;
+  return {
+    withdraw: 'none',
+    go,
+    withdrawNewest: Math.max(0, kept - want),
+    claim: true,
+    reserve: Math.max(0, Math.min(want - kept, s.freeUrgent + s.freeNormal - claimed)),
+  };
+}

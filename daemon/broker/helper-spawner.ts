@@ -4,19 +4,25 @@
 // every one is busy forking. A helper that dies takes its reports with it: its jobs are `lost`
 // to the caller, which stops their trees. One that dies before it is ready (no python3, too
 // old) is a program this host cannot run: the next program in the list takes its requests.
+//
+// Standby (the broker's pipelining): a request marked `standby` is held by a helper that runs
+// jobs and started the moment one of them exits, with no round trip through the parent; `go`
+// starts it at once, `withdraw` takes it back. Its first report (spawned or failed) says it
+// has started; `withdrawn` that it never will.
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import { DirectSpawner, type SpawnEvents, type SpawnRequest, type Spawner } from './spawner.js';
+import { DirectSpawner, NO_HANDLE, type SpawnEvents, type SpawnHandle, type SpawnRequest, type Spawner } from './spawner.js';
 import { inheritedEnv } from '../proc/inherited-env.js';
 
 // The IPC protocol between a parent (HelperSpawner) and its helpers (serveSpawns and
 // spawn-helper.py). The first message each way: the environment jobs inherit, and `ready`.
-type ToHelper = { k: number; req: SpawnRequest } | { k: 0; env: Record<string, string> };
+type ToHelper = { k: number; req: SpawnRequest } | { k: 0; env: Record<string, string> } | { k: number; t: 'go' | 'withdraw' };
 type FromHelper =
   | { k: 0; t: 'ready' }
   | { k: number; t: 'spawned'; pid: number }
   | { k: number; t: 'failed'; message: string }
-  | { k: number; t: 'exited'; code: number | null; signal: string | null };
+  | { k: number; t: 'exited'; code: number | null; signal: string | null }
+  | { k: number; t: 'withdrawn' };
 
 /** A helper program: how to start it, and its name in messages. */
 export interface HelperProgram {
@@ -28,12 +34,18 @@ interface Flight {
   req: SpawnRequest;
   ev: SpawnEvents;
   spawned: boolean;
+  /** A standby request not started yet. */
+  held: boolean;
 }
 
 class Helper {
   readonly inflight = new Map<number, Flight>();
   /** Requests with no pid or failure back yet (queued or sent): this helper is busy forking. */
   forking = 0;
+  /** Jobs it runs or is starting (not held). */
+  active = 0;
+  /** Standby requests it holds. */
+  held = 0;
   private ready = false;
   private closing = false;
   private readonly child: ChildProcess;
@@ -73,10 +85,35 @@ class Helper {
     this.post({ k: 0, env: inheritedEnv() });
   }
 
-  send(k: number, req: SpawnRequest, ev: SpawnEvents): void {
-    this.inflight.set(k, { req, ev, spawned: false });
-    this.forking++;
+  send(k: number, req: SpawnRequest, ev: SpawnEvents): SpawnHandle {
+    const held = req.standby === true;
+    this.inflight.set(k, { req, ev, spawned: false, held });
+    if (held) this.held++;
+    else {
+      this.forking++;
+      this.active++;
+    }
     if (this.ready) this.post({ k, req });
+    if (!held) return NO_HANDLE;
+    return {
+      go: () => {
+        const f = this.inflight.get(k);
+        if (!f?.held) return;
+        // Still queued here, it goes out as a plain request once the helper is ready.
+        if (this.ready) this.post({ k, t: 'go' });
+        else f.req = { ...f.req, standby: false };
+        // Starting from now on, in this count: a standby request next must not count on it.
+        this.started(f);
+      },
+      withdraw: () => {
+        const f = this.inflight.get(k);
+        if (!f?.held) return;
+        if (this.ready) return this.post({ k, t: 'withdraw' });
+        this.inflight.delete(k);
+        this.held--;
+        queueMicrotask(() => f.ev.withdrawn?.());
+      },
+    };
   }
 
   close(): void {
@@ -94,11 +131,26 @@ class Helper {
     const f = this.inflight.get(k);
     if (!f) return;
     this.inflight.delete(k);
+    if (f.held) {
+      // It never started: back to its queue.
+      this.held--;
+      return f.ev.withdrawn?.();
+    }
+    this.active--;
     if (f.spawned) f.ev.lost(message);
     else {
       this.forking--;
       f.ev.failed(message);
     }
+  }
+
+  /** A held request's first report: it has started (or tried to), in some job's place. */
+  private started(f: Flight): void {
+    if (!f.held) return;
+    f.held = false;
+    this.held--;
+    this.active++;
+    this.forking++;
   }
 
   private onMessage(m: FromHelper): void {
@@ -110,21 +162,31 @@ class Helper {
     const f = this.inflight.get(m.k);
     if (!f) return;
     if (m.t === 'spawned') {
+      this.started(f);
       f.spawned = true;
       this.forking--;
       f.ev.spawned(m.pid);
     } else if (m.t === 'failed') {
+      this.started(f);
       this.inflight.delete(m.k);
       this.forking--;
+      this.active--;
       f.ev.failed(m.message);
+    } else if (m.t === 'withdrawn') {
+      if (!f.held) return;
+      this.inflight.delete(m.k);
+      this.held--;
+      f.ev.withdrawn?.();
     } else {
       this.inflight.delete(m.k);
+      this.active--;
       f.ev.exited(m.code, m.signal);
     }
   }
 }
 
 export class HelperSpawner implements Spawner {
+  readonly holds = true;
   private readonly helpers: Helper[] = [];
   private next = 1;
   private readonly max: number;
@@ -147,8 +209,13 @@ export class HelperSpawner implements Spawner {
     return this.programs[0]!;
   }
 
-  spawn(req: SpawnRequest, ev: SpawnEvents): void {
-    this.pick().send(this.next++, req, ev);
+  spawn(req: SpawnRequest, ev: SpawnEvents): SpawnHandle {
+    if (!req.standby) return this.pick().send(this.next++, req, ev);
+    // Held by the helper with the most running jobs not yet spoken for: an exit there frees a
+    // slot. (The caller holds no more jobs than run; go() starts one wherever it is held.)
+    let best: Helper | undefined;
+    for (const h of this.helpers) if (!best || h.active - h.held > best.active - best.held) best = h;
+    return (best ?? this.pick()).send(this.next++, req, ev);
   }
 
   warm(): void {
@@ -177,7 +244,8 @@ export class HelperSpawner implements Spawner {
       console.error(`bl: ${early.why} before it was ready; jobs are started by the ${this.program.name} instead`);
     }
     for (const [, f] of early.orphans) {
-      if (this.programs[0] === h.program) f.ev.failed(`cannot start the job: ${early.why}`);
+      if (f.held) f.ev.withdrawn?.();
+      else if (this.programs[0] === h.program) f.ev.failed(`cannot start the job: ${early.why}`);
       else this.spawn(f.req, f.ev);
     }
   }
@@ -198,12 +266,8 @@ export function serveSpawns(hooks: { spawned?(k: number, pid: number, req: Spawn
     if (process.connected) process.send!(m);
   };
   let baseEnv: Record<string, string> | undefined;
-  process.on('message', (m: ToHelper) => {
-    if ('env' in m) {
-      baseEnv = m.env;
-      return;
-    }
-    const { k, req } = m;
+  const held: { k: number; req: SpawnRequest }[] = [];
+  const launch = (k: number, req: SpawnRequest) =>
     direct.spawn(baseEnv && !req.baseEnv ? { ...req, baseEnv } : req, {
       spawned: (pid) => {
         hooks.spawned?.(k, pid, req);
@@ -213,9 +277,27 @@ export function serveSpawns(hooks: { spawned?(k: number, pid: number, req: Spawn
       exited: (code, signal) => {
         hooks.exited?.(k);
         send({ k, t: 'exited', code, signal });
+        // A slot is free: the first held request takes it.
+        const next = held.shift();
+        if (next) launch(next.k, next.req);
       },
       lost: () => undefined,
     });
+  process.on('message', (m: ToHelper) => {
+    if ('env' in m) {
+      baseEnv = m.env;
+      return;
+    }
+    if ('t' in m) {
+      const i = held.findIndex((h) => h.k === m.k);
+      if (i < 0) return; // started already: its report is on the way
+      const [h] = held.splice(i, 1);
+      if (m.t === 'go') launch(h!.k, h!.req);
+      else send({ k: m.k, t: 'withdrawn' });
+      return;
+    }
+    if (m.req.standby) held.push({ k: m.k, req: m.req });
+    else launch(m.k, m.req);
   });
   send({ k: 0, t: 'ready' });
 }

@@ -8,7 +8,7 @@ import { idleStep, type IdleState } from './idle-cpu.js';
 import { groupExists } from '../proc/stat.js';
 import { stopTree } from '../proc/stop-tree.js';
 import { JOB_MARKER, type TreeRoot } from './proc-tree.js';
-import type { Spawner, SpawnRequest } from './spawner.js';
+import type { SpawnHandle, Spawner, SpawnRequest } from './spawner.js';
 import type { IdleCpu, RunResult } from './types.js';
 import { addSample, type UsageSampler } from './usage-sampler.js';
 
@@ -38,12 +38,18 @@ export interface RunOptions {
    * neither the /proc read nor the write.
    */
   onIdentified?: (p: { pid: number; pgid: number; procStart: number }) => void;
+  /**
+   * Held by the spawner and started in the place of the next job to exit (the broker's
+   * standby): `begun` when it starts (a kill's outcome and reason when it is not wanted any
+   * more: cancelled meanwhile, or the daemon is shutting down), `withdrawn` when it never will.
+   */
+  standby?: { begun(): { outcome: KillOutcome; reason: string } | null; withdrawn(): void };
 }
 
 /** The line a log gets before a retry's output: the attempts of a job share one log. */
 export const attemptHeader = (attempt: number): string | null => (attempt > 1 ? `--- bl: attempt ${attempt} ---\n` : null);
 
-type KillOutcome = 'timed_out' | 'dead' | 'cancelled' | 'drained' | 'lost';
+export type KillOutcome = 'timed_out' | 'dead' | 'cancelled' | 'drained' | 'lost';
 
 export class JobRun {
   readonly done: Promise<RunResult>;
@@ -51,22 +57,37 @@ export class JobRun {
   usage: UsageJson | null = null;
   private resolve!: (r: RunResult) => void;
   private killing: { outcome: KillOutcome; reason: string; finished: boolean } | undefined;
-  private exit: { code: number | null; signal: string | null } | undefined;
+  private exit: { code: number | null; signal: string | null; at: number } | undefined;
   private root: TreeRoot | undefined;
   private readonly seen = new Map<number, number>();
   private stopSampling: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private idle: IdleState = { lowSince: null };
   private readonly hurried = new AbortController();
+  private readonly handle: SpawnHandle;
+  private held: boolean;
 
   constructor(
     readonly spec: JobSpec,
     private readonly opts: RunOptions,
   ) {
     this.done = new Promise((r) => (this.resolve = r));
-    opts.spawner.spawn(this.request(), {
-      spawned: (pid) => this.started(pid),
-      failed: (message) => this.failed(message),
+    this.held = opts.standby !== undefined;
+    this.handle = opts.spawner.spawn(this.request(), {
+      spawned: (pid) => {
+        const unwanted = this.begin();
+        if (unwanted) this.kill(unwanted.outcome, unwanted.reason);
+        this.started(pid);
+      },
+      failed: (message) => {
+        this.begin();
+        this.failed(message);
+      },
+      withdrawn: () => {
+        if (!this.held) return;
+        this.held = false;
+        opts.standby!.withdrawn();
+      },
       exited: (code, signal) => this.exited(code, signal),
       lost: (reason) => {
         // Nobody will report this exit: stop the tree and call the run lost.
@@ -74,6 +95,22 @@ export class JobRun {
         this.exited(null, null);
       },
     });
+  }
+
+  /** A held run: start it now (its slot is free). */
+  go(): void {
+    this.handle.go();
+  }
+
+  /** A held run: take it back (`standby.withdrawn`), unless it has started meanwhile. */
+  withdraw(): void {
+    this.handle.withdraw();
+  }
+
+  private begin(): { outcome: KillOutcome; reason: string } | null {
+    if (!this.held) return null;
+    this.held = false;
+    return this.opts.standby!.begun();
   }
 
   /** Kills the tree; the run ends with this outcome (the first kill's outcome wins). */
@@ -106,7 +143,7 @@ export class JobRun {
     const plain = spec.argv ? null : plainArgv(spec.command ?? '');
     const tries = spec.argv ? [{ file: spec.argv[0]!, args: spec.argv.slice(1) }] : plain ? [{ file: plain[0]!, args: plain.slice(1) }, shell] : [shell];
     const header = attemptHeader(spec.attempt);
-    return { tries, cwd: spec.cwd, env, logPath: opts.logPath, header };
+    return { tries, cwd: spec.cwd, env, logPath: opts.logPath, header, ...(opts.standby ? { standby: true } : {}) };
   }
 
   private failed(message: string): void {
@@ -147,7 +184,7 @@ export class JobRun {
 
   private exited(code: number | null, signal: string | null): void {
     if (this.exit) return;
-    this.exit = { code, signal };
+    this.exit = { code, signal, at: Date.now() };
     const pid = this.pid!;
     if (!this.killing && groupExists(pid)) {
       // The leader is done but it left processes in its group: they do not outlive the job.
@@ -167,6 +204,7 @@ export class JobRun {
       signal: this.exit.signal,
       usage: this.usage,
       reason: k ? k.reason : null,
+      exitedAt: this.exit.at,
     });
   }
 }

@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { UsageJson } from '../contract/types.js';
+import { runJob, type JobRun, type KillOutcome } from './job-process.js';
 import { startRun, type Run } from './start-run.js';
 import type { JobRecord, RunResult } from './types.js';
 import type { Spawner } from './spawner.js';
@@ -13,6 +14,23 @@ export interface LauncherHooks {
   onStarted(id: string, p: { pid: number; pgid: number } | null): void;
   onIdentified(id: string, p: { pid: number; pgid: number; procStart: number }): void;
   onEnded(job: JobRecord, result: RunResult): void;
+  /**
+   * A held job has started in a freed slot: claim it (`claimed`: go() did). A kill's outcome
+   * when it is not wanted; with `report: false` its end is not the caller's (it is not running
+   * in the store: cancelled or purged meanwhile).
+   */
+  onBegun(job: JobRecord, claimed: boolean): { outcome: KillOutcome; reason: string; report: boolean } | null;
+  /** A held job was given back, never started. */
+  onWithdrawn(id: string): void;
+}
+
+interface Held {
+  job: JobRecord;
+  run: JobRun;
+  /** Claimed by go(): its start is only a matter of the helper's report. */
+  claimed: boolean;
+  /** Withdraw sent: on its way back. */
+  leaving: boolean;
 }
 
 export function jobLogPath(stateDir: string, id: string): string {
@@ -21,6 +39,9 @@ export function jobLogPath(stateDir: string, id: string): string {
 
 export class LocalLauncher {
   private readonly runs = new Map<string, Run>();
+  /** Standby: pending jobs a helper holds, to start the moment a job of its exits (in hold order). */
+  private readonly held = new Map<string, Held>();
+  private waiters: (() => void)[] = [];
   private readonly sampler = new UsageSampler();
 
   constructor(
@@ -44,22 +65,93 @@ export class LocalLauncher {
 
   run(job: JobRecord): void {
     // startRun: a command through runJob, or an http job (issue 5).
-    const r = startRun(job, {
+    const r = startRun(job, this.runOptions(job));
+    if (job.http) this.hooks.onStarted(job.id, null);
+    this.track(job, r);
+  }
+
+  /** Whether hold() can be used: the spawner keeps standby jobs (its helpers do). */
+  get canHold(): boolean {
+    return this.spawner.holds === true;
+  }
+
+  /** Held jobs in hold order; `leaving`: on their way back. */
+  heldJobs(): { job: JobRecord; leaving: boolean }[] {
+    return [...this.held.values()].map((h) => ({ job: h.job, leaving: h.leaving }));
+  }
+
+  withdrawAll(): void {
+    for (const id of [...this.held.keys()]) this.withdraw(id);
+  }
+
+  /** A pending job (a command, no BL_OUTPUT_DIR to make) to start in the place of the next to exit. */
+  hold(job: JobRecord): void {
+    const run = runJob(job, {
+      ...this.runOptions(job),
+      standby: {
+        begun: () => this.begun(job.id),
+        withdrawn: () => {
+          const h = this.held.get(job.id);
+          this.held.delete(job.id);
+          // Claimed by go() and gone with its helper unstarted: it never ran, so it goes back
+          // first in line with this attempt uncounted, as a job a shutdown stopped.
+          if (h?.claimed) this.hooks.onEnded(job, { outcome: 'drained', exitCode: null, signal: null, usage: null, reason: 'its spawner process went before it started' });
+          else this.hooks.onWithdrawn(job.id);
+          this.notify();
+        },
+      },
+    });
+    this.held.set(job.id, { job, run, claimed: false, leaving: false });
+  }
+
+  /** A held job, claimed by the caller: start it now. */
+  go(id: string): void {
+    const h = this.held.get(id);
+    if (!h || h.leaving) return;
+    h.claimed = true;
+    h.run.go();
+  }
+
+  withdraw(id: string): void {
+    const h = this.held.get(id);
+    if (!h || h.leaving || h.claimed) return;
+    h.leaving = true;
+    h.run.withdraw();
+  }
+
+  private begun(id: string): { outcome: KillOutcome; reason: string } | null {
+    const h = this.held.get(id)!;
+    this.held.delete(id);
+    const unwanted = this.hooks.onBegun(h.job, h.claimed);
+    this.track(h.job, h.run, unwanted?.report ?? true);
+    this.notify();
+    return unwanted;
+  }
+
+  private runOptions(job: JobRecord) {
+    return {
       logPath: jobLogPath(this.stateDir, job.id),
       sampler: this.sampler,
       spawner: this.spawner,
       graceMs: this.graceMs,
-      onStarted: (p) => this.hooks.onStarted(job.id, p),
-      onIdentified: (p) => this.hooks.onIdentified(job.id, p),
-    });
+      onStarted: (p: { pid: number; pgid: number }) => this.hooks.onStarted(job.id, p),
+      onIdentified: (p: { pid: number; pgid: number; procStart: number }) => this.hooks.onIdentified(job.id, p),
+    };
+  }
+
+  private track(job: JobRecord, r: Run, report = true): void {
     this.runs.set(job.id, r);
-    if (job.http) this.hooks.onStarted(job.id, null);
     void r.done
       .then((result) => {
         this.runs.delete(job.id);
-        this.hooks.onEnded(job, result);
+        if (report) this.hooks.onEnded(job, result);
+        this.notify();
       })
       .catch((e) => console.error(`bl-daemon: ending job ${job.id} failed:`, e));
+  }
+
+  private notify(): void {
+    for (const w of this.waiters.splice(0)) w();
   }
 
   kill(id: string, outcome: 'cancelled' | 'drained', reason: string): boolean {
@@ -73,9 +165,9 @@ export class LocalLauncher {
     for (const r of this.runs.values()) r.hurry();
   }
 
-  /** Resolves when every run has ended. */
+  /** Resolves when every run has ended and no job is held (withdraw them first). */
   async settled(): Promise<void> {
-    await Promise.all([...this.runs.values()].map((r) => r.done));
+    while (this.runs.size > 0 || this.held.size > 0) await new Promise<void>((r) => this.waiters.push(r));
   }
 
   /** Starts the spawner process ahead of the first job (python3 takes 20-90 ms to start). */

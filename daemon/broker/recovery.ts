@@ -2,8 +2,8 @@
 // Only processes proven to be the job's are killed: the recorded pid when its start time
 // matches (a recycled pid never does), its group and descendants, and anything carrying the
 // job's BL_JOB_ID marker (and their descendants).
-import { scanStats, type ProcStat } from '../proc/stat.js';
-import { sigkillTree } from './proc-tree.js';
+import { markedPids, scanStats, type ProcStat } from '../proc/stat.js';
+import { JOB_MARKER, sigkillTree } from './proc-tree.js';
 import type { JobRecord } from './types.js';
 
 /** `stats`: one table of /proc for every job recovered at a start. */
@@ -13,4 +13,15 @@ export function killLeftovers(job: JobRecord, stats: ProcStat[] = scanStats()): 
   // -1 matches no process, so only the marker finds the job's processes.
   const root = leaderOk ? { pid: job.pid!, pgid: job.pgid ?? job.pid!, marker: job.id } : { pid: -1, pgid: -1, marker: job.id };
   return sigkillTree(root, stats);
+}
+
+/**
+ * Processes of jobs the store still calls pending: a helper starts a held (standby) job the
+ * moment a running one exits, and the daemon may have died before it wrote that claim. The
+ * job runs again from the queue; this run of it must not go on beside that one.
+ */
+export function killStartedPending(isPending: (id: string) => boolean, stats: ProcStat[]): number {
+  let n = 0;
+  for (const id of markedPids(JOB_MARKER, 0).keys()) if (isPending(id)) n += sigkillTree({ pid: -1, pgid: -1, marker: id }, stats);
+  return n;
 }

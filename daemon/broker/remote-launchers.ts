@@ -129,7 +129,11 @@ export class RemoteLaunchers {
       gone.addEventListener('abort', onGone, { once: true });
       this.waiters.push(w);
       this.serveOne(w);
-      if (this.waiters.includes(w)) timer = setTimeout(() => w.done({ kind: 'none' }), req.waitMs);
+      if (this.waiters.includes(w)) {
+        timer = setTimeout(() => w.done({ kind: 'none' }), req.waitMs);
+        // The built-in launcher may hold pending jobs on standby: the broker lets them go.
+        this.d.kick();
+      }
     });
   }
 
@@ -140,6 +144,11 @@ export class RemoteLaunchers {
     // A stopping launcher still runs its jobs: it stays listed (and counted) until they end.
     if (!this.held.get(name)) this.launchers.delete(name);
     return known;
+  }
+
+  /** A launcher waits for a lease or holds one: the built-in launcher keeps no standby then. */
+  get busy(): boolean {
+    return this.waiters.length > 0 || this.leases.size > 0;
   }
 
   /** Called by the broker whenever dispatch may have changed (submit, slot freed, limit…). */

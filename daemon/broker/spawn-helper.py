@@ -8,10 +8,14 @@
 #
 # Protocol: Node's IPC channel in 'json' mode (one JSON object a line) on NODE_CHANNEL_FD.
 #   in:  {"k": 0, "env": {...}}                the environment jobs inherit (sent first)
-#        {"k": n, "req": SpawnRequest}         start a job (spawner.ts has the fields)
+#        {"k": n, "req": SpawnRequest}         start a job (spawner.ts has the fields); with
+#                                              "standby": true, hold it and start it the moment
+#                                              one of this helper's jobs exits
+#        {"k": n, "t": "go" | "withdraw"}      start a held job now / give it back
 #   out: {"k": 0, "t": "ready"}                after start-up, before any job
 #        {"k": n, "t": "spawned", "pid": p} | {"k": n, "t": "failed", "message": m}
 #        {"k": n, "t": "exited", "code": c, "signal": s}
+#        {"k": n, "t": "withdrawn"}            a held job given back (never started)
 # EOF on the channel (the daemon went): exit; the jobs, in sessions of their own, run on.
 #
 # Log files: creating a named file is the dearest step of a short job here (100-340 us of
@@ -119,6 +123,7 @@ class Spawner:
         self.base_env = dict(os.environ)
         self.home = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         self.jobs = {}  # pid -> Job
+        self.held = collections.OrderedDict()  # k -> req, standby jobs in the order they came
         self.to_name = collections.deque()  # (deadline, Job) in spawn order
         self.out = []
         self.path_cache = {}
@@ -137,7 +142,21 @@ class Spawner:
         if "env" in msg:
             self.base_env = msg["env"]
             return
+        t = msg.get("t")
+        if t is not None:
+            req = self.held.pop(k, None)
+            if req is None:
+                return  # started already: its report has gone out
+            if t == "go":
+                return self.launch(k, req)
+            return self.send({"k": k, "t": "withdrawn"})
         req = msg["req"]
+        if req.get("standby"):
+            self.held[k] = req
+            return
+        self.launch(k, req)
+
+    def launch(self, k, req):
         try:
             fd, named = open_log(req["logPath"])
         except OSError as e:
@@ -250,6 +269,10 @@ class Spawner:
                 self.send({"k": k, "t": "exited", "code": None, "signal": signal_name(os.WTERMSIG(status))})
             else:
                 self.send({"k": k, "t": "exited", "code": os.WEXITSTATUS(status), "signal": None})
+            # Its slot is free: the first held job takes it, no round trip through the daemon.
+            if self.held:
+                nk, nreq = self.held.popitem(last=False)
+                self.launch(nk, nreq)
 
 
     def name_due(self, now):

@@ -21,6 +21,8 @@ export interface SpawnRequest {
   logPath: string;
   /** A line written to the log before the output (the attempt number). */
   header: string | null;
+  /** Held, to start in the place of the next job of its helper to exit (HelperSpawner). */
+  standby?: boolean;
 }
 
 export interface SpawnEvents {
@@ -29,10 +31,24 @@ export interface SpawnEvents {
   exited(code: number | null, signal: string | null): void;
   /** The spawner died: the job may run on, but its exit will never be reported. */
   lost(reason: string): void;
+  /** A standby request taken back (withdraw(), or its helper went) before it started. */
+  withdrawn?(): void;
 }
 
+/** What a caller may still say about a standby request. */
+export interface SpawnHandle {
+  /** Start it now. */
+  go(): void;
+  /** Take it back: `withdrawn`, unless it has started meanwhile. */
+  withdraw(): void;
+}
+
+export const NO_HANDLE: SpawnHandle = { go: () => undefined, withdraw: () => undefined };
+
 export interface Spawner {
-  spawn(req: SpawnRequest, ev: SpawnEvents): void;
+  spawn(req: SpawnRequest, ev: SpawnEvents): SpawnHandle;
+  /** Takes standby requests (HelperSpawner); others start every request at once. */
+  readonly holds?: boolean;
   /** Gets ready for a first job (starts a helper process), so it does not wait for that. */
   warm?(): void;
   close(): void;
@@ -45,7 +61,12 @@ export class DirectSpawner implements Spawner {
    */
   constructor(private readonly o: { syncOpen?: boolean } = {}) {}
 
-  spawn(req: SpawnRequest, ev: SpawnEvents): void {
+  spawn(req: SpawnRequest, ev: SpawnEvents): SpawnHandle {
+    this.start(req, ev);
+    return NO_HANDLE;
+  }
+
+  private start(req: SpawnRequest, ev: SpawnEvents): void {
     if (this.o.syncOpen) {
       let fd: number;
       try {

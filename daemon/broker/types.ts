@@ -73,6 +73,11 @@ export interface RunResult {
   signal: string | null;
   usage: UsageJson | null;
   reason: string | null;
+  /**
+   * When its exit was seen (ms since the epoch), if it had a process. The end is written a
+   * moment later; a standby job may start in that moment and must not seem to start first.
+   */
+  exitedAt?: number;
 }
 
 export const LOCAL_LAUNCHER = 'local';

@@ -154,6 +154,11 @@ const envSnapshots = new Map<string, { at: number; byValue: Map<string, number[]
  * to init) is still found when its worker is stopped. Cached for 50 ms per variable name.
  */
 export function pidsWithMarker(name: string, value: string, maxAgeMs = 50): number[] {
+  return markedPids(name, maxAgeMs).get(value) ?? [];
+}
+
+/** Every value of marker `name` found in a process's environment, with the pids that carry it. */
+export function markedPids(name: string, maxAgeMs = 50): ReadonlyMap<string, number[]> {
   const now = Date.now();
   let snap = envSnapshots.get(name);
   if (!snap || now - snap.at > maxAgeMs) {
@@ -180,7 +185,7 @@ export function pidsWithMarker(name: string, value: string, maxAgeMs = 50): numb
     snap = { at: now, byValue };
     envSnapshots.set(name, snap);
   }
-  return snap.byValue.get(value) ?? [];
+  return snap.byValue;
 }
 
 /**

@@ -1,7 +1,7 @@
 // The pure dispatch and end-of-run rules: no processes, no clocks.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideDispatch, decideEnd, decideRecovery, type DispatchState } from '../../daemon/broker/dispatch.js';
+import { decideDispatch, decideEnd, decideHold, decideRecovery, type DispatchState, type HoldState } from '../../daemon/broker/dispatch.js';
 import { idleStep } from '../../daemon/broker/idle-cpu.js';
 
 const base: DispatchState = {
@@ -99,5 +99,55 @@ describe('idleStep', () => {
     assert.deepEqual(r, { st: { lowSince: null }, dead: false });
     r = idleStep(rule, r.st, 0, 3000, 5000);
     assert.equal(r.dead, false);
+  });
+});
+
+describe('decideHold (standby)', () => {
+  const hold: HoldState = { allowed: true, overLimit: false, urgentBypass: false, freeSlots: 0, runningLocal: 2, heldUrgent: 0, heldNormal: 0, leaving: 0, freeUrgent: 0, freeNormal: 0 };
+  // What decideDispatch claims with `free` slots from these free pending counts (no bypass).
+  const claimsOf = (s: HoldState) => (free: number) => ({ claimAny: Math.min(free, s.freeUrgent + s.freeNormal), claimUrgentBeyond: 0 });
+  const h = (over: Partial<HoldState>) => {
+    const s = { ...hold, ...over };
+    return decideHold(s, claimsOf(s));
+  };
+
+  it('holds one job per running local job while every slot is taken, no more than are pending', () => {
+    assert.deepEqual(h({ freeNormal: 5 }), { withdraw: 'none', go: 0, withdrawNewest: 0, claim: true, reserve: 2 });
+    assert.deepEqual(h({ freeNormal: 1 }), { withdraw: 'none', go: 0, withdrawNewest: 0, claim: true, reserve: 1 });
+    assert.deepEqual(h({ freeNormal: 5, heldNormal: 2 }), { withdraw: 'none', go: 0, withdrawNewest: 0, claim: true, reserve: 0 });
+  });
+
+  it('starts held jobs in free slots before claiming others, and holds again for the slots then taken', () => {
+    // 1 running, 2 free slots, 1 held: the held one goes, one more is claimed, two are held anew.
+    assert.deepEqual(h({ runningLocal: 1, freeSlots: 2, heldNormal: 1, freeNormal: 5 }), { withdraw: 'none', go: 1, withdrawNewest: 0, claim: true, reserve: 3 });
+  });
+
+  it('holds nothing while a slot stays free (the queue ran dry)', () => {
+    assert.deepEqual(h({ runningLocal: 1, freeSlots: 2, freeNormal: 1 }), { withdraw: 'none', go: 0, withdrawNewest: 0, claim: true, reserve: 0 });
+  });
+
+  it('sends held normal jobs back when an urgent one waits, and claims nothing until they are back', () => {
+    assert.deepEqual(h({ heldNormal: 2, freeUrgent: 1, freeNormal: 3 }), { withdraw: 'normal', go: 0, withdrawNewest: 0, claim: false, reserve: 0 });
+    assert.deepEqual(h({ leaving: 2, freeUrgent: 1, freeNormal: 3 }), { withdraw: 'none', go: 0, withdrawNewest: 0, claim: false, reserve: 0 });
+  });
+
+  it('sends every held job back when holding is wrong: paused, draining, a remote launcher busy, over the limit', () => {
+    assert.deepEqual(h({ allowed: false, heldNormal: 2, freeNormal: 3 }), { withdraw: 'all', go: 0, withdrawNewest: 0, claim: false, reserve: 0 });
+    assert.deepEqual(h({ overLimit: true, heldUrgent: 1, heldNormal: 1 }), { withdraw: 'all', go: 0, withdrawNewest: 0, claim: false, reserve: 0 });
+    assert.deepEqual(h({ allowed: false, freeNormal: 3 }), { withdraw: 'none', go: 0, withdrawNewest: 0, claim: true, reserve: 0 });
+  });
+
+  it('with urgent bypass on, a held urgent job comes back (to start beyond the limit now)', () => {
+    assert.equal(h({ urgentBypass: true, heldUrgent: 1, heldNormal: 1 }).withdraw, 'all');
+    assert.equal(h({ urgentBypass: true, heldNormal: 1, freeNormal: 2 }).withdraw, 'none');
+  });
+
+  it('holds none for an urgent job started beyond the limit: its exit frees no slot', () => {
+    const s = { ...hold, freeUrgent: 1, freeNormal: 3 };
+    assert.equal(decideHold(s, () => ({ claimAny: 0, claimUrgentBeyond: 1 })).reserve, 0);
+  });
+
+  it('gives back the newest held jobs beyond one per running job', () => {
+    assert.deepEqual(h({ runningLocal: 1, heldNormal: 3, freeNormal: 3 }), { withdraw: 'none', go: 0, withdrawNewest: 2, claim: true, reserve: 0 });
   });
 });

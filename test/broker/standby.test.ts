@@ -1,0 +1,104 @@
+// Standby (pipelining): while every slot is taken, the built-in launcher's helpers hold the next
+// pending jobs and start one the moment a running job exits. A held job is still pending to
+// every reader; a cancel, a lower limit or an urgent arrival takes holds back before they run;
+// and a job a helper started while the daemon died (its claim never written) does not run on
+// beside its re-run after the restart.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, describe, it } from 'node:test';
+import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { pidsWithEnv } from '../helpers/proc.js';
+import { waitFor } from '../helpers/wait.js';
+import { submit, waitState } from './broker-helpers.js';
+
+const standby = async (d: TestDaemon, n: number) =>
+  waitFor(`${n} job(s) on standby`, async () => (await d.api('GET', '/broker')).standby === n);
+
+describe('broker standby', () => {
+  const daemons: TestDaemon[] = [];
+  after(async () => {
+    for (const d of daemons) {
+      await d.stop();
+      d.cleanup();
+    }
+  });
+
+  it('a held job is pending to readers, a cancel takes it back unrun, and the next ones start as slots free', async () => {
+    const d = await startDaemon({ config: { broker: { concurrency: 1 } } });
+    daemons.push(d);
+    const [long] = await submit(d, { command: 'exec sleep 60', cwd: '/' });
+    await waitState(d, long!.id, 'running');
+    const [held] = await submit(d, { command: 'echo held', cwd: '/' });
+    await standby(d, 1);
+    assert.equal((await d.api('GET', `/jobs/${held!.id}`)).state, 'pending');
+    assert.equal((await d.api('GET', '/broker')).running, 1);
+    await d.api('DELETE', `/jobs/${held!.id}`);
+    await standby(d, 0);
+    const [next] = await submit(d, { command: 'echo next', cwd: '/' });
+    await standby(d, 1);
+    await d.api('DELETE', `/jobs/${long!.id}`);
+    await waitState(d, long!.id, 'cancelled');
+    const ran = await waitState(d, next!.id, 'succeeded');
+    assert.equal((await d.request('GET', `/jobs/${next!.id}/log`)).text, 'next\n');
+    const gone = await d.api('GET', `/jobs/${held!.id}`);
+    assert.deepEqual([gone.state, gone.started_at], ['cancelled', null], 'the cancelled held job never started');
+    assert.ok(ran.started_at! >= (await d.api('GET', `/jobs/${long!.id}`)).finished_at, 'one at a time: it started as the long one ended');
+  });
+
+  it('a lower limit takes holds back: an exit then frees a slot that stays free', async () => {
+    const d = await startDaemon({ config: { broker: { concurrency: 2 } } });
+    daemons.push(d);
+    const [a, b] = await submit(d, [
+      { command: 'exec sleep 60', cwd: '/' },
+      { command: 'exec sleep 60', cwd: '/' },
+    ]);
+    await waitState(d, a!.id, 'running');
+    await waitState(d, b!.id, 'running');
+    const waiting = await submit(d, [
+      { command: 'exec sleep 60', cwd: '/' },
+      { command: 'exec sleep 60', cwd: '/' },
+    ]);
+    await standby(d, 2);
+    await d.api('PUT', '/broker/concurrency/1');
+    await standby(d, 0);
+    await d.api('DELETE', `/jobs/${a!.id}`);
+    await waitState(d, a!.id, 'cancelled');
+    // A held job would have started at a's exit, before the daemon even heard of it.
+    const s = await d.api('GET', '/broker');
+    assert.deepEqual([s.running, s.pending], [1, 2]);
+    for (const j of waiting) assert.equal((await d.api('GET', `/jobs/${j.id}`)).state, 'pending');
+    await d.api('PUT', '/broker/concurrency/0');
+    await d.api('DELETE', `/jobs/${b!.id}`);
+  });
+
+  it('an urgent arrival sends held normal jobs back and starts first', async () => {
+    const d = await startDaemon({ config: { broker: { concurrency: 1 } } });
+    daemons.push(d);
+    const [long] = await submit(d, { command: 'exec sleep 60', cwd: '/' });
+    await waitState(d, long!.id, 'running');
+    const [normal] = await submit(d, { command: 'true', cwd: '/' });
+    await standby(d, 1);
+    const [urgent] = await submit(d, { command: 'true', cwd: '/', queue: 'urgent' });
+    await d.api('DELETE', `/jobs/${long!.id}`);
+    const u = await waitState(d, urgent!.id, 'succeeded');
+    const n = await waitState(d, normal!.id, 'succeeded');
+    assert.ok(n.started_at! >= u.finished_at!, `the urgent job ran first (urgent ${u.started_at}–${u.finished_at}, normal from ${n.started_at})`);
+  });
+
+  it('at start, a process of a job still pending (started from standby as the daemon died) is killed before the job runs', async () => {
+    const d = await startDaemon({ config: { broker: { concurrency: 0 } } });
+    daemons.push(d);
+    const [j] = await submit(d, { command: 'echo ran', cwd: '/' });
+    await d.kill9();
+    // What a helper leaves when it starts a held job as the daemon dies: the job's marker, a group of its own.
+    const stray = spawn('sleep', ['60'], { detached: true, stdio: 'ignore', env: { ...process.env, BL_JOB_ID: j!.id } });
+    stray.unref();
+    await waitFor('the stray to run', () => pidsWithEnv('BL_JOB_ID', j!.id).length === 1);
+    const d2 = await d.restart();
+    daemons.push(d2);
+    await waitFor('the stray to be killed', () => pidsWithEnv('BL_JOB_ID', j!.id).length === 0);
+    assert.equal((await d2.api('GET', `/jobs/${j!.id}`)).state, 'pending');
+    await d2.api('PUT', '/broker/concurrency/1');
+    await waitState(d2, j!.id, 'succeeded');
+  });
+});
