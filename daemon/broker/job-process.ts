@@ -88,7 +88,7 @@ export class JobRun {
         this.held = false;
         opts.standby!.withdrawn();
       },
-      exited: (code, signal) => this.exited(code, signal),
+      exited: (code, signal, left) => this.exited(code, signal, left),
       lost: (reason) => {
         // Nobody will report this exit: stop the tree and call the run lost.
         this.kill('lost', reason);
@@ -182,11 +182,12 @@ export class JobRun {
     });
   }
 
-  private exited(code: number | null, signal: string | null): void {
+  private exited(code: number | null, signal: string | null, left?: boolean): void {
     if (this.exit) return;
     this.exit = { code, signal, at: Date.now() };
     const pid = this.pid!;
-    if (!this.killing && groupExists(pid)) {
+    // `left` from the helper spares a kill(-pgid, 0) here, which throws ESRCH for most jobs.
+    if (!this.killing && (left ?? groupExists(pid))) {
       // The leader is done but it left processes in its group: they do not outlive the job.
       void stopTree({ pid, grace: this.opts.graceMs, marker: { name: JOB_MARKER, value: this.spec.id }, known: this.seen, interval: 50 });
     }

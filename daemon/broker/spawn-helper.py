@@ -14,7 +14,8 @@
 #        {"k": n, "t": "go" | "withdraw"}      start a held job now / give it back
 #   out: {"k": 0, "t": "ready"}                after start-up, before any job
 #        {"k": n, "t": "spawned", "pid": p} | {"k": n, "t": "failed", "message": m}
-#        {"k": n, "t": "exited", "code": c, "signal": s}
+#        {"k": n, "t": "exited", "code": c, "signal": s, "left": bool}   left: its group
+#                                              still had processes when it was reaped
 #        {"k": n, "t": "withdrawn"}            a held job given back (never started)
 # EOF on the channel (the daemon went): exit; the jobs, in sessions of their own, run on.
 #
@@ -258,17 +259,19 @@ class Spawner:
             if job is None:
                 continue
             k = job.k
+            # Processes left in its group? The daemon stops them; asked here, where it is cheap.
+            left = group_alive(pid)
             if job.fd is not None:
                 # Named only when there is something to read, or processes left that may write.
-                if os.fstat(job.fd).st_size > 0 or group_alive(pid):
+                if left or os.fstat(job.fd).st_size > 0:
                     give_name(job)
                 else:
                     os.close(job.fd)
                     job.fd = None
             if os.WIFSIGNALED(status):
-                self.send({"k": k, "t": "exited", "code": None, "signal": signal_name(os.WTERMSIG(status))})
+                self.send({"k": k, "t": "exited", "code": None, "signal": signal_name(os.WTERMSIG(status)), "left": left})
             else:
-                self.send({"k": k, "t": "exited", "code": os.WEXITSTATUS(status), "signal": None})
+                self.send({"k": k, "t": "exited", "code": os.WEXITSTATUS(status), "signal": None, "left": left})
             # Its slot is free: the first held job takes it, no round trip through the daemon.
             if self.held:
                 nk, nreq = self.held.popitem(last=False)

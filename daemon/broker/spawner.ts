@@ -28,7 +28,8 @@ export interface SpawnRequest {
 export interface SpawnEvents {
   spawned(pid: number): void;
   failed(message: string): void;
-  exited(code: number | null, signal: string | null): void;
+  /** `left`: its group still had processes at its exit (undefined: not known, the caller looks). */
+  exited(code: number | null, signal: string | null, left?: boolean): void;
   /** The spawner died: the job may run on, but its exit will never be reported. */
   lost(reason: string): void;
   /** A standby request taken back (withdraw(), or its helper went) before it started. */
