@@ -223,8 +223,16 @@ export class HelperSpawner implements Spawner {
     return (best ?? this.pick()).send(this.next++, req, ev);
   }
 
-  warm(): void {
-    if (this.helpers.length === 0) this.pick();
+  /**
+   * Starts helpers ahead of the first jobs: two (one per core up to the cap), so that the
+   * first burst and the standby jobs it leads to are shared from the start. (A pool that grew
+   * under a burst keeps all of it on the first helper, the one ready: its exits start its held
+   * jobs one after another, all batch long.)
+   */
+  warm(n = 2): void {
+    while (this.helpers.length < Math.min(n, this.max)) {
+      this.helpers.push(new Helper(this.program, (gone, early) => this.gone(gone, early)));
+    }
   }
 
   /**
