@@ -145,9 +145,15 @@ export class Broker {
     }
     // Only now may anything be claimed: recovery must not mistake a fresh claim for a leftover.
     this.started = true;
-    this.launcher.warm();
+    // The spawner helpers (two python3 processes, ~7 MiB PSS each) start with the first work:
+    // a daemon that only supervises never pays for them.
+    if (this.store.counts().byState.pending > 0) this.warmLocal();
     this.remote.start();
     this.schedule();
+  }
+
+  private warmLocal(): void {
+    if (this.settings.localSlots !== 0) this.launcher.warm();
   }
 
   // ---- submit and per-job verbs -------------------------------------------------------
@@ -166,6 +172,7 @@ export class Broker {
       throw storeUnavailable(e, 'nothing was submitted') ?? e;
     }
     res.jobs.forEach((j, i) => !res.reused[i] && this.o.events.publish('job.submitted', { id: j.id, queue: j.queue }));
+    this.warmLocal();
     this.schedule();
     return { ...res, skipped };
   }
