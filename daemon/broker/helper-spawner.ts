@@ -216,10 +216,13 @@ export class HelperSpawner implements Spawner {
 
   spawn(req: SpawnRequest, ev: SpawnEvents): SpawnHandle {
     if (!req.standby) return this.pick().send(this.next++, req, ev);
-    // Held by the helper with the most running jobs not yet spoken for: an exit there frees a
-    // slot. (The caller holds no more jobs than run; go() starts one wherever it is held.)
+    // Every held request on one helper, the one holding some already (else the one running the
+    // most): it starts them in the order they came, so each start is the caller's oldest held
+    // job. Spread over helpers, an exit on one would start its newer job while an older one
+    // waited on another for an exit that may be an hour away. Exits elsewhere reach the caller,
+    // whose go() starts the oldest held job here.
     let best: Helper | undefined;
-    for (const h of this.helpers) if (!best || h.active - h.held > best.active - best.held) best = h;
+    for (const h of this.helpers) if (!best || h.held > best.held || (h.held === best.held && h.active > best.active)) best = h;
     return (best ?? this.pick()).send(this.next++, req, ev);
   }
 

@@ -143,6 +143,49 @@ for (const program of [PYTHON_SPAWNER, NODE_SPAWNER]) {
       }
     });
 
+    test('standby: a held job starts at the exit of a running one, or on go; a withdrawn one never', async () => {
+      const pool = new HelperSpawner([program], 1);
+      try {
+        const events: string[] = [];
+        const ev = (name: string): SpawnEvents => ({
+          spawned: () => events.push(`${name} spawned`),
+          failed: (m) => events.push(`${name} failed ${m}`),
+          exited: (code) => events.push(`${name} exited ${code}`),
+          lost: (m) => events.push(`${name} lost ${m}`),
+          withdrawn: () => events.push(`${name} withdrawn`),
+        });
+        const mark = path.join(dir, `standby-${Math.random()}`);
+        // A runs until the file `mark` appears; B is held behind it, C and D are held too.
+        pool.spawn({ tries: sh(`while [ ! -e ${mark} ]; do sleep 0.02; done`), cwd: dir, env: {}, logPath: log(), header: null }, ev('A'));
+        await waitFor('A to start', () => events.includes('A spawned'));
+        pool.spawn({ tries: sh('echo B'), cwd: dir, env: {}, logPath: log(), header: null, standby: true }, ev('B'));
+        const c = pool.spawn({ tries: sh('exit 3'), cwd: dir, env: {}, logPath: log(), header: null, standby: true }, ev('C'));
+        const dh = pool.spawn({ tries: sh('echo D'), cwd: dir, env: {}, logPath: log(), header: null, standby: true }, ev('D'));
+        dh.withdraw();
+        await waitFor('D to come back', () => events.includes('D withdrawn'));
+        assert.deepEqual(events, ['A spawned', 'D withdrawn'], 'held jobs wait');
+        writeFileSync(mark, '');
+        await waitFor('B to end', () => events.includes('B exited 0'));
+        // B took A's slot the moment A exited; C waits for B's exit, which started it too.
+        await waitFor('C to end', () => events.includes('C exited 3'));
+        assert.deepEqual(events.slice(0, 6), ['A spawned', 'D withdrawn', 'A exited 0', 'B spawned', 'B exited 0', 'C spawned']);
+        // go: a held job starts now, with no exit.
+        const e = pool.spawn({ tries: sh('echo E'), cwd: dir, env: {}, logPath: log(), header: null, standby: true }, ev('E'));
+        // F, sent after E, has started: the helper has read E's request and holds it.
+        pool.spawn({ tries: sh('sleep 1.5'), cwd: dir, env: {}, logPath: log(), header: null }, ev('F'));
+        await waitFor('F to start', () => events.includes('F spawned'));
+        assert.ok(!events.includes('E spawned'), 'held until go');
+        e.go();
+        await waitFor('E to end', () => events.includes('E exited 0'));
+        assert.ok(!events.includes('F exited 0'), 'E started on go, not at an exit');
+        await waitFor('F to end', () => events.includes('F exited 0'));
+        c.withdraw(); // started long ago: no effect
+        assert.ok(!events.includes('C withdrawn'));
+      } finally {
+        pool.close();
+      }
+    });
+
     test('a job inherits the environment of the parent unless the request gives a base', async () => {
       const pool = new HelperSpawner([program], 1);
       try {

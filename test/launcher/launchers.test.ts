@@ -150,6 +150,9 @@ describe('bl-launcher', () => {
     const c = await waitJob(d, long.id, 'to be cancelled', (x) => x.state === 'cancelled', 5000);
     assert.equal(c.reason, 'cancelled by request');
     l.proc.kill('SIGTERM');
+    // Submitted once the launcher has taken the signal: a lease answer that reached it first
+    // would be a job taken before the stop, and rightly run.
+    await waitFor('the signal to be taken', () => /taking no more jobs/.test(l.err) || undefined);
     const [later] = await submit(d, { command: 'true', cwd: dir });
     assert.deepEqual(await l.exited, { code: 0, signal: null });
     assert.equal((await job(d, short.id)).state, 'succeeded');
