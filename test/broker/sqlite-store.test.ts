@@ -42,14 +42,16 @@ describe('SQLite store', () => {
     close();
   });
 
-  it('enqueues 10,000 jobs in one transaction quickly', () => {
+  // Its speed is bench/broker.ts's "batch submit" figure, not an assertion here.
+  it('enqueues 10,000 jobs in one call, all pending, in the order given', () => {
     const { store, close } = make();
-    const t = Date.now();
     const r = store.enqueue(Array.from({ length: 10000 }, (_, i) => job(`echo ${i}`)), 1);
-    const ms = Date.now() - t;
     assert.equal(r.jobs.length, 10000);
     assert.equal(store.counts().byState.pending, 10000);
-    assert.ok(ms < 3000, `took ${ms} ms`);
+    const at = { urgentOnly: false, launcher: 'local', host: 'h', now: 2 };
+    assert.equal(store.claimNext(at)?.command, 'echo 0');
+    assert.equal(store.claimNext(at)?.command, 'echo 1');
+    assert.equal(store.listPage('pending', undefined, 10000).jobs.at(-1)?.command, 'echo 9999');
     close();
   });
 });
