@@ -16,8 +16,8 @@ function sizeOf(file: string): number {
   }
 }
 
-export function tailLines(file: string, n: number): string {
-  const size = sizeOf(file);
+/** The last `n` lines of the first `size` bytes (a follow reads on from `size` itself). */
+export function tailLines(file: string, n: number, size = sizeOf(file)): string {
   if (size === 0) return '';
   const fd = openSync(file, 'r');
   try {
@@ -63,7 +63,9 @@ export function serveLog(ctx: Context, file: string, until: () => boolean = () =
   ctx.body = out;
   ctx.req.socket.setTimeout(0);
   // What is there now (its tail, or all of it), then whatever comes after `size`.
-  out.write(tail !== undefined ? tailLines(file, tail) : size ? readRange(file, 0, size) : '');
+  // Both up to `size`, the one size looked at: a file that grew (or appeared: a job's log is
+  // named once it has run a while) between two looks would give its new part twice.
+  out.write(tail !== undefined ? tailLines(file, tail, size) : size ? readRange(file, 0, size) : '');
   let pos = size;
   const timer = setInterval(() => {
     const now = sizeOf(file);
