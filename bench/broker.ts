@@ -4,7 +4,7 @@ import { execSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startDaemon, type TestDaemon } from '../test/helpers/daemon.js';
+import { startDaemon } from '../test/helpers/daemon.js';
 import { sleep } from '../test/helpers/wait.js';
 import { runBatch } from './run-batch.js';
 

@@ -1,37 +1,19 @@
 // Where a broker batch's CPU goes, run by hand: `node dist/bench/cpu-split.js [n] [concurrency]`.
 // Prints the CPU seconds of the daemon, of its spawner helpers and of everything else
 // (the jobs, this script) over one timed batch of /bin/true, beside its wall time.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { startDaemon } from '../test/helpers/daemon.js';
+import { CLOCK_TICKS, readStat, scanStats } from '../daemon/proc/stat.js';
 import { runBatch } from './run-batch.js';
 
 const n = Number(process.argv[2] ?? 2000);
 const c = Number(process.argv[3] ?? 2);
-const TICK = 100; // USER_HZ
-
-function cpuOf(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').slice(readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / TICK;
-  } catch {
-    return 0;
-  }
-}
-
-function children(pid: number): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
-    try {
-      const s = readFileSync(`/proc/${p}/stat`, 'utf8');
-      return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-    } catch {
-      return false;
-    }
-  });
-}
+const cpuOf = (pid: number): number => (readStat(pid)?.cpuTicks ?? 0) / CLOCK_TICKS;
+const children = (pid: number): number[] => scanStats().filter((s) => s.ppid === pid).map((s) => s.pid);
 
 function total(): number {
   const s = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
-  return (s[0]! + s[1]! + s[2]! + s[5]! + s[6]!) / TICK; // user nice system irq softirq
+  return (s[0]! + s[1]! + s[2]! + s[5]! + s[6]!) / CLOCK_TICKS; // user nice system irq softirq
 }
 
 const d = await startDaemon({ config: { broker: { concurrency: c } } });

@@ -4,16 +4,7 @@
 // but a GET /broker every 50 ms to know when to look: a poll's own granularity (up to 50 ms on
 // a batch xargs runs in 1.2 s) and an event stream's cost (a write a job) both skewed it.
 import type { TestDaemon } from '../test/helpers/daemon.js';
-import { allJobs } from '../test/broker/broker-helpers.js';
-import { sleep } from '../test/helpers/wait.js';
-
-async function waitIdle(d: TestDaemon): Promise<void> {
-  for (;;) {
-    const b = await d.api('GET', '/broker');
-    if (b.pending === 0 && b.running === 0) return;
-    await sleep(50);
-  }
-}
+import { allJobs, waitIdle } from '../test/broker/broker-helpers.js';
 
 /** Submits `n` copies of a job at `concurrency` (paused while submitting) and times the runs. */
 export async function runBatch(d: TestDaemon, n: number, concurrency: number, jobSpec: Record<string, unknown>): Promise<number> {
@@ -25,7 +16,7 @@ export async function runBatch(d: TestDaemon, n: number, concurrency: number, jo
   // Wall clock on both sides (same host): finished_at is the daemon's Date.now() at the exit.
   const t0 = Date.now();
   await d.api('PUT', `/broker/concurrency/${concurrency}`);
-  await waitIdle(d);
+  await waitIdle(d, { timeout: 600_000, interval: 50 });
   const done = await allJobs(d, 'completed');
   if (done.length !== n || done.some((j) => j.state !== 'succeeded')) throw new Error(`expected ${n} succeeded, found ${JSON.stringify((await d.api('GET', '/broker')).counts)}`);
   const last = Math.max(...done.map((j) => Date.parse(j.finished_at!)));

@@ -285,10 +285,9 @@ export function serveSpawns(hooks: { spawned?(k: number, pid: number, req: Spawn
   const send = (m: FromHelper) => {
     if (process.connected) process.send!(m);
   };
-  let baseEnv: Record<string, string> | undefined;
   const held: { k: number; req: SpawnRequest }[] = [];
   const launch = (k: number, req: SpawnRequest) =>
-    direct.spawn(baseEnv && !req.baseEnv ? { ...req, baseEnv } : req, {
+    direct.spawn(req, {
       spawned: (pid) => {
         hooks.spawned?.(k, pid, req);
         send({ k, t: 'spawned', pid });
@@ -304,10 +303,10 @@ export function serveSpawns(hooks: { spawned?(k: number, pid: number, req: Spawn
       lost: () => undefined,
     });
   process.on('message', (m: ToHelper) => {
-    if ('env' in m) {
-      baseEnv = m.env;
-      return;
-    }
+    // A Node helper already has the parent's environment as is (Node drops its IPC
+    // variables): DirectSpawner's inheritedEnv(). Only Python, which coerces LC_CTYPE in its
+    // own, needs the copy.
+    if ('env' in m) return;
     if ('t' in m) {
       const i = held.findIndex((h) => h.k === m.k);
       if (i < 0) return; // started already: its report is on the way

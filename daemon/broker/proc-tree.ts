@@ -2,7 +2,7 @@
 // moved to a group of their own) and anything carrying its BL_JOB_ID marker (a daemonised
 // grandchild that lost its parent). Read directly: cheaper than ps-list, and synchronous.
 // The reading of /proc itself is shared with the supervisor (daemon/proc/stat.ts).
-import { pidsWithMarker as markedPids, scanStats, statIndex, type ProcStat } from '../proc/stat.js';
+import { pidsWithMarker, scanStats, statIndex, type ProcStat } from '../proc/stat.js';
 
 export const JOB_MARKER = 'BL_JOB_ID';
 
@@ -26,7 +26,7 @@ export function treeOf(root: TreeRoot, stats: ProcStat[] = scanStats()): ProcSta
   for (const st of byGroup.get(root.pgid) ?? []) add(st);
   // One read of every environ serves all the trees asked for within 50 ms (a usage sample of
   // every running job, a burst of kills); a stop polls again, so a later escapee is still found.
-  if (root.marker !== undefined) for (const p of markedPids(JOB_MARKER, root.marker)) add(byPid.get(p));
+  if (root.marker !== undefined) for (const p of pidsWithMarker(JOB_MARKER, root.marker)) add(byPid.get(p));
   return [...seen.values()];
 }
 

@@ -55,7 +55,7 @@ export function serveLog(ctx: Context, file: string, until: () => boolean = () =
   ctx.type = 'text/plain; charset=utf-8';
   const size = sizeOf(file);
   if (!follow) {
-    if (tail !== undefined) ctx.body = tailLines(file, tail);
+    if (tail !== undefined) ctx.body = tailLines(file, tail, size);
     else ctx.body = size ? createReadStream(file) : '';
     return;
   }

@@ -35,7 +35,7 @@ interface Held {
   confirmed: boolean;
 }
 
-/** The daemon holds a lease up to 25 s; the request gets that and some slack. */
+/** The first wait after the daemon could not be reached; it doubles up to BACKOFF_MAX_MS. */
 const BACKOFF_MIN_MS = 250;
 /** Well under a lease: a report that waited out an outage goes soon after the daemon is back. */
 const BACKOFF_MAX_MS = 5000;
@@ -121,6 +121,7 @@ export class Launcher {
           'POST',
           `/launchers/${encodeURIComponent(this.c.name)}/lease`,
           { slots: this.c.slots, host: this.c.host, wait: MAX_LEASE_WAIT_S, exit_when_empty: this.c.exitWhenEmpty },
+          // The daemon holds a lease up to MAX_LEASE_WAIT_S; the request gets that and some slack.
           (MAX_LEASE_WAIT_S + 15) * 1000,
         );
       } catch (e) {

@@ -112,14 +112,9 @@ export function statIndex(stats: ProcStat[]): StatIndex {
   return index;
 }
 
-/** Children by parent pid. */
-export function parentIndex(stats: ProcStat[]): Map<number, ProcStat[]> {
-  return statIndex(stats).byParent;
-}
-
 /** Live descendants of `root` (excluding it), from one snapshot of /proc (indexed once). */
 export function descendantsOf(root: number, stats = allStats()): ProcStat[] {
-  const byParent = parentIndex(stats);
+  const { byParent } = statIndex(stats);
   const out: ProcStat[] = [];
   const stack = [root];
   while (stack.length) {

@@ -127,11 +127,3 @@ async function stop(o: StopOptions, start: number): Promise<StopResult> {
   }
   return { forced: false, took: Date.now() - start };
 }
-
-/** SIGKILL to the whole tree at once (a forced shutdown). */
-export function killTreeNow(o: Pick<StopOptions, 'pid' | 'pgid' | 'marker' | 'known' | 'leaderStart'>): void {
-  const pgid = o.pgid ?? o.pid;
-  const escaped = escapees(o as StopOptions, pgid);
-  if (isSameGroup(groupIdentity(pgid, o.leaderStart ?? o.known?.get(o.pid)))) signalGroup(pgid, 'SIGKILL');
-  for (const p of escaped) signalPid(p.pid, 'SIGKILL');
-}

@@ -7,15 +7,15 @@ import { randomBytes } from 'node:crypto';
 import type { TaskSpec } from '../config/types.js';
 import type { EventBus } from '../events/bus.js';
 import { decide, record, newRuntime, type Action, type StopReason, type TaskEvent, type TaskRuntime } from './decide.js';
-import { stopTree, killTreeNow } from '../proc/stop-tree.js';
-
-/** The environment variable that marks every process of one worker (found after it left its group). */
-export const MARKER_VAR = 'BL_PROCESS_ID';
+import { stopTree } from '../proc/stop-tree.js';
 import { ancestorIn, sameProcess, readStat } from '../proc/stat.js';
 import { resolveCommand, isDirectory, type Program } from './command-path.js';
 import { nextPid } from '../proc/next-pid.js';
 import { inheritedEnv } from '../proc/inherited-env.js';
 import type { WorkerRecords } from './worker-records.js';
+
+/** The environment variable that marks every process of one worker (found after it left its group). */
+const MARKER_VAR = 'BL_PROCESS_ID';
 
 export interface ManagerDeps {
   events: EventBus;
@@ -288,8 +288,9 @@ export class TaskManager {
     if (!proc || proc.stopping) return;
     proc.stopping = true;
     const grace = this.rt.spec.gracePeriod;
-    if (this.deps.force.aborted) killTreeNow(workerTree(proc));
-    const t = stopTree({ ...workerTree(proc), grace, abort: this.deps.force }).then(async (r) => {
+    // A forced shutdown: SIGKILL is the first signal (stopTree sees the abort and kills the rest).
+    const signal = this.deps.force.aborted ? ('SIGKILL' as const) : undefined;
+    const t = stopTree({ ...workerTree(proc), grace, abort: this.deps.force, ...(signal ? { signal } : {}) }).then(async (r) => {
       await proc.done;
       if (r.forced) this.deps.events.publish('worker.killed', { task: this.name, pid, reason, after_ms: r.took });
     });

@@ -45,3 +45,11 @@ export async function allJobs(d: TestDaemon, state: string): Promise<JobJson[]> 
     after = p.next;
   }
 }
+
+/** Waits until nothing is pending or running. */
+export function waitIdle(d: TestDaemon, o: { timeout: number; interval: number }): Promise<unknown> {
+  return waitFor('the broker to be idle', async () => {
+    const b = await d.api('GET', '/broker');
+    return b.pending === 0 && b.running === 0;
+  }, o);
+}

@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { waitFor } from '../helpers/wait.js';
-import { allJobs } from './broker-helpers.js';
+import { allJobs, waitIdle } from './broker-helpers.js';
 
 const N = 10000;
 
@@ -31,10 +30,7 @@ describe('broker bulk submit', () => {
     assert.equal(r.status, 201);
     const ids: string[] = r.json.jobs.map((j: { id: string }) => j.id);
     assert.equal(new Set(ids).size, N);
-    await waitFor(`${N} jobs to end`, async () => {
-      const b = await d.api('GET', '/broker');
-      return b.pending === 0 && b.running === 0;
-    }, { timeout: 120000, interval: 250 });
+    await waitIdle(d, { timeout: 120000, interval: 250 });
     const b = await d.api('GET', '/broker');
     assert.equal(b.counts.succeeded, N, JSON.stringify(b.counts));
     const lines = readFileSync(out, 'utf8').trim().split('\n');

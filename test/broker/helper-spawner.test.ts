@@ -10,7 +10,7 @@ import path from 'node:path';
 import { HelperSpawner, type HelperProgram } from '../../daemon/broker/helper-spawner.js';
 import { NODE_SPAWNER, PYTHON_SPAWNER } from '../../daemon/broker/spawner-programs.js';
 import type { SpawnEvents, SpawnRequest } from '../../daemon/broker/spawner.js';
-import { descendants } from '../helpers/proc.js';
+import { alive, descendants, isSpawner } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 
 // Helpers never keep their parent alive (the daemon has its own handles): this test holds
@@ -18,15 +18,7 @@ import { waitFor } from '../helpers/wait.js';
 const hold = setInterval(() => undefined, 1000);
 after(() => clearInterval(hold));
 
-function helperChildren(): number[] {
-  return descendants(process.pid).filter((p) => {
-    try {
-      return /spawner-main|spawn-helper/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8'));
-    } catch {
-      return false;
-    }
-  });
-}
+const helperChildren = (): number[] => descendants(process.pid).filter(isSpawner);
 
 interface Ended {
   pid: number;
@@ -215,14 +207,14 @@ const broken: HelperProgram[] = [
 for (const first of broken) {
   test(`a ${first.name} that never gets ready hands its jobs to the next program, once`, async () => {
     const pool = new HelperSpawner([first, NODE_SPAWNER], 2);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bl-helpers-'));
     try {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'bl-helpers-'));
       const ends = await Promise.all([1, 2, 3].map((i) => run(pool, { tries: sh(`echo ${i}`), cwd: dir, env: {}, logPath: path.join(dir, `${i}.log`) })));
       assert.deepEqual(ends.map((e) => e.log), ['1\n', '2\n', '3\n']);
       assert.equal(pool.program, NODE_SPAWNER);
-      rmSync(dir, { recursive: true, force: true });
     } finally {
       pool.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 }
@@ -274,6 +266,6 @@ describe('the python3 spawner\'s log files', () => {
     await waitFor('the job to start', () => pid > 0);
     pool.close();
     await waitFor('the log of the orphaned job', () => existsSync(orphan), { timeout: 2000 });
-    await waitFor('the orphaned job to end', () => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'));
+    await waitFor('the orphaned job to end', () => !alive(pid));
   });
 });

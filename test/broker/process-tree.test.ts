@@ -4,8 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { descendants, pidsWithEnv, ppidOf } from '../helpers/proc.js';
-import { readFileSync } from 'node:fs';
+import { descendants, isSpawner, pidsWithEnv, ppidOf } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 import { submit, waitState } from './broker-helpers.js';
 
@@ -97,7 +96,7 @@ describe('job processes', () => {
     // The spawner that forked this job (there may be more than one): the job leader's parent.
     const leader: number = await waitFor('the job pid', async () => (await d.api('GET', `/jobs/${j!.id}`)).pid);
     const spawner = ppidOf(leader)!;
-    assert.ok(descendants(d.pid).includes(spawner) && readFileSync(`/proc/${spawner}/cmdline`, 'utf8').match(/spawner-main|spawn-helper/) !== null, 'the daemon forks jobs from a spawner process');
+    assert.ok(descendants(d.pid).includes(spawner) && isSpawner(spawner), 'the daemon forks jobs from a spawner process');
     process.kill(spawner, 'SIGKILL');
     const lost = await waitState(d, j!.id, 'lost');
     assert.match(lost.reason!, /spawner process exited/);

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/net.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -156,12 +156,7 @@ test('stdin: one command per line, in order; empty stdin shows the help', async 
 });
 
 test('an unreachable daemon: exit 3, one line naming the address, no stack trace', async () => {
-  const port = await new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
+  const port = await freePort();
   for (const args of [['--status'], ['-c', 'ls'], ['--submit', 'true']]) {
     const r = await run([`-host=127.0.0.1:${port}`, ...args]);
     assert.equal(r.code, 3, args.join(' '));

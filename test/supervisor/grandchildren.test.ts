@@ -43,7 +43,7 @@ test('stop leaves no grandchild', async () => {
 test('scale-down leaves no grandchild of the stopped worker', async () => {
   await scale(T.scale, 2);
   await waitForProcessCount(T.scale, atLeast(2 * PER_WORKER));
-  await d.request('POST', `/tasks/${T.scale}/set/cardinality/1`);
+  await scale(T.scale, 1);
   await waitForProcessCount(T.scale, (c) => c >= PER_WORKER && c <= PER_WORKER + 1);
   await scale(T.scale, 0);
 });
