@@ -239,7 +239,7 @@ export class Broker {
 
   // ---- broker-wide verbs --------------------------------------------------------------
 
-  status(): BrokerJson & { draining: boolean; local_slots: number | null; exit_workers_at: string | null; standby: number } {
+  status(): BrokerJson & { draining: boolean; local_slots: number | null; exit_workers_at: string | null; standby: number; standby_returned: number } {
     const c = this.store.counts();
     return {
       concurrency: this.concurrency,
@@ -265,6 +265,9 @@ export class Broker {
       exit_workers_at: this.exitWorkersAt === null ? null : new Date(this.exitWorkersAt).toISOString(),
       // Pending jobs the built-in launcher's helpers hold, to start as the next jobs exit.
       standby: this.launcher.heldJobs().filter((h) => !h.leaving).length,
+      // Held jobs sent back since start: a cancel, a lower limit… A count that grows with
+      // every batch would mean holds churn (each return costs a store write and a message).
+      standby_returned: this.launcher.returned,
     };
   }
 
@@ -391,7 +394,8 @@ export class Broker {
     const heldBy = (q: Queue, all: boolean) => held.filter((h) => h.job.queue === q && (all || !h.leaving)).length;
     const localCap = this.settings.localSlots ?? Infinity;
     const running = c.byState.running;
-    const runningLocal = this.launcher.size;
+    const runningLocal = this.launcher.size + this.launcher.starting;
+    const ending = this.launcher.ending;
     const freeSlots = Math.max(0, Math.min(this.concurrency - running, localCap - runningLocal));
     const freeUrgent = c.pendingByQueue.urgent - heldBy('urgent', true);
     const freeNormal = c.pendingByQueue.normal - heldBy('normal', true);
@@ -409,10 +413,11 @@ export class Broker {
     const d = decideHold(
       {
         allowed: this.launcher.canHold && !this.draining && this.concurrency > 0 && !this.remote.busy,
-        overLimit: running > this.concurrency || runningLocal > localCap,
+        overLimit: running - ending > this.concurrency || runningLocal - ending > localCap,
         urgentBypass: this.urgentBypass,
         freeSlots,
-        runningLocal,
+        runningLocal: runningLocal - ending,
+        slots: Math.min(this.concurrency, localCap),
         heldUrgent: heldBy('urgent', false),
         heldNormal: heldBy('normal', false),
         leaving: held.length - kept.length,

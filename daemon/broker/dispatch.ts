@@ -79,7 +79,8 @@ export function decideRecovery(attempt: number, retries: number): { kind: 'reque
 /**
  * Standby (pipelining): pending jobs the built-in launcher's helpers hold, each started the
  * moment a job of theirs exits, with no round trip through the daemon. While every slot is
- * taken, one job a running local job is held; a free slot starts held jobs (`go`) before any
+ * taken, one to two jobs a running local job are held (topped up to two when fewer than one
+ * are left); a free slot starts held jobs (`go`) before any
  * claim; an urgent job waiting sends held normal ones back, as does anything that makes a
  * hold wrong (pause, a lower limit, shutdown, a remote launcher asking for work). While held
  * jobs are on their way back nothing is claimed or held anew: jobs behind them in the queue
@@ -94,7 +95,10 @@ export interface HoldState {
   urgentBypass: boolean;
   /** Slots free under the limit and the local slot count. */
   freeSlots: number;
+  /** Local runs whose leader lives (or is starting): one that exited frees its slot. */
   runningLocal: number;
+  /** Slots the limit and the local slot count allow (min of the two). */
+  slots: number;
   /** Held jobs (not on their way back), by queue. */
   heldUrgent: number;
   heldNormal: number;
@@ -133,11 +137,15 @@ export function decideHold(s: HoldState, claims: (freeSlots: number) => Dispatch
   // An urgent job beyond the limit: its exit frees no slot, so none may be held to take it.
   const full = s.freeSlots - go - claimed <= 0 && c.claimUrgentBeyond === 0;
   const want = full ? s.runningLocal + go + claimed : 0;
+  // Topped up to twice that when it falls below: one reserve (and one message to the helper)
+  // every `want` exits or so, rather than one an exit. Given back beyond two a slot only: the
+  // live count dips while exits reported together are written one by one.
+  const top = kept < want ? 2 * want - kept : 0;
   return {
     withdraw: 'none',
     go,
-    withdrawNewest: Math.max(0, kept - want),
+    withdrawNewest: Math.max(0, kept - 2 * s.slots),
     claim: true,
-    reserve: Math.max(0, Math.min(want - kept, s.freeUrgent + s.freeNormal - claimed)),
+    reserve: Math.max(0, Math.min(top, s.freeUrgent + s.freeNormal - claimed)),
   };
 }

@@ -16,7 +16,9 @@ import { inheritedEnv } from '../proc/inherited-env.js';
 
 // The IPC protocol between a parent (HelperSpawner) and its helpers (serveSpawns and
 // spawn-helper.py). The first message each way: the environment jobs inherit, and `ready`.
-type ToHelper = { k: number; req: SpawnRequest } | { k: 0; env: Record<string, string> } | { k: number; t: 'go' | 'withdraw' };
+// A `batch` carries the messages one turn of the parent's event loop posted, in order: one
+// write (and one wake-up of the helper) instead of one each.
+type ToHelper = { k: number; req: SpawnRequest } | { k: 0; env: Record<string, string> } | { k: number; t: 'go' | 'withdraw' } | { k: 0; batch: ToHelper[] };
 type FromHelper =
   | { k: 0; t: 'ready' }
   | { k: number; t: 'spawned'; pid: number }
@@ -48,6 +50,7 @@ class Helper {
   held = 0;
   private saidReady = false;
   private closing = false;
+  private outbox: ToHelper[] = [];
   private readonly child: ChildProcess;
 
   /** `onGone(early)`: it died; `early`: before it was ready, with `orphans` never sent. */
@@ -123,13 +126,31 @@ class Helper {
 
   close(): void {
     this.closing = true;
+    // What this turn posted goes first (a withdraw, say): the helper answers it before EOF.
+    if (this.outbox.length > 0) this.flush();
     if (this.child.connected) this.child.disconnect();
   }
 
+  /**
+   * Sends at the end of this turn, with whatever else it posts: on this VM a write that wakes
+   * the helper costs the writer ~60-130 us, and a broker round posts a message a job it holds.
+   */
   private post(m: ToHelper): void {
-    this.child.send(m, (err) => {
-      if (err && m.k !== 0) this.fail(m.k, `cannot reach the ${this.program.name}: ${err.message}`);
+    if (this.outbox.push(m) === 1) queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    if (this.outbox.length === 0) return;
+    const out = this.outbox;
+    this.outbox = [];
+    if (!this.child.connected) return void this.undelivered(out, 'its channel is closed');
+    this.child.send(out.length === 1 ? out[0] : { k: 0, batch: out }, (err) => {
+      if (err) this.undelivered(out, err.message);
     });
+  }
+
+  private undelivered(out: ToHelper[], why: string): void {
+    for (const m of out) if (m.k !== 0) this.fail(m.k, `cannot reach the ${this.program.name}: ${why}`);
   }
 
   private fail(k: number, message: string): void {
@@ -302,7 +323,8 @@ export function serveSpawns(hooks: { spawned?(k: number, pid: number, req: Spawn
       },
       lost: () => undefined,
     });
-  process.on('message', (m: ToHelper) => {
+  const handle = (m: ToHelper): void => {
+    if ('batch' in m) return m.batch.forEach(handle);
     // A Node helper already has the parent's environment as is (Node drops its IPC
     // variables): DirectSpawner's inheritedEnv(). Only Python, which coerces LC_CTYPE in its
     // own, needs the copy.
@@ -317,6 +339,7 @@ export function serveSpawns(hooks: { spawned?(k: number, pid: number, req: Spawn
     }
     if (m.req.standby) held.push({ k: m.k, req: m.req });
     else launch(m.k, m.req);
-  });
+  };
+  process.on('message', handle);
   send({ k: 0, t: 'ready' });
 }

@@ -39,6 +39,11 @@ export interface RunOptions {
    */
   onIdentified?: (p: { pid: number; pgid: number; procStart: number }) => void;
   /**
+   * Its leader has exited: what is left (its group's stop, the end's report) is bookkeeping,
+   * and a spawner holding standby jobs has already started one in its place.
+   */
+  onExit?: () => void;
+  /**
    * Held by the spawner and started in the place of the next job to exit (the broker's
    * standby): `begun` when it starts (a kill's outcome and reason when it is not wanted any
    * more: cancelled meanwhile, or the daemon is shutting down), `withdrawn` when it never will.
@@ -185,6 +190,7 @@ export class JobRun {
   private exited(code: number | null, signal: string | null, left?: boolean): void {
     if (this.exit) return;
     this.exit = { code, signal, at: Date.now() };
+    this.opts.onExit?.();
     const pid = this.pid!;
     // `left` from the helper spares a kill(-pgid, 0) here, which throws ESRCH for most jobs.
     if (!this.killing && (left ?? groupExists(pid))) {

@@ -41,6 +41,10 @@ export class LocalLauncher {
   private readonly runs = new Map<string, Run>();
   /** Standby: pending jobs a helper holds, to start the moment a job of its exits (in hold order). */
   private readonly held = new Map<string, Held>();
+  /** Runs whose leader has exited and whose end is not reported yet (see `ending`). */
+  private readonly exited = new Set<string>();
+  /** Held jobs sent back since start (a diagnostic: holds churn when they come back often). */
+  returned = 0;
   private waiters: (() => void)[] = [];
   private readonly sampler = new UsageSampler();
 
@@ -55,6 +59,16 @@ export class LocalLauncher {
 
   get size(): number {
     return this.runs.size;
+  }
+
+  /**
+   * Of `size`, runs whose leader has exited, their end not reported yet. A helper reports a
+   * wave of exits in one message, each with the start of a held job in its place; the starts
+   * are claimed before the ends are written (those wait for a promise), so for a moment the
+   * store counts both, and only this tells that apart from a limit lowered under running jobs.
+   */
+  get ending(): number {
+    return this.exited.size;
   }
 
   /** What only memory knows of a running job: its usage, and its pid before it is written. */
@@ -75,9 +89,21 @@ export class LocalLauncher {
     return this.spawner.holds === true;
   }
 
-  /** Held jobs in hold order; `leaving`: on their way back. */
+  /**
+   * Held jobs in hold order; `leaving`: on their way back. Not those go() claimed: they are
+   * running to the store and take a slot here (`starting`), only their pid is to come.
+   */
   heldJobs(): { job: JobRecord; leaving: boolean }[] {
-    return [...this.held.values()].map((h) => ({ job: h.job, leaving: h.leaving }));
+    const out = [];
+    for (const h of this.held.values()) if (!h.claimed) out.push({ job: h.job, leaving: h.leaving });
+    return out;
+  }
+
+  /** Held jobs go() claimed, their start not reported yet. */
+  get starting(): number {
+    let n = 0;
+    for (const h of this.held.values()) if (h.claimed) n++;
+    return n;
   }
 
   withdrawAll(): void {
@@ -116,6 +142,7 @@ export class LocalLauncher {
     const h = this.held.get(id);
     if (!h || h.leaving || h.claimed) return;
     h.leaving = true;
+    this.returned++;
     h.run.withdraw();
   }
 
@@ -136,6 +163,7 @@ export class LocalLauncher {
       graceMs: this.graceMs,
       onStarted: (p: { pid: number; pgid: number }) => this.hooks.onStarted(job.id, p),
       onIdentified: (p: { pid: number; pgid: number; procStart: number }) => this.hooks.onIdentified(job.id, p),
+      onExit: () => this.exited.add(job.id),
     };
   }
 
@@ -144,6 +172,7 @@ export class LocalLauncher {
     void r.done
       .then((result) => {
         this.runs.delete(job.id);
+        this.exited.delete(job.id);
         if (report) this.hooks.onEnded(job, result);
         this.notify();
       })

@@ -12,6 +12,7 @@
 #                                              "standby": true, hold it and start it the moment
 #                                              one of this helper's jobs exits
 #        {"k": n, "t": "go" | "withdraw"}      start a held job now / give it back
+#        {"k": 0, "batch": [msg, ...]}         the messages above, in order (one write)
 #   out: {"k": 0, "t": "ready"}                after start-up, before any job
 #        {"k": n, "t": "spawned", "pid": p} | {"k": n, "t": "failed", "message": m}
 #        {"k": n, "t": "exited", "code": c, "signal": s, "left": bool}   left: its group
@@ -142,6 +143,10 @@ class Spawner:
             self.chan.sendall(data)
 
     def handle(self, msg):
+        if "batch" in msg:
+            for m in msg["batch"]:
+                self.handle(m)
+            return
         k = msg.get("k", 0)
         if "env" in msg:
             self.base_env = msg["env"]

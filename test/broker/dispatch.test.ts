@@ -103,7 +103,7 @@ describe('idleStep', () => {
 });
 
 describe('decideHold (standby)', () => {
-  const hold: HoldState = { allowed: true, overLimit: false, urgentBypass: false, freeSlots: 0, runningLocal: 2, heldUrgent: 0, heldNormal: 0, leaving: 0, freeUrgent: 0, freeNormal: 0 };
+  const hold: HoldState = { allowed: true, overLimit: false, urgentBypass: false, freeSlots: 0, runningLocal: 2, slots: 2, heldUrgent: 0, heldNormal: 0, leaving: 0, freeUrgent: 0, freeNormal: 0 };
   // What decideDispatch claims with `free` slots from these free pending counts (no bypass).
   const claimsOf = (s: HoldState) => (free: number) => ({ claimAny: Math.min(free, s.freeUrgent + s.freeNormal), claimUrgentBeyond: 0 });
   const h = (over: Partial<HoldState>) => {
@@ -111,15 +111,22 @@ describe('decideHold (standby)', () => {
     return decideHold(s, claimsOf(s));
   };
 
-  it('holds one job per running local job while every slot is taken, no more than are pending', () => {
-    assert.deepEqual(h({ freeNormal: 5 }), { withdraw: 'none', go: 0, withdrawNewest: 0, claim: true, reserve: 2 });
+  it('while every slot is taken, holds two jobs per running local job, no more than are pending', () => {
+    assert.deepEqual(h({ freeNormal: 5 }), { withdraw: 'none', go: 0, withdrawNewest: 0, claim: true, reserve: 4 });
     assert.deepEqual(h({ freeNormal: 1 }), { withdraw: 'none', go: 0, withdrawNewest: 0, claim: true, reserve: 1 });
-    assert.deepEqual(h({ freeNormal: 5, heldNormal: 2 }), { withdraw: 'none', go: 0, withdrawNewest: 0, claim: true, reserve: 0 });
+  });
+
+  it('tops the holds up only when fewer than one per running job are left: one reserve every few exits', () => {
+    // 2 running: 2 or 3 held is enough for the next exits; 1 is topped up to 4.
+    assert.equal(h({ freeNormal: 5, heldNormal: 2 }).reserve, 0);
+    assert.equal(h({ freeNormal: 5, heldNormal: 3 }).reserve, 0);
+    assert.deepEqual(h({ freeNormal: 5, heldNormal: 1 }), { withdraw: 'none', go: 0, withdrawNewest: 0, claim: true, reserve: 3 });
   });
 
   it('starts held jobs in free slots before claiming others, and holds again for the slots then taken', () => {
-    // 1 running, 2 free slots, 1 held: the held one goes, one more is claimed, two are held anew.
-    assert.deepEqual(h({ runningLocal: 1, freeSlots: 2, heldNormal: 1, freeNormal: 5 }), { withdraw: 'none', go: 1, withdrawNewest: 0, claim: true, reserve: 3 });
+    // 1 running, 2 free slots, 1 held: the held one goes, one more is claimed, 3 running: 6 held anew.
+    assert.deepEqual(h({ runningLocal: 1, freeSlots: 2, heldNormal: 1, freeNormal: 5 }), { withdraw: 'none', go: 1, withdrawNewest: 0, claim: true, reserve: 4 });
+    assert.deepEqual(h({ runningLocal: 1, freeSlots: 2, heldNormal: 1, freeNormal: 9 }).reserve, 6);
   });
 
   it('holds nothing while a slot stays free (the queue ran dry)', () => {
@@ -147,7 +154,10 @@ describe('decideHold (standby)', () => {
     assert.equal(decideHold(s, () => ({ claimAny: 0, claimUrgentBeyond: 1 })).reserve, 0);
   });
 
-  it('gives back the newest held jobs beyond one per running job', () => {
-    assert.deepEqual(h({ runningLocal: 1, heldNormal: 3, freeNormal: 3 }), { withdraw: 'none', go: 0, withdrawNewest: 2, claim: true, reserve: 0 });
+  it('gives back the newest held jobs beyond two per slot, not beyond two per running job', () => {
+    assert.deepEqual(h({ runningLocal: 1, slots: 1, heldNormal: 5, freeNormal: 3 }), { withdraw: 'none', go: 0, withdrawNewest: 3, claim: true, reserve: 0 });
+    assert.equal(h({ runningLocal: 1, slots: 1, heldNormal: 2, freeNormal: 3 }).withdrawNewest, 0);
+    // Exits reported together, their ends written one by one: fewer run for a moment.
+    assert.equal(h({ runningLocal: 1, slots: 4, heldNormal: 8, freeNormal: 3 }).withdrawNewest, 0);
   });
 });

@@ -4,12 +4,15 @@
 // and a job a helper started while the daemon died (its claim never written) does not run on
 // beside its re-run after the restart.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { pidsWithEnv } from '../helpers/proc.js';
+import { pidsWithEnv, statFields } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
-import { submit, waitState } from './broker-helpers.js';
+import { submit, waitJob, waitState } from './broker-helpers.js';
 
 const standby = async (d: TestDaemon, n: number) =>
   waitFor(`${n} job(s) on standby`, async () => (await d.api('GET', '/broker')).standby === n);
@@ -83,6 +86,44 @@ describe('broker standby', () => {
     const u = await waitState(d, urgent!.id, 'succeeded');
     const n = await waitState(d, normal!.id, 'succeeded');
     assert.ok(n.started_at! >= u.finished_at!, `the urgent job ran first (urgent ${u.started_at}–${u.finished_at}, normal from ${n.started_at})`);
+  });
+
+  it('a wave of exits started held jobs in their places: none is sent back, and all run once', async () => {
+    const d = await startDaemon({ config: { broker: { concurrency: 4 } } });
+    daemons.push(d);
+    // Three jobs wait for a shared lock the test holds, so they exit together when it goes: the
+    // helper reports three exits and three starts in their places in one message. They start
+    // from standby (in the place of three cancelled ones), so they run on the helper that holds.
+    const dir = mkdtempSync(path.join(tmpdir(), 'bl-wave-'));
+    const lock = path.join(dir, 'lock');
+    writeFileSync(lock, '');
+    // The holder lives until its stdin closes (cat reads to EOF): nothing of it outlives the test.
+    const holder = spawn('flock', [lock, 'cat'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    try {
+      await waitFor('the test to hold the lock', () => spawnSync('flock', ['-n', lock, 'true']).status === 1);
+      const [stay, ...first] = await submit(d, Array.from({ length: 4 }, () => ({ command: 'exec sleep 60', cwd: '/' })));
+      for (const j of [stay!, ...first]) await waitState(d, j.id, 'running');
+      const wave = await submit(d, Array.from({ length: 3 }, () => ({ argv: ['flock', '-s', lock, 'true'], cwd: '/' })));
+      const rest = await submit(d, Array.from({ length: 8 }, (_, i) => ({ command: `echo ${i}`, cwd: '/' })));
+      // Two a running job: the wave and five more.
+      await standby(d, 8);
+      for (const j of first) await d.api('DELETE', `/jobs/${j.id}`);
+      for (const j of first) await waitState(d, j.id, 'cancelled');
+      // Each of the three is blocked in flock (its process sleeps) before the lock goes.
+      for (const w of wave) {
+        await waitJob(d, w.id, 'its process to wait for the lock', (j) => j.pid !== null && statFields(j.pid)?.[0] === 'S');
+      }
+      await standby(d, 5);
+      const before = (await d.api('GET', '/broker')).standby_returned;
+      holder.stdin!.end();
+      for (const j of [...wave, ...rest]) assert.equal((await waitState(d, j.id, ['succeeded', 'failed'])).state, 'succeeded');
+      for (const [i, j] of rest.entries()) assert.equal((await d.request('GET', `/jobs/${j.id}/log`)).text, `${i}\n`);
+      assert.equal((await d.api('GET', '/broker')).standby_returned, before, 'no held job was sent back');
+      await d.api('DELETE', `/jobs/${stay!.id}`);
+    } finally {
+      holder.stdin!.end();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('at start, a process of a job still pending (started from standby as the daemon died) is killed before the job runs', async () => {
