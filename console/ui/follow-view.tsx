@@ -3,6 +3,7 @@
 // goes to the scrollback when it ends.
 import React, { useEffect, useRef, useState } from 'react';
 import { Text, useStdout } from 'ink';
+import { lastLines } from '../../daemon/contract/last-lines.js';
 import type { Follow } from '../result.js';
 import { LiveFrame } from './live-frame.js';
 
@@ -17,11 +18,7 @@ export interface FollowProps {
 const KEEP_CHARS = 64 * 1024;
 
 /** The last `n` lines of `text` (a last line still being written counts). */
-export function lastLines(text: string, n: number): string {
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  return lines.slice(-n).join('\n');
-}
+const lastScreenLines = (text: string, n: number): string => lastLines(text, n).join('\n');
 
 export function FollowView({ follow, line, onDone }: FollowProps) {
   const { stdout } = useStdout();
@@ -34,7 +31,7 @@ export function FollowView({ follow, line, onDone }: FollowProps) {
     if (finished.current) return;
     finished.current = true;
     ctl.current.abort();
-    onDone(lastLines(buf.current, rows), why);
+    onDone(lastScreenLines(buf.current, rows), why);
   };
   useEffect(() => {
     follow((chunk) => {
@@ -48,7 +45,7 @@ export function FollowView({ follow, line, onDone }: FollowProps) {
   }, [follow]);
   return (
     <LiveFrame title={`${line} · following`} onKey={() => finish('left; the job runs on')}>
-      <Text>{lastLines(text, rows)}</Text>
+      <Text>{lastScreenLines(text, rows)}</Text>
     </LiveFrame>
   );
 }

@@ -7,7 +7,7 @@ import { plainArgv } from './direct-exec.js';
 import { idleStep, type IdleState } from './idle-cpu.js';
 import { groupExists } from '../proc/stat.js';
 import { stopTree } from '../proc/stop-tree.js';
-import { JOB_MARKER, type TreeRoot } from './proc-tree.js';
+import { JOB_MARKER, type TreeRoot } from '../proc/job-tree.js';
 import type { SpawnHandle, Spawner, SpawnRequest } from './spawner.js';
 import type { IdleCpu, RunResult } from './types.js';
 import { addSample, type UsageSampler } from './usage-sampler.js';

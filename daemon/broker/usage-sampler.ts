@@ -3,7 +3,7 @@
 // concurrency). CPU % is the tree's CPU time since the last sample over wall time (100 = a core).
 import type { UsageJson } from '../contract/types.js';
 import { CLOCK_TICKS, PAGE_SIZE, scanStats } from '../proc/stat.js';
-import { treeOf, type TreeRoot } from './proc-tree.js';
+import { treeOf, type TreeRoot } from '../proc/job-tree.js';
 
 export interface Sample {
   cpuPercent: number;

@@ -4,6 +4,7 @@ import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:
 import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
 import { BlError, describe } from '../contract/errors.js';
+import { lastLines } from '../contract/last-lines.js';
 
 const MAX_TAIL_BYTES = 8 * 1024 * 1024;
 
@@ -18,7 +19,7 @@ function sizeOf(file: string): number {
 
 /** The last `n` lines of the first `size` bytes (a follow reads on from `size` itself). */
 export function tailLines(file: string, n: number, size = sizeOf(file)): string {
-  if (size === 0) return '';
+  if (size === 0 || n <= 0) return '';
   const fd = openSync(file, 'r');
   try {
     let pos = size;
@@ -33,9 +34,8 @@ export function tailLines(file: string, n: number, size = sizeOf(file)): string 
       text = buf.toString('utf8') + text;
       lines = text.split('\n').length - 1;
     }
-    const all = text.split('\n');
-    if (all.at(-1) === '') all.pop();
-    return all.slice(-n).join('\n') + (all.length ? '\n' : '');
+    const last = lastLines(text, n);
+    return last.length ? last.join('\n') + '\n' : '';
   } finally {
     closeSync(fd);
   }

@@ -4,7 +4,7 @@
 // every job tree it started. Left running, such a job would finish unobserved while its lease
 // expires and the daemon runs it again elsewhere: the work would be done twice.
 import { serveSpawns } from '../broker/helper-spawner.js';
-import { JOB_MARKER, sigkillTree } from '../broker/proc-tree.js';
+import { JOB_MARKER, sigkillTree } from '../proc/job-tree.js';
 import { scanStats } from '../proc/stat.js';
 
 const live = new Map<number, { pid: number; marker: string | undefined }>();

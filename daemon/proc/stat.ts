@@ -119,7 +119,7 @@ export function descendantsOf(root: number, stats = allStats()): ProcStat[] {
   const stack = [root];
   while (stack.length) {
     for (const c of byParent.get(stack.pop()!) ?? []) {
-      if (c.state !== 'Z') out.push(c);
+      if (isLive(c)) out.push(c);
       stack.push(c.pid);
     }
   }

@@ -2,7 +2,7 @@
 // broker alike: SIGTERM to its group and to its processes outside the group, wait up to the
 // grace period, then SIGKILL. The result says whether the kill was forced and how long it
 // took (execa's way of reporting a stop). Never throws: callers fire and forget.
-import { allStats, descendantsOf, groupExists, groupIdentity, isSameGroup, pidsWithMarker, readStat, sameProcess } from './stat.js';
+import { allStats, descendantsOf, groupExists, groupIdentity, isLive, isSameGroup, pidsWithMarker, readStat, sameProcess } from './stat.js';
 
 export interface StopResult {
   forced: boolean;
@@ -60,12 +60,12 @@ function escapees(o: StopOptions, pgid: number): Proc[] {
   if (o.marker) {
     for (const p of pidsWithMarker(o.marker.name, o.marker.value)) {
       const s = readStat(p);
-      if (s && s.pgid !== pgid && s.state !== 'Z' && p !== process.pid) found.set(p, s.startTime);
+      if (isLive(s) && s.pgid !== pgid && p !== process.pid) found.set(p, s.startTime);
     }
   }
   for (const [p, start] of o.known ?? []) {
     const s = readStat(p);
-    if (s && s.pgid !== pgid && s.state !== 'Z' && s.startTime === start) found.set(p, start);
+    if (isLive(s) && s.pgid !== pgid && s.startTime === start) found.set(p, start);
   }
   return [...found].map(([pid, startTime]) => ({ pid, startTime }));
 }

@@ -28,6 +28,18 @@ export async function taskJson(d: TestDaemon, task: string): Promise<any> {
   return d.api('GET', `/tasks/${encodeURIComponent(task)}`);
 }
 
+/**
+ * Waits until the task lists `n` workers whatever their state; returns the task's JSON. A
+ * process is gone from /proc a moment before the daemon has reaped it and counted its exit:
+ * counters are read after this.
+ */
+export function waitForListed(d: TestDaemon, task: string, n: number): Promise<any> {
+  return waitFor(`${task} to list ${n} worker(s), every exit counted`, async () => {
+    const t = await taskJson(d, task);
+    return t.workers.length === n ? t : undefined;
+  });
+}
+
 /** Every live process started for the task, wherever it went (workers and their children). */
 export function taskProcesses(task: string): number[] {
   return pidsWithEnv('BL_TASK', task);

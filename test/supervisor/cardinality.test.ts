@@ -3,8 +3,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { uniq } from '../helpers/uniq.js';
-import { waitForProcessCount, workerPids } from '../helpers/tasks.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitForListed, waitForProcessCount, workerPids } from '../helpers/tasks.js';
 
 const T = uniq('Sleeper');
 let d: TestDaemon;
@@ -29,11 +28,8 @@ test('cardinality moves the real process count up and down', async () => {
 
   await d.request('POST', `/tasks/${T}/set/cardinality/0`);
   await waitForProcessCount(T, 0);
-  // A process is gone from /proc a moment before the daemon has reaped it and counted it.
-  const status = await waitFor('the daemon to see every exit', async () => {
-    const r = await d.request('GET', `/tasks/${T}/list?format=json`);
-    return JSON.parse(r.text).workers.length === 0 ? d.request('GET', `/tasks/${T}`) : undefined;
-  });
+  await waitForListed(d, T, 0);
+  const status = await d.request('GET', `/tasks/${T}`);
   assert.match(status.text, /^Active Workers:\t0 \/ 0$/m);
   assert.match(status.text, /^Stopped on purpose:\t5$/m);
   assert.match(status.text, /^Dead Workers:\t0$/m, 'scale-down is not death');

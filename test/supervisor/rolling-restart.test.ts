@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon } from '../helpers/daemon.js';
 import { uniq } from '../helpers/uniq.js';
-import { waitForWorkers } from '../helpers/tasks.js';
+import { waitForListed, waitForWorkers } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/wait.js';
 
 test('POST /tasks/T/restart replaces every worker, never going below the cardinality', async () => {
@@ -28,10 +28,7 @@ test('POST /tasks/T/restart replaces every worker, never going below the cardina
     }, { timeout: 15000, interval: 20 });
     assert.equal(minLive, 3, `never fewer live workers than the cardinality; the task then: ${JSON.stringify(lowest)}`);
     // The last old worker may still be on its way out: it is counted when its exit is seen.
-    const j = await waitFor('the old workers to be gone', async () => {
-      const t = await d.api('GET', `/tasks/${T}`);
-      return t.workers.length === 3 ? t : undefined;
-    });
+    const j = await waitForListed(d, T, 3);
     assert.equal(j.counters.stopped, 3);
     assert.equal(j.dead, 0);
   } finally {

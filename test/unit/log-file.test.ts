@@ -16,6 +16,7 @@ test('tailLines: the last N lines, of the first `size` bytes when given; nothing
     writeFileSync(f, 'a\nb\nc\nd\n');
     assert.equal(tailLines(f, 2), 'c\nd\n');
     assert.equal(tailLines(f, 10), 'a\nb\nc\nd\n');
+    assert.equal(tailLines(f, 0), '', 'tail=0 is no line (slice(-0) would be every line)');
     // As a follow that looked when the file held "a\nb\n" sees it: the rest is the follow's.
     assert.equal(tailLines(f, 10, 4), 'a\nb\n');
     assert.equal(tailLines(f, 10, 0), '', 'a follow that found no file yet starts from nothing');

@@ -2,7 +2,7 @@
 // moved to a group of their own) and anything carrying its BL_JOB_ID marker (a daemonised
 // grandchild that lost its parent). Read directly: cheaper than ps-list, and synchronous.
 // The reading of /proc itself is shared with the supervisor (daemon/proc/stat.ts).
-import { pidsWithMarker, scanStats, statIndex, type ProcStat } from '../proc/stat.js';
+import { pidsWithMarker, scanStats, statIndex, type ProcStat } from './stat.js';
 
 export const JOB_MARKER = 'BL_JOB_ID';
 
