@@ -23,7 +23,7 @@ type FromHelper =
   | { k: 0; t: 'ready' }
   | { k: number; t: 'spawned'; pid: number }
   | { k: number; t: 'failed'; message: string }
-  | { k: number; t: 'exited'; code: number | null; signal: string | null; left?: boolean }
+  | { k: number; t: 'exited'; code: number | null; signal: string | null; left?: boolean; at?: number }
   | { k: number; t: 'withdrawn' };
 
 /** A helper program: how to start it, and its name in messages. */
@@ -206,7 +206,7 @@ class Helper {
     } else {
       this.inflight.delete(m.k);
       this.active--;
-      f.ev.exited(m.code, m.signal, m.left);
+      f.ev.exited(m.code, m.signal, m.left, m.at);
     }
   }
 }
@@ -316,7 +316,7 @@ export function serveSpawns(hooks: { spawned?(k: number, pid: number, req: Spawn
       failed: (message) => send({ k, t: 'failed', message }),
       exited: (code, signal) => {
         hooks.exited?.(k);
-        send({ k, t: 'exited', code, signal });
+        send({ k, t: 'exited', code, signal, at: Date.now() });
         // A slot is free: the first held request takes it.
         const next = held.shift();
         if (next) launch(next.k, next.req);

@@ -93,7 +93,7 @@ export class JobRun {
         this.held = false;
         opts.standby!.withdrawn();
       },
-      exited: (code, signal, left) => this.exited(code, signal, left),
+      exited: (code, signal, left, at) => this.exited(code, signal, left, at),
       lost: (reason) => {
         // Nobody will report this exit: stop the tree and call the run lost.
         this.kill('lost', reason);
@@ -187,9 +187,9 @@ export class JobRun {
     });
   }
 
-  private exited(code: number | null, signal: string | null, left?: boolean): void {
+  private exited(code: number | null, signal: string | null, left?: boolean, at?: number): void {
     if (this.exit) return;
-    this.exit = { code, signal, at: Date.now() };
+    this.exit = { code, signal, at: at ?? Date.now() };
     this.opts.onExit?.();
     const pid = this.pid!;
     // `left` from the helper spares a kill(-pgid, 0) here, which throws ESRCH for most jobs.

@@ -29,7 +29,8 @@ export interface SpawnEvents {
   spawned(pid: number): void;
   failed(message: string): void;
   /** `left`: its group still had processes at its exit (undefined: not known, the caller looks). */
-  exited(code: number | null, signal: string | null, left?: boolean): void;
+  /** `at`: when the exit was seen (epoch ms), if the spawner knows better than the caller's clock now. */
+  exited(code: number | null, signal: string | null, left?: boolean, at?: number): void;
   /** The spawner died: the job may run on, but its exit will never be reported. */
   lost(reason: string): void;
   /** A standby request taken back (withdraw(), or its helper went) before it started. */

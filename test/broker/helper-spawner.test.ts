@@ -25,6 +25,9 @@ interface Ended {
   code: number | null;
   signal: string | null;
   log: string;
+  /** When the helper saw the exit (epoch ms), and when this process heard of it. */
+  at: number | undefined;
+  heard: number;
 }
 
 /** A log as the daemon serves it: a job that said nothing may leave no file (spawn-helper.py). */
@@ -43,7 +46,7 @@ function run(pool: HelperSpawner, req: Omit<SpawnRequest, 'header'> & { header?:
     const ev: SpawnEvents = {
       spawned: (p) => (pid = p),
       failed: (m) => reject(new Error(m)),
-      exited: (code, signal) => resolve({ pid, code, signal, log: readLog(req.logPath) }),
+      exited: (code, signal, _left, at) => resolve({ pid, code, signal, log: readLog(req.logPath), at, heard: Date.now() }),
       lost: (m) => reject(new Error(m)),
     };
     pool.spawn({ header: null, ...req }, ev);
@@ -73,6 +76,7 @@ for (const program of [PYTHON_SPAWNER, NODE_SPAWNER]) {
       await waitFor('helpers of earlier tests to exit', () => helperChildren().length === 0);
       const pool = new HelperSpawner([program], 2);
       try {
+        const sent = Date.now();
         const results = Array.from({ length: 6 }, (_, i) => run(pool, { tries: sh(`echo job ${i} $JOB_N; exit ${i}`), cwd: dir, env: { JOB_N: `n${i}` }, logPath: log() }));
         // Six requests sent at once: the first helper is busy forking when the second comes.
         assert.equal(pool.size, 2, 'two helpers, the cap');
@@ -82,6 +86,8 @@ for (const program of [PYTHON_SPAWNER, NODE_SPAWNER]) {
           assert.deepEqual([r.code, r.signal], [i, null]);
           // The job's own variables on top of the environment it inherits.
           assert.equal(r.log, `job ${i} n${i}\n`);
+          // The exit's time comes from the helper (a job's finished_at), the same clock as ours.
+          assert.ok(r.at !== undefined && r.at >= sent - 1 && r.at <= r.heard + 1, `exit seen at ${r.at}, between ${sent} and ${r.heard}`);
         });
       } finally {
         pool.close();
