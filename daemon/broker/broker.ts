@@ -461,7 +461,7 @@ export class Broker {
 
   private onBegun(job: JobRecord, claimed: boolean): { outcome: 'cancelled' | 'drained'; reason: string; report: boolean } | null {
     if (!claimed) {
-      let ok: JobRecord | undefined;
+      let ok = false;
       try {
         ok = this.store.claimHeld(job.id, { launcher: LOCAL_LAUNCHER, host: this.host, now: Date.now() });
       } catch (e) {

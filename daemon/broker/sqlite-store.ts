@@ -123,7 +123,7 @@ export class SqliteStore implements JobStore {
         WHERE seq = (${HEAD_URGENT}) RETURNING *`),
       claimHeld: st(`UPDATE broker_jobs SET phase = 1, state = 'running', launcher = ?, host = ?, started_at = ?,
         finished_at = NULL, exit_code = NULL, signal = NULL, usage = NULL, reason = NULL, pid = NULL, pgid = NULL, proc_start = NULL
-        WHERE id = ? AND phase = 0 RETURNING *`),
+        WHERE id = ? AND phase = 0 RETURNING queue_rank`),
       nextFree: st(`SELECT * FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND ${FREE} ORDER BY queue_rank, pos LIMIT ?`),
       hold: st(`INSERT OR IGNORE INTO temp.broker_held (seq) VALUES (?)`),
       unhold: st(`DELETE FROM temp.broker_held WHERE seq = (SELECT seq FROM broker_jobs WHERE id = ?)`),
@@ -220,13 +220,15 @@ export class SqliteStore implements JobStore {
     this.stmt.unhold.run(id);
   }
 
-  claimHeld(id: string, o: Omit<ClaimOptions, 'urgentOnly'>): JobRecord | undefined {
-    this.stmt.unhold.run(id);
-    const r = this.stmt.claimHeld.get(o.launcher, o.host, o.now, id) as Row | undefined;
-    if (!r) return undefined;
-    const job = toRecord(r);
-    this.move('pending', 'running', job.queue);
-    return job;
+  claimHeld(id: string, o: Omit<ClaimOptions, 'urgentOnly'>): boolean {
+    // One transaction for both statements (alone, each was one).
+    return this.atomically(() => {
+      this.stmt.unhold.run(id);
+      const r = this.stmt.claimHeld.get(o.launcher, o.host, o.now, id) as { queue_rank: number } | undefined;
+      if (!r) return false;
+      this.move('pending', 'running', r.queue_rank === 0 ? 'urgent' : 'normal');
+      return true;
+    });
   }
 
   markStarted(id: string, p: { pid: number; pgid: number; procStart: number | null }): void {

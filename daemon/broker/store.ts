@@ -70,8 +70,11 @@ export interface JobStore {
   reserveNext(n: number): JobRecord[];
   /** A held job back to the queue, where it was. */
   release(id: string): void;
-  /** A held job → running, as claimNext; undefined when it is no longer pending (cancelled, purged). */
-  claimHeld(id: string, opts: Omit<ClaimOptions, 'urgentOnly'>): JobRecord | undefined;
+  /**
+   * A held job → running, as claimNext; false when it is no longer pending (cancelled,
+   * purged). No record back: the caller holds it already (this runs once a standby job).
+   */
+  claimHeld(id: string, opts: Omit<ClaimOptions, 'urgentOnly'>): boolean;
   /** Records the process of a running job (for crash recovery). */
   markStarted(id: string, proc: { pid: number; pgid: number; procStart: number | null }): void;
   /** Ends a running job; undefined when it was not running (cancelled, purged). */

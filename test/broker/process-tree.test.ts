@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { descendants, isSpawner, pidsWithEnv, ppidOf } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
-import { submit, waitState } from './broker-helpers.js';
+import { submit, waitJob, waitState } from './broker-helpers.js';
 
 describe('job processes', () => {
   let d: TestDaemon;
@@ -78,10 +78,8 @@ describe('job processes', () => {
 
   it('retries a failing job while retries remain, each attempt in the log', async () => {
     const [j] = await submit(d, { command: 'echo try $BL_JOB_ATTEMPT; exit 1', cwd: '/', retries: 2 });
-    const done = await waitFor('the last attempt to fail', async () => {
-      const x = await d.api('GET', `/jobs/${j!.id}`);
-      return x.state === 'failed' ? x : undefined;
-    });
+    // Between attempts it is pending or running: only the last one's end is `failed`.
+    const done = await waitState(d, j!.id, 'failed');
     assert.equal(done.attempt, 3);
     assert.equal((await d.request('GET', `/jobs/${j!.id}/log`)).text, 'try 1\n--- bl: attempt 2 ---\ntry 2\n--- bl: attempt 3 ---\ntry 3\n');
     const again = await d.api('POST', `/jobs/${j!.id}/retry`);
@@ -94,7 +92,7 @@ describe('job processes', () => {
     await waitState(d, j!.id, 'running');
     await waitFor('the job processes', () => pidsWithEnv('BL_JOB_ID', j!.id).length === 2);
     // The spawner that forked this job (there may be more than one): the job leader's parent.
-    const leader: number = await waitFor('the job pid', async () => (await d.api('GET', `/jobs/${j!.id}`)).pid);
+    const leader = (await waitJob(d, j!.id, 'its pid', (x) => x.pid !== null)).pid!;
     const spawner = ppidOf(leader)!;
     assert.ok(descendants(d.pid).includes(spawner) && isSpawner(spawner), 'the daemon forks jobs from a spawner process');
     process.kill(spawner, 'SIGKILL');

@@ -147,11 +147,14 @@ export function storeContract(name: string, f: StoreFactory): void {
       assert.equal(store.counts().byState.pending, 3, 'held jobs are pending');
       store.release(a!.id);
       assert.equal(claim(store)?.command, 'a');
-      assert.equal(store.claimHeld(b!.id, { launcher: 'local', host: 'h', now: 2 })?.state, 'running');
+      assert.equal(store.claimHeld(b!.id, { launcher: 'local', host: 'h', now: 2 }), true);
+      const held = store.get(b!.id)!;
+      assert.deepEqual([held.state, held.launcher, held.host, held.startedAt], ['running', 'local', 'h', 2]);
       assert.equal(store.counts().byState.running, 2);
-      assert.equal(store.claimHeld(b!.id, { launcher: 'local', host: 'h', now: 2 }), undefined, 'only a pending job');
+      assert.equal(store.claimHeld(b!.id, { launcher: 'local', host: 'h', now: 2 }), false, 'only a pending job');
       assert.equal(store.cancelPending(c!.id, 3)?.state, 'cancelled', 'a held job can be cancelled');
-      assert.equal(store.claimHeld(c!.id, { launcher: 'local', host: 'h', now: 3 }), undefined);
+      assert.equal(store.claimHeld(c!.id, { launcher: 'local', host: 'h', now: 3 }), false);
+      assert.equal(store.counts().byState.running, 2, 'a failed claim counts nothing');
       // Holds live in memory: a reopened store has none.
       const [d] = store.enqueue([job('d')], 4).jobs;
       store.reserveNext(1);

@@ -40,7 +40,7 @@ describe('bl-launcher', () => {
     await waitLaunchers(d, ['A', 'B']);
 
     // Four jobs, two slots each: both launchers take a share.
-    const four = await Promise.all([1, 2, 3, 4].map(async (i) => (await submit(d, { command: `sleep 0.5; echo ${i}`, cwd: dir }))[0]));
+    const four = await submit(d, [1, 2, 3, 4].map((i) => ({ command: `sleep 0.5; echo ${i}`, cwd: dir })));
     const done = await Promise.all(four.map((j) => waitJob(d, j.id, 'to succeed', (x) => x.state === 'succeeded')));
     assert.deepEqual([...new Set(done.map((j) => j.launcher))].sort(), ['A', 'B']);
     assert.ok(done.every((j) => j.attempt === 1 && j.host));
