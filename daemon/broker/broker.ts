@@ -43,6 +43,9 @@ export interface BrokerOptions {
 }
 
 const RETRY_WRITE_MS = 1000;
+// Spawner helpers exit after a minute with nothing to do (two python3 processes, ~15 MiB);
+// the next submit starts them again (20-90 ms).
+const SPAWNER_IDLE_MS = 60_000;
 
 export class Broker {
   readonly store: JobStore;
@@ -77,7 +80,7 @@ export class Broker {
       onEnded: (job, r) => this.onEnded(job, r),
       kick: () => this.schedule(),
     });
-    const spawner = new HelperSpawner(daemonSpawnerPrograms());
+    const spawner = new HelperSpawner(daemonSpawnerPrograms(), undefined, { idleMs: SPAWNER_IDLE_MS });
     this.launcher = new LocalLauncher(o.stateDir, o.killGraceMs ?? 3000, spawner, {
       onStarted: (id, p) => this.o.events.publish('job.started', { id, pid: p?.pid ?? null, launcher: LOCAL_LAUNCHER }),
       onIdentified: (id, p) => this.persist(() => this.store.markStarted(id, p)),

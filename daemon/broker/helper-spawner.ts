@@ -53,10 +53,14 @@ class Helper {
   private outbox: ToHelper[] = [];
   private readonly child: ChildProcess;
 
-  /** `onGone(early)`: it died; `early`: before it was ready, with `orphans` never sent. */
+  /**
+   * `onGone(early)`: it died; `early`: before it was ready, with `orphans` never sent.
+   * `onQuiet`: its last job ended (or was given back): nothing in flight any more.
+   */
   constructor(
     readonly program: HelperProgram,
     onGone: (h: Helper, early: { why: string; orphans: [number, Flight][] } | null) => void,
+    private readonly onQuiet: () => void = () => undefined,
   ) {
     // Its own group: a CTRL+C at the terminal is the parent's to handle, not the helper's.
     const [file, ...args] = program.argv;
@@ -68,7 +72,10 @@ class Helper {
     // Neither the helper nor its channel keeps the parent alive; close() ends it.
     child.unref();
     child.channel?.unref();
-    child.on('message', (m: FromHelper) => this.onMessage(m));
+    child.on('message', (m: FromHelper) => {
+      this.onMessage(m);
+      if (this.inflight.size === 0) this.onQuiet();
+    });
     let gone = false;
     const die = (why: string) => {
       if (gone) return;
@@ -117,6 +124,11 @@ class Helper {
         queueMicrotask(() => f.ev.withdrawn?.());
       },
     };
+  }
+
+  /** Nothing in flight: no job running, starting or held. */
+  get idle(): boolean {
+    return this.inflight.size === 0;
   }
 
   /** It said `ready`: requests go straight out. */
@@ -219,10 +231,19 @@ export class HelperSpawner implements Spawner {
   /** Programs in order of preference; the first is dropped when it cannot start here. */
   private readonly programs: HelperProgram[];
 
-  constructor(programs: HelperProgram[], max = Math.min(4, os.availableParallelism())) {
+  private readonly idleMs: number | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * `idleMs`: helpers exit once none has had anything to do for this long (the next job
+   * starts them again, 20-90 ms): two idle python3 processes are ~15 MiB that a daemon used
+   * now and then for a batch would otherwise keep for good.
+   */
+  constructor(programs: HelperProgram[], max = Math.min(4, os.availableParallelism()), o: { idleMs?: number } = {}) {
     if (programs.length === 0) throw new Error('HelperSpawner needs a helper program');
     this.programs = [...programs];
     this.max = Math.max(1, max);
+    this.idleMs = o.idleMs;
   }
 
   /** Helper processes running now. */
@@ -236,6 +257,7 @@ export class HelperSpawner implements Spawner {
   }
 
   spawn(req: SpawnRequest, ev: SpawnEvents): SpawnHandle {
+    this.busy();
     if (!req.standby) return this.pick().send(this.next++, req, ev);
     // Every held request on one helper, the one holding some already (else the one running the
     // most): it starts them in the order they came, so each start is the caller's oldest held
@@ -254,9 +276,28 @@ export class HelperSpawner implements Spawner {
    * jobs one after another, all batch long.)
    */
   warm(n = 2): void {
-    while (this.helpers.length < Math.min(n, this.max)) {
-      this.helpers.push(new Helper(this.program, (gone, early) => this.gone(gone, early)));
-    }
+    while (this.helpers.length < Math.min(n, this.max)) this.helpers.push(this.newHelper());
+    // Warmed for jobs that may not come: the idle clock runs from now.
+    this.quiet();
+  }
+
+  private newHelper(): Helper {
+    return new Helper(this.program, (gone, early) => this.gone(gone, early), () => this.quiet());
+  }
+
+  /** A helper has nothing in flight: when none has, the idle clock starts. */
+  private quiet(): void {
+    if (this.idleMs === undefined || this.idleTimer || !this.helpers.every((h) => h.idle)) return;
+    // Unref'd: an idle clock is no reason for a process to live on.
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.helpers.every((h) => h.idle)) this.close();
+    }, this.idleMs).unref();
+  }
+
+  private busy(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
   }
 
   /**
@@ -271,7 +312,7 @@ export class HelperSpawner implements Spawner {
       if (!best || (h.ready && !best.ready) || (h.ready === best.ready && h.forking < best.forking)) best = h;
     }
     if (this.helpers.length >= this.max) return best!;
-    const h = new Helper(this.program, (gone, early) => this.gone(gone, early));
+    const h = this.newHelper();
     this.helpers.push(h);
     return best?.ready ? best : h;
   }
@@ -291,7 +332,9 @@ export class HelperSpawner implements Spawner {
     }
   }
 
+  /** Ends every helper (the jobs they run go on, in sessions of their own); a next spawn starts new ones. */
   close(): void {
+    this.busy();
     for (const h of this.helpers.splice(0)) h.close();
   }
 }

@@ -95,6 +95,23 @@ for (const program of [PYTHON_SPAWNER, NODE_SPAWNER]) {
       await waitFor('the helpers to exit once closed', () => helperChildren().length === 0);
     });
 
+    test('helpers exit once idle for idleMs, never while a job runs; the next job starts new ones', async () => {
+      await waitFor('helpers of earlier tests to exit', () => helperChildren().length === 0);
+      const pool = new HelperSpawner([program], 2, { idleMs: 150 });
+      try {
+        // A job three times longer than the idle time: its helper must be there for its exit.
+        const long = await run(pool, { tries: sh('sleep 0.45; echo long'), cwd: dir, env: {}, logPath: log() });
+        assert.deepEqual([long.code, long.log], [0, 'long\n']);
+        await waitFor('the idle helper to exit', () => pool.size === 0 && helperChildren().length === 0);
+        const next = await run(pool, { tries: sh('echo next'), cwd: dir, env: {}, logPath: log() });
+        assert.deepEqual([next.code, next.log], [0, 'next\n']);
+        assert.equal(pool.size, 1, 'a new helper');
+      } finally {
+        pool.close();
+      }
+      await waitFor('the helpers to exit once closed', () => helperChildren().length === 0);
+    });
+
     test('a job starts clean: own session, stdin /dev/null, fds 0-2 only, no signal ignored or blocked, in its cwd', async () => {
       const pool = new HelperSpawner([program], 1);
       try {
