@@ -32,10 +32,16 @@ export interface Reply<T> {
 }
 
 /** Why fetch failed, in one word or phrase (undici hides it in `cause`). */
-function reasonOf(e: unknown): string {
+// What Node's TLS says of a certificate it does not trust (a daemon with its own CA).
+const UNTRUSTED = new Set(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT']);
+
+export function reasonOf(e: unknown): string {
   const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'no answer in time';
-  return err.cause?.code ?? err.cause?.message ?? err.message ?? String(e);
+  const code = err.cause?.code;
+  // Node reads extra CAs at start only: the way to trust one is its environment variable.
+  if (code && UNTRUSTED.has(code)) return `${code}: its certificate is not signed by a CA trusted here; start bl-console with NODE_EXTRA_CA_CERTS=<the CA's PEM file>`;
+  return code ?? err.cause?.message ?? err.message ?? String(e);
 }
 
 /** The body parsed, when the daemon says it is JSON. */

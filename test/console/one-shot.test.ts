@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { freePort } from '../helpers/net.js';
+import { freePort, selfSignedCert } from '../helpers/net.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -232,4 +232,23 @@ test('--exit: the daemon leaves', async () => {
   const r = await run([at(), '--exit']);
   assert.equal(r.code, 0, r.err);
   assert.deepEqual(await d.exited, { code: 0, signal: null });
+});
+
+test('https with a CA of its own: without it trusted, exit 3 saying how to trust it; with NODE_EXTRA_CA_CERTS, it works', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bl-console-tls-'));
+  const { key, cert } = selfSignedCert(dir);
+  const tls = await startDaemon({ config: { tls: { cert, key }, broker: { concurrency: 1 } } });
+  try {
+    assert.match(tls.url, /^https:/);
+    const untrusted = await run([`-host=${tls.url}`, '--status']);
+    assert.equal(untrusted.code, 3, untrusted.err);
+    assert.match(untrusted.err, /DEPTH_ZERO_SELF_SIGNED_CERT: its certificate is not signed by a CA trusted here; start bl-console with NODE_EXTRA_CA_CERTS=/);
+    const trusted = await run([`-host=${tls.url}`, '--status'], '', { NODE_EXTRA_CA_CERTS: cert });
+    assert.equal(trusted.code, 0, trusted.err);
+    assert.match(trusted.out, /^Concurrency: +1$/m);
+  } finally {
+    await tls.stop();
+    tls.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
