@@ -15,7 +15,7 @@ export class WorkerRecords {
   private readonly insert;
   private readonly del;
   private readonly select;
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     db.exec(`CREATE TABLE IF NOT EXISTS workers (
       pid INTEGER PRIMARY KEY, task TEXT NOT NULL, pgid INTEGER NOT NULL,
       start_time INTEGER NOT NULL, started_at INTEGER NOT NULL, marker TEXT NOT NULL)`);
