@@ -1,6 +1,6 @@
 // Broker benchmark, run by hand (not part of npm test): `npx tsc -p . && node dist/bench/broker.js`.
 // Prints each figure beside a baseline measured in the same run (xargs), on the same machine.
-import { execSync, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,10 +17,17 @@ const nodeArgs = process.argv.filter((a) => a.startsWith('--node-arg=')).map((a)
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const want = (name: string) => only.length === 0 || only.includes(name);
 
-function timeShell(cmd: string): number {
+/**
+ * Seconds a shell command takes. Not execSync: a blocked event loop keeps fetch's pooled
+ * keep-alive connections past the daemon's timeout, and the next requests met closed sockets.
+ */
+function timeShell(cmd: string): Promise<number> {
   const t = process.hrtime.bigint();
-  execSync(cmd, { stdio: 'ignore', shell: '/bin/bash' });
-  return Number(process.hrtime.bigint() - t) / 1e9;
+  return new Promise((resolve, reject) => {
+    spawn('/bin/bash', ['-c', cmd], { stdio: 'ignore' })
+      .on('error', reject)
+      .on('close', (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - t) / 1e9) : reject(new Error(`${cmd}: exit ${code}`))));
+  });
 }
 
 function rssMb(pid: number): number {
@@ -53,11 +60,11 @@ async function main(): Promise<void> {
     if (want('true')) {
       const rows: Record<string, number[]> = { xargs: [], pool: [], logPool: [], sh: [], argv: [] };
       for (let r = 0; r < ROUNDS; r++) {
-        rows.xargs!.push(timeShell('seq 2000 | xargs -P2 -I{} /bin/true'));
+        rows.xargs!.push(await timeShell('seq 2000 | xargs -P2 -I{} /bin/true'));
         // The ceiling for any launcher that spawns from Node: a bare pool, no store, no logs.
-        rows.pool!.push(timeShell(`${process.execPath} -e '${BARE_POOL}'`));
+        rows.pool!.push(await timeShell(`${process.execPath} -e '${BARE_POOL}'`));
         const logDir = mkdtempSync(path.join(tmpdir(), 'bl-bench-logs-'));
-        rows.logPool!.push(timeShell(`${process.execPath} -e '${LOG_POOL}' ${logDir}`));
+        rows.logPool!.push(await timeShell(`${process.execPath} -e '${LOG_POOL}' ${logDir}`));
         rmSync(logDir, { recursive: true, force: true });
         rows.sh!.push(await runBatch(d, 2000, 2, { command: '/bin/true' }));
         rows.argv!.push(await runBatch(d, 2000, 2, { argv: ['/bin/true'] }));
@@ -76,7 +83,7 @@ async function main(): Promise<void> {
       const bs: number[] = [];
       const churn: number[] = [];
       for (let r = 0; r < ROUNDS; r++) {
-        xs.push(timeShell('seq 200 | xargs -P8 -I{} sleep 0.05'));
+        xs.push(await timeShell('seq 200 | xargs -P8 -I{} sleep 0.05'));
         bs.push(await runBatch(d, 200, 8, { command: 'sleep 0.05' }, churn));
       }
       const ideal = 1.25;
