@@ -7,6 +7,7 @@ export const DEFAULT_HOST = '127.0.0.1:8010';
 const SPEC = {
   host: { type: 'string', multiple: true },
   token: { type: 'string' },
+  ca: { type: 'string' },
   json: { type: 'boolean' },
   command: { type: 'string', short: 'c', multiple: true },
   yes: { type: 'boolean', short: 'y' },
@@ -55,6 +56,8 @@ const ONE_SHOTS: [keyof typeof SPEC, string[], string?][] = [
 export interface CliOptions {
   hosts: string[];
   token?: string;
+  /** A PEM file of a CA to trust besides Node's own (a daemon over https with a CA of its own). */
+  ca?: string;
   json: boolean;
   yes: boolean;
   help: boolean;
@@ -91,13 +94,15 @@ export function parseCli(argv: readonly string[]): CliOptions {
     if (oneShots.length) throw new UsageError(`unexpected arguments: ${words.join(' ')}`);
     commands.push(words.join(' '));
   }
-  return { hosts, token: v.token as string | undefined, json: Boolean(v.json), yes: Boolean(v.yes), help: Boolean(v.help), commands, oneShots };
+  const ca = v.ca as string | undefined;
+  if (ca === '') throw new UsageError('--ca: expected the path of a PEM file, got an empty value');
+  return { hosts, token: v.token as string | undefined, ca, json: Boolean(v.json), yes: Boolean(v.yes), help: Boolean(v.help), commands, oneShots };
 }
 
 export const HELP = `bl-console: the console of bl-daemon
 
 Usage:
-  bl-console [-host=HOST[:PORT][,HOST2…]] [--token T] [--json]      an interactive shell (on a terminal)
+  bl-console [-host=HOST[:PORT][,HOST2…]] [--token T] [--ca FILE] [--json]   an interactive shell (on a terminal)
   bl-console … -c "CMD; CMD"                                         run console commands and exit
   bl-console … < file                                                one command per line from stdin
   bl-console … --FLAG [-y]                                           one-shot (BrokeredLauncher's flags)
@@ -106,6 +111,8 @@ Options:
   -host, --host HOST      daemon(s) to talk to, comma-separated (default ${DEFAULT_HOST}; no port = 8010)
   --token T               bearer token for a daemon with auth (default: $BL_TOKEN), remembered
                           for these hosts: later runs against them need no --token
+  --ca FILE               trust this CA (PEM) besides the system's: a daemon over https with a
+                          certificate of its own
   --json                  print JSON instead of tables
   -c CMDS                 run these console commands (;-separated) and exit
   -y, --yes               do not ask before --purge*, --exit

@@ -39,8 +39,7 @@ export function reasonOf(e: unknown): string {
   const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'no answer in time';
   const code = err.cause?.code;
-  // Node reads extra CAs at start only: the way to trust one is its environment variable.
-  if (code && UNTRUSTED.has(code)) return `${code}: its certificate is not signed by a CA trusted here; start bl-console with NODE_EXTRA_CA_CERTS=<the CA's PEM file>`;
+  if (code && UNTRUSTED.has(code)) return `${code}: its certificate is not signed by a CA trusted here; pass the CA's PEM file with --ca FILE`;
   return code ?? err.cause?.message ?? err.message ?? String(e);
 }
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // bl-console: the only console file that reads argv, env and the terminal. It picks the front
 // end: one-shot flags, `-c`, stdin lines, or the Ink shell (imported only then: start-up speed).
+import { readFile } from 'node:fs/promises';
 import process from 'node:process';
+import { rootCertificates } from 'node:tls';
 import { UsageError } from '../daemon/contract/flags.js';
 import { HELP, parseCli, type CliOptions } from './cli-flags.js';
 import { runOneShots, runStatements, runStdin, type Streams } from './batch.js';
@@ -18,6 +20,17 @@ function exit(code: ExitCode): void {
   process.stdout.write('', () => process.exit(code));
 }
 
+/**
+ * Every request of this process trusts `file`'s CA too: fetch's dispatcher is undici's global
+ * one, which undici's own copy sets (imported only then). Node reads NODE_EXTRA_CA_CERTS at
+ * start only, so a flag cannot go through it.
+ */
+async function trustCa(file: string): Promise<void> {
+  const pem = await readFile(file, 'utf8');
+  const { Agent, setGlobalDispatcher } = await import('undici');
+  setGlobalDispatcher(new Agent({ connect: { ca: [...rootCertificates, pem] } }));
+}
+
 async function main(): Promise<ExitCode> {
   let opts: CliOptions;
   try {
@@ -30,6 +43,14 @@ async function main(): Promise<ExitCode> {
   if (opts.help) {
     process.stdout.write(HELP);
     return EXIT.ok;
+  }
+  if (opts.ca !== undefined) {
+    try {
+      await trustCa(opts.ca);
+    } catch (e) {
+      process.stderr.write(`bl-console: --ca: cannot read ${opts.ca}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      return EXIT.usage;
+    }
   }
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
   const configDir = process.env.BL_CONSOLE_CONFIG_DIR;

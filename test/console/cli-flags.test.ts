@@ -40,7 +40,8 @@ test('one-shot flags become console lines, destructive ones carry a question', (
 });
 
 test('-c, words after the flags, --json, -y, --token', () => {
-  const o = parseCli(['-c', 'ls; status', '--json', '-y', '--token', 'T']);
+  const o = parseCli(['-c', 'ls; status', '--json', '-y', '--token', 'T', '--ca', '/etc/ca.pem']);
+  assert.equal(o.ca, '/etc/ca.pem');
   assert.deepEqual(o.commands, ['ls; status']);
   assert.equal(o.json, true);
   assert.equal(o.yes, true);

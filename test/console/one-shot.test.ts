@@ -234,7 +234,7 @@ test('--exit: the daemon leaves', async () => {
   assert.deepEqual(await d.exited, { code: 0, signal: null });
 });
 
-test('https with a CA of its own: without it trusted, exit 3 saying how to trust it; with NODE_EXTRA_CA_CERTS, it works', async () => {
+test('https with a CA of its own: without it trusted, exit 3 saying how to trust it; with --ca (or NODE_EXTRA_CA_CERTS), it works', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'bl-console-tls-'));
   const { key, cert } = selfSignedCert(dir);
   const tls = await startDaemon({ config: { tls: { cert, key }, broker: { concurrency: 1 } } });
@@ -242,10 +242,15 @@ test('https with a CA of its own: without it trusted, exit 3 saying how to trust
     assert.match(tls.url, /^https:/);
     const untrusted = await run([`-host=${tls.url}`, '--status']);
     assert.equal(untrusted.code, 3, untrusted.err);
-    assert.match(untrusted.err, /DEPTH_ZERO_SELF_SIGNED_CERT: its certificate is not signed by a CA trusted here; start bl-console with NODE_EXTRA_CA_CERTS=/);
-    const trusted = await run([`-host=${tls.url}`, '--status'], '', { NODE_EXTRA_CA_CERTS: cert });
-    assert.equal(trusted.code, 0, trusted.err);
-    assert.match(trusted.out, /^Concurrency: +1$/m);
+    assert.match(untrusted.err, /DEPTH_ZERO_SELF_SIGNED_CERT: its certificate is not signed by a CA trusted here; pass the CA's PEM file with --ca FILE/);
+    for (const [args, env] of [[['--ca', cert], {}], [[], { NODE_EXTRA_CA_CERTS: cert }]] as const) {
+      const trusted = await run([`-host=${tls.url}`, ...args, '--status'], '', env);
+      assert.equal(trusted.code, 0, trusted.err);
+      assert.match(trusted.out, /^Concurrency: +1$/m);
+    }
+    const missing = await run([`-host=${tls.url}`, '--ca', path.join(dir, 'nope.pem'), '--status']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /^bl-console: --ca: cannot read .*nope\.pem: ENOENT/);
   } finally {
     await tls.stop();
     tls.cleanup();
