@@ -14,6 +14,8 @@ import { runBatch } from './run-batch.js';
 const nodeOptions = process.argv.find((a) => a.startsWith('--node-options='))?.slice('--node-options='.length);
 // `--node-arg=...` (repeatable): a Node flag for the daemon alone (--cpu-prof).
 const nodeArgs = process.argv.filter((a) => a.startsWith('--node-arg=')).map((a) => a.slice('--node-arg='.length));
+/** How every daemon of this bench is started (--node-options, --node-arg). */
+const runAs: { env: Record<string, string>; nodeArgs: string[] } = { env: nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}, nodeArgs };
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const want = (name: string) => only.length === 0 || only.includes(name);
 
@@ -52,7 +54,7 @@ const pct = (a: number[], p: number) => a.slice().sort((x, y) => x - y)[Math.min
 const f = (x: number, d = 2) => x.toFixed(d);
 
 async function main(): Promise<void> {
-  const d = await startDaemon({ config: { broker: { concurrency: 2 } }, env: nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}, nodeArgs });
+  const d = await startDaemon({ config: { broker: { concurrency: 2 } }, ...runAs });
   console.log(`bench: daemon pid ${d.pid}${nodeOptions ? ` (NODE_OPTIONS=${nodeOptions})` : ''}, ${readdirSync('/sys/devices/system/cpu').filter((c) => /^cpu\d+$/.test(c)).length} cpus, node ${process.version}`);
   try {
     // Rounds interleave the baseline and the broker, so a busy neighbour (this is often a
@@ -139,7 +141,7 @@ async function main(): Promise<void> {
 
 /** A fresh daemon, so the heap left by the other sections does not blur the trend. */
 async function rssSection(): Promise<void> {
-  const d = await startDaemon({ config: { broker: { concurrency: 0 } }, env: nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}, nodeArgs });
+  const d = await startDaemon({ config: { broker: { concurrency: 0 } }, ...runAs });
   try {
     const body = Array.from({ length: 10000 }, (_, i) => ({ command: `echo ${i}`, cwd: '/tmp' }));
     const settle = async () => {

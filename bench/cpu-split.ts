@@ -2,6 +2,7 @@
 // Prints the CPU seconds of the daemon, of its spawner helpers and of everything else
 // (the jobs, this script) over one timed batch of /bin/true, beside its wall time.
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { startDaemon } from '../test/helpers/daemon.js';
 import { CLOCK_TICKS, readStat, scanStats } from '../daemon/proc/stat.js';
 import { runBatch } from './run-batch.js';
@@ -25,7 +26,7 @@ try {
   const daemon = cpuOf(d.pid) - before.daemon;
   const help = helpers.map(cpuOf).reduce((a, b) => a + b, 0) - before.helpers.reduce((a, b) => a + b, 0);
   const all = total() - before.all;
-  console.log(`${n} × /bin/true at ${c}: wall ${wall.toFixed(2)} s; CPU s: daemon ${daemon.toFixed(2)}, ${helpers.length} helpers ${help.toFixed(2)}, rest ${(all - daemon - help).toFixed(2)} (machine ${all.toFixed(2)} of ${(wall * 2).toFixed(2)} possible)`);
+  console.log(`${n} × /bin/true at ${c}: wall ${wall.toFixed(2)} s; CPU s: daemon ${daemon.toFixed(2)}, ${helpers.length} helpers ${help.toFixed(2)}, rest ${(all - daemon - help).toFixed(2)} (machine ${all.toFixed(2)} of ${(wall * os.availableParallelism()).toFixed(2)} possible)`);
 } finally {
   await d.stop();
 }

@@ -301,7 +301,7 @@ async function poolRounds(systems) {
 // R (one worker, for restarts), a pool of 100, a CLI pool of 100, a pool of BIG_POOL.
 
 async function makeBl() {
-  const d = new BlDaemon(repoRoot, subdir('bl'));
+  const d = new BlDaemon(subdir('bl'));
   cleanups.push(() => d.stop());
   const sleepTask = (token, extra) => ({ cmd: 'sleep', args: [token], stall_timeout: 0, min_uptime: MIN_UPTIME, ...extra });
   const T = { R: tok(1), S: tok(2), ST: tok(3), KA: tok(4) };

@@ -31,11 +31,11 @@ export interface Reply<T> {
   text: string;
 }
 
-/** Why fetch failed, in one word or phrase (undici hides it in `cause`). */
 // What Node's TLS says of a certificate it does not trust (a daemon with its own CA).
 const UNTRUSTED = new Set(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT']);
 
-export function reasonOf(e: unknown): string {
+/** Why fetch failed, in one word or phrase (undici hides it in `cause`). */
+function reasonOf(e: unknown): string {
   const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'no answer in time';
   const code = err.cause?.code;

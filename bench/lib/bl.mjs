@@ -9,8 +9,7 @@ import { alive, sleep } from './proc.mjs';
 import { programArgv } from '../../dist/test/helpers/daemon.js';
 
 export class BlDaemon {
-  constructor(repoRoot, dir) {
-    this.repoRoot = repoRoot;
+  constructor(dir) {
     this.dir = dir;
     this.proc = undefined;
     this.ready = undefined;

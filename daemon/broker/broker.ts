@@ -86,14 +86,7 @@ export class Broker {
       onIdentified: (id, p) => this.persist(() => this.store.markStarted(id, p)),
       onEnded: (job, r) => this.onEnded(job, r),
       onBegun: (job, claimed) => this.onBegun(job, claimed),
-      onWithdrawn: (id) => {
-        try {
-          this.store.release(id);
-        } catch (e) {
-          console.error(`bl-daemon: releasing held job ${id} failed: ${(e as Error).message}`);
-        }
-        this.schedule();
-      },
+      onWithdrawn: (id) => this.onWithdrawn(id),
     });
     this.settings = o.settings;
     this.concurrency = this.persisted('concurrency', o.settings.concurrency, Number);
@@ -476,6 +469,16 @@ export class Broker {
     // Started as the drain began: back to the head of its queue, like every job it stops.
     if (this.draining) return { outcome: 'drained', reason: 'the daemon is shutting down', report: true };
     return null;
+  }
+
+  /** A held job is back from its helper, never started: claims may take it again. */
+  private onWithdrawn(id: string): void {
+    try {
+      this.store.release(id);
+    } catch (e) {
+      console.error(`bl-daemon: releasing held job ${id} failed: ${(e as Error).message}`);
+    }
+    this.schedule();
   }
 
   private onEnded(job: JobRecord, r: RunResult): void {

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { UsageJson } from '../contract/types.js';
-import { runJob, type JobRun, type KillOutcome } from './job-process.js';
+import { runJob, type JobRun, type KillOutcome, type RunOptions } from './job-process.js';
 import { startRun, type Run } from './start-run.js';
 import type { JobRecord, RunResult } from './types.js';
 import type { Spawner } from './spawner.js';
@@ -155,14 +155,14 @@ export class LocalLauncher {
     return unwanted;
   }
 
-  private runOptions(job: JobRecord) {
+  private runOptions(job: JobRecord): RunOptions {
     return {
       logPath: jobLogPath(this.stateDir, job.id),
       sampler: this.sampler,
       spawner: this.spawner,
       graceMs: this.graceMs,
-      onStarted: (p: { pid: number; pgid: number }) => this.hooks.onStarted(job.id, p),
-      onIdentified: (p: { pid: number; pgid: number; procStart: number }) => this.hooks.onIdentified(job.id, p),
+      onStarted: (p) => this.hooks.onStarted(job.id, p),
+      onIdentified: (p) => this.hooks.onIdentified(job.id, p),
       onExit: () => this.exited.add(job.id),
     };
   }

@@ -11,7 +11,7 @@ export function killLeftovers(job: JobRecord, stats: ProcStat[] = scanStats()): 
   const leaderOk = job.pid !== null && stats.some((s) => s.pid === job.pid && s.startTime === job.procStart);
   // Without a verified leader its pid and group id may belong to someone else by now:
   // -1 matches no process, so only the marker finds the job's processes.
-  const root = leaderOk ? { pid: job.pid!, pgid: job.pgid ?? job.pid!, marker: job.id } : { pid: -1, pgid: -1, marker: job.id };
+  const root = leaderOk ? { pid: job.pid!, pgid: job.pgid ?? job.pid!, marker: job.id } : markerOnly(job.id);
   return sigkillTree(root, stats);
 }
 
@@ -22,6 +22,9 @@ export function killLeftovers(job: JobRecord, stats: ProcStat[] = scanStats()): 
  */
 export function killStartedPending(isPending: (id: string) => boolean, stats: ProcStat[]): number {
   let n = 0;
-  for (const id of markedPids(JOB_MARKER, 0).keys()) if (isPending(id)) n += sigkillTree({ pid: -1, pgid: -1, marker: id }, stats);
+  for (const id of markedPids(JOB_MARKER, 0).keys()) if (isPending(id)) n += sigkillTree(markerOnly(id), stats);
   return n;
 }
+
+/** A tree found by its marker alone: -1 is no process and no group. */
+const markerOnly = (id: string) => ({ pid: -1, pgid: -1, marker: id });

@@ -6,13 +6,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HelperProgram } from './helper-spawner.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const ext = path.extname(fileURLToPath(import.meta.url));
+/**
+ * A module beside `metaUrl`'s, by name: the extension follows the caller's (.ts from source,
+ * .js built).
+ */
+export function siblingModule(metaUrl: string, name: string): string {
+  const file = fileURLToPath(metaUrl);
+  return path.join(path.dirname(file), `${name}${path.extname(file)}`);
+}
 
-/** The Node helper's main module (the extension follows ours: .ts from source, .js built). */
-export const SPAWNER_MAIN = path.join(here, `spawner-main${ext}`);
+/** The Node helper's main module. */
+export const SPAWNER_MAIN = siblingModule(import.meta.url, 'spawner-main');
 /** The build copies it beside the compiled modules (package.json "build"). */
-export const SPAWN_HELPER_PY = path.join(here, 'spawn-helper.py');
+export const SPAWN_HELPER_PY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'spawn-helper.py');
 
 /** Only the loader flags (tsx when run from source): test-runner or profiler flags stay here. */
 function loaderArgv(): string[] {

@@ -28,8 +28,10 @@ export interface SpawnRequest {
 export interface SpawnEvents {
   spawned(pid: number): void;
   failed(message: string): void;
-  /** `left`: its group still had processes at its exit (undefined: not known, the caller looks). */
-  /** `at`: when the exit was seen (epoch ms), if the spawner knows better than the caller's clock now. */
+  /**
+   * `left`: its group still had processes at its exit (undefined: not known, the caller looks).
+   * `at`: when the exit was seen (epoch ms), if the spawner knows better than the caller's clock now.
+   */
   exited(code: number | null, signal: string | null, left?: boolean, at?: number): void;
   /** The spawner died: the job may run on, but its exit will never be reported. */
   lost(reason: string): void;

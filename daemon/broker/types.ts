@@ -74,8 +74,9 @@ export interface RunResult {
   usage: UsageJson | null;
   reason: string | null;
   /**
-   * When its exit was seen (ms since the epoch), if it had a process. The end is written a
-   * moment later; a standby job may start in that moment and must not seem to start first.
+   * When its process was reaped (ms since the epoch; the spawner's report, else the daemon's
+   * clock at the report), if it had one: its finished_at. The end is written a moment later;
+   * a standby job may start in that moment and must not seem to start first.
    */
   exitedAt?: number;
 }

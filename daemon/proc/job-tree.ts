@@ -3,6 +3,7 @@
 // grandchild that lost its parent). Read directly: cheaper than ps-list, and synchronous.
 // The reading of /proc itself is shared with the supervisor (daemon/proc/stat.ts).
 import { pidsWithMarker, scanStats, statIndex, type ProcStat } from './stat.js';
+import { signalPid } from './stop-tree.js';
 
 export const JOB_MARKER = 'BL_JOB_ID';
 
@@ -37,13 +38,6 @@ export function treeOf(root: TreeRoot, stats: ProcStat[] = scanStats()): ProcSta
  */
 export function sigkillTree(root: TreeRoot, stats: ProcStat[] = scanStats()): number {
   let n = 0;
-  for (const st of treeOf(root, stats)) {
-    try {
-      process.kill(st.pid, 'SIGKILL');
-      n++;
-    } catch {
-      // gone meanwhile
-    }
-  }
+  for (const st of treeOf(root, stats)) if (signalPid(st.pid, 'SIGKILL')) n++;
   return n;
 }

@@ -37,11 +37,13 @@ function signalGroup(pgid: number, sig: NodeJS.Signals): void {
   }
 }
 
-function signalPid(pid: number, sig: NodeJS.Signals): void {
+/** Whether the signal went out (false: the process is gone already, or not ours). */
+export function signalPid(pid: number, sig: NodeJS.Signals): boolean {
   try {
     process.kill(pid, sig);
+    return true;
   } catch {
-    // gone already
+    return false;
   }
 }
 

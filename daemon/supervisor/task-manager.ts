@@ -290,7 +290,7 @@ export class TaskManager {
     const grace = this.rt.spec.gracePeriod;
     // A forced shutdown: SIGKILL is the first signal (stopTree sees the abort and kills the rest).
     const signal = this.deps.force.aborted ? ('SIGKILL' as const) : undefined;
-    const t = stopTree({ ...workerTree(proc), grace, abort: this.deps.force, ...(signal ? { signal } : {}) }).then(async (r) => {
+    const t = stopTree({ ...workerTree(proc), grace, abort: this.deps.force, signal }).then(async (r) => {
       await proc.done;
       if (r.forced) this.deps.events.publish('worker.killed', { task: this.name, pid, reason, after_ms: r.took });
     });

@@ -190,13 +190,16 @@ for (const program of [PYTHON_SPAWNER, NODE_SPAWNER]) {
         assert.deepEqual(events.slice(0, 6), ['A spawned', 'D withdrawn', 'A exited 0', 'B spawned', 'B exited 0', 'C spawned']);
         // go: a held job starts now, with no exit.
         const e = pool.spawn({ tries: sh('echo E'), cwd: dir, env: {}, logPath: log(), header: null, standby: true }, ev('E'));
-        // F, sent after E, has started: the helper has read E's request and holds it.
-        pool.spawn({ tries: sh('sleep 1.5'), cwd: dir, env: {}, logPath: log(), header: null }, ev('F'));
+        // F, sent after E, has started: the helper has read E's request and holds it. F runs
+        // until `fmark` appears, written once E has ended: no race with a clock.
+        const fmark = `${mark}-f`;
+        pool.spawn({ tries: sh(`while [ ! -e ${fmark} ]; do sleep 0.02; done`), cwd: dir, env: {}, logPath: log(), header: null }, ev('F'));
         await waitFor('F to start', () => events.includes('F spawned'));
         assert.ok(!events.includes('E spawned'), 'held until go');
         e.go();
         await waitFor('E to end', () => events.includes('E exited 0'));
         assert.ok(!events.includes('F exited 0'), 'E started on go, not at an exit');
+        writeFileSync(fmark, '');
         await waitFor('F to end', () => events.includes('F exited 0'));
         c.withdraw(); // started long ago: no effect
         assert.ok(!events.includes('C withdrawn'));
@@ -278,17 +281,21 @@ describe('the python3 spawner\'s log files', () => {
 
   test('a running job\'s log is there to read within moments, and so are those of jobs running when the parent goes', async () => {
     const pool = new HelperSpawner([PYTHON_SPAWNER], 1);
-    const slow = path.join(dir, 'slow.log');
-    const ended = run(pool, { tries: sh('sleep 0.5'), cwd: dir, env: {}, logPath: slow });
-    await waitFor('the log of the running job', () => existsSync(slow), { timeout: 2000 });
-    await ended;
-    // The parent goes while a job has just started: the helper names its log before it exits.
-    const orphan = path.join(dir, 'orphan.log');
-    let pid = 0;
-    pool.spawn({ tries: sh('sleep 0.3'), cwd: dir, env: {}, logPath: orphan, header: null }, { spawned: (p) => (pid = p), failed: () => undefined, exited: () => undefined, lost: () => undefined });
-    await waitFor('the job to start', () => pid > 0);
-    pool.close();
-    await waitFor('the log of the orphaned job', () => existsSync(orphan), { timeout: 2000 });
-    await waitFor('the orphaned job to end', () => !alive(pid));
+    try {
+      const slow = path.join(dir, 'slow.log');
+      const ended = run(pool, { tries: sh('sleep 0.5'), cwd: dir, env: {}, logPath: slow });
+      await waitFor('the log of the running job', () => existsSync(slow), { timeout: 2000 });
+      await ended;
+      // The parent goes while a job has just started: the helper names its log before it exits.
+      const orphan = path.join(dir, 'orphan.log');
+      let pid = 0;
+      pool.spawn({ tries: sh('sleep 0.3'), cwd: dir, env: {}, logPath: orphan, header: null }, { spawned: (p) => (pid = p), failed: () => undefined, exited: () => undefined, lost: () => undefined });
+      await waitFor('the job to start', () => pid > 0);
+      pool.close();
+      await waitFor('the log of the orphaned job', () => existsSync(orphan), { timeout: 2000 });
+      await waitFor('the orphaned job to end', () => !alive(pid));
+    } finally {
+      pool.close(); // a second close does nothing: here for a test that failed before the first
+    }
   });
 });

@@ -12,7 +12,7 @@ import { after, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { pidsWithEnv, statFields } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
-import { submit, waitJob, waitState } from './broker-helpers.js';
+import { job, submit, waitJob, waitState } from './broker-helpers.js';
 
 const standby = async (d: TestDaemon, n: number) =>
   waitFor(`${n} job(s) on standby`, async () => (await d.api('GET', '/broker')).standby === n);
@@ -33,7 +33,7 @@ describe('broker standby', () => {
     await waitState(d, long!.id, 'running');
     const [held] = await submit(d, { command: 'echo held', cwd: '/' });
     await standby(d, 1);
-    assert.equal((await d.api('GET', `/jobs/${held!.id}`)).state, 'pending');
+    assert.equal((await job(d, held!.id)).state, 'pending');
     assert.equal((await d.api('GET', '/broker')).running, 1);
     await d.api('DELETE', `/jobs/${held!.id}`);
     await standby(d, 0);
@@ -43,9 +43,9 @@ describe('broker standby', () => {
     await waitState(d, long!.id, 'cancelled');
     const ran = await waitState(d, next!.id, 'succeeded');
     assert.equal((await d.request('GET', `/jobs/${next!.id}/log`)).text, 'next\n');
-    const gone = await d.api('GET', `/jobs/${held!.id}`);
+    const gone = await job(d, held!.id);
     assert.deepEqual([gone.state, gone.started_at], ['cancelled', null], 'the cancelled held job never started');
-    assert.ok(ran.started_at! >= (await d.api('GET', `/jobs/${long!.id}`)).finished_at, 'one at a time: it started as the long one ended');
+    assert.ok(ran.started_at! >= (await job(d, long!.id)).finished_at!, 'one at a time: it started as the long one ended');
   });
 
   it('a lower limit takes holds back: an exit then frees a slot that stays free', async () => {
@@ -69,7 +69,7 @@ describe('broker standby', () => {
     // A held job would have started at a's exit, before the daemon even heard of it.
     const s = await d.api('GET', '/broker');
     assert.deepEqual([s.running, s.pending], [1, 2]);
-    for (const j of waiting) assert.equal((await d.api('GET', `/jobs/${j.id}`)).state, 'pending');
+    for (const j of waiting) assert.equal((await job(d, j.id)).state, 'pending');
     await d.api('PUT', '/broker/concurrency/0');
     await d.api('DELETE', `/jobs/${b!.id}`);
   });
@@ -138,7 +138,7 @@ describe('broker standby', () => {
     const d2 = await d.restart();
     daemons.push(d2);
     await waitFor('the stray to be killed', () => pidsWithEnv('BL_JOB_ID', j!.id).length === 0);
-    assert.equal((await d2.api('GET', `/jobs/${j!.id}`)).state, 'pending');
+    assert.equal((await job(d2, j!.id)).state, 'pending');
     await d2.api('PUT', '/broker/concurrency/1');
     await waitState(d2, j!.id, 'succeeded');
   });
