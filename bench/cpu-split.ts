@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { startDaemon } from '../test/helpers/daemon.js';
-import { CLOCK_TICKS, readStat, scanStats } from '../daemon/proc/stat.js';
+import { CLOCK_TICKS, readStat, scanStats } from '../proc/stat.js';
 import { runBatch } from './run-batch.js';
 
 const n = Number(process.argv[2] ?? 2000);

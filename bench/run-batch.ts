@@ -6,7 +6,7 @@
 // so did polling every 50 ms (~1 ms of the daemon's CPU a poll, 26 a sleep batch, against
 // xargs, which nobody polls).
 import type { TestDaemon } from '../test/helpers/daemon.js';
-import { allJobs, waitIdle } from '../test/broker/broker-helpers.js';
+import { allJobs, waitIdle } from '../test/helpers/jobs.js';
 
 /**
  * Submits `n` copies of a job at `concurrency` (paused while submitting) and times the runs.

@@ -1,6 +1,6 @@
 // bl-console's flags (SPEC "Console"), parsed the shared way (Go-style and GNU-style alike),
 // and BrokeredLauncher's one-shot flags turned into console lines. Pure: main passes argv.
-import { hostToUrl, parseFlags, UsageError, type FlagSpec } from '../daemon/contract/flags.js';
+import { hostToUrl, parseFlags, UsageError, type FlagSpec } from '../contract/flags.js';
 
 export const DEFAULT_HOST = '127.0.0.1:8010';
 

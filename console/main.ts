@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import process from 'node:process';
 import { rootCertificates } from 'node:tls';
-import { UsageError } from '../daemon/contract/flags.js';
+import { UsageError } from '../contract/flags.js';
 import { HELP, parseCli, type CliOptions } from './cli-flags.js';
 import { runOneShots, runStatements, runStdin, type Streams } from './batch.js';
 import { EXIT, Session, type ExitCode } from './session.js';

@@ -1,8 +1,8 @@
 // Runs console lines against one or more hosts: parse, find the command, fan reads out to
 // every host (labelled), turn errors into `ERROR: …` lines and the SPEC's exit codes.
 // Shared by the Ink app, stdin mode, `-c` and the one-shot flags.
-import { hostToUrl, UsageError } from '../daemon/contract/flags.js';
-import type { JobPageJson, ListJson } from '../daemon/contract/types.js';
+import { hostToUrl, UsageError } from '../contract/flags.js';
+import type { JobPageJson, ListJson } from '../contract/types.js';
 import { Client, DaemonError, UnreachableError } from './client.js';
 import { COMMANDS, commandNames, findCommand, unknownCommandMessage } from './commands/index.js';
 import type { CommandContext } from './commands/types.js';

@@ -1,6 +1,6 @@
 // One look at a host: tasks, broker counts, running and pending jobs. The status line and
 // `watch` poll it; a part the daemon lacks (or fails) is left out, not fatal.
-import type { BrokerJson, JobJson, JobPageJson, TasksJson } from '../daemon/contract/types.js';
+import type { BrokerJson, JobJson, JobPageJson, TasksJson } from '../contract/types.js';
 import { UnreachableError, type Client } from './client.js';
 import { text, type Block } from './result.js';
 import { JOB_HEADERS, jobRow } from './commands/shared.js';

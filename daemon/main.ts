@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseFlags, UsageError } from './contract/flags.js';
+import { parseFlags, UsageError } from '../contract/flags.js';
 import { loadConfig, ConfigError } from './config/load.js';
 import { startDaemon, type Daemon } from './run.js';
-import { StateLockError } from './state-lock.js';
+import { StateLockError } from './state/lock.js';
 
 const USAGE = `usage: bl-daemon [-conf=FILE] [--port N] [--state-dir DIR]
 

@@ -10,12 +10,12 @@ import { EventBus } from './events/bus.js';
 import { EventPublisher } from './events/publisher.js';
 import { KeepaliveListener } from './keepalive/listener.js';
 import { KeepaliveStats } from './keepalive/stats.js';
-import { openDb } from './store/db.js';
+import { openDb } from './state/db.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { WorkerRecords } from './supervisor/worker-records.js';
 import { createApp } from './http/app.js';
-import type { Services } from './http/services.js';
-import { lockStateDir } from './state-lock.js';
+import type { Services } from './services.js';
+import { lockStateDir } from './state/lock.js';
 import { createBroker } from './broker/index.js';
 
 export interface Daemon {

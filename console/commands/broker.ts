@@ -1,6 +1,6 @@
 // `broker`: the broker's state (GET /broker): limit, urgent bypass, counts, launchers.
 // `--status` shows it (BrokeredLauncher's "current state of the Broker").
-import type { BrokerJson } from '../../daemon/contract/types.js';
+import type { BrokerJson } from '../../contract/types.js';
 import { stateCell, type Block, type Cell, type CommandResult } from '../result.js';
 import { ago, expectArgs } from './shared.js';
 import type { Command } from './types.js';

@@ -1,6 +1,6 @@
 // `concurrency [+|-|N]`: show or change how many jobs run at once.
-import { UsageError } from '../../daemon/contract/flags.js';
-import type { BrokerJson } from '../../daemon/contract/types.js';
+import { UsageError } from '../../contract/flags.js';
+import type { BrokerJson } from '../../contract/types.js';
 import { text } from '../result.js';
 import { action, expectArgs } from './shared.js';
 import type { Command } from './types.js';

@@ -1,6 +1,6 @@
 // `open` | `connect HOST[,HOST2…] [--token T]`: every later command talks to these hosts (the
 // seed's `open host:port`). A token given here is remembered for them, as `--token` is.
-import { UsageError } from '../../daemon/contract/flags.js';
+import { UsageError } from '../../contract/flags.js';
 import { expectArgs } from './shared.js';
 import type { Command } from './types.js';
 

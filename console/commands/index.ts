@@ -1,5 +1,5 @@
 // The command table: names and aliases → command, in the order `help` lists them.
-import { didYouMean } from '../../daemon/contract/did-you-mean.js';
+import { didYouMean } from '../../contract/did-you-mean.js';
 import { broker } from './broker.js';
 import { cancel } from './cancel.js';
 import { concurrency } from './concurrency.js';

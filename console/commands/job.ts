@@ -1,5 +1,5 @@
 // `job ID`: every field of one job.
-import type { JobJson } from '../../daemon/contract/types.js';
+import type { JobJson } from '../../contract/types.js';
 import { stateCell, type Cell, type CommandResult } from '../result.js';
 import { enc, expectArgs, jobCommand } from './shared.js';
 import type { Command } from './types.js';

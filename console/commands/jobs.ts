@@ -1,6 +1,6 @@
 // `jobs [pending|running|completed|errors]`: a page of jobs (GET /jobs), newest state first.
-import { UsageError } from '../../daemon/contract/flags.js';
-import type { JobPageJson } from '../../daemon/contract/types.js';
+import { UsageError } from '../../contract/flags.js';
+import type { JobPageJson } from '../../contract/types.js';
 import { text, type CommandResult } from '../result.js';
 import { expectArgs, JOB_FILTERS, JOB_HEADERS, jobRow } from './shared.js';
 import type { Command } from './types.js';

@@ -1,5 +1,5 @@
 // `lw` | `listworkers T`: the workers of a task with pid, start and last keep-alive.
-import type { WorkerJson } from '../../daemon/contract/types.js';
+import type { WorkerJson } from '../../contract/types.js';
 import { stateCell, text, type CommandResult } from '../result.js';
 import { ago, enc, expectArgs, taskCandidates } from './shared.js';
 import type { Command } from './types.js';

@@ -1,6 +1,6 @@
 // `log ID [LINES] [-f]`: the end of a job's output (GET /jobs/:id/log?tail=N); with -f
 // (--follow) it goes on with what the job writes until the job ends or the user leaves.
-import { UsageError } from '../../daemon/contract/flags.js';
+import { UsageError } from '../../contract/flags.js';
 import { text, type CommandResult } from '../result.js';
 import { enc, expectArgs } from './shared.js';
 import type { Command } from './types.js';

@@ -1,5 +1,5 @@
 // `ls` | `list`: every known task (GET /list), running ones marked; the seed printed names.
-import type { ListJson } from '../../daemon/contract/types.js';
+import type { ListJson } from '../../contract/types.js';
 import { stateCell, text, type CommandResult } from '../result.js';
 import type { Command } from './types.js';
 

@@ -1,5 +1,5 @@
 // `purge [completed|pending]`: clear lists and queues (running jobs are kept).
-import { UsageError } from '../../daemon/contract/flags.js';
+import { UsageError } from '../../contract/flags.js';
 import { action, expectArgs } from './shared.js';
 import type { Command } from './types.js';
 

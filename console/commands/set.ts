@@ -1,5 +1,5 @@
 // `set T cardinality N` (also stall_timeout, grace_period): POST /tasks/T/set/option/value.
-import { UsageError } from '../../daemon/contract/flags.js';
+import { UsageError } from '../../contract/flags.js';
 import { action, enc, expectArgs, TASK_OPTIONS } from './shared.js';
 import type { Command } from './types.js';
 

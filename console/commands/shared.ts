@@ -1,7 +1,7 @@
 // Small pieces several commands share: argument checks, the daemon's text for actions,
 // time and job formatting.
-import { UsageError } from '../../daemon/contract/flags.js';
-import type { JobJson } from '../../daemon/contract/types.js';
+import { UsageError } from '../../contract/flags.js';
+import type { JobJson } from '../../contract/types.js';
 import { text, stateCell, type Cell, type CommandResult } from '../result.js';
 import type { Command, CommandContext } from './types.js';
 

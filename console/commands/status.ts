@@ -1,6 +1,6 @@
 // `st` | `status [T]`: running tasks as a table (`No active tasks` when none, as the seed),
 // or one task's status as the seed's `Key: value` lines plus the new counters.
-import type { TaskJson, TasksJson } from '../../daemon/contract/types.js';
+import type { TaskJson, TasksJson } from '../../contract/types.js';
 import { stateCell, text, type Cell, type CommandResult } from '../result.js';
 import { ago, enc, expectArgs, taskCandidates } from './shared.js';
 import type { Command } from './types.js';

@@ -1,7 +1,7 @@
 // `submit CMD…` and `urgent CMD…`: POST /jobs with the console's cwd (BrokeredLauncher's
 // client sent the cwd too). The command is the rest of the line as typed: a shell string.
-import { UsageError } from '../../daemon/contract/flags.js';
-import type { JobJson, SubmitReplyJson } from '../../daemon/contract/types.js';
+import { UsageError } from '../../contract/flags.js';
+import type { JobJson, SubmitReplyJson } from '../../contract/types.js';
 import { text, type CommandResult } from '../result.js';
 import type { Command, CommandContext } from './types.js';
 import { tokenize } from '../line-parser.js';

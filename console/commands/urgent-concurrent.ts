@@ -1,6 +1,6 @@
 // `urgent-concurrent on|off`: urgent jobs start regardless of the limit (BrokeredLauncher's
 // --enable-urgent-concurrent).
-import { UsageError } from '../../daemon/contract/flags.js';
+import { UsageError } from '../../contract/flags.js';
 import { action, expectArgs } from './shared.js';
 import type { Command } from './types.js';
 

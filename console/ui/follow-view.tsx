@@ -3,7 +3,7 @@
 // goes to the scrollback when it ends.
 import React, { useEffect, useRef, useState } from 'react';
 import { Text, useStdout } from 'ink';
-import { lastLines } from '../../daemon/contract/last-lines.js';
+import { lastLines } from '../../contract/last-lines.js';
 import type { Follow } from '../result.js';
 import { LiveFrame } from './live-frame.js';
 

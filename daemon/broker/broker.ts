@@ -5,22 +5,23 @@
 import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { BrokerSettings } from '../config/types.js';
-import { BlError, describe } from '../contract/errors.js';
-import type { BrokerJson, JobListFilter } from '../contract/types.js';
+import { BlError, describe } from '../../contract/errors.js';
+import type { BrokerJson, JobListFilter } from '../../contract/types.js';
 import type { EventBus } from '../events/bus.js';
-import type { Db } from '../store/db.js';
+import type { Db } from '../state/db.js';
 import { decideDispatch, decideEnd, decideHold, decideRecovery, forEachClaim } from './dispatch.js';
 import { jobLogPath, LocalLauncher } from './local-launcher.js';
 import { killLeftovers, killStartedPending } from './recovery.js';
-import { SqliteStore } from './sqlite-store.js';
-import type { EnqueueResult, JobStore, Page, PurgeWhat } from './store.js';
-import { LOCAL_LAUNCHER, type JobRecord, type NewJob, type Queue, type RunResult } from './types.js';
-import { storeUnavailable } from './store-errors.js';
-import { checkAllowed, dropDoneSweeps } from './submit-gate.js';
-import { scanStats } from '../proc/stat.js';
-import { HelperSpawner } from './helper-spawner.js';
-import { daemonSpawnerPrograms } from './spawner-programs.js';
-import { RemoteLaunchers } from './remote-launchers.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import type { EnqueueResult, JobStore, Page, PurgeWhat } from './store/store.js';
+import { LOCAL_LAUNCHER, type JobRecord, type NewJob, type Queue } from './types.js';
+import type { RunResult } from '../../contract/run.js';
+import { storeUnavailable } from './store/store-errors.js';
+import { checkAllowed, dropDoneSweeps } from './submit/submit-gate.js';
+import { scanStats } from '../../proc/stat.js';
+import { HelperSpawner } from '../../runner/spawn-helpers/helper-spawner.js';
+import { daemonSpawnerPrograms } from '../../runner/spawn-helpers/programs.js';
+import { RemoteLaunchers } from './remote/remote-launchers.js';
 
 /** What one dispatch round asks of the built-in launcher, once its store work is committed. */
 interface Round {

@@ -1,7 +1,7 @@
 // Which jobs to start now: a pure function of the broker's state, so every rule (urgent
 // first, one limit across all launchers, urgent bypass, 0 = paused, local slots) is tested
 // without processes or clocks. The I/O side claims that many jobs from the store.
-import type { RunResult } from './types.js';
+import type { RunResult } from '../../contract/run.js';
 
 export interface DispatchState {
   /** The limit across all launchers; 0 pauses dispatch. */

@@ -2,12 +2,13 @@
 // each ended. It holds only running jobs; the queue stays in the store.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { UsageJson } from '../contract/types.js';
-import { runJob, type JobRun, type KillOutcome, type RunOptions } from './job-process.js';
-import { startRun, type Run } from './start-run.js';
-import type { JobRecord, RunResult } from './types.js';
-import type { Spawner } from './spawner.js';
-import { UsageSampler } from './usage-sampler.js';
+import type { UsageJson } from '../../contract/types.js';
+import { runJob, type JobRun, type KillOutcome, type RunOptions } from '../../runner/job-process.js';
+import { startRun, type Run } from '../../runner/start-run.js';
+import type { JobRecord } from './types.js';
+import type { RunResult } from '../../contract/run.js';
+import type { Spawner } from '../../runner/spawner.js';
+import { UsageSampler } from '../../runner/usage-sampler.js';
 
 export interface LauncherHooks {
   /** `null`: an http job, which has no process (its start is still an event: metrics, dashboard). */

@@ -2,8 +2,8 @@
 // Only processes proven to be the job's are killed: the recorded pid when its start time
 // matches (a recycled pid never does), its group and descendants, and anything carrying the
 // job's BL_JOB_ID marker (and their descendants).
-import { markedPids, scanStats, type ProcStat } from '../proc/stat.js';
-import { JOB_MARKER, sigkillTree } from '../proc/job-tree.js';
+import { markedPids, scanStats, type ProcStat } from '../../proc/stat.js';
+import { JOB_MARKER, sigkillTree } from '../../proc/job-tree.js';
 import type { JobRecord } from './types.js';
 
 /** `stats`: one table of /proc for every job recovered at a start. */

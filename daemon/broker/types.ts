@@ -1,14 +1,10 @@
 // The broker's own view of a job: JobJson's fields with times in ms and the process identity
 // (pgid, start time) that crash recovery needs to kill a left-over job without ever hitting a
 // recycled pid.
-import type { JobState, UsageJson } from '../contract/types.js';
+import type { JobState, UsageJson } from '../../contract/types.js';
+import type { HttpSpec, IdleCpu } from '../../contract/run.js';
 
 export type Queue = 'normal' | 'urgent';
-
-export interface IdleCpu {
-  percent: number;
-  seconds: number;
-}
 
 /** What a submit asks for, validated (see submit-parse.ts). */
 export interface NewJob {
@@ -32,12 +28,6 @@ export interface NewJob {
   force?: boolean;
 }
 
-export interface HttpSpec {
-  url: string;
-  method: string;
-  body: string | null;
-  headers?: Record<string, string>;
-}
 
 export interface JobRecord extends NewJob {
   id: string;
@@ -58,27 +48,6 @@ export interface JobRecord extends NewJob {
   signal: string | null;
   usage: UsageJson | null;
   reason: string | null;
-}
-
-/** An http job's verdict: no process, no exit code, the answer's status decides. */
-export type HttpOutcome = 'succeeded' | 'failed';
-
-/** exited: on its own; the others: we killed it for that reason (http jobs: the verdict). */
-export const OUTCOMES = ['exited', 'timed_out', 'dead', 'cancelled', 'drained', 'spawn_error', 'lost', 'succeeded', 'failed'] as const satisfies readonly (string | HttpOutcome)[];
-
-/** How a run ended, as the launcher saw it. */
-export interface RunResult {
-  outcome: (typeof OUTCOMES)[number];
-  exitCode: number | null;
-  signal: string | null;
-  usage: UsageJson | null;
-  reason: string | null;
-  /**
-   * When its process was reaped (ms since the epoch; the spawner's report, else the daemon's
-   * clock at the report), if it had one: its finished_at. The end is written a moment later;
-   * a standby job may start in that moment and must not seem to start first.
-   */
-  exitedAt?: number;
 }
 
 export const LOCAL_LAUNCHER = 'local';

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { configSchema, type RawConfig, type RawTask } from './schema.js';
 import type { DaemonConfig, TaskSpec } from './types.js';
-import { didYouMean } from '../contract/did-you-mean.js';
-import { describe } from '../contract/errors.js';
+import { didYouMean } from '../../contract/did-you-mean.js';
+import { describe } from '../../contract/errors.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {

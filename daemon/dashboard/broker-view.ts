@@ -1,6 +1,6 @@
 // Broker status: the concurrency limit with its − / + controls, what runs and waits, counts by
 // state, launchers.
-import type { BrokerJson, JobState } from '../contract/types.js';
+import type { BrokerJson, JobState } from '../../contract/types.js';
 import { ago, badge, fill, h } from './dom.js';
 
 export interface BrokerActions {

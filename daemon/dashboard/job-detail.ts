@@ -1,5 +1,5 @@
 // One job: its fields, its log tail, and Cancel while it is pending or running.
-import type { JobJson } from '../contract/types.js';
+import type { JobJson } from '../../contract/types.js';
 import { api, apiText, ApiError } from './api.js';
 import { badge, between, bytes, confirmButton, fill, h, localTime } from './dom.js';
 import { commandOf } from './jobs-view.js';

@@ -1,6 +1,6 @@
 // The jobs list: a tab per filter of GET /jobs, pages of PAGE_SIZE with next/previous (the API
 // pages forward with `after`; the cursors seen are kept for going back), a row per job.
-import type { JobJson, JobListFilter, JobPageJson } from '../contract/types.js';
+import type { JobJson, JobListFilter, JobPageJson } from '../../contract/types.js';
 import { api } from './api.js';
 import { ago, badge, between, fill, h, localTime } from './dom.js';
 

@@ -2,7 +2,7 @@
 // Every change the page shows comes from a re-fetch of the JSON API, triggered by /events
 // (debounced in Refresher) or by the page's own actions; keep-alive times, which have no
 // event, are refreshed every few seconds while the page is visible.
-import type { BrokerJson, JobJson, ListJson, TasksJson } from '../contract/types.js';
+import type { BrokerJson, JobJson, ListJson, TasksJson } from '../../contract/types.js';
 import { adoptTokenFromUrl, api, ApiError, getToken, setToken, whenUnauthorized } from './api.js';
 import { renderBroker } from './broker-view.js';
 import { byId, fill, h } from './dom.js';

@@ -1,5 +1,5 @@
 // Submit a job: a command line, an optional working directory, the urgent queue or not.
-import type { JobJson } from '../contract/types.js';
+import type { JobJson } from '../../contract/types.js';
 import { api } from './api.js';
 import { h } from './dom.js';
 

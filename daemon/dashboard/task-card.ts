@@ -1,7 +1,7 @@
 // One task's card: state, desired vs live workers, keep-alive and loss counters, the
 // cardinality control, and its workers. Built once, then updated in place so a value being
 // typed into the cardinality field survives the refreshes around it.
-import type { TaskJson, WorkerJson } from '../contract/types.js';
+import type { TaskJson, WorkerJson } from '../../contract/types.js';
 import { ago, badge, confirmButton, fill, h, localTime, until } from './dom.js';
 
 export interface TaskActions {

@@ -1,6 +1,6 @@
 // The tasks area: a card per active task (running, or still stopping workers), and the other
 // known tasks as a filterable list with Start buttons (a `path` config can define hundreds).
-import type { ListJson, TaskJson } from '../contract/types.js';
+import type { ListJson, TaskJson } from '../../contract/types.js';
 import { fill, h } from './dom.js';
 import { TaskCard, type TaskActions } from './task-card.js';
 

@@ -2,10 +2,10 @@
 // run.ts puts it behind the http(s) server.
 import Koa from 'koa';
 import Router from '@koa/router';
-import { BlError, ERROR_CODES, type ErrorBody, type ErrorCode } from '../contract/errors.js';
+import { BlError, ERROR_CODES, type ErrorBody, type ErrorCode } from '../../contract/errors.js';
 import { reply } from './respond.js';
 import { authMiddleware } from './auth.js';
-import type { Services } from './services.js';
+import type { Services } from '../services.js';
 import { mountTaskRoutes } from './routes/tasks.js';
 import { mountSystemRoutes } from './routes/system.js';
 import { mountEventRoutes } from './routes/events.js';

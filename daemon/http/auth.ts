@@ -2,7 +2,7 @@
 // Compared in constant time (hashes of equal length), and a failure says nothing more.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
-import { BlError } from '../contract/errors.js';
+import { BlError } from '../../contract/errors.js';
 
 type Auth = { token?: string; basic?: string };
 

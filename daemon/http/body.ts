@@ -1,6 +1,6 @@
 // Reads a request body with a size limit; a body over the limit is a 413, not a crash.
 import type { Context } from 'koa';
-import { BlError, describe } from '../contract/errors.js';
+import { BlError, describe } from '../../contract/errors.js';
 
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
 

@@ -3,8 +3,8 @@
 import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
-import { BlError, describe } from '../contract/errors.js';
-import { lastLines } from '../contract/last-lines.js';
+import { BlError, describe } from '../../contract/errors.js';
+import { lastLines } from '../../contract/last-lines.js';
 
 const MAX_TAIL_BYTES = 8 * 1024 * 1024;
 

@@ -1,5 +1,5 @@
 // A task manager as the seed's text lines and as TaskJson.
-import type { TaskJson, WorkerJson } from '../contract/types.js';
+import type { TaskJson, WorkerJson } from '../../contract/types.js';
 import { deadCount, liveWorkers, taskState } from '../supervisor/decide.js';
 import type { TaskManager } from '../supervisor/task-manager.js';
 import { keyValueLines, rfc3339 } from './respond.js';

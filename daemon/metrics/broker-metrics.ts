@@ -1,7 +1,7 @@
 // Job families: counts by state and queue depth read from the broker at scrape time, dispatch
 // latency and run time histograms fed by the bus (job-timing.ts).
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { STATES } from '../broker/store.js';
+import { STATES } from '../broker/store/store.js';
 import type { Broker } from '../broker/broker.js';
 import type { EventBus } from '../events/bus.js';
 import { JobTiming } from './job-timing.js';

@@ -1,7 +1,7 @@
 // The daemon's Prometheus registry (issue 6): its own Registry, not prom-client's global one,
 // so two daemons in one process (tests) never share or clash over series.
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import type { Services } from '../http/services.js';
+import type { Services } from '../services.js';
 import { registerTaskMetrics } from './task-metrics.js';
 import { registerBrokerMetrics } from './broker-metrics.js';
 

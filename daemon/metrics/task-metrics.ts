@@ -2,7 +2,7 @@
 // (collect()), so the supervisor's hot paths carry no metrics code.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { deadCount, liveWorkers, taskState } from '../supervisor/decide.js';
-import type { Services } from '../http/services.js';
+import type { Services } from '../services.js';
 
 const STATES = ['running', 'stopped', 'backoff', 'flapping'] as const;
 

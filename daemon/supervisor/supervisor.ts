@@ -1,12 +1,12 @@
 // All task managers: known tasks come from the config (a `path` of /bin makes a thousand of
 // them), so managers are made on first use. Also finds the workers of a crashed daemon.
 import type { TaskSpec } from '../config/types.js';
-import { BlError } from '../contract/errors.js';
-import { didYouMean } from '../contract/did-you-mean.js';
+import { BlError } from '../../contract/errors.js';
+import { didYouMean } from '../../contract/did-you-mean.js';
 import { TaskManager, workerTree, type ManagerDeps } from './task-manager.js';
 import { WorkerRecords } from './worker-records.js';
-import { sameProcess } from '../proc/stat.js';
-import { stopTree } from '../proc/stop-tree.js';
+import { sameProcess } from '../../proc/stat.js';
+import { stopTree } from '../../proc/stop-tree.js';
 
 export class Supervisor {
   private specs: Map<string, TaskSpec>;

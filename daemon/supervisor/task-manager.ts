@@ -7,11 +7,11 @@ import { randomBytes } from 'node:crypto';
 import type { TaskSpec } from '../config/types.js';
 import type { EventBus } from '../events/bus.js';
 import { decide, record, newRuntime, type Action, type StopReason, type TaskEvent, type TaskRuntime } from './decide.js';
-import { stopTree } from '../proc/stop-tree.js';
-import { ancestorIn, sameProcess, readStat } from '../proc/stat.js';
+import { stopTree } from '../../proc/stop-tree.js';
+import { ancestorIn, sameProcess, readStat } from '../../proc/stat.js';
 import { resolveCommand, isDirectory, type Program } from './command-path.js';
-import { nextPid } from '../proc/next-pid.js';
-import { inheritedEnv } from '../proc/inherited-env.js';
+import { nextPid } from '../../proc/next-pid.js';
+import { inheritedEnv } from '../../proc/inherited-env.js';
 import type { WorkerRecords } from './worker-records.js';
 
 /** The environment variable that marks every process of one worker (found after it left its group). */

@@ -1,6 +1,6 @@
 // The pids of live workers, kept in the store so that a daemon started after a crash finds
 // the workers of the one before (SPEC "Supervision": stop them, or adopt them).
-import type { Db } from '../store/db.js';
+import type { Db } from '../state/db.js';
 
 export interface WorkerRecord {
   pid: number;

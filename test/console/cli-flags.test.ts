@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_HOST, parseCli } from '../../console/cli-flags.js';
-import { UsageError } from '../../daemon/contract/flags.js';
+import { UsageError } from '../../contract/flags.js';
 
 test('hosts: Go-style and GNU-style, comma-separated, default', () => {
   const cases: [string[], string[]][] = [

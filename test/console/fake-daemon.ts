@@ -2,7 +2,7 @@
 // (fast, no processes). The end-to-end tests use the real daemon (test/helpers/daemon.ts).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { JobJson, TaskJson } from '../../daemon/contract/types.js';
+import type { JobJson, TaskJson } from '../../contract/types.js';
 
 export interface FakeDaemon {
   url: string;

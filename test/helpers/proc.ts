@@ -68,10 +68,10 @@ export function pidsWithEnv(key: string, value: string): number[] {
   return out;
 }
 
-/** A job spawner helper of the daemon (spawn-helper.py or the Node spawner-main). */
+/** A job spawner helper of the daemon (spawn-helper.py or the Node node-helper). */
 export function isSpawner(pid: number): boolean {
   try {
-    return /spawner-main|spawn-helper/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    return /node-helper|spawn-helper/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
   } catch {
     return false;
   }

@@ -19,7 +19,7 @@ export interface LauncherStart {
 export type TestLauncher = TestProcess;
 
 export function startLauncher(o: LauncherStart): TestLauncher {
-  const args = [...programArgv('daemon/launcher/main'), o.url, '-x', String(o.slots ?? 1), '--name', o.name, '--state-dir', o.stateDir, '--kill-grace', '500'];
+  const args = [...programArgv('launcher/main'), o.url, '-x', String(o.slots ?? 1), '--name', o.name, '--state-dir', o.stateDir, '--kill-grace', '500'];
   if (o.token) args.push('--token', o.token);
   args.push(...(o.extra ?? []));
   const [file, argv] = o.netns ? ['ip', ['netns', 'exec', o.netns, process.execPath, ...args]] : [process.execPath, args];

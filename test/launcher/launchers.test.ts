@@ -9,7 +9,7 @@ import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/net.js';
 import { pidsWithEnv } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
-import { job, submit, waitJob, waitLaunchers } from '../broker/broker-helpers.js';
+import { job, submit, waitJob, waitLaunchers } from '../helpers/jobs.js';
 import { startLauncher, type TestLauncher } from './launcher-helpers.js';
 
 const daemons: TestDaemon[] = [];

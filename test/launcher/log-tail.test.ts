@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { it } from 'node:test';
-import { logTail } from '../../daemon/launcher/log-tail.js';
+import { logTail } from '../../launcher/log-tail.js';
 
 it('logTail: the whole of a short log, a long one from a line start, nothing for a missing file', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'bl-tail-'));

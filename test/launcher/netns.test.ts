@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait.js';
-import { job, submit, waitJob, waitLaunchers } from '../broker/broker-helpers.js';
+import { job, submit, waitJob, waitLaunchers } from '../helpers/jobs.js';
 import { startLauncher, type TestLauncher } from './launcher-helpers.js';
 
 const n = process.pid % 10000;

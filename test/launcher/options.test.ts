@@ -1,8 +1,8 @@
 // bl-launcher's command line: Go-style and GNU flags alike, defaults, clear usage errors.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UsageError } from '../../daemon/contract/flags.js';
-import { parseOptions } from '../../daemon/launcher/options.js';
+import { UsageError } from '../../contract/flags.js';
+import { parseOptions } from '../../launcher/options.js';
 
 const d = { hostname: 'node7', pid: 321, home: '/home/u', envToken: undefined };
 

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, it } from 'node:test';
-import { DaemonClient } from '../../daemon/launcher/client.js';
+import { DaemonClient } from '../../launcher/client.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { selfSignedCert } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';

@@ -10,9 +10,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Router from '@koa/router';
-import { BlError } from '../../contract/errors.js';
+import { BlError } from '../../../contract/errors.js';
 import { challenge, isAuthorized } from '../auth.js';
-import type { Services } from '../services.js';
+import type { Services } from '../../services.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // daemon/http/routes (from source, tsx) or dist/daemon/http/routes (compiled).

@@ -3,9 +3,9 @@
 // what it missed from the bus's ring buffer.
 import type { Writable } from 'node:stream';
 import type Router from '@koa/router';
-import { BlError, describe } from '../../contract/errors.js';
+import { BlError, describe } from '../../../contract/errors.js';
 import type { BlEvent, EventBus } from '../../events/bus.js';
-import type { Services } from '../services.js';
+import type { Services } from '../../services.js';
 
 export interface StreamLimits {
   /** Bytes queued for a client that does not read; past this it is dropped (it may resume). */

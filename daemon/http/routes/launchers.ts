@@ -4,13 +4,13 @@
 import { appendFileSync } from 'node:fs';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { BlError, describe } from '../../contract/errors.js';
-import { MAX_LEASE_WAIT_S, type LeaseJson, type UsageJson } from '../../contract/types.js';
-import { jobJson } from '../../broker/job-json.js';
-import { OUTCOMES, type RunResult } from '../../broker/types.js';
+import { BlError, describe } from '../../../contract/errors.js';
+import { MAX_LEASE_WAIT_S, type LeaseJson, type UsageJson } from '../../../contract/types.js';
+import { jobJson } from '../job-json.js';
+import { OUTCOMES, type RunResult } from '../../../contract/run.js';
 import { readJson } from '../body.js';
 import { rfc3339, reply } from '../respond.js';
-import type { Services } from '../services.js';
+import type { Services } from '../../services.js';
 
 
 type Body = Record<string, unknown>;

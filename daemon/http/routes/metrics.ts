@@ -1,6 +1,6 @@
 // GET /metrics: Prometheus text exposition of the daemon's own registry (SPEC "Also").
 import type Router from '@koa/router';
-import type { Services } from '../services.js';
+import type { Services } from '../../services.js';
 import { createMetrics } from '../../metrics/index.js';
 
 export function mountMetricsRoutes(router: Router, s: Services): void {

@@ -1,6 +1,6 @@
 // Health, shutdown, the route list.
 import type Router from '@koa/router';
-import type { Services } from '../services.js';
+import type { Services } from '../../services.js';
 import { reply } from '../respond.js';
 
 export function mountSystemRoutes(router: Router, s: Services): void {

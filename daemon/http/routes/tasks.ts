@@ -1,8 +1,8 @@
 // Supervisor routes: the seed's paths and text bodies, JSON when asked (SPEC "Supervisor").
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { BlError, describe } from '../../contract/errors.js';
-import type { Services } from '../services.js';
+import { BlError, describe } from '../../../contract/errors.js';
+import type { Services } from '../../services.js';
 import { reply } from '../respond.js';
 import { intParam, readJson, readText } from '../body.js';
 import { taskJson, taskText, workerJson, workerLines } from '../task-json.js';

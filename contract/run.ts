@@ -1,0 +1,36 @@
+// What a launcher (the daemon's built-in one, or bl-launcher) is given to run and what it
+// reports back: the parts of a job that cross the launcher protocol.
+import type { UsageJson } from './types.js';
+
+export interface IdleCpu {
+  percent: number;
+  seconds: number;
+}
+
+export interface HttpSpec {
+  url: string;
+  method: string;
+  body: string | null;
+  headers?: Record<string, string>;
+}
+
+/** An http job's verdict: no process, no exit code, the answer's status decides. */
+export type HttpOutcome = 'succeeded' | 'failed';
+
+/** exited: on its own; the others: we killed it for that reason (http jobs: the verdict). */
+export const OUTCOMES = ['exited', 'timed_out', 'dead', 'cancelled', 'drained', 'spawn_error', 'lost', 'succeeded', 'failed'] as const satisfies readonly (string | HttpOutcome)[];
+
+/** How a run ended, as the launcher saw it. */
+export interface RunResult {
+  outcome: (typeof OUTCOMES)[number];
+  exitCode: number | null;
+  signal: string | null;
+  usage: UsageJson | null;
+  reason: string | null;
+  /**
+   * When its process was reaped (ms since the epoch; the spawner's report, else the daemon's
+   * clock at the report), if it had one: its finished_at. The end is written a moment later;
+   * a standby job may start in that moment and must not seem to start first.
+   */
+  exitedAt?: number;
+}

@@ -1,0 +1,375 @@
+// The broker's side of remote launchers (bl-launcher, issue 5): long-poll leases that hand out
+// jobs under the same dispatch rules as the built-in launcher, heartbeats that keep a lease,
+// finish reports, and the timer that re-queues a job whose launcher went silent. The lease
+// table lives in memory: after a daemon restart every remote job still running in the store
+// gets a fresh lease from the start, so a launcher that kept running through the outage
+// re-reports in time, and one that died lets its jobs expire.
+import { BlError } from '../../../contract/errors.js';
+import type { LauncherJson, UsageJson } from '../../../contract/types.js';
+import type { EventBus } from '../../events/bus.js';
+import type { Db } from '../../state/db.js';
+import { decideDispatch, forEachClaim } from '../dispatch.js';
+import { JobNotes, type JobNote } from './job-notes.js';
+import { decideLeaseExpiry, judgeReport, type Lease } from './lease-rules.js';
+import type { JobStore } from '../store/store.js';
+import { LOCAL_LAUNCHER, type JobRecord } from '../types.js';
+import type { RunResult } from '../../../contract/run.js';
+
+export interface RemoteDeps {
+  store: JobStore;
+  events: EventBus;
+  db: Db | undefined;
+  leaseTtlMs: () => number;
+  limits: () => { concurrency: number; urgentBypass: boolean; draining: boolean };
+  exitWorkersAt: () => number | null;
+  /** The broker's end-of-run rules (retry, drained, end), the same as for the built-in launcher. */
+  onEnded: (job: JobRecord, r: RunResult) => void;
+  /** Something was re-queued or freed: let the broker dispatch. */
+  kick: () => void;
+}
+
+export interface LeaseRequest {
+  name: string;
+  host: string;
+  /** How many jobs the launcher runs at once (its -x). */
+  slots: number;
+  waitMs: number;
+  /** bl-launcher --exit-when-empty: answer as soon as it holds nothing and nothing is given. */
+  untilIdle: boolean;
+}
+
+export type LeaseAnswer = { kind: 'jobs'; jobs: JobRecord[] } | { kind: 'exit' } | { kind: 'none' };
+
+export interface HeartbeatReport {
+  launcher: string;
+  attempt: number | undefined;
+  usage: UsageJson | null;
+  pid: number | null;
+}
+
+export type FinishAnswer = { kind: 'recorded'; job: JobRecord } | { kind: 'duplicate'; job: JobRecord | undefined };
+
+interface LeaseEntry extends Lease {
+  usage: UsageJson | null;
+  pid: number | null;
+}
+
+interface LauncherEntry {
+  name: string;
+  host: string;
+  slots: number;
+  firstSeenAt: number;
+  lastSeenAt: number;
+}
+
+interface Waiter {
+  req: LeaseRequest;
+  done: (a: LeaseAnswer) => void;
+}
+
+/** A launcher not heard from for this long (and holding nothing) leaves the list. */
+const FORGET_MS = 10 * 60_000;
+/** Recently accepted finish reports: a retry whose first answer was lost is a duplicate, not late. */
+const RECENT_MAX = 4096;
+const RETRY_MS = 1000;
+
+export class RemoteLaunchers {
+  private readonly leases = new Map<string, LeaseEntry>();
+  private readonly held = new Map<string, number>();
+  private readonly launchers = new Map<string, LauncherEntry>();
+  private waiters: Waiter[] = [];
+  private readonly recent = new Set<string>();
+  private readonly notes: JobNotes;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private closed = false;
+
+  constructor(private readonly d: RemoteDeps) {
+    this.notes = new JobNotes(d.db);
+  }
+
+  /** At the broker's start: jobs the store says run remotely get a fresh lease. */
+  start(): void {
+    const now = Date.now();
+    for (const j of this.d.store.running()) {
+      // A recorded pid means a heartbeat came: the launcher had the job.
+      if (j.launcher && j.launcher !== LOCAL_LAUNCHER) this.addLease(j, now, j.pid !== null);
+    }
+    this.arm();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const w of this.waiters.splice(0)) w.done({ kind: 'none' });
+  }
+
+  // ---- leases ---------------------------------------------------------------------------
+
+  lease(req: LeaseRequest, gone: AbortSignal): Promise<LeaseAnswer> {
+    if (this.closed) throw new BlError('unavailable', 'the daemon is shutting down; no jobs are leased');
+    if (req.name === LOCAL_LAUNCHER) throw new BlError('bad_value', `expected a launcher name other than "${LOCAL_LAUNCHER}" (the built-in launcher's)`);
+    const now = Date.now();
+    const l = this.launchers.get(req.name);
+    if (l) Object.assign(l, { host: req.host, slots: req.slots, lastSeenAt: now });
+    else this.launchers.set(req.name, { name: req.name, host: req.host, slots: req.slots, firstSeenAt: now, lastSeenAt: now });
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const w: Waiter = {
+        req,
+        done: (a) => {
+          if (timer) clearTimeout(timer);
+          gone.removeEventListener('abort', onGone);
+          this.waiters = this.waiters.filter((x) => x !== w);
+          resolve(a);
+        },
+      };
+      // A client that hung up must not be handed jobs nobody will run.
+      const onGone = () => w.done({ kind: 'none' });
+      gone.addEventListener('abort', onGone, { once: true });
+      this.waiters.push(w);
+      this.serveOne(w);
+      if (this.waiters.includes(w)) {
+        timer = setTimeout(() => w.done({ kind: 'none' }), req.waitMs);
+        // The built-in launcher may hold pending jobs on standby: the broker lets them go.
+        this.d.kick();
+      }
+    });
+  }
+
+  /** A launcher says goodbye: its waiting lease ends now; it leaves the list once it holds no job. */
+  bye(name: string): boolean {
+    for (const w of this.waiters.filter((x) => x.req.name === name)) w.done({ kind: 'none' });
+    const known = this.launchers.has(name);
+    // A stopping launcher still runs its jobs: it stays listed (and counted) until they end.
+    if (!this.held.get(name)) this.launchers.delete(name);
+    return known;
+  }
+
+  /** A launcher waits for a lease or holds one: the built-in launcher keeps no standby then. */
+  get busy(): boolean {
+    return this.waiters.length > 0 || this.leases.size > 0;
+  }
+
+  /** Called by the broker whenever dispatch may have changed (submit, slot freed, limit…). */
+  serve(): void {
+    for (const w of [...this.waiters]) this.serveOne(w);
+  }
+
+  private exiting(l: LauncherEntry | undefined): boolean {
+    const at = this.d.exitWorkersAt();
+    // Launchers seen before the request exit; one started after it works (a fresh fleet).
+    return at !== null && l !== undefined && l.firstSeenAt <= at;
+  }
+
+  private serveOne(w: Waiter): void {
+    if (!this.waiters.includes(w)) return;
+    const { name } = w.req;
+    if (this.exiting(this.launchers.get(name))) return w.done({ kind: 'exit' });
+    const lim = this.d.limits();
+    if (lim.draining) return;
+    const held = this.held.get(name) ?? 0;
+    const c = this.d.store.counts();
+    const d = decideDispatch({
+      concurrency: lim.concurrency,
+      urgentBypass: lim.urgentBypass,
+      // The launcher's own slots play the part local_slots plays for the built-in launcher.
+      localSlots: w.req.slots,
+      running: c.byState.running,
+      runningLocal: held,
+      pendingUrgent: c.pendingByQueue.urgent,
+      pendingNormal: c.pendingByQueue.normal,
+      draining: false,
+    });
+    const jobs: JobRecord[] = [];
+    const now = Date.now();
+    try {
+      forEachClaim(d, (urgentOnly) => {
+        const j = this.d.store.claimNext({ urgentOnly, launcher: name, host: w.req.host, now });
+        if (j) jobs.push(j);
+        return j !== undefined;
+      });
+    } catch (e) {
+      // The store refused a claim: what was claimed goes out, the rest waits for the next kick.
+      console.error(`bl-daemon: a lease for ${name} stopped, the store refused a claim: ${(e as Error).message}`);
+    }
+    if (jobs.length > 0) {
+      for (const j of jobs) {
+        this.addLease(j, now, false);
+        this.d.events.publish('job.started', { id: j.id, launcher: name, host: w.req.host, attempt: j.attempt });
+      }
+      this.arm();
+      return w.done({ kind: 'jobs', jobs });
+    }
+    if (w.req.untilIdle && held === 0) w.done({ kind: 'none' });
+  }
+
+  private addLease(j: JobRecord, now: number, confirmed: boolean): void {
+    const launcher = j.launcher!;
+    this.leases.set(j.id, {
+      id: j.id, launcher, attempt: j.attempt, retries: j.retries, lastBeatAt: now, cancelRequested: false, confirmed, usage: j.usage, pid: j.pid,
+    });
+    this.held.set(launcher, (this.held.get(launcher) ?? 0) + 1);
+  }
+
+  private dropLease(id: string): LeaseEntry | undefined {
+    const l = this.leases.get(id);
+    if (!l) return undefined;
+    this.leases.delete(id);
+    const n = (this.held.get(l.launcher) ?? 1) - 1;
+    if (n > 0) this.held.set(l.launcher, n);
+    else this.held.delete(l.launcher);
+    return l;
+  }
+
+  // ---- heartbeats, cancel, finish -----------------------------------------------------------
+
+  /** Refreshes the lease; a 410 tells the launcher to kill the job (cancelled, or not its own). */
+  heartbeat(id: string, hb: HeartbeatReport): { leaseTtl: number } {
+    const now = Date.now();
+    this.seen(hb.launcher, now);
+    const l = this.currentLease(id, hb.launcher, hb.attempt);
+    if (l.cancelRequested) throw new BlError('gone', `job ${id} was cancelled by request: kill it`);
+    l.lastBeatAt = now;
+    l.confirmed = true;
+    if (hb.usage) l.usage = hb.usage;
+    if (hb.pid !== null && l.pid !== hb.pid) {
+      l.pid = hb.pid;
+      // Shown in GET /jobs/:id; crash recovery never kills remote pids (they are another host's).
+      this.d.store.markStarted(id, { pid: hb.pid, pgid: hb.pid, procStart: null });
+    }
+    return { leaseTtl: this.d.leaseTtlMs() / 1000 };
+  }
+
+  private currentLease(id: string, launcher: string, attempt: number | undefined): LeaseEntry {
+    const l = this.leases.get(id);
+    if (l && l.launcher === launcher && (attempt === undefined || attempt === l.attempt)) return l;
+    const v = judgeReport(this.d.store.get(id), launcher, attempt);
+    throw new BlError('gone', `job ${id}: ${v.kind === 'late' ? v.why : 'not leased here'}; kill it`);
+  }
+
+  private seen(name: string, now: number): void {
+    const l = this.launchers.get(name);
+    if (l) l.lastSeenAt = now;
+  }
+
+  /** A cancel of a job on a remote launcher: its next heartbeat is answered 410. */
+  cancel(id: string): boolean {
+    const l = this.leases.get(id);
+    if (!l) return false;
+    l.cancelRequested = true;
+    return true;
+  }
+
+  finish(id: string, report: { launcher: string; attempt: number | undefined; result: RunResult }): FinishAnswer {
+    const now = Date.now();
+    this.seen(report.launcher, now);
+    const key = `${id}/${report.attempt ?? '?'}/${report.launcher}`;
+    const l = this.leases.get(id);
+    if (l && l.launcher === report.launcher && (report.attempt === undefined || report.attempt === l.attempt)) {
+      const job = this.d.store.get(id);
+      if (job && job.state === 'running') {
+        this.dropLease(id);
+        this.remember(key);
+        let r = report.result;
+        // A cancel asked for wins over whatever the kill looked like to the launcher.
+        if (l.cancelRequested && r.outcome !== 'exited') r = { ...r, outcome: 'cancelled', reason: r.reason ?? 'cancelled by request' };
+        this.d.onEnded({ ...job, usage: r.usage ?? l.usage }, r);
+        return { kind: 'recorded', job: this.d.store.get(id) ?? job };
+      }
+    }
+    if (this.recent.has(key)) return { kind: 'duplicate', job: this.d.store.get(id) };
+    const job = this.d.store.get(id);
+    const v = judgeReport(job, report.launcher, report.attempt);
+    const why = v.kind === 'late' ? v.why : 'the lease was not found';
+    const r = report.result;
+    const said = r.outcome === 'exited' ? (r.signal ? `killed by ${r.signal}` : `exit code ${r.exitCode}`) : r.outcome;
+    const text = `late report from launcher ${report.launcher} (attempt ${report.attempt ?? '?'}: ${said}) ignored: ${why}`;
+    if (job) {
+      try {
+        this.notes.add(id, text, now);
+      } catch (e) {
+        console.error(`bl-daemon: could not keep a note on job ${id}: ${(e as Error).message}`);
+      }
+    }
+    this.d.events.publish('job.late_report', { id, launcher: report.launcher, attempt: report.attempt ?? null, outcome: r.outcome, exit_code: r.exitCode, reason: why });
+    throw new BlError('conflict', `${text}; no second completion was made`);
+  }
+
+  private remember(key: string): void {
+    this.recent.add(key);
+    if (this.recent.size > RECENT_MAX) this.recent.delete(this.recent.values().next().value!);
+  }
+
+  notesOf(id: string): JobNote[] {
+    return this.notes.list(id);
+  }
+
+  live(id: string): { usage: UsageJson | null; pid: number | null } | undefined {
+    const l = this.leases.get(id);
+    return l && { usage: l.usage, pid: l.pid };
+  }
+
+  list(now = Date.now()): LauncherJson[] {
+    const waiting = new Set(this.waiters.map((w) => w.req.name));
+    const out: LauncherJson[] = [];
+    for (const l of [...this.launchers.values()]) {
+      const running = this.held.get(l.name) ?? 0;
+      if (!waiting.has(l.name) && running === 0 && now - l.lastSeenAt > FORGET_MS) {
+        this.launchers.delete(l.name);
+        continue;
+      }
+      // A launcher in a long-poll is connected now.
+      const seen = waiting.has(l.name) ? now : l.lastSeenAt;
+      out.push({ name: l.name, host: l.host, slots: l.slots, running, last_seen_at: new Date(seen).toISOString(), exiting: this.exiting(l) });
+    }
+    return out;
+  }
+
+  // ---- expiry ---------------------------------------------------------------------------
+
+  /** Keeps one timer at the earliest lease deadline (a heartbeat only moves deadlines later). */
+  private arm(at?: number): void {
+    if (this.closed) return;
+    const next = at ?? decideLeaseExpiry(this.leases.values(), Date.now(), this.d.leaseTtlMs()).nextCheckAt;
+    if (next === null || next >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = next;
+    this.timer = setTimeout(() => this.expire(), Math.max(0, next - Date.now()));
+    this.timer.unref();
+  }
+
+  private expire(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = Date.now();
+    const d = decideLeaseExpiry(this.leases.values(), now, this.d.leaseTtlMs());
+    let failed = false;
+    // A launcher that let a lease expire is not heard: a long-poll it has waiting may be on a
+    // dead link, and would swallow the very job just taken from it. It is answered now (empty);
+    // a launcher that is alive asks again.
+    const silent = new Set(d.actions.map((a) => this.leases.get(a.id)!.launcher));
+    for (const w of this.waiters.filter((x) => silent.has(x.req.name))) w.done({ kind: 'none' });
+    for (const a of d.actions) {
+      const l = this.leases.get(a.id)!;
+      try {
+        if (a.kind === 'requeue') {
+          // At the head, as crash recovery does: it waited its turn once already.
+          if (this.d.store.requeue(a.id, { head: true, attempt: a.attempt, reason: a.reason })) {
+            this.d.events.publish('job.requeued', { id: a.id, attempt: a.attempt, reason: a.reason, launcher: l.launcher });
+          }
+        } else if (this.d.store.finish(a.id, { state: a.state, exitCode: null, signal: null, usage: l.usage, reason: a.reason, now })) {
+          this.d.events.publish('job.finished', { id: a.id, state: a.state, reason: a.reason });
+        }
+        this.dropLease(a.id);
+      } catch (e) {
+        // The store refused: the lease stays expired and is tried again shortly.
+        console.error(`bl-daemon: could not re-queue job ${a.id} after its lease expired: ${(e as Error).message}`);
+        failed = true;
+      }
+    }
+    if (d.actions.length > 0) this.d.kick();
+    this.arm(failed ? now + RETRY_MS : undefined);
+  }
+}

@@ -1,0 +1,360 @@
+// JobStore on the daemon's SQLite file. Pending jobs stay on disk: dispatch claims the head
+// with one indexed UPDATE … RETURNING (partial index on pending rows by queue and position),
+// so a queue of a million costs no memory. Counts are kept in memory, loaded once at open.
+import { BlError, describe } from '../../../contract/errors.js';
+import type { JobListFilter, JobState } from '../../../contract/types.js';
+import type { Db } from '../../state/db.js';
+import { monotonicFactory } from 'ulid';
+import type { ClaimOptions, Counts, EnqueueResult, FinishFields, JobStore, Page, PurgeResult, PurgeWhat, RequeueOptions } from './store.js';
+import { zeroCounts } from './store.js';
+import type { JobRecord, NewJob, Queue } from '../types.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS broker_jobs (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  queue_rank INTEGER NOT NULL,          -- 0 urgent, 1 normal: the claim order
+  pos INTEGER NOT NULL,                 -- FIFO position in its queue; head re-queues go below
+  phase INTEGER NOT NULL,               -- 0 pending, 1 running, 2 ended
+  state TEXT NOT NULL,
+  command TEXT, argv TEXT, http TEXT,
+  cwd TEXT NOT NULL, env TEXT NOT NULL,
+  timeout REAL, idle_cpu TEXT, retries INTEGER NOT NULL,
+  key TEXT, labels TEXT NOT NULL, params TEXT,
+  attempt INTEGER NOT NULL,
+  launcher TEXT, host TEXT,
+  lease_until INTEGER,                  -- remote launchers (issue 5)
+  pid INTEGER, pgid INTEGER, proc_start INTEGER,
+  submitted_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER,
+  exit_code INTEGER, signal TEXT, usage TEXT, reason TEXT,
+  sweep_key TEXT                        -- a sweep combination's name (sweep.ts)
+);
+CREATE INDEX IF NOT EXISTS broker_jobs_pending ON broker_jobs(queue_rank, pos) WHERE phase = 0;
+CREATE INDEX IF NOT EXISTS broker_jobs_phase ON broker_jobs(phase, id);
+CREATE UNIQUE INDEX IF NOT EXISTS broker_jobs_key ON broker_jobs(key) WHERE key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS broker_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+// The planner, without statistics, may take the phase index and sort every pending row:
+// with a million pending that is a sort per claim. The head is named by the partial index.
+// Held jobs (reserveNext) are pending but not for the taking: their seqs sit in a TEMP table,
+// which dies with the connection, as a hold dies with the daemon.
+const FREE = `seq NOT IN (SELECT seq FROM temp.broker_held)`;
+export const HEAD_ANY = `SELECT seq FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND ${FREE} ORDER BY queue_rank, pos LIMIT 1`;
+export const HEAD_URGENT = `SELECT seq FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND queue_rank = 0 AND ${FREE} ORDER BY pos LIMIT 1`;
+
+type Row = Record<string, unknown>;
+
+const rank = (q: Queue): number => (q === 'urgent' ? 0 : 1);
+const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+const parse = <T>(v: unknown): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : null);
+
+function toRecord(r: Row): JobRecord {
+  return {
+    id: r.id as string,
+    command: (r.command as string | null) ?? null,
+    argv: parse(r.argv),
+    http: parse(r.http),
+    cwd: r.cwd as string,
+    env: parse(r.env) ?? {},
+    queue: r.queue_rank === 0 ? 'urgent' : 'normal',
+    timeout: (r.timeout as number | null) ?? null,
+    idleCpu: parse(r.idle_cpu),
+    retries: r.retries as number,
+    key: (r.key as string | null) ?? null,
+    labels: parse(r.labels) ?? {},
+    params: parse(r.params),
+    state: r.state as JobState,
+    attempt: r.attempt as number,
+    launcher: (r.launcher as string | null) ?? null,
+    host: (r.host as string | null) ?? null,
+    pid: (r.pid as number | null) ?? null,
+    pgid: (r.pgid as number | null) ?? null,
+    procStart: (r.proc_start as number | null) ?? null,
+    submittedAt: r.submitted_at as number,
+    startedAt: (r.started_at as number | null) ?? null,
+    finishedAt: (r.finished_at as number | null) ?? null,
+    exitCode: (r.exit_code as number | null) ?? null,
+    signal: (r.signal as string | null) ?? null,
+    usage: parse(r.usage),
+    reason: (r.reason as string | null) ?? null,
+  };
+}
+
+/** A literal in one fixed shape: a spread of the submit into 28 fields cost 30 µs a job. */
+function pendingRecord(j: NewJob, id: string, now: number): JobRecord {
+  return {
+    id, command: j.command, argv: j.argv, http: j.http ?? null, cwd: j.cwd, env: j.env, queue: j.queue, timeout: j.timeout,
+    idleCpu: j.idleCpu, retries: j.retries, key: j.key, labels: j.labels, params: j.params ?? null, state: 'pending', attempt: 1,
+    launcher: null, host: null, pid: null, pgid: null, procStart: null, submittedAt: now, startedAt: null,
+    finishedAt: null, exitCode: null, signal: null, usage: null, reason: null,
+  };
+}
+
+export class SqliteStore implements JobStore {
+  private readonly ulid = monotonicFactory();
+  private nextPos: number;
+  private readonly tally: Counts;
+  private readonly inTx: (fn: () => unknown) => unknown;
+  private readonly stmt;
+
+  constructor(private readonly db: Db) {
+    db.exec(SCHEMA);
+    // Stores made before sweeps (issue 5) lack the column. The index is partial: plain jobs
+    // cost it nothing.
+    if (!(db.prepare(`PRAGMA table_info(broker_jobs)`).all() as { name: string }[]).some((c) => c.name === 'sweep_key')) {
+      db.exec(`ALTER TABLE broker_jobs ADD COLUMN sweep_key TEXT`);
+    }
+    db.exec(`CREATE INDEX IF NOT EXISTS broker_jobs_sweep ON broker_jobs(sweep_key) WHERE sweep_key IS NOT NULL`);
+    // A new store on a connection an old one used (a restart in tests) starts with no holds.
+    db.exec(`CREATE TEMP TABLE IF NOT EXISTS broker_held (seq INTEGER PRIMARY KEY); DELETE FROM temp.broker_held`);
+    const st = <T extends unknown[] = unknown[]>(sql: string) => db.prepare<T>(sql);
+    this.stmt = {
+      insert: st(`INSERT INTO broker_jobs (id, queue_rank, pos, phase, state, command, argv, cwd, env, timeout, idle_cpu,
+        retries, key, labels, attempt, submitted_at, http, params, sweep_key) VALUES (?, ?, ?, 0, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`),
+      sweepDone: st(`SELECT 1 FROM broker_jobs INDEXED BY broker_jobs_sweep WHERE sweep_key = ? AND state = 'succeeded' LIMIT 1`),
+      byKey: st(`SELECT * FROM broker_jobs WHERE key = ?`),
+      byId: st(`SELECT * FROM broker_jobs WHERE id = ?`),
+      claimAny: st(`UPDATE broker_jobs SET phase = 1, state = 'running', launcher = ?, host = ?, started_at = ?,
+        finished_at = NULL, exit_code = NULL, signal = NULL, usage = NULL, reason = NULL, pid = NULL, pgid = NULL, proc_start = NULL
+        WHERE seq = (${HEAD_ANY}) RETURNING *`),
+      claimUrgent: st(`UPDATE broker_jobs SET phase = 1, state = 'running', launcher = ?, host = ?, started_at = ?,
+        finished_at = NULL, exit_code = NULL, signal = NULL, usage = NULL, reason = NULL, pid = NULL, pgid = NULL, proc_start = NULL
+        WHERE seq = (${HEAD_URGENT}) RETURNING *`),
+      claimHeld: st(`UPDATE broker_jobs SET phase = 1, state = 'running', launcher = ?, host = ?, started_at = ?,
+        finished_at = NULL, exit_code = NULL, signal = NULL, usage = NULL, reason = NULL, pid = NULL, pgid = NULL, proc_start = NULL
+        WHERE id = ? AND phase = 0 RETURNING queue_rank`),
+      nextFree: st(`SELECT * FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND ${FREE} ORDER BY queue_rank, pos LIMIT ?`),
+      hold: st(`INSERT OR IGNORE INTO temp.broker_held (seq) VALUES (?)`),
+      unhold: st(`DELETE FROM temp.broker_held WHERE seq = (SELECT seq FROM broker_jobs WHERE id = ?)`),
+      started: st(`UPDATE broker_jobs SET pid = ?, pgid = ?, proc_start = ? WHERE id = ? AND phase = 1`),
+      finish: st(`UPDATE broker_jobs SET phase = 2, state = ?, exit_code = ?, signal = ?, usage = ?, reason = ?, finished_at = ?
+        WHERE id = ? AND phase = 1 RETURNING *`),
+      requeue: st(`UPDATE broker_jobs SET phase = 0, state = 'pending', pos = ?, attempt = ?, reason = ?, launcher = NULL, host = NULL,
+        lease_until = NULL, pid = NULL, pgid = NULL, proc_start = NULL, exit_code = NULL, signal = NULL, finished_at = NULL
+        WHERE id = ? AND phase IN (1, 2) RETURNING *`),
+      headPos: st(`SELECT MIN(pos) AS p FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND queue_rank = ?`),
+      tailPos: st(`SELECT MAX(pos) AS p FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND queue_rank = ?`),
+      maxSeq: st(`SELECT MAX(seq) AS p FROM broker_jobs`),
+      cancel: st(`UPDATE broker_jobs SET phase = 2, state = 'cancelled', finished_at = ?, reason = 'cancelled while pending'
+        WHERE id = ? AND phase = 0 RETURNING *`),
+      running: st(`SELECT * FROM broker_jobs WHERE phase = 1 ORDER BY id`),
+      tally: st(`SELECT state, queue_rank, COUNT(*) AS n FROM broker_jobs GROUP BY state, queue_rank`),
+      getSetting: st(`SELECT value FROM broker_settings WHERE name = ?`),
+      setSetting: st(`INSERT INTO broker_settings (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value`),
+    };
+    // Positions only matter among pending rows; new ones go after every pending and every
+    // row ever inserted, found through indexes (no scan of a million rows at start).
+    const maxOf = (r: unknown) => ((r as { p: number | null } | undefined)?.p ?? 0);
+    this.nextPos = Math.max(maxOf(this.stmt.maxSeq.get()), maxOf(this.stmt.tailPos.get(0)), maxOf(this.stmt.tailPos.get(1))) + 1;
+    this.tally = this.loadCounts();
+    this.inTx = this.db.transaction((fn: () => unknown) => fn());
+  }
+
+  private loadCounts(): Counts {
+    const c = zeroCounts();
+    for (const r of this.stmt.tally.all() as { state: JobState; queue_rank: number; n: number }[]) {
+      c.byState[r.state] += r.n;
+      if (r.state === 'pending') c.pendingByQueue[r.queue_rank === 0 ? 'urgent' : 'normal'] += r.n;
+    }
+    return c;
+  }
+
+  private move(from: JobState | null, to: JobState | null, queue: Queue): void {
+    if (from) {
+      this.tally.byState[from]--;
+      if (from === 'pending') this.tally.pendingByQueue[queue]--;
+    }
+    if (to) {
+      this.tally.byState[to]++;
+      if (to === 'pending') this.tally.pendingByQueue[queue]++;
+    }
+  }
+
+  enqueue(jobs: NewJob[], now: number): EnqueueResult {
+    const out: JobRecord[] = [];
+    const reused: boolean[] = [];
+    const added: Queue[] = [];
+    const startPos = this.nextPos;
+    const tx = this.db.transaction(() => {
+      let pos = startPos;
+      for (const j of jobs) {
+        if (j.key !== null) {
+          const old = this.stmt.byKey.get(j.key) as Row | undefined;
+          if (old) {
+            out.push(toRecord(old));
+            reused.push(true);
+            continue;
+          }
+        }
+        const id = this.ulid(now);
+        this.stmt.insert.run(id, rank(j.queue), pos++, j.command, json(j.argv), j.cwd, JSON.stringify(j.env), j.timeout,
+          json(j.idleCpu), j.retries, j.key, JSON.stringify(j.labels), now, json(j.http), json(j.params), j.sweepKey ?? null);
+        added.push(j.queue);
+        reused.push(false);
+        out.push(pendingRecord(j, id, now));
+      }
+      return pos;
+    });
+    this.nextPos = tx();
+    for (const q of added) this.move(null, 'pending', q);
+    return { jobs: out, reused };
+  }
+
+  claimNext(o: ClaimOptions): JobRecord | undefined {
+    const r = (o.urgentOnly ? this.stmt.claimUrgent : this.stmt.claimAny).get(o.launcher, o.host, o.now) as Row | undefined;
+    if (!r) return undefined;
+    const job = toRecord(r);
+    this.move('pending', 'running', job.queue);
+    return job;
+  }
+
+  reserveNext(n: number): JobRecord[] {
+    if (n <= 0) return [];
+    const rows = this.stmt.nextFree.all(n) as Row[];
+    for (const r of rows) this.stmt.hold.run(r.seq);
+    return rows.map(toRecord);
+  }
+
+  release(id: string): void {
+    this.stmt.unhold.run(id);
+  }
+
+  claimHeld(id: string, o: Omit<ClaimOptions, 'urgentOnly'>): boolean {
+    // One transaction for both statements (alone, each was one).
+    return this.atomically(() => {
+      this.stmt.unhold.run(id);
+      const r = this.stmt.claimHeld.get(o.launcher, o.host, o.now, id) as { queue_rank: number } | undefined;
+      if (!r) return false;
+      this.move('pending', 'running', r.queue_rank === 0 ? 'urgent' : 'normal');
+      return true;
+    });
+  }
+
+  markStarted(id: string, p: { pid: number; pgid: number; procStart: number | null }): void {
+    this.stmt.started.run(p.pid, p.pgid, p.procStart, id);
+  }
+
+  finish(id: string, f: FinishFields): JobRecord | undefined {
+    const r = this.stmt.finish.get(f.state, f.exitCode, f.signal, json(f.usage), f.reason, f.now, id) as Row | undefined;
+    if (!r) return undefined;
+    const job = toRecord(r);
+    this.move('running', job.state, job.queue);
+    return job;
+  }
+
+  requeue(id: string, o: RequeueOptions): JobRecord | undefined {
+    const before = this.get(id);
+    if (!before || before.state === 'pending') return undefined;
+    let pos: number;
+    if (o.head) {
+      const head = (this.stmt.headPos.get(rank(before.queue)) as { p: number | null }).p;
+      pos = head === null ? this.nextPos++ : head - 1;
+    } else {
+      pos = this.nextPos++;
+    }
+    const r = this.stmt.requeue.get(pos, o.attempt, o.reason, id) as Row | undefined;
+    if (!r) return undefined;
+    this.move(before.state, 'pending', before.queue);
+    return toRecord(r);
+  }
+
+  cancelPending(id: string, now: number): JobRecord | undefined {
+    const r = this.stmt.cancel.get(now, id) as Row | undefined;
+    if (!r) return undefined;
+    const job = toRecord(r);
+    this.move('pending', 'cancelled', job.queue);
+    return job;
+  }
+
+  get(id: string): JobRecord | undefined {
+    const r = this.stmt.byId.get(id) as Row | undefined;
+    return r ? toRecord(r) : undefined;
+  }
+
+  listPage(filter: JobListFilter | 'all', after: string | undefined, limit: number): Page {
+    let rows: Row[];
+    if (filter === 'pending') {
+      // Dispatch order: urgent first, then by position; `after` names the last job seen.
+      let from: [number, number] = [-1, Number.MIN_SAFE_INTEGER];
+      if (after !== undefined) {
+        const a = this.stmt.byId.get(after) as Row | undefined;
+        if (!a) throw new BlError('bad_value', `expected \`after\` to be the id of a listed job, found ${describe(after)} (no such job)`);
+        from = [a.queue_rank as number, a.pos as number];
+      }
+      rows = this.db
+        .prepare(`SELECT * FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND (queue_rank, pos) > (?, ?) ORDER BY queue_rank, pos LIMIT ?`)
+        .all(from[0], from[1], limit + 1) as Row[];
+    } else {
+      const where: string[] = [];
+      const args: unknown[] = [];
+      if (filter === 'running') where.push('phase = 1');
+      else if (filter === 'completed') where.push('phase = 2');
+      else if (filter === 'errors') where.push(`phase = 2 AND state <> 'succeeded'`);
+      else if (filter !== 'all') {
+        where.push('phase = 2 AND state = ?');
+        args.push(filter);
+      }
+      // Ids are monotonic ULIDs, so `id > after` pages even when `after` has been purged.
+      if (after !== undefined) {
+        where.push('id > ?');
+        args.push(after);
+      }
+      const sql = `SELECT * FROM broker_jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id LIMIT ?`;
+      rows = this.db.prepare(sql).all(...args, limit + 1) as Row[];
+    }
+    const more = rows.length > limit;
+    const jobs = rows.slice(0, limit).map(toRecord);
+    return { jobs, next: more ? jobs[jobs.length - 1]!.id : null };
+  }
+
+  running(launcher?: string): JobRecord[] {
+    const all = (this.stmt.running.all() as Row[]).map(toRecord);
+    return launcher === undefined ? all : all.filter((j) => j.launcher === launcher);
+  }
+
+  counts(): Counts {
+    return { byState: { ...this.tally.byState }, pendingByQueue: { ...this.tally.pendingByQueue } };
+  }
+
+  atomically<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    // The in-memory tally follows each statement; a rollback must take it back too.
+    const saved = this.counts();
+    try {
+      return this.inTx(fn) as T;
+    } catch (e) {
+      Object.assign(this.tally.byState, saved.byState);
+      Object.assign(this.tally.pendingByQueue, saved.pendingByQueue);
+      throw e;
+    }
+  }
+
+  purge(what: PurgeWhat): PurgeResult {
+    const where = what === 'completed' ? 'phase = 2' : what === 'pending' ? 'phase = 0' : 'phase IN (0, 2)';
+    const result = this.db.transaction(() => {
+      const withLogs = (this.db.prepare(`SELECT id FROM broker_jobs WHERE ${where} AND started_at IS NOT NULL`).all() as { id: string }[]).map(
+        (r) => r.id,
+      );
+      const removed = this.db.prepare(`DELETE FROM broker_jobs WHERE ${where}`).run().changes;
+      // A seq may come again once its row is gone: no hold may outlive its row.
+      this.db.exec(`DELETE FROM temp.broker_held WHERE seq NOT IN (SELECT seq FROM broker_jobs)`);
+      return { removed, withLogs };
+    })();
+    const fresh = this.loadCounts();
+    Object.assign(this.tally, fresh);
+    return result;
+  }
+
+  succeededSweeps(keys: string[]): Set<string> {
+    return new Set(keys.filter((k) => this.stmt.sweepDone.get(k) !== undefined));
+  }
+
+  getSetting(name: string): string | undefined {
+    return (this.stmt.getSetting.get(name) as { value: string } | undefined)?.value;
+  }
+
+  setSetting(name: string, value: string): void {
+    this.stmt.setSetting.run(name, value);
+  }
+}

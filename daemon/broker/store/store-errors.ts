@@ -1,0 +1,11 @@
+// SQLite errors that mean "the store cannot take writes now" (read-only file, full disk,
+// I/O error, locked): on a submit they become a 503 with a message; anything else stays a bug.
+import { BlError } from '../../../contract/errors.js';
+
+const UNAVAILABLE = /^SQLITE_(READONLY|FULL|IOERR|CANTOPEN|BUSY|LOCKED|CORRUPT|NOTADB|PROTOCOL)/;
+
+export function storeUnavailable(e: unknown, consequence: string): BlError | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !UNAVAILABLE.test(code)) return undefined;
+  return new BlError('unavailable', `the job store cannot take writes now (${code}: ${(e as Error).message}); ${consequence}; running jobs go on`);
+}

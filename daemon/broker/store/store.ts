@@ -1,0 +1,104 @@
+// The broker's store in queue verbs (BullMQ's backend idea): SQLite today, a shared store
+// later; test/broker/store-contract.ts is the one suite every store must pass.
+import type { JobListFilter, JobState, UsageJson } from '../../../contract/types.js';
+import type { JobRecord, NewJob, Queue } from '../types.js';
+
+export interface EnqueueResult {
+  /** One per submitted job, in submit order; an idempotency-key hit gives the earlier job. */
+  jobs: JobRecord[];
+  /** Per job: true when it is an earlier job returned for its idempotency key. */
+  reused: boolean[];
+}
+
+export interface ClaimOptions {
+  /** Only the urgent queue (urgent bypass beyond the limit). */
+  urgentOnly: boolean;
+  launcher: string;
+  host: string;
+  now: number;
+}
+
+export interface FinishFields {
+  state: JobState;
+  exitCode: number | null;
+  signal: string | null;
+  usage: UsageJson | null;
+  reason: string | null;
+  now: number;
+}
+
+export interface RequeueOptions {
+  /** true: ahead of every pending job of its queue (crash recovery, drain). */
+  head: boolean;
+  attempt: number;
+  reason: string | null;
+}
+
+export interface Page {
+  jobs: JobRecord[];
+  next: string | null;
+}
+
+export type PurgeWhat = 'all' | 'completed' | 'pending';
+
+export interface PurgeResult {
+  removed: number;
+  /** Ids of removed jobs that had run, so have a log file to remove. */
+  withLogs: string[];
+}
+
+export interface Counts {
+  byState: Record<JobState, number>;
+  pendingByQueue: Record<Queue, number>;
+}
+
+export interface JobStore {
+  /**
+   * Runs `fn` (calls of these verbs) as one transaction: all of its writes or none, one commit.
+   * The broker writes a job's end and the claims it frees a slot for together.
+   */
+  atomically<T>(fn: () => T): T;
+  /** All in one transaction, committed before it returns. */
+  enqueue(jobs: NewJob[], now: number): EnqueueResult;
+  /** Takes the head job (urgent first, FIFO) and marks it running, atomically. */
+  claimNext(opts: ClaimOptions): JobRecord | undefined;
+  /**
+   * Holds the first `n` pending jobs no one holds yet (queue order) for the built-in launcher's
+   * standby: they stay pending (lists, counts, a restart see them so) but claimNext passes them by.
+   * Holds live in memory only: a restarted store has none.
+   */
+  reserveNext(n: number): JobRecord[];
+  /** A held job back to the queue, where it was. */
+  release(id: string): void;
+  /**
+   * A held job → running, as claimNext; false when it is no longer pending (cancelled,
+   * purged). No record back: the caller holds it already (this runs once a standby job).
+   */
+  claimHeld(id: string, opts: Omit<ClaimOptions, 'urgentOnly'>): boolean;
+  /** Records the process of a running job (for crash recovery). */
+  markStarted(id: string, proc: { pid: number; pgid: number; procStart: number | null }): void;
+  /** Ends a running job; undefined when it was not running (cancelled, purged). */
+  finish(id: string, fields: FinishFields): JobRecord | undefined;
+  /** A running or ended job back to pending. */
+  requeue(id: string, opts: RequeueOptions): JobRecord | undefined;
+  /** A pending job to `cancelled`; undefined when it was not pending. */
+  cancelPending(id: string, now: number): JobRecord | undefined;
+  get(id: string): JobRecord | undefined;
+  listPage(filter: JobListFilter | 'all', after: string | undefined, limit: number): Page;
+  running(launcher?: string): JobRecord[];
+  counts(): Counts;
+  purge(what: PurgeWhat): PurgeResult;
+  /** Of these sweep keys (sweep.ts), the ones a job with that key has succeeded for. */
+  succeededSweeps(keys: string[]): Set<string>;
+  getSetting(name: string): string | undefined;
+  setSetting(name: string, value: string): void;
+}
+
+export const STATES: readonly JobState[] = ['pending', 'running', 'succeeded', 'failed', 'timed_out', 'dead', 'cancelled', 'lost'];
+
+export function zeroCounts(): Counts {
+  return {
+    byState: Object.fromEntries(STATES.map((s) => [s, 0])) as Record<JobState, number>,
+    pendingByQueue: { urgent: 0, normal: 0 },
+  };
+}

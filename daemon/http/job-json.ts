@@ -1,0 +1,79 @@
+// JobRecord → the contract's JobJson (ISO times), and the text forms curl users see.
+import type { JobJson } from '../../contract/types.js';
+import { keyValueLines, rfc3339 } from './respond.js';
+import type { JobRecord } from '../broker/types.js';
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function jobJson(j: JobRecord): JobJson {
+  return {
+    id: j.id,
+    command: j.command,
+    argv: j.argv,
+    http: j.http,
+    cwd: j.cwd,
+    env: j.env,
+    queue: j.queue,
+    timeout: j.timeout,
+    idle_cpu: j.idleCpu,
+    retries: j.retries,
+    key: j.key,
+    labels: j.labels,
+    params: j.params,
+    state: j.state,
+    attempt: j.attempt,
+    launcher: j.launcher,
+    host: j.host,
+    pid: j.pid,
+    submitted_at: iso(j.submittedAt)!,
+    started_at: iso(j.startedAt),
+    finished_at: iso(j.finishedAt),
+    exit_code: j.exitCode,
+    signal: j.signal,
+    usage: j.usage,
+    reason: j.reason,
+  };
+}
+
+export function commandText(j: JobRecord): string {
+  if (j.http) return `${j.http.method} ${j.http.url}`;
+  return j.command ?? (j.argv ?? []).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** One line a job, columns separated by tabs (the seed's lists were tab-separated). */
+export function jobLine(j: JobRecord): string {
+  const exit = j.signal ?? (j.exitCode === null ? '-' : String(j.exitCode));
+  return [j.id, j.state, j.queue, `attempt ${j.attempt}`, `exit ${exit}`, rfc3339(j.submittedAt), commandText(j)].join('\t');
+}
+
+export function jobDetail(j: JobRecord): string {
+  const pairs: [string, string][] = [
+    ['Job', j.id],
+    ['State', j.state],
+    ['Command', commandText(j)],
+    ['Cwd', j.cwd],
+    ['Queue', j.queue],
+    ['Attempt', `${j.attempt} of ${j.retries + 1}`],
+    ['Timeout', j.timeout ? `${j.timeout} s` : 'none'],
+    ['Launcher', j.launcher ?? '-'],
+    ['Host', j.host ?? '-'],
+    ['Pid', j.pid === null ? '-' : String(j.pid)],
+    ['Submitted at', rfc3339(j.submittedAt)],
+    ['Started at', rfc3339(j.startedAt)],
+    ['Finished at', rfc3339(j.finishedAt)],
+    ['Exit code', j.exitCode === null ? '-' : String(j.exitCode)],
+    ['Signal', j.signal ?? '-'],
+  ];
+  if (j.key) pairs.push(['Key', j.key]);
+  // A sweep's combination, as BL_PARAMS gave it to the job.
+  if (j.params) pairs.push(['Params', j.env.BL_PARAMS ?? JSON.stringify(j.params)]);
+  if (j.usage) {
+    pairs.push(['CPU', `${j.usage.cpu_last}% (max ${j.usage.cpu_max}%)`]);
+    pairs.push(['RSS', `${mb(j.usage.rss_last)} MB (max ${mb(j.usage.rss_max)} MB)`]);
+  }
+  if (j.reason) pairs.push(['Reason', j.reason]);
+  for (const [k, v] of Object.entries(j.labels)) pairs.push([`Label ${k}`, v]);
+  return keyValueLines(pairs);
+}
+
+const mb = (b: number): string => (b / 1048576).toFixed(1);

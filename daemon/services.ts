@@ -1,0 +1,17 @@
+// What the routes reach: the daemon's parts, injected so tests can build the app without a port.
+import type { DaemonConfig } from './config/types.js';
+import type { EventBus } from './events/bus.js';
+import type { Supervisor } from './supervisor/supervisor.js';
+import type { KeepaliveStats } from './keepalive/stats.js';
+import type { Broker } from './broker/index.js';
+
+export interface Services {
+  config: DaemonConfig;
+  events: EventBus;
+  supervisor: Supervisor;
+  keepalives: KeepaliveStats;
+  /** Asks the daemon to shut down gracefully (POST /shutdown). */
+  requestShutdown: (reason: string) => void;
+  startedAt: number;
+  broker: Broker;
+}

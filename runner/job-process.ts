@@ -1,0 +1,221 @@
+// Runs one job: its process in a group of its own with output to its log file (through a
+// Spawner), walltime and idle-CPU limits, usage of the whole tree, a kill that takes every
+// descendant. Knows nothing of the broker or its store, so the remote bl-launcher can run jobs
+// with the same code.
+import type { UsageJson } from '../contract/types.js';
+import { plainArgv } from './direct-exec.js';
+import { idleStep, type IdleState } from './idle-cpu.js';
+import { groupExists } from '../proc/stat.js';
+import { stopTree } from '../proc/stop-tree.js';
+import { JOB_MARKER, type TreeRoot } from '../proc/job-tree.js';
+import type { SpawnHandle, Spawner, SpawnRequest } from './spawner.js';
+import type { IdleCpu, RunResult } from '../contract/run.js';
+import { addSample, type UsageSampler } from './usage-sampler.js';
+
+export interface JobSpec {
+  id: string;
+  command: string | null;
+  argv: string[] | null;
+  cwd: string;
+  env: Record<string, string>;
+  /** Walltime in seconds; null or 0 = none. */
+  timeout: number | null;
+  idleCpu: IdleCpu | null;
+  attempt: number;
+}
+
+export interface RunOptions {
+  logPath: string;
+  sampler: UsageSampler;
+  spawner: Spawner;
+  /** SIGTERM → SIGKILL delay when a job is killed. */
+  graceMs: number;
+  onStarted?: (p: { pid: number; pgid: number }) => void;
+  /**
+   * The leader's /proc start time, from the first usage sample (about a second in): crash
+   * recovery needs it to kill a left-over job by pid, and a job that ends sooner never needs
+   * it (recovery then finds its processes by their BL_JOB_ID marker), so short jobs cost
+   * neither the /proc read nor the write.
+   */
+  onIdentified?: (p: { pid: number; pgid: number; procStart: number }) => void;
+  /**
+   * Its leader has exited: what is left (its group's stop, the end's report) is bookkeeping,
+   * and a spawner holding standby jobs has already started one in its place.
+   */
+  onExit?: () => void;
+  /**
+   * Held by the spawner and started in the place of the next job to exit (the broker's
+   * standby): `begun` when it starts (a kill's outcome and reason when it is not wanted any
+   * more: cancelled meanwhile, or the daemon is shutting down), `withdrawn` when it never will.
+   */
+  standby?: { begun(): { outcome: KillOutcome; reason: string } | null; withdrawn(): void };
+}
+
+/** The line a log gets before a retry's output: the attempts of a job share one log. */
+export const attemptHeader = (attempt: number): string | null => (attempt > 1 ? `--- bl: attempt ${attempt} ---\n` : null);
+
+export type KillOutcome = 'timed_out' | 'dead' | 'cancelled' | 'drained' | 'lost';
+
+export class JobRun {
+  readonly done: Promise<RunResult>;
+  pid: number | undefined;
+  usage: UsageJson | null = null;
+  private resolve!: (r: RunResult) => void;
+  private killing: { outcome: KillOutcome; reason: string; finished: boolean } | undefined;
+  private exit: { code: number | null; signal: string | null; at: number } | undefined;
+  private root: TreeRoot | undefined;
+  private readonly seen = new Map<number, number>();
+  private stopSampling: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private idle: IdleState = { lowSince: null };
+  private readonly hurried = new AbortController();
+  private readonly handle: SpawnHandle;
+  private held: boolean;
+
+  constructor(
+    readonly spec: JobSpec,
+    private readonly opts: RunOptions,
+  ) {
+    this.done = new Promise((r) => (this.resolve = r));
+    this.held = opts.standby !== undefined;
+    this.handle = opts.spawner.spawn(this.request(), {
+      spawned: (pid) => {
+        const unwanted = this.begin();
+        if (unwanted) this.kill(unwanted.outcome, unwanted.reason);
+        this.started(pid);
+      },
+      failed: (message) => {
+        this.begin();
+        this.failed(message);
+      },
+      withdrawn: () => {
+        if (!this.held) return;
+        this.held = false;
+        opts.standby!.withdrawn();
+      },
+      exited: (code, signal, left, at) => this.exited(code, signal, left, at),
+      lost: (reason) => {
+        // Nobody will report this exit: stop the tree and call the run lost.
+        this.kill('lost', reason);
+        this.exited(null, null);
+      },
+    });
+  }
+
+  /** A held run: start it now (its slot is free). */
+  go(): void {
+    this.handle.go();
+  }
+
+  /** A held run: take it back (`standby.withdrawn`), unless it has started meanwhile. */
+  withdraw(): void {
+    this.handle.withdraw();
+  }
+
+  private begin(): { outcome: KillOutcome; reason: string } | null {
+    if (!this.held) return null;
+    this.held = false;
+    return this.opts.standby!.begun();
+  }
+
+  /** Kills the tree; the run ends with this outcome (the first kill's outcome wins). */
+  kill(outcome: KillOutcome, reason: string): void {
+    if (this.killing) return;
+    // Not spawned yet: it is killed the moment its pid is known (started()).
+    this.killing = { outcome, reason, finished: !this.root };
+    if (this.root) this.terminate();
+  }
+
+  /** Skips what is left of the kill's grace period: SIGKILL now. */
+  hurry(): void {
+    this.hurried.abort();
+  }
+
+  private terminate(): void {
+    const k = this.killing!;
+    k.finished = false;
+    const { pid, pgid } = this.root!;
+    void stopTree({ pid, pgid, grace: this.opts.graceMs, marker: { name: JOB_MARKER, value: this.spec.id }, known: this.seen, abort: this.hurried.signal, interval: 50 }).finally(() => {
+      k.finished = true;
+      this.settle();
+    });
+  }
+
+  private request(): SpawnRequest {
+    const { spec, opts } = this;
+    const env = { ...spec.env, [JOB_MARKER]: spec.id, BL_JOB_ATTEMPT: String(spec.attempt) };
+    const shell = { file: '/bin/sh', args: ['-c', spec.command ?? ''] };
+    const plain = spec.argv ? null : plainArgv(spec.command ?? '');
+    const tries = spec.argv ? [{ file: spec.argv[0]!, args: spec.argv.slice(1) }] : plain ? [{ file: plain[0]!, args: plain.slice(1) }, shell] : [shell];
+    const header = attemptHeader(spec.attempt);
+    return { tries, cwd: spec.cwd, env, logPath: opts.logPath, header, ...(opts.standby ? { standby: true } : {}) };
+  }
+
+  private failed(message: string): void {
+    const k = this.killing;
+    if (k) this.resolve({ outcome: k.outcome, exitCode: null, signal: null, usage: null, reason: k.reason });
+    else this.resolve({ outcome: 'spawn_error', exitCode: null, signal: null, usage: null, reason: message });
+  }
+
+  private started(pid: number): void {
+    const { spec, opts } = this;
+    this.pid = pid;
+    this.root = { pid, pgid: pid };
+    const startedAt = Date.now();
+    opts.onStarted?.({ pid, pgid: pid });
+    if (this.killing) {
+      this.terminate();
+      return;
+    }
+    let identified = false;
+    if (spec.timeout) {
+      this.timer = setTimeout(() => this.kill('timed_out', `walltime of ${spec.timeout} s exceeded`), spec.timeout * 1000);
+    }
+    this.stopSampling = opts.sampler.watch(this.root, startedAt, (s) => {
+      for (const [p, t] of s.pids) this.seen.set(p, t);
+      const procStart = s.pids.get(pid);
+      if (!identified && procStart !== undefined) {
+        identified = true;
+        opts.onIdentified?.({ pid, pgid: pid, procStart });
+      }
+      this.usage = addSample(this.usage, s);
+      if (spec.idleCpu && !this.killing) {
+        const step = idleStep(spec.idleCpu, this.idle, s.cpuPercent, s.since, s.at);
+        this.idle = step.st;
+        if (step.dead) this.kill('dead', `process tree used under ${spec.idleCpu.percent}% CPU for ${spec.idleCpu.seconds} s`);
+      }
+    });
+  }
+
+  private exited(code: number | null, signal: string | null, left?: boolean, at?: number): void {
+    if (this.exit) return;
+    this.exit = { code, signal, at: at ?? Date.now() };
+    this.opts.onExit?.();
+    const pid = this.pid!;
+    // `left` from the helper spares a kill(-pgid, 0) here, which throws ESRCH for most jobs.
+    if (!this.killing && (left ?? groupExists(pid))) {
+      // The leader is done but it left processes in its group: they do not outlive the job.
+      void stopTree({ pid, grace: this.opts.graceMs, marker: { name: JOB_MARKER, value: this.spec.id }, known: this.seen, interval: 50 });
+    }
+    this.settle();
+  }
+
+  private settle(): void {
+    if (!this.exit || (this.killing && !this.killing.finished)) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.stopSampling?.();
+    const k = this.killing;
+    this.resolve({
+      outcome: k ? k.outcome : 'exited',
+      exitCode: this.exit.code,
+      signal: this.exit.signal,
+      usage: this.usage,
+      reason: k ? k.reason : null,
+      exitedAt: this.exit.at,
+    });
+  }
+}
+
+export function runJob(spec: JobSpec, opts: RunOptions): JobRun {
+  return new JobRun(spec, opts);
+}

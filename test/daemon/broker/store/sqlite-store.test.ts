@@ -1,0 +1,57 @@
+// The store contract against the SQLite store on a real file, plus what only SQLite promises.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { HEAD_ANY, HEAD_URGENT, SqliteStore } from '../../../../daemon/broker/store/sqlite-store.js';
+import { openDb, type Db } from '../../../../daemon/state/db.js';
+import { job, storeContract } from './store-contract.js';
+
+function make() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bl-store-'));
+  const dbs: Db[] = [openDb(dir)];
+  return {
+    store: new SqliteStore(dbs[0]!),
+    reopen: () => {
+      dbs.push(openDb(dir));
+      return new SqliteStore(dbs[dbs.length - 1]!);
+    },
+    close: () => {
+      for (const d of dbs) d.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+storeContract('SQLite', { make });
+
+describe('SQLite store', () => {
+  it('claims with the pending index, not a scan of the table', () => {
+    const { store, close } = make();
+    const db = (store as unknown as { db: Db }).db;
+    for (const sql of [HEAD_ANY, HEAD_URGENT]) {
+      const plan = db
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .all()
+        .map((r) => (r as { detail: string }).detail)
+        .join(' | ');
+      assert.match(plan, /USING (COVERING )?INDEX broker_jobs_pending/);
+      assert.doesNotMatch(plan, /TEMP B-TREE/, 'no sort of the pending rows');
+    }
+    close();
+  });
+
+  // Its speed is bench/broker.ts's "batch submit" figure, not an assertion here.
+  it('enqueues 10,000 jobs in one call, all pending, in the order given', () => {
+    const { store, close } = make();
+    const r = store.enqueue(Array.from({ length: 10000 }, (_, i) => job(`echo ${i}`)), 1);
+    assert.equal(r.jobs.length, 10000);
+    assert.equal(store.counts().byState.pending, 10000);
+    const at = { urgentOnly: false, launcher: 'local', host: 'h', now: 2 };
+    assert.equal(store.claimNext(at)?.command, 'echo 0');
+    assert.equal(store.claimNext(at)?.command, 'echo 1');
+    assert.equal(store.listPage('pending', undefined, 10000).jobs.at(-1)?.command, 'echo 9999');
+    close();
+  });
+});

@@ -1,0 +1,195 @@
+// The one suite every JobStore must pass (BullMQ's conformance idea): queue order, claims,
+// ends, re-queues, idempotency keys, pages, purges, counts, settings, and durability.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { JobStore } from '../../../../daemon/broker/store/store.js';
+import type { NewJob } from '../../../../daemon/broker/types.js';
+
+export interface StoreFactory {
+  /** A fresh, empty store. */
+  make(): { store: JobStore; reopen: () => JobStore; close: () => void };
+}
+
+export function job(command: string, over: Partial<NewJob> = {}): NewJob {
+  return { command, argv: null, cwd: '/', env: {}, queue: 'normal', timeout: null, idleCpu: null, retries: 0, key: null, labels: {}, ...over };
+}
+
+const claim = (s: JobStore, urgentOnly = false) => s.claimNext({ urgentOnly, launcher: 'local', host: 'h', now: Date.now() });
+const ended = { exitCode: 0, signal: null, usage: null, reason: null, now: 1 };
+
+export function storeContract(name: string, f: StoreFactory): void {
+  describe(`JobStore contract: ${name}`, () => {
+    it('claims urgent FIFO before normal FIFO, and urgent-only claims leave normal jobs', () => {
+      const { store, close } = f.make();
+      store.enqueue([job('n1'), job('u1', { queue: 'urgent' }), job('n2')], 1);
+      store.enqueue([job('u2', { queue: 'urgent' })], 2);
+      assert.equal(claim(store, true)?.command, 'u1');
+      assert.equal(claim(store)?.command, 'u2');
+      assert.equal(claim(store, true), undefined);
+      assert.deepEqual([claim(store)?.command, claim(store)?.command, claim(store)], ['n1', 'n2', undefined]);
+      close();
+    });
+
+    it('gives monotonic ids and keeps counts by state and queue', () => {
+      const { store, close } = f.make();
+      const { jobs } = store.enqueue([job('a'), job('b', { queue: 'urgent' }), job('c')], 5);
+      assert.ok(jobs[0]!.id < jobs[1]!.id && jobs[1]!.id < jobs[2]!.id);
+      assert.deepEqual(store.counts().pendingByQueue, { urgent: 1, normal: 2 });
+      const b = claim(store)!;
+      assert.equal(b.state, 'running');
+      assert.equal(store.finish(b.id, { ...ended, state: 'failed', exitCode: 3 })?.exitCode, 3);
+      const c = store.counts();
+      assert.equal(c.byState.pending, 2);
+      assert.equal(c.byState.failed, 1);
+      assert.equal(c.byState.running, 0);
+      close();
+    });
+
+    it('ends only running jobs and cancels only pending ones', () => {
+      const { store, close } = f.make();
+      const [a, b] = store.enqueue([job('a'), job('b')], 1).jobs;
+      assert.equal(store.finish(a!.id, { ...ended, state: 'succeeded' }), undefined, 'a pending job cannot finish');
+      claim(store);
+      assert.equal(store.cancelPending(a!.id, 2), undefined, 'a running job is not cancelled here');
+      assert.equal(store.cancelPending(b!.id, 2)?.state, 'cancelled');
+      assert.equal(store.finish(a!.id, { ...ended, state: 'succeeded' })?.state, 'succeeded');
+      assert.equal(store.finish(a!.id, { ...ended, state: 'failed' }), undefined, 'ends once');
+      close();
+    });
+
+    it('re-queues at the head or the tail of the job’s own queue', () => {
+      const { store, close } = f.make();
+      store.enqueue([job('a'), job('b'), job('c'), job('u', { queue: 'urgent' })], 1);
+      claim(store); // u
+      const a = claim(store)!;
+      assert.equal(a.command, 'a');
+      const back = store.requeue(a.id, { head: true, attempt: 2, reason: 'crash' })!;
+      assert.equal(back.attempt, 2);
+      assert.equal(back.state, 'pending');
+      assert.equal(claim(store)?.command, 'a');
+      store.requeue(a.id, { head: false, attempt: 3, reason: null });
+      assert.deepEqual([claim(store)?.command, claim(store)?.command, claim(store)?.command], ['b', 'c', 'a']);
+      close();
+    });
+
+    it('returns the first job for a repeated idempotency key, within and across submits', () => {
+      const { store, close } = f.make();
+      const r1 = store.enqueue([job('a', { key: 'k1' }), job('b', { key: 'k1' })], 1);
+      assert.equal(r1.jobs[1]!.id, r1.jobs[0]!.id);
+      assert.deepEqual(r1.reused, [false, true]);
+      const r2 = store.enqueue([job('c', { key: 'k1' }), job('d', { key: 'k2' })], 2);
+      assert.equal(r2.jobs[0]!.id, r1.jobs[0]!.id);
+      assert.equal(r2.jobs[0]!.command, 'a');
+      assert.equal(store.counts().byState.pending, 2);
+      close();
+    });
+
+    it('pages pending jobs in dispatch order and ended ones by id, with `next` until the end', () => {
+      const { store, close } = f.make();
+      store.enqueue([job('n1'), job('n2'), job('u1', { queue: 'urgent' }), job('n3'), job('u2', { queue: 'urgent' })], 1);
+      const seen: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const p = store.listPage('pending', after, 2);
+        seen.push(...p.jobs.map((j) => j.command!));
+        if (!p.next) break;
+        after = p.next;
+      }
+      assert.deepEqual(seen, ['u1', 'u2', 'n1', 'n2', 'n3']);
+      for (let i = 0; i < 3; i++) {
+        const j = claim(store)!;
+        store.finish(j.id, { ...ended, state: i === 1 ? 'failed' : 'succeeded' });
+      }
+      const done = store.listPage('completed', undefined, 10);
+      assert.deepEqual(done.jobs.map((j) => j.command), ['n1', 'u1', 'u2']);
+      assert.equal(done.next, null);
+      assert.deepEqual(store.listPage('errors', undefined, 10).jobs.map((j) => j.command), ['u2']);
+      assert.deepEqual(store.listPage('all', undefined, 10).jobs.length, 5);
+      const p1 = store.listPage('completed', undefined, 1);
+      assert.deepEqual(store.listPage('completed', p1.next!, 10).jobs.map((j) => j.command), ['u1', 'u2']);
+      close();
+    });
+
+    it('purges exactly what it names and never a running job', () => {
+      const { store, close } = f.make();
+      store.enqueue([job('r'), job('done'), job('p1'), job('p2', { queue: 'urgent' })], 1);
+      // claim order: p2 (urgent), r, done
+      const p2 = claim(store)!;
+      store.finish(p2.id, { ...ended, state: 'succeeded' });
+      const running = claim(store)!;
+      const done = claim(store)!;
+      store.finish(done.id, { ...ended, state: 'failed' });
+      store.enqueue([job('p3')], 2);
+      assert.equal(store.purge('completed').removed, 2);
+      assert.deepEqual(store.listPage('all', undefined, 10).jobs.map((j) => j.command).sort(), ['p1', 'p3', 'r']);
+      assert.equal(store.purge('pending').removed, 2);
+      assert.deepEqual(store.listPage('all', undefined, 10).jobs.map((j) => j.command), ['r']);
+      store.enqueue([job('p4')], 3);
+      store.finish(running.id, { ...ended, state: 'succeeded' });
+      const again = store.enqueue([job('p5')], 4).jobs[0]!;
+      const r2 = claim(store)!; // p4 runs
+      const res = store.purge('all');
+      assert.equal(res.removed, 2, 'the ended r and the pending p5');
+      assert.deepEqual(store.listPage('all', undefined, 10).jobs.map((j) => j.id), [r2.id]);
+      assert.equal(store.get(again.id), undefined);
+      const c = store.counts();
+      assert.equal(c.byState.running, 1);
+      assert.equal(c.byState.pending + c.byState.succeeded + c.byState.failed, 0);
+      close();
+    });
+
+    it('holds pending jobs for standby: claims pass them by, a release puts them back in place, claimHeld runs them', () => {
+      const { store, reopen, close } = f.make();
+      const [a, b, c] = store.enqueue([job('a'), job('b'), job('c')], 1).jobs;
+      assert.deepEqual(store.reserveNext(2).map((j) => j.command), ['a', 'b']);
+      assert.deepEqual(store.reserveNext(5).map((j) => j.command), ['c'], 'held ones are not held twice');
+      assert.equal(claim(store), undefined, 'claims pass held jobs by');
+      assert.equal(store.counts().byState.pending, 3, 'held jobs are pending');
+      store.release(a!.id);
+      assert.equal(claim(store)?.command, 'a');
+      assert.equal(store.claimHeld(b!.id, { launcher: 'local', host: 'h', now: 2 }), true);
+      const held = store.get(b!.id)!;
+      assert.deepEqual([held.state, held.launcher, held.host, held.startedAt], ['running', 'local', 'h', 2]);
+      assert.equal(store.counts().byState.running, 2);
+      assert.equal(store.claimHeld(b!.id, { launcher: 'local', host: 'h', now: 2 }), false, 'only a pending job');
+      assert.equal(store.cancelPending(c!.id, 3)?.state, 'cancelled', 'a held job can be cancelled');
+      assert.equal(store.claimHeld(c!.id, { launcher: 'local', host: 'h', now: 3 }), false);
+      assert.equal(store.counts().byState.running, 2, 'a failed claim counts nothing');
+      // Holds live in memory: a reopened store has none.
+      const [d] = store.enqueue([job('d')], 4).jobs;
+      store.reserveNext(1);
+      const s2 = reopen();
+      assert.equal(claim(s2)?.id, d!.id);
+      close();
+    });
+
+    it('forgets the holds of purged jobs', () => {
+      const { store, close } = f.make();
+      store.enqueue([job('a')], 1);
+      store.reserveNext(1);
+      store.purge('pending');
+      store.enqueue([job('b')], 2);
+      assert.equal(claim(store)?.command, 'b');
+      close();
+    });
+
+    it('keeps jobs, their order, counts and settings when reopened', () => {
+      const { store, reopen, close } = f.make();
+      store.enqueue([job('a'), job('b'), job('u', { queue: 'urgent' })], 1);
+      const running = claim(store)!;
+      store.markStarted(running.id, { pid: 4242, pgid: 4242, procStart: 77 });
+      store.setSetting('concurrency', '7');
+      const s2 = reopen();
+      assert.equal(s2.getSetting('concurrency'), '7');
+      assert.equal(s2.getSetting('nothing'), undefined);
+      const r = s2.running();
+      assert.equal(r.length, 1);
+      assert.deepEqual([r[0]!.pid, r[0]!.pgid, r[0]!.procStart], [4242, 4242, 77]);
+      assert.equal(s2.counts().byState.pending, 2);
+      const n = s2.enqueue([job('c')], 2);
+      assert.equal(n.jobs.length, 1);
+      assert.deepEqual([claim(s2)?.command, claim(s2)?.command, claim(s2)?.command], ['a', 'b', 'c']);
+      close();
+    });
+  });
+}

@@ -1,0 +1,114 @@
+// Issue 5, must show 4: a 3×3 sweep is 9 jobs in 9 output directories named by the sha256 of
+// their canonical params; the same sweep again makes no job; `force` runs them all again.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startDaemon, type TestDaemon } from '../../helpers/daemon.js';
+import { waitState } from '../../helpers/jobs.js';
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+describe('parameter sweeps', () => {
+  let d: TestDaemon;
+  let work: string;
+  before(async () => {
+    d = await startDaemon({ config: { broker: { concurrency: 4 } } });
+    work = mkdtempSync(path.join(tmpdir(), 'bl-sweep-'));
+  });
+  after(async () => {
+    await d.stop();
+    d.cleanup();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  // Each job writes its BL_PARAMS and its substituted arguments into its own directory, and
+  // appends to a run count there so a forced re-run shows.
+  const sweep = (extra: Record<string, unknown> = {}) => ({
+    command: `printf '%s\\n' "$BL_PARAMS" > "$BL_OUTPUT_DIR/params.json"; echo {lr}/{depth} > "$BL_OUTPUT_DIR/args"; echo run >> "$BL_OUTPUT_DIR/runs"`,
+    cwd: work,
+    params: { lr: [0.1, 0.01, 0.001], depth: [2, 4, 'deep'] },
+    ...extra,
+  });
+
+  async function allSucceed(ids: string[]): Promise<void> {
+    for (const id of ids) {
+      const j = await waitState(d, id, ['succeeded', 'failed', 'timed_out', 'dead', 'lost'], 20000);
+      assert.equal(j.state, 'succeeded', `job ${id}: ${j.reason ?? ''}`);
+    }
+  }
+
+  it('runs a 3×3 sweep as 9 jobs in 9 distinct output directories', async () => {
+    const r = await d.request('POST', '/jobs', sweep(), { Accept: 'application/json' });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.skipped, 0);
+    const jobs = r.json.jobs as { id: string; command: string; params: Record<string, unknown>; env: Record<string, string> }[];
+    assert.equal(jobs.length, 9);
+    assert.deepEqual(jobs.map((j) => j.params), [0.1, 0.01, 0.001].flatMap((lr) => [2, 4, 'deep'].map((depth) => ({ lr, depth }))), 'first parameter slowest, in submit order');
+    assert.ok(jobs.every((j) => !j.command.includes('{lr}')), 'placeholders replaced');
+    assert.match((await d.request('GET', `/jobs/${jobs[0]!.id}`)).text, /^Params:\t\{"depth":2,"lr":0\.1\}$/m);
+    await allSucceed(jobs.map((j) => j.id));
+
+    const root = path.join(work, 'bl-runs');
+    const dirs = readdirSync(root).sort();
+    assert.equal(dirs.length, 9, `9 output dirs, found ${dirs.join(', ')}`);
+    for (const j of jobs) {
+      const canonical = JSON.stringify({ depth: j.params.depth, lr: j.params.lr }); // keys sorted
+      const dir = path.join(root, sha(canonical));
+      assert.equal(j.env.BL_OUTPUT_DIR, dir);
+      assert.equal(readFileSync(path.join(dir, 'params.json'), 'utf8'), `${canonical}\n`, 'BL_PARAMS is the canonical JSON');
+      assert.equal(readFileSync(path.join(dir, 'args'), 'utf8'), `${j.params.lr}/${j.params.depth}\n`);
+      assert.equal(readFileSync(path.join(dir, 'runs'), 'utf8'), 'run\n');
+    }
+  });
+
+  it('makes no job for combinations that already succeeded, in JSON and text', async () => {
+    const again = await d.request('POST', '/jobs', sweep(), { Accept: 'application/json' });
+    assert.equal(again.status, 201, again.text);
+    assert.deepEqual(again.json, { jobs: [], skipped: 9 });
+    // Same values in another key order are the same combinations.
+    const text = await d.request('POST', '/jobs', sweep({ params: { depth: ['deep', 4, 2], lr: [0.001, 0.01, 0.1] } }));
+    assert.equal(text.status, 201);
+    assert.equal(text.text, 'Skipped 9 already done\n');
+    const b = await d.api('GET', '/broker');
+    assert.equal(b.counts.succeeded + b.counts.pending + b.counts.running, 9, 'still 9 jobs in all');
+  });
+
+  it('with force runs every combination again, in the same directories', async () => {
+    const r = await d.api('POST', '/jobs', sweep({ force: true }));
+    assert.equal(r.jobs.length, 9);
+    assert.equal(r.skipped, 0);
+    await allSucceed(r.jobs.map((j: { id: string }) => j.id));
+    const root = path.join(work, 'bl-runs');
+    assert.equal(readdirSync(root).length, 9);
+    for (const dir of readdirSync(root)) assert.equal(readFileSync(path.join(root, dir, 'runs'), 'utf8'), 'run\nrun\n');
+  });
+
+  it('skips only the combinations done: a new value adds its jobs, output_root is honoured', async () => {
+    const r = await d.api('POST', '/jobs', sweep({ params: { lr: [0.1, 0.5], depth: [2] } }));
+    assert.equal(r.jobs.length, 1);
+    assert.equal(r.skipped, 1);
+    assert.deepEqual(r.jobs[0].params, { lr: 0.5, depth: 2 });
+    const other = await d.api('POST', '/jobs', { command: 'touch "$BL_OUTPUT_DIR/x"', cwd: work, params: { n: [1] }, output_root: 'elsewhere' });
+    await allSucceed([r.jobs[0].id, other.jobs[0].id]);
+    assert.deepEqual(readdirSync(path.join(work, 'elsewhere')), [sha('{"n":1}')]);
+  });
+
+  it('refuses bad sweeps with 400 and a message', async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ command: 'run {lr} {dpth}', params: { lr: [1], depth: [2] } }, /uses \{dpth\}, which `params` does not name \(params: lr, depth\)/],
+      [{ command: 'x {a} {b}', params: { a: Array.from({ length: 400 }, (_, i) => i), b: Array.from({ length: 300 }, (_, i) => i) } }, /at most 100000 combinations of `params`, found 120000 \(a: 400 × b: 300\)/],
+      [{ command: 'x {a}', params: { a: [] } }, /`params.a` to be a non-empty array/],
+      [{ command: 'x {a}', params: { a: [[1]] } }, /strings, numbers or booleans/],
+      [{ command: 'x', force: true }, /`output_root` and `force` apply to a sweep/],
+    ];
+    for (const [body, re] of cases) {
+      const r = await d.request('POST', '/jobs', { cwd: work, ...body }, { Accept: 'application/json' });
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.json.error.code, 'bad_value');
+      assert.match(r.json.error.message, re);
+    }
+  });
+});

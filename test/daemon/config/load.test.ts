@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig, parseConfigText, ConfigError } from '../../../daemon/config/load.js';
+import { repoRoot } from '../../helpers/daemon.js';
+
+const seeds = path.join(repoRoot, 'test/fixtures/workerpoolmanager');
+
+test('the three seed configs load unchanged', () => {
+  for (const f of ['date-sample.json', 'example-sample.json', 'example2-sample.json']) {
+    const c = loadConfig(path.join(seeds, f));
+    assert.equal(c.port, 8010, f);
+    assert.equal(c.keepalives.inboundPort, 5591);
+    assert.equal(c.keepalives.host, '127.0.0.1', 'localhost is bound as 127.0.0.1');
+  }
+});
+
+test('date-sample: every file in /bin is a task, date is autostarted with the seed values', () => {
+  const c = loadConfig(path.join(seeds, 'date-sample.json'));
+  const files = readdirSync('/bin');
+  assert.ok(c.tasks.has('ls') && c.tasks.size >= files.length / 2);
+  assert.equal(c.tasks.get('ls')!.autostart, false);
+  const date = c.tasks.get('date')!;
+  assert.equal(date.autostart, true);
+  assert.equal(date.cmd, 'date');
+  assert.equal(date.stallTimeout, 2000);
+  assert.equal(date.gracePeriod, 10);
+  assert.equal(c.forceTimeout, 6000);
+});
+
+test('example-sample: an autotask with no cmd is the file in `path` with the suffix', () => {
+  const c = loadConfig(path.join(seeds, 'example-sample.json'));
+  assert.equal(c.tasks.get('Example')!.cmd, '/path/to/example/tasks/ExampleTask.php');
+  assert.equal(c.tasks.get('Failing')!.autostart, true);
+  assert.match(c.warnings.join('\n'), /path: cannot list task files in \/path\/to\/example\/tasks/);
+});
+
+test('tasks extension: per-task values override the globals; relative paths resolve against the config', () => {
+  const c = parseConfigText(
+    JSON.stringify({ keepalives: { stall_timeout: 5000, grace_period: 300 }, tasks: { A: { cmd: './a.sh', cardinality: 3, grace_period: 50, env: { X: '1' } } } }),
+    '/etc/bl/c.json',
+  );
+  const a = c.tasks.get('A')!;
+  assert.equal(a.cmd, '/etc/bl/a.sh');
+  assert.equal(a.cwd, '/etc/bl');
+  assert.equal(a.stallTimeout, 5000);
+  assert.equal(a.gracePeriod, 50);
+  assert.equal(a.cardinality, 3);
+  assert.deepEqual(a.env, { X: '1' });
+});
+
+test('defaults: force_timeout 0 means 60000; no file means port 8010 and no tasks', () => {
+  assert.equal(parseConfigText('{"force_timeout": 0}', '/x.json').forceTimeout, 60000);
+  const d = loadConfig(undefined);
+  assert.equal(d.port, 8010);
+  assert.equal(d.tasks.size, 0);
+});
+
+const bad: [string, string, RegExp][] = [
+  ['broken JSON', '{"port": 8010,,}', /not valid JSON: .* at line 1, column 15/],
+  ['a mistyped key', '{"keepalives": {"stall_timout": 5}}', /keepalives\.stall_timout: unknown key, did you mean `stall_timeout`\?/],
+  ['a wrong type', '{"port": "8010"}', /port: expected a number, found "8010" \(string\)/],
+  ['a negative time', '{"tasks": {"A": {"cmd": "x", "grace_period": -1}}}', /tasks\.A\.grace_period: expected a non-negative number, found -1 \(number\)/],
+  ['a port out of range', '{"port": 70000}', /port: expected a number ≤ 65535, found 70000/],
+  ['an autotask with no cmd and no path', '{"autotasks": {"A": {"cardinality": 1}}}', /autotasks\.A\.cmd: expected a command/],
+  ['a non-loopback bind without auth', '{"bind": "0.0.0.0"}', /bind: "0\.0\.0\.0" is not a loopback address and no `auth`/],
+  ['not an object', '[1, 2]', /expected a JSON object at the top level, found \[1,2\] \(array\)/],
+];
+for (const [name, text, want] of bad) {
+  test(`config error names the field: ${name}`, () => {
+    assert.throws(() => parseConfigText(text, '/etc/bl/c.json'), (e: Error) => {
+      assert.ok(e instanceof ConfigError);
+      assert.match(e.message, /^\/etc\/bl\/c\.json: /);
+      assert.match(e.message, want);
+      return true;
+    });
+  });
+}
+
+test('a missing config file is a clear error', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bl-cfg-'));
+  assert.throws(() => loadConfig(path.join(dir, 'nope.json')), /cannot read the config file/);
+  writeFileSync(path.join(dir, 'ok.json'), '{"bind": "0.0.0.0", "insecure": true}');
+  assert.equal(loadConfig(path.join(dir, 'ok.json')).bind, '0.0.0.0');
+});

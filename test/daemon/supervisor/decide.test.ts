@@ -1,0 +1,184 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decide, newRuntime, liveWorkers, taskState, deadCount, FLAPPING_AFTER, type Action, type TaskRuntime } from '../../../daemon/supervisor/decide.js';
+import type { TaskSpec } from '../../../daemon/config/types.js';
+
+function spec(over: Partial<TaskSpec> = {}): TaskSpec {
+  return {
+    name: 'T', cmd: '/bin/true', args: [], cwd: '/', env: {}, cardinality: 2, autostart: true,
+    stallTimeout: 1000, gracePeriod: 100, minUptime: 1000, backoffInitial: 100, backoffMax: 30000,
+    captureOutput: false, adopt: false, source: 'tasks', ...over,
+  };
+}
+
+const spawns = (a: Action[]) => a.filter((x) => x.type === 'spawn').reduce((n, x) => n + (x as { count: number }).count, 0);
+const stops = (a: Action[]) => a.filter((x): x is Extract<Action, { type: 'stop' }> => x.type === 'stop');
+const wake = (a: Action[]) => (a.find((x) => x.type === 'wake') as { at: number } | undefined)?.at;
+
+/** Starts a task and feeds back the spawns as pids 100, 101, … */
+function started(rt: TaskRuntime, now: number, firstPid = 100): number[] {
+  const n = spawns(decide(rt, { type: 'start' }, now));
+  const pids = Array.from({ length: n }, (_, i) => firstPid + i);
+  for (const pid of pids) decide(rt, { type: 'spawned', pid }, now);
+  return pids;
+}
+
+test('start asks for cardinality workers; a stop stops them all', () => {
+  const rt = newRuntime(spec({ cardinality: 3 }));
+  assert.deepEqual(started(rt, 0), [100, 101, 102]);
+  const a = decide(rt, { type: 'stop' }, 10);
+  assert.deepEqual(stops(a).map((s) => [s.pid, s.reason]), [[100, 'stop'], [101, 'stop'], [102, 'stop']]);
+  for (const pid of [100, 101, 102]) decide(rt, { type: 'exited', pid, code: null, signal: 'SIGTERM' }, 20);
+  assert.equal(rt.counters.stopped, 3);
+  assert.equal(deadCount(rt.counters), 0);
+  assert.equal(taskState(rt, 20), 'stopped');
+});
+
+test('cardinality moves both ways; scale-down stops the newest', () => {
+  const rt = newRuntime(spec({ cardinality: 1, stallTimeout: 0 }));
+  started(rt, 0);
+  assert.equal(spawns(decide(rt, { type: 'set-cardinality', value: 3 }, 5)), 2);
+  decide(rt, { type: 'spawned', pid: 200 }, 5);
+  decide(rt, { type: 'spawned', pid: 201 }, 6);
+  const a = decide(rt, { type: 'set-cardinality', value: 1 }, 10);
+  assert.deepEqual(stops(a).map((s) => s.pid), [201, 200]);
+  assert.equal(liveWorkers(rt).length, 1);
+});
+
+test('a worker that dies after min_uptime is replaced at once', () => {
+  const rt = newRuntime(spec({ cardinality: 1 }));
+  started(rt, 0);
+  decide(rt, { type: 'keepalive', pid: 100 }, 900);
+  const a = decide(rt, { type: 'exited', pid: 100, code: 1, signal: null }, 1500);
+  assert.equal(spawns(a), 1);
+  assert.equal(rt.counters.exitedError, 1);
+});
+
+test('quick deaths back off exponentially, up to the cap, then flapping retries every 60 s', () => {
+  const rt = newRuntime(spec({ cardinality: 1, stallTimeout: 0, backoffMax: 30000 }));
+  let now = 0;
+  let pid = 100;
+  started(rt, now, pid);
+  const delays: number[] = [];
+  for (let i = 0; i < FLAPPING_AFTER + 1; i++) {
+    now += 10;
+    const a = decide(rt, { type: 'exited', pid, code: 0, signal: null }, now);
+    assert.equal(spawns(a), 0, 'no spawn before the backoff ends');
+    const at = wake(a)!;
+    delays.push(at - now);
+    now = at;
+    assert.equal(spawns(decide(rt, { type: 'tick' }, now)), 1);
+    decide(rt, { type: 'spawned', pid: ++pid }, now);
+  }
+  assert.deepEqual(delays.slice(0, 9), [100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600]);
+  assert.equal(delays[9], 60000);
+  assert.equal(taskState(rt, now), 'flapping');
+  // One that stays up min_uptime ends it.
+  const a = decide(rt, { type: 'tick' }, now + 1000);
+  assert.equal(rt.flapping, false);
+  assert.ok(a.some((x) => x.type === 'emit' && x.topic === 'task.recovered'));
+});
+
+test('during backoff only one probe worker runs until it proves stable', () => {
+  const rt = newRuntime(spec({ cardinality: 1, stallTimeout: 0 }));
+  started(rt, 0);
+  decide(rt, { type: 'exited', pid: 100, code: 1, signal: null }, 10);
+  assert.equal(spawns(decide(rt, { type: 'tick' }, 110)), 1);
+  decide(rt, { type: 'spawned', pid: 300 }, 110);
+  assert.equal(spawns(decide(rt, { type: 'set-cardinality', value: 3 }, 150)), 0, 'a probe is running: wait');
+  const a = decide(rt, { type: 'tick' }, 1110);
+  assert.equal(rt.failures, 0);
+  assert.equal(spawns(a), 2, 'the probe stayed up: the rest start together');
+});
+
+test('no keep-alive for stall_timeout: stalled, stopped, counted, replaced', () => {
+  const rt = newRuntime(spec({ cardinality: 1, stallTimeout: 1000 }));
+  started(rt, 0);
+  decide(rt, { type: 'keepalive', pid: 100 }, 500);
+  assert.equal(wake(decide(rt, { type: 'tick' }, 600)), 1500, 'wakes exactly at the deadline');
+  assert.equal(stops(decide(rt, { type: 'tick' }, 1499)).length, 0);
+  const a = decide(rt, { type: 'tick' }, 1500);
+  assert.deepEqual(stops(a).map((s) => [s.pid, s.reason]), [[100, 'stalled']]);
+  assert.equal(spawns(a), 1, 'the replacement starts while the stalled one is stopped');
+  assert.equal(rt.counters.stalled, 1);
+  decide(rt, { type: 'exited', pid: 100, code: null, signal: 'SIGKILL' }, 1600);
+  assert.equal(rt.counters.stalled, 1);
+  assert.equal(rt.counters.stopped, 0, 'a stall is not counted twice');
+  assert.equal(deadCount(rt.counters), 1);
+});
+
+test('stall_timeout 0 turns stall detection off', () => {
+  const rt = newRuntime(spec({ cardinality: 1, stallTimeout: 0 }));
+  started(rt, 0);
+  assert.equal(stops(decide(rt, { type: 'tick' }, 10_000_000)).length, 0);
+});
+
+test('rolling restart replaces one by one, each old one after its replacement sent a keep-alive', () => {
+  const rt = newRuntime(spec({ cardinality: 2 }));
+  started(rt, 0); // 100, 101
+  decide(rt, { type: 'keepalive', pid: 100 }, 50);
+  decide(rt, { type: 'keepalive', pid: 101 }, 50);
+  let a = decide(rt, { type: 'restart' }, 100);
+  assert.equal(spawns(a), 1);
+  decide(rt, { type: 'spawned', pid: 102 }, 100);
+  assert.equal(stops(decide(rt, { type: 'tick' }, 200)).length, 0, 'not before the new one is alive');
+  a = decide(rt, { type: 'keepalive', pid: 102 }, 300);
+  assert.deepEqual(stops(a).map((s) => [s.pid, s.reason]), [[100, 'restart']]);
+  assert.equal(spawns(a), 1);
+  decide(rt, { type: 'spawned', pid: 103 }, 300);
+  a = decide(rt, { type: 'keepalive', pid: 103 }, 400);
+  assert.deepEqual(stops(a).map((s) => s.pid), [101]);
+  assert.ok(a.some((x) => x.type === 'emit' && x.topic === 'task.restarted'));
+  assert.equal(spawns(a), 0);
+  assert.equal(rt.restart, undefined);
+});
+
+test('a worker exiting after saying "stopping" is not a quick death', () => {
+  const rt = newRuntime(spec({ cardinality: 1 }));
+  started(rt, 0);
+  decide(rt, { type: 'keepalive', pid: 100, status: 'stopping' }, 10);
+  const a = decide(rt, { type: 'exited', pid: 100, code: 0, signal: null }, 20);
+  assert.equal(rt.failures, 0);
+  assert.equal(spawns(a), 1);
+});
+
+test('a failed spawn backs off like a quick death', () => {
+  const rt = newRuntime(spec({ cardinality: 1 }));
+  decide(rt, { type: 'start' }, 0);
+  const a = decide(rt, { type: 'spawn-failed', error: 'command not found: x' }, 0);
+  assert.equal(spawns(a), 0);
+  assert.equal(wake(a), 100);
+  assert.equal(taskState(rt, 50), 'backoff');
+});
+
+test('one crash-looping slot beside stable siblings still backs off (siblings prove nothing)', () => {
+  const rt = newRuntime(spec({ cardinality: 3, stallTimeout: 0 }));
+  started(rt, 0); // 100, 101, 102, all stable after 1 s
+  let now = 5000;
+  // 102 dies after 5 s: not a quick death, replaced at once by 199, which dies after 50 ms.
+  assert.equal(spawns(decide(rt, { type: 'exited', pid: 102, code: 1, signal: null }, now)), 1);
+  decide(rt, { type: 'spawned', pid: 199 }, now);
+  now += 50;
+  let pid = 199;
+  const delays: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const a = decide(rt, { type: 'exited', pid, code: 1, signal: null }, now);
+    assert.equal(spawns(a), 0);
+    const at = wake(a)!;
+    delays.push(at - now);
+    now = at;
+    assert.equal(spawns(decide(rt, { type: 'tick' }, now)), 1);
+    pid = 200 + i;
+    decide(rt, { type: 'spawned', pid }, now);
+    now += 50; // dies 50 ms after its start
+  }
+  assert.deepEqual(delays, [100, 200, 400, 800]);
+});
+
+test('a quick death of one of several young siblings is replaced after the backoff, not after the others\' min_uptime', () => {
+  const rt = newRuntime(spec({ cardinality: 3, stallTimeout: 0 }));
+  started(rt, 0);
+  const a = decide(rt, { type: 'exited', pid: 100, code: null, signal: 'SIGKILL' }, 300);
+  assert.equal(wake(a), 400);
+  assert.equal(spawns(decide(rt, { type: 'tick' }, 400)), 1);
+});
