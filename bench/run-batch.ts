@@ -8,11 +8,8 @@
 import type { TestDaemon } from '../test/helpers/daemon.js';
 import { allJobs, waitIdle } from '../test/helpers/jobs.js';
 
-/**
- * Submits `n` copies of a job at `concurrency` (paused while submitting) and times the runs.
- * `churn`, when given, gets the held jobs the broker sent back while the batch ran (should stay 0).
- */
-export async function runBatch(d: TestDaemon, n: number, concurrency: number, jobSpec: Record<string, unknown>, churn?: number[]): Promise<number> {
+/** Submits `n` copies of a job at `concurrency` (paused while submitting) and times the runs. */
+export async function runBatch(d: TestDaemon, n: number, concurrency: number, jobSpec: Record<string, unknown>): Promise<number> {
   // The daemon may close an idle keep-alive connection just as fetch reuses it (a long gap
   // between batches): the first request is an idempotent one, tried twice. (Baselines are
   // timed without blocking this process: a blocked event loop kept stale sockets by the dozen.)
@@ -20,11 +17,9 @@ export async function runBatch(d: TestDaemon, n: number, concurrency: number, jo
   await d.api('PUT', '/broker/concurrency/0');
   await d.api('POST', '/jobs', Array.from({ length: n }, () => ({ cwd: '/tmp', ...jobSpec })));
   // Wall clock on both sides (same host): finished_at is the daemon's Date.now() at the exit.
-  const returned0 = churn ? (await d.api('GET', '/broker')).standby_returned : 0;
   const t0 = Date.now();
   await d.api('PUT', `/broker/concurrency/${concurrency}`);
   await waitIdle(d, { timeout: 600_000, interval: 500 });
-  if (churn) churn.push((await d.api('GET', '/broker')).standby_returned - returned0);
   const done = await allJobs(d, 'completed');
   if (done.length !== n || done.some((j) => j.state !== 'succeeded')) throw new Error(`expected ${n} succeeded, found ${JSON.stringify((await d.api('GET', '/broker')).counts)}`);
   const last = Math.max(...done.map((j) => Date.parse(j.finished_at!)));

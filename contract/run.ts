@@ -20,6 +20,9 @@ export type HttpOutcome = 'succeeded' | 'failed';
 /** exited: on its own; the others: we killed it for that reason (http jobs: the verdict). */
 export const OUTCOMES = ['exited', 'timed_out', 'dead', 'cancelled', 'drained', 'spawn_error', 'lost', 'succeeded', 'failed'] as const satisfies readonly (string | HttpOutcome)[];
 
+/** Why a launcher killed a run; the first kill's outcome is the run's. */
+export type KillOutcome = 'timed_out' | 'dead' | 'cancelled' | 'drained' | 'lost';
+
 /** How a run ended, as the launcher saw it. */
 export interface RunResult {
   outcome: (typeof OUTCOMES)[number];
@@ -28,9 +31,8 @@ export interface RunResult {
   usage: UsageJson | null;
   reason: string | null;
   /**
-   * When its process was reaped (ms since the epoch; the spawner's report, else the daemon's
-   * clock at the report), if it had one: its finished_at. The end is written a moment later;
-   * a standby job may start in that moment and must not seem to start first.
+   * When its process was reaped (ms since the epoch, the spawn helper's clock), if it had one:
+   * its finished_at, which the report reaches the caller a moment after.
    */
   exitedAt?: number;
 }

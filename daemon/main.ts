@@ -19,7 +19,10 @@ const USAGE = `usage: bl-daemon [-conf=FILE] [--port N] [--state-dir DIR]
   -h, --help             this help
   --version              the version
 
-Signals: SIGINT/SIGTERM shut down gracefully (a second SIGINT forces), SIGHUP reloads the config.`;
+Signals: SIGINT/SIGTERM shut down gracefully (a second SIGINT forces), SIGHUP reloads the config.
+
+Environment: BL_SPAWNER=python|node picks the program that forks jobs (default: python3 when it
+runs here, else Node); BL_SYNC_FULL=1 syncs every commit to disk (survives a power cut, slower).`;
 
 function version(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
@@ -126,8 +129,13 @@ async function main(): Promise<number> {
     }
   });
 
+  const spawner = process.env.BL_SPAWNER || undefined;
+  if (spawner !== undefined && spawner !== 'python' && spawner !== 'node') {
+    console.error(`bl-daemon: expected BL_SPAWNER to be "python" or "node", found "${spawner}"`);
+    return 2;
+  }
   try {
-    daemon = await startDaemon(config);
+    daemon = await startDaemon(config, { syncFull: process.env.BL_SYNC_FULL === '1', ...(spawner ? { helpers: spawner } : {}) });
   } catch (e) {
     if (e instanceof StateLockError) {
       console.error(`bl-daemon: ${e.message}`);

@@ -15,6 +15,8 @@ import { Supervisor } from './supervisor/supervisor.js';
 import { WorkerRecords } from './supervisor/worker-records.js';
 import { createApp } from './http/app.js';
 import type { Services } from './services.js';
+import type { HelperChoice } from '../runner/spawn-helpers/programs.js';
+import type { Spawner } from '../runner/spawner.js';
 import { lockStateDir } from './state/lock.js';
 import { createBroker } from './broker/index.js';
 
@@ -34,15 +36,22 @@ export interface Daemon {
   finished: Promise<void>;
 }
 
-export interface RunOptions {
+/** What main.ts reads from the environment, and the parts tests inject. */
+export interface DaemonOptions {
   log?: (line: string) => void;
+  /** Every commit synced to disk (survives a power cut, not only kill -9), at a cost in throughput. */
+  syncFull?: boolean;
+  /** Which spawn helper program starts jobs (default: python3, else Node). */
+  helpers?: HelperChoice;
+  /** Starts the built-in launcher's jobs instead of spawn helpers (tests). */
+  spawner?: Spawner;
 }
 
-export async function startDaemon(config: DaemonConfig, opts: RunOptions = {}): Promise<Daemon> {
+export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}): Promise<Daemon> {
   const log = opts.log ?? ((l: string) => console.error(l));
   mkdirSync(config.stateDir, { recursive: true });
   const unlock = lockStateDir(config.stateDir);
-  const db = openDb(config.stateDir);
+  const db = openDb(config.stateDir, { syncFull: opts.syncFull ?? false });
   const records = new WorkerRecords(db);
   const events = new EventBus();
   const forceCtl = new AbortController();
@@ -71,7 +80,15 @@ export async function startDaemon(config: DaemonConfig, opts: RunOptions = {}): 
   let daemon!: Daemon;
   let resolveFinished!: () => void;
   const finished = new Promise<void>((r) => (resolveFinished = r));
-  const broker = createBroker({ db, settings: config.broker, events, stateDir: config.stateDir, allowedCommands: config.allowedCommands });
+  const broker = createBroker({
+    db,
+    settings: config.broker,
+    events,
+    stateDir: config.stateDir,
+    allowedCommands: config.allowedCommands,
+    ...(opts.spawner ? { spawner: opts.spawner } : {}),
+    ...(opts.helpers ? { helpers: opts.helpers } : {}),
+  });
   const services: Services = {
     config,
     events,

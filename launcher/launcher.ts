@@ -12,7 +12,7 @@ import { startRun, type Run } from '../runner/start-run.js';
 import { UsageSampler } from '../runner/usage-sampler.js';
 import type { RunResult } from '../contract/run.js';
 import { errorMessage, Unreachable, type Answer, type DaemonClient } from './client.js';
-import { guardSpawner } from './guard-spawner.js';
+import type { Spawner } from '../runner/spawner.js';
 import { logTail } from './log-tail.js';
 import { Outbox, type FinishReport } from './outbox.js';
 
@@ -24,10 +24,13 @@ export interface LauncherConfig {
   stateDir: string;
   exitWhenEmpty: boolean;
   killGraceMs: number;
+  /** Starts the jobs; it must kill them if this process dies (HelperSpawner with onEof 'kill'). */
+  spawner: Spawner;
   log: (line: string) => void;
 }
 
-interface Held {
+/** A job this launcher leased and runs. */
+interface Leased {
   job: JobJson;
   run: Run;
   beating: boolean;
@@ -44,12 +47,11 @@ const REPORT_TIMEOUT_MS = 15_000;
 const CONFIRM_AFTER_MS = 250;
 
 export class Launcher {
-  private readonly runs = new Map<string, Held>();
+  private readonly runs = new Map<string, Leased>();
   private readonly sending = new Set<string>();
   private readonly outbox: Outbox;
   private readonly logDir: string;
   private readonly sampler = new UsageSampler();
-  private readonly spawner = guardSpawner();
   private leaseTtlS = 30;
   private beatTimer: NodeJS.Timeout | undefined;
   private confirmTimer: NodeJS.Timeout | undefined;
@@ -80,7 +82,7 @@ export class Launcher {
     await this.until(() => this.runs.size === 0 && (this.sending.size === 0 || this.failure !== undefined));
     if (this.beatTimer) clearInterval(this.beatTimer);
     if (this.confirmTimer) clearTimeout(this.confirmTimer);
-    this.spawner.close();
+    this.c.spawner.close();
     if (!this.failure) await this.bye();
     this.c.client.close();
     if (this.sending.size > 0) this.c.log(`bl-launcher: ${this.sending.size} report(s) not yet accepted are kept in ${this.c.stateDir}/outbox for the next start`);
@@ -188,7 +190,7 @@ export class Launcher {
     }
     const run = startRun(
       { id: j.id, command: j.command, argv: j.argv, cwd: j.cwd, env: j.env, timeout: j.timeout, idleCpu: j.idle_cpu, attempt: j.attempt, http: j.http },
-      { logPath: path.join(this.logDir, `${j.id}.log`), sampler: this.sampler, spawner: this.spawner, graceMs: this.c.killGraceMs },
+      { logPath: path.join(this.logDir, `${j.id}.log`), sampler: this.sampler, spawner: this.c.spawner, graceMs: this.c.killGraceMs },
     );
     this.runs.set(j.id, { job: j, run, beating: false, confirmed: false });
     // Tell the daemon soon that the job arrived (a lease answer can be lost on the way, and a

@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { UsageError } from '../contract/flags.js';
+import { HelperSpawner } from '../runner/spawn-helpers/helper-spawner.js';
+import { helperPrograms } from '../runner/spawn-helpers/programs.js';
 import { DaemonClient } from './client.js';
 import { Launcher } from './launcher.js';
 import { parseOptions, USAGE } from './options.js';
@@ -31,6 +33,11 @@ async function main(): Promise<number> {
       return 2;
     }
   }
+  const spawner = process.env.BL_SPAWNER || undefined;
+  if (spawner !== undefined && spawner !== 'python' && spawner !== 'node') {
+    console.error(`bl-launcher: expected BL_SPAWNER to be "python" or "node", found "${spawner}"`);
+    return 2;
+  }
   const launcher = new Launcher({
     client: new DaemonClient({ base: o.url, token: o.token, ca }),
     name: o.name,
@@ -39,6 +46,9 @@ async function main(): Promise<number> {
     stateDir: o.stateDir,
     exitWhenEmpty: o.exitWhenEmpty,
     killGraceMs: o.killGraceMs,
+    // A job whose launcher died would finish unobserved while the daemon runs it again
+    // elsewhere: the helpers kill it when this process goes without a word.
+    spawner: new HelperSpawner(helperPrograms(spawner), { onEof: 'kill' }),
     log: (l) => console.error(l),
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => launcher.stop(sig));

@@ -5,11 +5,10 @@
 import type { UsageJson } from '../contract/types.js';
 import { plainArgv } from './direct-exec.js';
 import { idleStep, type IdleState } from './idle-cpu.js';
-import { groupExists } from '../proc/stat.js';
 import { stopTree } from '../proc/stop-tree.js';
 import { JOB_MARKER, type TreeRoot } from '../proc/job-tree.js';
-import type { SpawnHandle, Spawner, SpawnRequest } from './spawner.js';
-import type { IdleCpu, RunResult } from '../contract/run.js';
+import type { Spawner, SpawnRequest } from './spawner.js';
+import type { IdleCpu, KillOutcome, RunResult } from '../contract/run.js';
 import { addSample, type UsageSampler } from './usage-sampler.js';
 
 export interface JobSpec {
@@ -24,7 +23,7 @@ export interface JobSpec {
   attempt: number;
 }
 
-export interface RunOptions {
+export interface JobRunOptions {
   logPath: string;
   sampler: UsageSampler;
   spawner: Spawner;
@@ -38,23 +37,10 @@ export interface RunOptions {
    * neither the /proc read nor the write.
    */
   onIdentified?: (p: { pid: number; pgid: number; procStart: number }) => void;
-  /**
-   * Its leader has exited: what is left (its group's stop, the end's report) is bookkeeping,
-   * and a spawner holding standby jobs has already started one in its place.
-   */
-  onExit?: () => void;
-  /**
-   * Held by the spawner and started in the place of the next job to exit (the broker's
-   * standby): `begun` when it starts (a kill's outcome and reason when it is not wanted any
-   * more: cancelled meanwhile, or the daemon is shutting down), `withdrawn` when it never will.
-   */
-  standby?: { begun(): { outcome: KillOutcome; reason: string } | null; withdrawn(): void };
 }
 
 /** The line a log gets before a retry's output: the attempts of a job share one log. */
 export const attemptHeader = (attempt: number): string | null => (attempt > 1 ? `--- bl: attempt ${attempt} ---\n` : null);
-
-export type KillOutcome = 'timed_out' | 'dead' | 'cancelled' | 'drained' | 'lost';
 
 export class JobRun {
   readonly done: Promise<RunResult>;
@@ -69,53 +55,22 @@ export class JobRun {
   private timer: NodeJS.Timeout | undefined;
   private idle: IdleState = { lowSince: null };
   private readonly hurried = new AbortController();
-  private readonly handle: SpawnHandle;
-  private held: boolean;
 
   constructor(
     readonly spec: JobSpec,
-    private readonly opts: RunOptions,
+    private readonly opts: JobRunOptions,
   ) {
     this.done = new Promise((r) => (this.resolve = r));
-    this.held = opts.standby !== undefined;
-    this.handle = opts.spawner.spawn(this.request(), {
-      spawned: (pid) => {
-        const unwanted = this.begin();
-        if (unwanted) this.kill(unwanted.outcome, unwanted.reason);
-        this.started(pid);
-      },
-      failed: (message) => {
-        this.begin();
-        this.failed(message);
-      },
-      withdrawn: () => {
-        if (!this.held) return;
-        this.held = false;
-        opts.standby!.withdrawn();
-      },
+    opts.spawner.spawn(this.request(), {
+      spawned: (pid) => this.started(pid),
+      failed: (message) => this.failed(message),
       exited: (code, signal, left, at) => this.exited(code, signal, left, at),
       lost: (reason) => {
         // Nobody will report this exit: stop the tree and call the run lost.
         this.kill('lost', reason);
-        this.exited(null, null);
+        this.exited(null, null, true, Date.now());
       },
     });
-  }
-
-  /** A held run: start it now (its slot is free). */
-  go(): void {
-    this.handle.go();
-  }
-
-  /** A held run: take it back (`standby.withdrawn`), unless it has started meanwhile. */
-  withdraw(): void {
-    this.handle.withdraw();
-  }
-
-  private begin(): { outcome: KillOutcome; reason: string } | null {
-    if (!this.held) return null;
-    this.held = false;
-    return this.opts.standby!.begun();
   }
 
   /** Kills the tree; the run ends with this outcome (the first kill's outcome wins). */
@@ -148,7 +103,7 @@ export class JobRun {
     const plain = spec.argv ? null : plainArgv(spec.command ?? '');
     const tries = spec.argv ? [{ file: spec.argv[0]!, args: spec.argv.slice(1) }] : plain ? [{ file: plain[0]!, args: plain.slice(1) }, shell] : [shell];
     const header = attemptHeader(spec.attempt);
-    return { tries, cwd: spec.cwd, env, logPath: opts.logPath, header, ...(opts.standby ? { standby: true } : {}) };
+    return { tries, cwd: spec.cwd, env, logPath: opts.logPath, header };
   }
 
   private failed(message: string): void {
@@ -187,13 +142,11 @@ export class JobRun {
     });
   }
 
-  private exited(code: number | null, signal: string | null, left?: boolean, at?: number): void {
+  private exited(code: number | null, signal: string | null, left: boolean, at: number): void {
     if (this.exit) return;
-    this.exit = { code, signal, at: at ?? Date.now() };
-    this.opts.onExit?.();
+    this.exit = { code, signal, at };
     const pid = this.pid!;
-    // `left` from the helper spares a kill(-pgid, 0) here, which throws ESRCH for most jobs.
-    if (!this.killing && (left ?? groupExists(pid))) {
+    if (!this.killing && left) {
       // The leader is done but it left processes in its group: they do not outlive the job.
       void stopTree({ pid, grace: this.opts.graceMs, marker: { name: JOB_MARKER, value: this.spec.id }, known: this.seen, interval: 50 });
     }
@@ -216,6 +169,6 @@ export class JobRun {
   }
 }
 
-export function runJob(spec: JobSpec, opts: RunOptions): JobRun {
+export function runJob(spec: JobSpec, opts: JobRunOptions): JobRun {
   return new JobRun(spec, opts);
 }

@@ -5,10 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import type { UsageJson } from '../contract/types.js';
 import { runHttpJob } from './http-job.js';
-import { attemptHeader, runJob, type JobRun, type JobSpec, type RunOptions } from './job-process.js';
-import type { HttpSpec, RunResult } from '../contract/run.js';
-
-export type KillOutcome = Parameters<JobRun['kill']>[0];
+import { attemptHeader, runJob, type JobSpec, type JobRunOptions } from './job-process.js';
+import type { HttpSpec, KillOutcome, RunResult } from '../contract/run.js';
 
 /** A running job as its launcher sees it (JobRun has this shape). */
 export interface Run {
@@ -22,7 +20,7 @@ export interface Run {
 
 export type RunnableJob = JobSpec & { http?: HttpSpec | null };
 
-export function startRun(job: RunnableJob, opts: RunOptions): Run {
+export function startRun(job: RunnableJob, opts: JobRunOptions): Run {
   if (job.http) return new HttpJobRun(job, job.http, opts.logPath);
   const out = job.env.BL_OUTPUT_DIR;
   if (out !== undefined) {

@@ -9,27 +9,20 @@ import { BlError, describe } from '../../contract/errors.js';
 import type { BrokerJson, JobListFilter } from '../../contract/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Db } from '../state/db.js';
-import { decideDispatch, decideEnd, decideHold, decideRecovery, forEachClaim } from './dispatch.js';
+import { decideDispatch, decideEnd, decideRecovery, forEachClaim } from './dispatch.js';
 import { jobLogPath, LocalLauncher } from './local-launcher.js';
-import { killLeftovers, killStartedPending } from './recovery.js';
+import { killLeftovers } from './recovery.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { EnqueueResult, JobStore, Page, PurgeWhat } from './store/store.js';
-import { LOCAL_LAUNCHER, type JobRecord, type NewJob, type Queue } from './types.js';
+import { LOCAL_LAUNCHER, type JobRecord, type NewJob } from './types.js';
 import type { RunResult } from '../../contract/run.js';
 import { storeUnavailable } from './store/store-errors.js';
 import { checkAllowed, dropDoneSweeps } from './submit/submit-gate.js';
 import { scanStats } from '../../proc/stat.js';
 import { HelperSpawner } from '../../runner/spawn-helpers/helper-spawner.js';
-import { daemonSpawnerPrograms } from '../../runner/spawn-helpers/programs.js';
+import { helperPrograms, type HelperChoice } from '../../runner/spawn-helpers/programs.js';
+import type { Spawner } from '../../runner/spawner.js';
 import { RemoteLaunchers } from './remote/remote-launchers.js';
-
-/** What one dispatch round asks of the built-in launcher, once its store work is committed. */
-interface Round {
-  withdraw: string[];
-  go: string[];
-  claimed: JobRecord[];
-  hold: JobRecord[];
-}
 
 export interface BrokerOptions {
   db?: Db;
@@ -41,6 +34,10 @@ export interface BrokerOptions {
   allowedCommands?: string[] | undefined;
   /** SIGTERM → SIGKILL delay when a job is killed (timeout, idle, cancel, drain). */
   killGraceMs?: number;
+  /** What starts the built-in launcher's jobs; default: spawn helpers (`helpers`). */
+  spawner?: Spawner;
+  /** Which spawn helper program (default: python3, else Node). */
+  helpers?: HelperChoice;
 }
 
 const RETRY_WRITE_MS = 1000;
@@ -81,13 +78,12 @@ export class Broker {
       onEnded: (job, r) => this.onEnded(job, r),
       kick: () => this.schedule(),
     });
-    const spawner = new HelperSpawner(daemonSpawnerPrograms(), undefined, { idleMs: SPAWNER_IDLE_MS });
+    // The daemon's jobs run on when it dies (a restarted daemon finds them by their marker).
+    const spawner = o.spawner ?? new HelperSpawner(helperPrograms(o.helpers), { onEof: 'leave', idleMs: SPAWNER_IDLE_MS });
     this.launcher = new LocalLauncher(o.stateDir, o.killGraceMs ?? 3000, spawner, {
       onStarted: (id, p) => this.o.events.publish('job.started', { id, pid: p?.pid ?? null, launcher: LOCAL_LAUNCHER }),
       onIdentified: (id, p) => this.persist(() => this.store.markStarted(id, p)),
       onEnded: (job, r) => this.onEnded(job, r),
-      onBegun: (job, claimed) => this.onBegun(job, claimed),
-      onWithdrawn: (id) => this.onWithdrawn(id),
     });
     this.settings = o.settings;
     this.concurrency = this.persisted('concurrency', o.settings.concurrency, Number);
@@ -124,9 +120,7 @@ export class Broker {
   start(): void {
     if (this.started) return;
     const left = this.store.running(LOCAL_LAUNCHER);
-    const c = this.store.counts();
-    const stats = left.length || c.byState.pending ? scanStats() : [];
-    if (c.byState.pending) killStartedPending((id) => this.store.get(id)?.state === 'pending', stats);
+    const stats = left.length ? scanStats() : [];
     // Newest first, each to the head: the oldest ends up first, as they were.
     for (const job of left.sort((a, b) => (a.id < b.id ? 1 : -1))) {
       killLeftovers(job, stats);
@@ -197,8 +191,6 @@ export class Broker {
     if (j.state === 'pending') {
       const c = this.store.cancelPending(id, Date.now());
       if (c) {
-        // Held on standby: back from its helper (a start in the meantime is killed, onBegun).
-        this.launcher.withdraw(id);
         this.o.events.publish('job.finished', { id, state: 'cancelled', reason: c.reason });
         return c;
       }
@@ -236,7 +228,7 @@ export class Broker {
 
   // ---- broker-wide verbs --------------------------------------------------------------
 
-  status(): BrokerJson & { draining: boolean; local_slots: number | null; exit_workers_at: string | null; standby: number; standby_returned: number } {
+  status(): BrokerJson & { draining: boolean; local_slots: number | null; exit_workers_at: string | null } {
     const c = this.store.counts();
     return {
       concurrency: this.concurrency,
@@ -260,11 +252,6 @@ export class Broker {
       draining: this.draining,
       local_slots: this.settings.localSlots ?? null,
       exit_workers_at: this.exitWorkersAt === null ? null : new Date(this.exitWorkersAt).toISOString(),
-      // Pending jobs the built-in launcher's helpers hold, to start as the next jobs exit.
-      standby: this.launcher.heldJobs().filter((h) => !h.leaving).length,
-      // Held jobs sent back since start: a cancel, a lower limit… A count that grows with
-      // every batch would mean holds churn (each return costs a store write and a message).
-      standby_returned: this.launcher.returned,
     };
   }
 
@@ -304,8 +291,6 @@ export class Broker {
     } catch (e) {
       throw storeUnavailable(e, 'nothing was purged') ?? e;
     }
-    // Held jobs may be gone: all come back, and the next round holds what is left.
-    if (what !== 'completed') this.launcher.withdrawAll();
     // Logs go after the commit; a log left behind by a crash here is harmless.
     void Promise.all(r.withLogs.map((id) => rm(jobLogPath(this.o.stateDir, id), { force: true }))).catch(() => undefined);
     this.o.events.publish('broker.purged', { what, removed: r.removed });
@@ -349,14 +334,13 @@ export class Broker {
     }
     if (this.closed || this.draining) {
       if (prior) this.persist(prior);
-      this.launcher.withdrawAll();
       return;
     }
-    let round: Round = { withdraw: [], go: [], claimed: [], hold: [] };
+    let claimed: JobRecord[] = [];
     try {
-      round = this.store.atomically(() => {
+      claimed = this.store.atomically(() => {
         prior?.();
-        return this.plan();
+        return this.claim();
       });
     } catch (e) {
       // The end alone (kept to retry if the store still refuses), then the claims alone.
@@ -375,111 +359,32 @@ export class Broker {
         }, RETRY_WRITE_MS).unref();
       }
     }
-    for (const id of round.withdraw) this.launcher.withdraw(id);
-    for (const id of round.go) this.launcher.go(id);
-    for (const job of round.claimed) this.launcher.run(job);
-    for (const job of round.hold) this.launcher.hold(job);
+    for (const job of claimed) this.launcher.run(job);
     // Remote launchers waiting in a lease get what the built-in launcher left.
     this.remote.serve();
   }
 
-  /** One dispatch round's store work (in the caller's transaction) and what it asks of the launcher. */
-  private plan(): Round {
+  /** The jobs the limits let the built-in launcher start now, claimed (in the caller's transaction). */
+  private claim(): JobRecord[] {
     const c = this.store.counts();
-    const held = this.launcher.heldJobs();
-    const kept = held.filter((h) => !h.leaving).map((h) => h.job);
-    const heldBy = (q: Queue, all: boolean) => held.filter((h) => h.job.queue === q && (all || !h.leaving)).length;
-    const localCap = this.settings.localSlots ?? Infinity;
-    const running = c.byState.running;
-    const runningLocal = this.launcher.size + this.launcher.starting;
-    const ending = this.launcher.ending;
-    const freeSlots = Math.max(0, Math.min(this.concurrency - running, localCap - runningLocal));
-    const freeUrgent = c.pendingByQueue.urgent - heldBy('urgent', true);
-    const freeNormal = c.pendingByQueue.normal - heldBy('normal', true);
-    const dispatch = (go: number) =>
-      decideDispatch({
-        concurrency: this.concurrency,
-        urgentBypass: this.urgentBypass,
-        localSlots: this.settings.localSlots,
-        running: running + go,
-        runningLocal: runningLocal + go,
-        pendingUrgent: freeUrgent,
-        pendingNormal: freeNormal,
-        draining: this.draining,
-      });
-    const d = decideHold(
-      {
-        allowed: this.launcher.canHold && !this.draining && this.concurrency > 0 && !this.remote.busy,
-        overLimit: running - ending > this.concurrency || runningLocal - ending > localCap,
-        urgentBypass: this.urgentBypass,
-        freeSlots,
-        runningLocal: runningLocal - ending,
-        slots: Math.min(this.concurrency, localCap),
-        heldUrgent: heldBy('urgent', false),
-        heldNormal: heldBy('normal', false),
-        leaving: held.length - kept.length,
-        freeUrgent,
-        freeNormal,
-      },
-      (free) => dispatch(freeSlots - free),
-    );
-    const round: Round = { withdraw: [], go: [], claimed: [], hold: [] };
-    let keep = kept;
-    if (d.withdraw !== 'none') {
-      const back = d.withdraw === 'all' ? kept : kept.filter((j) => j.queue === 'normal');
-      round.withdraw.push(...back.map((j) => j.id));
-      keep = kept.filter((j) => !back.includes(j));
-    }
+    const d = decideDispatch({
+      concurrency: this.concurrency,
+      urgentBypass: this.urgentBypass,
+      localSlots: this.settings.localSlots,
+      running: c.byState.running,
+      runningLocal: this.launcher.size,
+      pendingUrgent: c.pendingByQueue.urgent,
+      pendingNormal: c.pendingByQueue.normal,
+      draining: this.draining,
+    });
     const at = { launcher: LOCAL_LAUNCHER, host: this.host, now: Date.now() };
-    let went = 0;
-    for (const j of keep.slice(0, d.go)) {
-      // Claimed here, in this round's transaction; the helper starts it on `go`.
-      if (this.store.claimHeld(j.id, at)) {
-        round.go.push(j.id);
-        went++;
-      } else round.withdraw.push(j.id); // cancelled or purged meanwhile
-    }
-    if (d.withdrawNewest > 0) round.withdraw.push(...keep.slice(d.go).slice(-d.withdrawNewest).map((j) => j.id));
-    if (d.claim) {
-      forEachClaim(dispatch(went), (urgentOnly) => {
-        const job = this.store.claimNext({ urgentOnly, ...at });
-        if (job) round.claimed.push(job);
-        return job !== undefined;
-      });
-    }
-    const reserved = this.store.reserveNext(d.reserve);
-    // Only a command can wait in a helper (an http job has no process; a sweep job's directory
-    // is made as it starts): from the first other job on, the reserved go back, in order.
-    const stop = reserved.findIndex((j) => j.http || j.env.BL_OUTPUT_DIR !== undefined);
-    for (const job of stop < 0 ? [] : reserved.slice(stop)) this.store.release(job.id);
-    round.hold.push(...(stop < 0 ? reserved : reserved.slice(0, stop)));
-    return round;
-  }
-
-  private onBegun(job: JobRecord, claimed: boolean): { outcome: 'cancelled' | 'drained'; reason: string; report: boolean } | null {
-    if (!claimed) {
-      let ok = false;
-      try {
-        ok = this.store.claimHeld(job.id, { launcher: LOCAL_LAUNCHER, host: this.host, now: Date.now() });
-      } catch (e) {
-        console.error(`bl-daemon: claiming held job ${job.id} failed: ${(e as Error).message}`);
-      }
-      // Not pending any more (cancelled or purged while held), or not claimable: not ours to run.
-      if (!ok) return { outcome: 'cancelled', reason: 'cancelled while it was starting', report: false };
-    }
-    // Started as the drain began: back to the head of its queue, like every job it stops.
-    if (this.draining) return { outcome: 'drained', reason: 'the daemon is shutting down', report: true };
-    return null;
-  }
-
-  /** A held job is back from its helper, never started: claims may take it again. */
-  private onWithdrawn(id: string): void {
-    try {
-      this.store.release(id);
-    } catch (e) {
-      console.error(`bl-daemon: releasing held job ${id} failed: ${(e as Error).message}`);
-    }
-    this.schedule();
+    const claimed: JobRecord[] = [];
+    forEachClaim(d, (urgentOnly) => {
+      const job = this.store.claimNext({ urgentOnly, ...at });
+      if (job) claimed.push(job);
+      return job !== undefined;
+    });
+    return claimed;
   }
 
   private onEnded(job: JobRecord, r: RunResult): void {
@@ -554,7 +459,6 @@ export class Broker {
    */
   async drain(forceTimeoutMs: number, force?: AbortSignal): Promise<void> {
     this.draining = true;
-    this.launcher.withdrawAll();
     this.remote.close();
     if (this.pumpRetry) clearTimeout(this.pumpRetry);
     // A forced shutdown (second CTRL+C) waits for nothing: kill now, SIGKILL without grace.

@@ -2,7 +2,7 @@
 // Only processes proven to be the job's are killed: the recorded pid when its start time
 // matches (a recycled pid never does), its group and descendants, and anything carrying the
 // job's BL_JOB_ID marker (and their descendants).
-import { markedPids, scanStats, type ProcStat } from '../../proc/stat.js';
+import { scanStats, type ProcStat } from '../../proc/stat.js';
 import { JOB_MARKER, sigkillTree } from '../../proc/job-tree.js';
 import type { JobRecord } from './types.js';
 
@@ -13,17 +13,6 @@ export function killLeftovers(job: JobRecord, stats: ProcStat[] = scanStats()): 
   // -1 matches no process, so only the marker finds the job's processes.
   const root = leaderOk ? { pid: job.pid!, pgid: job.pgid ?? job.pid!, marker: job.id } : markerOnly(job.id);
   return sigkillTree(root, stats);
-}
-
-/**
- * Processes of jobs the store still calls pending: a helper starts a held (standby) job the
- * moment a running one exits, and the daemon may have died before it wrote that claim. The
- * job runs again from the queue; this run of it must not go on beside that one.
- */
-export function killStartedPending(isPending: (id: string) => boolean, stats: ProcStat[]): number {
-  let n = 0;
-  for (const id of markedPids(JOB_MARKER, 0).keys()) if (isPending(id)) n += sigkillTree(markerOnly(id), stats);
-  return n;
 }
 
 /** A tree found by its marker alone: -1 is no process and no group. */

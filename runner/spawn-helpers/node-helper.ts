@@ -1,7 +1,122 @@
-// The spawner process (see helper-spawner.ts): starts the jobs the daemon sends over IPC and
-// reports pids and exits. It exits when the daemon goes; the jobs, in groups of their own, do
-// not (a restarted daemon finds them by their marker).
-import { serveSpawns } from './helper-spawner.js';
+// The spawn helper in Node, for hosts without python3 (protocol.ts; spawn-helper.py is the
+// faster one: Node's spawn forks this whole process). Starts what the parent sends, reports
+// pids and exits; when the parent goes it leaves its jobs running or kills them (`onEof`).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { JOB_MARKER, sigkillTree } from '../../proc/job-tree.js';
+import { groupExists, scanStats } from '../../proc/stat.js';
+import type { SpawnRequest } from '../spawner.js';
+import { LOG_NAMED_AFTER_MS, type FromHelper, type OnEof, type ToHelper } from './protocol.js';
 
-serveSpawns();
-process.on('disconnect', () => process.exit(0));
+interface Job {
+  pid: number;
+  marker: string | undefined;
+}
+
+let baseEnv: Record<string, string> = process.env as Record<string, string>;
+let onEof: OnEof = 'leave';
+const live = new Map<number, Job>();
+
+const send = (m: FromHelper) => {
+  if (process.connected) process.send!(m);
+};
+
+function start(k: number, req: SpawnRequest): void {
+  // A missing cwd is told as the Python helper tells it (its chdir fails before any spawn).
+  const cwdError = notADirectory(req.cwd);
+  // Opened on this thread: the helper does nothing else, and a trip through the thread pool is
+  // a wake-up more on the way to the fork.
+  const created = !existsSync(req.logPath);
+  let fd: number;
+  try {
+    fd = openSync(req.logPath, 'a');
+  } catch (e) {
+    return send({ k, t: 'failed', message: `cannot open the log file ${req.logPath}: ${(e as Error).message}` });
+  }
+  try {
+    if (req.header) writeSync(fd, req.header);
+  } catch {
+    // the header is a courtesy
+  }
+  if (cwdError) return failed(k, req, fd, `spawn ${req.tries[0]!.file} ${cwdError}`);
+  tryNext(k, req, 0, fd, created);
+}
+
+/** The errno name when `dir` is not a directory this process can enter, else undefined. */
+function notADirectory(dir: string): string | undefined {
+  try {
+    return statSync(dir).isDirectory() ? undefined : 'ENOTDIR';
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code ?? 'ENOENT';
+  }
+}
+
+function tryNext(k: number, req: SpawnRequest, i: number, fd: number, created: boolean): void {
+  const { file, args } = req.tries[i]!;
+  let child: ChildProcess;
+  try {
+    child = spawn(file, args, { cwd: req.cwd, env: { ...baseEnv, ...req.env }, detached: true, stdio: ['ignore', fd, fd] });
+  } catch (e) {
+    return failed(k, req, fd, `spawn ${file} ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (child.pid === undefined) {
+    // Spawn failures (no such cwd or program) come as an 'error' event, with no pid.
+    child.once('error', (e) => {
+      if (i + 1 < req.tries.length) return tryNext(k, req, i + 1, fd, created);
+      failed(k, req, fd, `spawn ${file} ${(e as NodeJS.ErrnoException).code ?? e.message}`);
+    });
+    return;
+  }
+  closeSync(fd);
+  const pid = child.pid;
+  const startedAt = Date.now();
+  live.set(k, { pid, marker: req.env[JOB_MARKER] });
+  child.on('error', () => undefined); // later errors are about signalling; the exit still comes
+  send({ k, t: 'spawned', pid });
+  child.once('exit', (code, signal) => {
+    live.delete(k);
+    const at = Date.now();
+    const left = groupExists(pid);
+    if (created && !left && at - startedAt < LOG_NAMED_AFTER_MS) dropIfEmpty(req.logPath);
+    send({ k, t: 'exited', code, signal, left, at });
+  });
+}
+
+function failed(k: number, req: SpawnRequest, fd: number, message: string): void {
+  try {
+    writeSync(fd, `bl: cannot start the job: ${message}\n`);
+  } catch {
+    // the log is a courtesy here
+  }
+  closeSync(fd);
+  send({ k, t: 'failed', message: `cannot start the job in ${req.cwd}: ${message}` });
+}
+
+/** A brief silent job leaves no log file (protocol.ts, "Logs"). */
+function dropIfEmpty(file: string): void {
+  try {
+    if (statSync(file).size === 0) unlinkSync(file);
+  } catch {
+    // gone already, or not ours to remove
+  }
+}
+
+function handle(m: ToHelper): void {
+  if ('batch' in m) return m.batch.forEach(handle);
+  if ('env' in m) {
+    baseEnv = m.env;
+    onEof = m.onEof;
+    return;
+  }
+  start(m.k, m.req);
+}
+
+process.on('message', (m: ToHelper) => handle(m));
+process.on('disconnect', () => {
+  if (onEof === 'kill' && live.size > 0) {
+    const stats = scanStats();
+    for (const { pid, marker } of live.values()) sigkillTree({ pid, pgid: pid, ...(marker ? { marker } : {}) }, stats);
+  }
+  process.exit(0);
+});
+send({ k: 0, t: 'ready' });

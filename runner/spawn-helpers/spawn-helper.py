@@ -1,32 +1,15 @@
-# bl's fast job spawner: the same helper as spawner-main.ts (see helper-spawner.ts), in Python
-# for one reason. Node's child_process forks its whole process (libuv 1.46 on Linux uses
-# fork(), not vfork), so every job pays for copying a 40 MB process's page tables and the
-# copy-on-write faults after it: a bare Node spawn pool runs /bin/true at ~0.5x the rate of
-# `xargs -P2`. os.posix_spawn is glibc's clone(CLONE_VM|CLONE_VFORK): no copy at all, and the
-# same pool in Python runs at ~0.8x xargs. When python3 (3.8+) is missing the daemon uses the
-# Node helper instead (helper-spawner.ts), so this file is a speed-up, never a requirement.
+# bl's spawn helper in Python (the protocol, and what both helpers do, is in protocol.ts beside
+# this file; node-helper.ts is the other helper). Python for one reason: Node's child_process
+# forks its whole process (libuv 1.46 on Linux uses fork(), not vfork), so every job pays for
+# copying a 40 MB process's page tables and the copy-on-write faults after it: a bare Node spawn
+# pool runs /bin/true at ~0.5x the rate of `xargs -P2`. os.posix_spawn is glibc's
+# clone(CLONE_VM|CLONE_VFORK): no copy at all, and the same pool in Python runs at ~0.8x xargs.
+# Where python3 (3.8+) is missing, the Node helper starts jobs instead.
 #
-# Protocol: Node's IPC channel in 'json' mode (one JSON object a line) on NODE_CHANNEL_FD.
-#   in:  {"k": 0, "env": {...}}                the environment jobs inherit (sent first)
-#        {"k": n, "req": SpawnRequest}         start a job (spawner.ts has the fields); with
-#                                              "standby": true, hold it and start it the moment
-#                                              one of this helper's jobs exits
-#        {"k": n, "t": "go" | "withdraw"}      start a held job now / give it back
-#        {"k": 0, "batch": [msg, ...]}         the messages above, in order (one write)
-#   out: {"k": 0, "t": "ready"}                after start-up, before any job
-#        {"k": n, "t": "spawned", "pid": p} | {"k": n, "t": "failed", "message": m}
-#        {"k": n, "t": "exited", "code": c, "signal": s, "left": bool, "at": ms}   left: its
-#                                              group still had processes when it was reaped;
-#                                              at: when it was reaped (epoch ms)
-#        {"k": n, "t": "withdrawn"}            a held job given back (never started)
-# EOF on the channel (the daemon went): exit; the jobs, in sessions of their own, run on.
-#
-# Log files: creating a named file is the dearest step of a short job here (100-340 us of
-# kernel time on ext4, the directory insert; an O_TMPFILE inode costs 5 us). So a job's log
-# starts as an unnamed file in the log directory and gets its name (linkat) once the job has
-# run LINK_AFTER_S, or at its exit if it wrote anything (or left processes that may), or when
-# the daemon goes. A job that ran briefly and said nothing leaves no file: the daemon serves a
-# missing log as empty. An earlier attempt's log is appended to by name, as before.
+# Log files: a job's log starts as an unnamed file (O_TMPFILE) in the log directory and gets
+# its name (linkat) once the job has run LOG_NAMED_AFTER_S, or at its exit if it wrote anything
+# (or left processes that may), or when the parent goes. Creating a named file costs 100-340 us
+# of kernel time on ext4 (the directory insert), an unnamed one 5 us.
 import collections
 import errno
 import json
@@ -40,20 +23,11 @@ import time
 if sys.version_info < (3, 8):
     sys.exit("bl: the python3 spawner needs Python 3.8 or later (posix_spawn with setsid)")
 
+# Every process of a job inherits this variable (runner/job-process.ts sets it).
+JOB_MARKER = "BL_JOB_ID"
 LOG_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
-# A reader following a log polls it every 200 ms (daemon/http/log-file.ts): it sees no
-# difference, and a job of the sleep bench (50 ms, silent) never costs a directory insert.
-# 20 ms here cost ~0.3 points of that bench.
-LINK_AFTER_S = 0.2
-# Reports of exits whose slots held jobs took are sent up to HUSH_S late, together: the daemon
-# then wakes once for a wave of exits, and not while the jobs just started are still exec'ing
-# (on 2 cores its bookkeeping competed with them: the sleep bench went from +5.5-5.8 % to
-# +5.0-5.2 % with 5 ms; 2 and 10 ms did less). The exit's time travels in the report
-# ("at"), so a job's finished_at is not late by it. An exit that leaves a slot for the
-# daemon to fill (nothing held) is sent at once, and so is one that leaves fewer jobs held
-# than running: the daemon tops them up then, before they run out (the /bin/true batch,
-# whose jobs end within a millisecond, emptied its holds within the 5 ms).
-HUSH_S = 0.005
+# protocol.ts LOG_NAMED_AFTER_MS; a reader following a log polls it every 200 ms.
+LOG_NAMED_AFTER_S = 0.2
 # Python ignores these two for itself; a job must start with every signal at its default,
 # as a job forked by Node does. (glibc's posix_spawn leaves its two internal signals, 32 and
 # 33, ignored, and refuses them here; SIGRTMIN is 34 for glibc programs, which reinstall them.)
@@ -78,12 +52,13 @@ def signal_name(n):
 
 
 class Job:
-    __slots__ = ("k", "path", "fd")
+    __slots__ = ("k", "path", "fd", "marker")
 
-    def __init__(self, k, path, fd):
+    def __init__(self, k, path, fd, marker):
         self.k = k
         self.path = path
         self.fd = fd  # the unnamed log's fd until it is named or dropped, else None
+        self.marker = marker  # its BL_JOB_ID, which every process of its tree inherits
 
 
 def open_log(path):
@@ -138,11 +113,10 @@ class Spawner:
         self.base_env = dict(os.environ)
         self.home = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         self.jobs = {}  # pid -> Job
-        self.held = collections.OrderedDict()  # k -> req, standby jobs in the order they came
+        self.on_eof = "leave"
         self.to_name = collections.deque()  # (deadline, Job) in spawn order
         self.out = []
         self.path_cache = {}
-        self.hush_until = None
 
     def send(self, msg):
         self.out.append(json.dumps(msg, separators=(",", ":")) + "\n")
@@ -154,48 +128,34 @@ class Spawner:
             self.chan.sendall(data)
 
     def handle(self, msg):
-        # What the daemon asks is answered at once (the hush is for exits only).
-        self.hush_until = 0.0
         if "batch" in msg:
             for m in msg["batch"]:
                 self.handle(m)
             return
-        k = msg.get("k", 0)
         if "env" in msg:
             self.base_env = msg["env"]
+            self.on_eof = msg.get("onEof", "leave")
             return
-        t = msg.get("t")
-        if t is not None:
-            req = self.held.pop(k, None)
-            if req is None:
-                return  # started already: its report has gone out
-            if t == "go":
-                return self.launch(k, req)
-            return self.send({"k": k, "t": "withdrawn"})
-        req = msg["req"]
-        if req.get("standby"):
-            self.held[k] = req
-            return
-        self.launch(k, req)
+        self.launch(msg["k"], msg["req"])
 
     def launch(self, k, req):
         try:
             fd, named = open_log(req["logPath"])
         except OSError as e:
             return self.send({"k": k, "t": "failed", "message": "cannot open the log file %s: %s" % (req["logPath"], e.strerror)})
-        job = Job(k, req["logPath"], None if named else fd)
+        job = Job(k, req["logPath"], None if named else fd, req["env"].get(JOB_MARKER))
         if req.get("header"):
             try:
                 os.write(fd, req["header"].encode())
             except OSError:
                 pass  # the header is a courtesy
-        env = dict(req.get("baseEnv") or self.base_env)
+        env = dict(self.base_env)
         env.update(req["env"])
         pid = self.start(job, req, env, fd)
         if named:
             os.close(fd)
         elif pid is not None:
-            self.to_name.append((time.monotonic() + LINK_AFTER_S, job))
+            self.to_name.append((time.monotonic() + LOG_NAMED_AFTER_S, job))
         # else fail() has named it, with the reason written in it
 
     def start(self, job, req, env, fd):
@@ -294,22 +254,9 @@ class Spawner:
                 self.send({"k": k, "t": "exited", "code": None, "signal": signal_name(os.WTERMSIG(status)), "left": left, "at": at})
             else:
                 self.send({"k": k, "t": "exited", "code": os.WEXITSTATUS(status), "signal": None, "left": left, "at": at})
-            # Its slot is free: the first held job takes it, no round trip through the daemon.
-            if self.held:
-                nk, nreq = self.held.popitem(last=False)
-                self.launch(nk, nreq)
-                if len(self.held) < len(self.jobs):
-                    # Fewer held than running: the daemon tops up now, before they run out.
-                    self.hush_until = 0.0
-                elif self.hush_until is None:
-                    self.hush_until = time.monotonic() + HUSH_S
-            else:
-                # A slot the daemon must fill: it hears of it now.
-                self.hush_until = 0.0
-
 
     def name_due(self, now):
-        """Names the logs of jobs running for LINK_AFTER_S; the seconds to the next, or None."""
+        """Names the logs of jobs running for LOG_NAMED_AFTER_S; the seconds to the next, or None."""
         while self.to_name:
             due, job = self.to_name[0]
             if job.fd is None:
@@ -326,6 +273,50 @@ class Spawner:
             if job.fd is not None:
                 give_name(job)
         self.to_name.clear()
+
+    def parent_gone(self):
+        """The channel closed: kill the jobs or leave them (onEof), and leave their logs named."""
+        if self.on_eof == "kill" and self.jobs:
+            kill_trees(self.jobs)
+        self.name_all()
+
+
+def kill_trees(jobs):
+    """SIGKILL to every process of these jobs: their groups, their leaders' descendants (also
+    those that left the group) and anything carrying one of their markers."""
+    procs = {}  # pid -> (ppid, pgrp)
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name, "rb") as f:
+                rest = f.read().rsplit(b")", 1)[1].split()
+            procs[int(name)] = (int(rest[1]), int(rest[2]))
+        except (OSError, IndexError, ValueError):
+            continue
+    markers = {(JOB_MARKER + "=" + j.marker).encode() for j in jobs.values() if j.marker}
+    doomed = set()
+    for pid, (_, pgrp) in procs.items():
+        if pgrp in jobs:
+            doomed.add(pid)
+        elif markers:
+            try:
+                with open("/proc/%d/environ" % pid, "rb") as f:
+                    if markers & set(f.read().split(b"\0")):
+                        doomed.add(pid)
+            except OSError:
+                pass
+    doomed |= set(jobs)
+    grew = True
+    while grew:
+        kids = {pid for pid, (ppid, _) in procs.items() if ppid in doomed and pid not in doomed}
+        grew = bool(kids)
+        doomed |= kids
+    for pid in doomed:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def group_alive(pgid):
@@ -356,9 +347,6 @@ def main():
     while True:
         now = time.monotonic()
         wait = sp.name_due(now)
-        if sp.hush_until is not None:
-            h = max(0.0, sp.hush_until - now)
-            wait = h if wait is None else min(wait, h)
         for key, _ in sel.select(wait):
             if key.data == "wake":
                 try:
@@ -369,8 +357,7 @@ def main():
                 continue
             data = chan.recv(1 << 16)
             if not data:
-                # The daemon went: its jobs run on, and their logs must be where it will look.
-                sp.name_all()
+                sp.parent_gone()
                 return
             buf += data
             *lines, buf = buf.split(b"\n")
@@ -380,15 +367,11 @@ def main():
         # SIGCHLD only wakes the loop; a wait after every turn also catches an exit whose
         # signal came while a request was being handled.
         sp.reap()
-        if sp.hush_until is not None:
-            if time.monotonic() < sp.hush_until:
-                continue
-            sp.hush_until = None
         try:
             sp.flush()
         except (BrokenPipeError, ConnectionResetError):
-            # The daemon went while this was written: as at EOF.
-            sp.name_all()
+            # The parent went while this was written: as at EOF.
+            sp.parent_gone()
             return
 
 

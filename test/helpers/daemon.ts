@@ -1,5 +1,7 @@
-// Starts a real bl-daemon process on free ports in a temp dir, for integration tests.
-// Runs the compiled daemon when the test itself runs from dist/, else the source via tsx.
+// Starts a real bl-daemon process on free ports in a temp dir, for what only a process shows:
+// signals, crashes (kill -9), its start-up and exit, what it prints. Everything else starts
+// the daemon in the test's own process (in-process.ts). Runs the compiled daemon when the test
+// itself runs from dist/, else the source via tsx.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './wait.js';
 import { TestProcess, type ExitInfo } from './test-process.js';
+import { api, request, type Client, type Reply } from './client.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fromDist = here.includes(`${path.sep}dist${path.sep}`);
@@ -49,7 +52,21 @@ export interface StartOptions {
   clientToken?: string;
 }
 
-export class TestDaemon extends TestProcess {
+/** The config file a test daemon runs with: `options.config` over ports 0 and a state dir in `dir`. */
+export function writeTestConfig(dir: string, options: StartOptions): string {
+  if (options.configFile) return options.configFile;
+  const configFile = path.join(dir, 'config.json');
+  const config = {
+    port: 0,
+    state_dir: path.join(dir, 'state'),
+    ...options.config,
+    keepalives: { inbound_port: 0, internal_port: 0, ...((options.config?.keepalives as object) ?? {}) },
+  };
+  writeFileSync(configFile, JSON.stringify(config, null, 2));
+  return configFile;
+}
+
+export class TestDaemon extends TestProcess implements Client {
   ready!: Ready;
 
   constructor(
@@ -68,29 +85,13 @@ export class TestDaemon extends TestProcess {
     return this.proc.pid!;
   }
 
-  async request(method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string; json: any; headers: Headers }> {
-    const token = this.options.clientToken;
-    const init: RequestInit = { method, headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...headers } };
-    if (body !== undefined) {
-      init.body = typeof body === 'string' ? body : JSON.stringify(body);
-      if (typeof body !== 'string') (init.headers as Record<string, string>)['Content-Type'] = 'application/json';
-    }
-    const res = await fetch(this.url + p, init);
-    const text = await res.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, text, json, headers: res.headers };
+  request(method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+    return request(this.url, this.options.clientToken, method, p, body, headers);
   }
 
   /** GET/POST with Accept: application/json; returns the parsed body, throws on non-2xx. */
-  async api(method: string, p: string, body?: unknown): Promise<any> {
-    const r = await this.request(method, p, body, { Accept: 'application/json' });
-    if (r.status >= 300) throw new Error(`${method} ${p} → ${r.status}: ${r.text}`);
-    return r.json;
+  api(method: string, p: string, body?: unknown): Promise<any> {
+    return api(this, method, p, body);
   }
 
   /** SIGINT (or `signal`), wait for the exit (SIGKILL after 30 s); returns how it exited. */
@@ -116,20 +117,10 @@ export class TestDaemon extends TestProcess {
 
 export async function startDaemon(options: StartOptions = {}): Promise<TestDaemon> {
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'bl-test-'));
-  let configFile = options.configFile;
-  if (!configFile) {
-    configFile = path.join(dir, 'config.json');
-    const config = {
-      port: 0,
-      state_dir: path.join(dir, 'state'),
-      ...options.config,
-      keepalives: { inbound_port: 0, internal_port: 0, ...((options.config?.keepalives as object) ?? {}) },
-    };
-    writeFileSync(configFile, JSON.stringify(config, null, 2));
-  }
+  const configFile = writeTestConfig(dir, options);
   const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), ...programArgv('daemon/main'), `-conf=${configFile}`, ...(options.args ?? [])], {
     cwd: dir,
-    env: { ...process.env, BL_TEST: '1', ...options.env },
+    env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const d = new TestDaemon(proc, dir, configFile, options);

@@ -97,7 +97,7 @@ describe('job processes', () => {
     assert.ok(descendants(d.pid).includes(spawner) && isSpawner(spawner), 'the daemon forks jobs from a spawner process');
     process.kill(spawner, 'SIGKILL');
     const lost = await waitState(d, j!.id, 'lost');
-    assert.match(lost.reason!, /spawner process exited/);
+    assert.match(lost.reason!, /spawn helper process exited/);
     assert.deepEqual(pidsWithEnv('BL_JOB_ID', j!.id), []);
     const [next] = await submit(d, { command: 'echo again', cwd: '/' });
     await waitState(d, next!.id, 'succeeded');

@@ -75,7 +75,8 @@ const RETRY_MS = 1000;
 
 export class RemoteLaunchers {
   private readonly leases = new Map<string, LeaseEntry>();
-  private readonly held = new Map<string, number>();
+  /** Jobs each launcher runs (its leases), by launcher name. */
+  private readonly leasedBy = new Map<string, number>();
   private readonly launchers = new Map<string, LauncherEntry>();
   private waiters: Waiter[] = [];
   private readonly recent = new Set<string>();
@@ -130,11 +131,7 @@ export class RemoteLaunchers {
       gone.addEventListener('abort', onGone, { once: true });
       this.waiters.push(w);
       this.serveOne(w);
-      if (this.waiters.includes(w)) {
-        timer = setTimeout(() => w.done({ kind: 'none' }), req.waitMs);
-        // The built-in launcher may hold pending jobs on standby: the broker lets them go.
-        this.d.kick();
-      }
+      if (this.waiters.includes(w)) timer = setTimeout(() => w.done({ kind: 'none' }), req.waitMs);
     });
   }
 
@@ -143,13 +140,8 @@ export class RemoteLaunchers {
     for (const w of this.waiters.filter((x) => x.req.name === name)) w.done({ kind: 'none' });
     const known = this.launchers.has(name);
     // A stopping launcher still runs its jobs: it stays listed (and counted) until they end.
-    if (!this.held.get(name)) this.launchers.delete(name);
+    if (!this.leasedBy.get(name)) this.launchers.delete(name);
     return known;
-  }
-
-  /** A launcher waits for a lease or holds one: the built-in launcher keeps no standby then. */
-  get busy(): boolean {
-    return this.waiters.length > 0 || this.leases.size > 0;
   }
 
   /** Called by the broker whenever dispatch may have changed (submit, slot freed, limit…). */
@@ -169,7 +161,7 @@ export class RemoteLaunchers {
     if (this.exiting(this.launchers.get(name))) return w.done({ kind: 'exit' });
     const lim = this.d.limits();
     if (lim.draining) return;
-    const held = this.held.get(name) ?? 0;
+    const running = this.leasedBy.get(name) ?? 0;
     const c = this.d.store.counts();
     const d = decideDispatch({
       concurrency: lim.concurrency,
@@ -177,7 +169,7 @@ export class RemoteLaunchers {
       // The launcher's own slots play the part local_slots plays for the built-in launcher.
       localSlots: w.req.slots,
       running: c.byState.running,
-      runningLocal: held,
+      runningLocal: running,
       pendingUrgent: c.pendingByQueue.urgent,
       pendingNormal: c.pendingByQueue.normal,
       draining: false,
@@ -202,7 +194,7 @@ export class RemoteLaunchers {
       this.arm();
       return w.done({ kind: 'jobs', jobs });
     }
-    if (w.req.untilIdle && held === 0) w.done({ kind: 'none' });
+    if (w.req.untilIdle && running === 0) w.done({ kind: 'none' });
   }
 
   private addLease(j: JobRecord, now: number, confirmed: boolean): void {
@@ -210,16 +202,16 @@ export class RemoteLaunchers {
     this.leases.set(j.id, {
       id: j.id, launcher, attempt: j.attempt, retries: j.retries, lastBeatAt: now, cancelRequested: false, confirmed, usage: j.usage, pid: j.pid,
     });
-    this.held.set(launcher, (this.held.get(launcher) ?? 0) + 1);
+    this.leasedBy.set(launcher, (this.leasedBy.get(launcher) ?? 0) + 1);
   }
 
   private dropLease(id: string): LeaseEntry | undefined {
     const l = this.leases.get(id);
     if (!l) return undefined;
     this.leases.delete(id);
-    const n = (this.held.get(l.launcher) ?? 1) - 1;
-    if (n > 0) this.held.set(l.launcher, n);
-    else this.held.delete(l.launcher);
+    const n = (this.leasedBy.get(l.launcher) ?? 1) - 1;
+    if (n > 0) this.leasedBy.set(l.launcher, n);
+    else this.leasedBy.delete(l.launcher);
     return l;
   }
 
@@ -315,7 +307,7 @@ export class RemoteLaunchers {
     const waiting = new Set(this.waiters.map((w) => w.req.name));
     const out: LauncherJson[] = [];
     for (const l of [...this.launchers.values()]) {
-      const running = this.held.get(l.name) ?? 0;
+      const running = this.leasedBy.get(l.name) ?? 0;
       if (!waiting.has(l.name) && running === 0 && now - l.lastSeenAt > FORGET_MS) {
         this.launchers.delete(l.name);
         continue;

@@ -23,7 +23,6 @@ CREATE TABLE IF NOT EXISTS broker_jobs (
   key TEXT, labels TEXT NOT NULL, params TEXT,
   attempt INTEGER NOT NULL,
   launcher TEXT, host TEXT,
-  lease_until INTEGER,                  -- remote launchers (issue 5)
   pid INTEGER, pgid INTEGER, proc_start INTEGER,
   submitted_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER,
   exit_code INTEGER, signal TEXT, usage TEXT, reason TEXT,
@@ -37,11 +36,8 @@ CREATE TABLE IF NOT EXISTS broker_settings (name TEXT PRIMARY KEY, value TEXT NO
 
 // The planner, without statistics, may take the phase index and sort every pending row:
 // with a million pending that is a sort per claim. The head is named by the partial index.
-// Held jobs (reserveNext) are pending but not for the taking: their seqs sit in a TEMP table,
-// which dies with the connection, as a hold dies with the daemon.
-const FREE = `seq NOT IN (SELECT seq FROM temp.broker_held)`;
-export const HEAD_ANY = `SELECT seq FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND ${FREE} ORDER BY queue_rank, pos LIMIT 1`;
-export const HEAD_URGENT = `SELECT seq FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND queue_rank = 0 AND ${FREE} ORDER BY pos LIMIT 1`;
+export const HEAD_ANY = `SELECT seq FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 ORDER BY queue_rank, pos LIMIT 1`;
+export const HEAD_URGENT = `SELECT seq FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND queue_rank = 0 ORDER BY pos LIMIT 1`;
 
 type Row = Record<string, unknown>;
 
@@ -106,8 +102,6 @@ export class SqliteStore implements JobStore {
       db.exec(`ALTER TABLE broker_jobs ADD COLUMN sweep_key TEXT`);
     }
     db.exec(`CREATE INDEX IF NOT EXISTS broker_jobs_sweep ON broker_jobs(sweep_key) WHERE sweep_key IS NOT NULL`);
-    // A new store on a connection an old one used (a restart in tests) starts with no holds.
-    db.exec(`CREATE TEMP TABLE IF NOT EXISTS broker_held (seq INTEGER PRIMARY KEY); DELETE FROM temp.broker_held`);
     const st = <T extends unknown[] = unknown[]>(sql: string) => db.prepare<T>(sql);
     this.stmt = {
       insert: st(`INSERT INTO broker_jobs (id, queue_rank, pos, phase, state, command, argv, cwd, env, timeout, idle_cpu,
@@ -121,17 +115,11 @@ export class SqliteStore implements JobStore {
       claimUrgent: st(`UPDATE broker_jobs SET phase = 1, state = 'running', launcher = ?, host = ?, started_at = ?,
         finished_at = NULL, exit_code = NULL, signal = NULL, usage = NULL, reason = NULL, pid = NULL, pgid = NULL, proc_start = NULL
         WHERE seq = (${HEAD_URGENT}) RETURNING *`),
-      claimHeld: st(`UPDATE broker_jobs SET phase = 1, state = 'running', launcher = ?, host = ?, started_at = ?,
-        finished_at = NULL, exit_code = NULL, signal = NULL, usage = NULL, reason = NULL, pid = NULL, pgid = NULL, proc_start = NULL
-        WHERE id = ? AND phase = 0 RETURNING queue_rank`),
-      nextFree: st(`SELECT * FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND ${FREE} ORDER BY queue_rank, pos LIMIT ?`),
-      hold: st(`INSERT OR IGNORE INTO temp.broker_held (seq) VALUES (?)`),
-      unhold: st(`DELETE FROM temp.broker_held WHERE seq = (SELECT seq FROM broker_jobs WHERE id = ?)`),
       started: st(`UPDATE broker_jobs SET pid = ?, pgid = ?, proc_start = ? WHERE id = ? AND phase = 1`),
       finish: st(`UPDATE broker_jobs SET phase = 2, state = ?, exit_code = ?, signal = ?, usage = ?, reason = ?, finished_at = ?
         WHERE id = ? AND phase = 1 RETURNING *`),
       requeue: st(`UPDATE broker_jobs SET phase = 0, state = 'pending', pos = ?, attempt = ?, reason = ?, launcher = NULL, host = NULL,
-        lease_until = NULL, pid = NULL, pgid = NULL, proc_start = NULL, exit_code = NULL, signal = NULL, finished_at = NULL
+        pid = NULL, pgid = NULL, proc_start = NULL, exit_code = NULL, signal = NULL, finished_at = NULL
         WHERE id = ? AND phase IN (1, 2) RETURNING *`),
       headPos: st(`SELECT MIN(pos) AS p FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND queue_rank = ?`),
       tailPos: st(`SELECT MAX(pos) AS p FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND queue_rank = ?`),
@@ -207,28 +195,6 @@ export class SqliteStore implements JobStore {
     const job = toRecord(r);
     this.move('pending', 'running', job.queue);
     return job;
-  }
-
-  reserveNext(n: number): JobRecord[] {
-    if (n <= 0) return [];
-    const rows = this.stmt.nextFree.all(n) as Row[];
-    for (const r of rows) this.stmt.hold.run(r.seq);
-    return rows.map(toRecord);
-  }
-
-  release(id: string): void {
-    this.stmt.unhold.run(id);
-  }
-
-  claimHeld(id: string, o: Omit<ClaimOptions, 'urgentOnly'>): boolean {
-    // One transaction for both statements (alone, each was one).
-    return this.atomically(() => {
-      this.stmt.unhold.run(id);
-      const r = this.stmt.claimHeld.get(o.launcher, o.host, o.now, id) as { queue_rank: number } | undefined;
-      if (!r) return false;
-      this.move('pending', 'running', r.queue_rank === 0 ? 'urgent' : 'normal');
-      return true;
-    });
   }
 
   markStarted(id: string, p: { pid: number; pgid: number; procStart: number | null }): void {
@@ -337,8 +303,6 @@ export class SqliteStore implements JobStore {
         (r) => r.id,
       );
       const removed = this.db.prepare(`DELETE FROM broker_jobs WHERE ${where}`).run().changes;
-      // A seq may come again once its row is gone: no hold may outlive its row.
-      this.db.exec(`DELETE FROM temp.broker_held WHERE seq NOT IN (SELECT seq FROM broker_jobs)`);
       return { removed, withLogs };
     })();
     const fresh = this.loadCounts();

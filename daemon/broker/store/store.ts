@@ -62,19 +62,6 @@ export interface JobStore {
   enqueue(jobs: NewJob[], now: number): EnqueueResult;
   /** Takes the head job (urgent first, FIFO) and marks it running, atomically. */
   claimNext(opts: ClaimOptions): JobRecord | undefined;
-  /**
-   * Holds the first `n` pending jobs no one holds yet (queue order) for the built-in launcher's
-   * standby: they stay pending (lists, counts, a restart see them so) but claimNext passes them by.
-   * Holds live in memory only: a restarted store has none.
-   */
-  reserveNext(n: number): JobRecord[];
-  /** A held job back to the queue, where it was. */
-  release(id: string): void;
-  /**
-   * A held job → running, as claimNext; false when it is no longer pending (cancelled,
-   * purged). No record back: the caller holds it already (this runs once a standby job).
-   */
-  claimHeld(id: string, opts: Omit<ClaimOptions, 'urgentOnly'>): boolean;
   /** Records the process of a running job (for crash recovery). */
   markStarted(id: string, proc: { pid: number; pgid: number; procStart: number | null }): void;
   /** Ends a running job; undefined when it was not running (cancelled, purged). */

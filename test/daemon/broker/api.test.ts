@@ -2,18 +2,15 @@
 // conflicts, concurrency verbs, and every bad input answered with a status and a message.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startDaemon, type TestDaemon } from '../../helpers/daemon.js';
+import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 import { submit, waitState } from '../../helpers/jobs.js';
 
 describe('broker routes', () => {
-  let d: TestDaemon;
+  let d: InProcessDaemon;
   before(async () => {
-    d = await startDaemon({ config: { broker: { concurrency: 1 }, allowed_commands: ['echo', 'true', 'sleep', 'exec sleep'] } });
+    d = await startInProcess({ config: { broker: { concurrency: 1 }, allowed_commands: ['echo', 'true', 'sleep', 'exec sleep'] } });
   });
-  after(async () => {
-    await d.stop();
-    d.cleanup();
-  });
+  after(() => d.cleanup());
 
   it('takes a text body as the command, with ?urgent=1&cwd=', async () => {
     const r = await d.request('POST', '/jobs?urgent=1&cwd=/tmp', 'echo hi');

@@ -138,41 +138,6 @@ export function storeContract(name: string, f: StoreFactory): void {
       close();
     });
 
-    it('holds pending jobs for standby: claims pass them by, a release puts them back in place, claimHeld runs them', () => {
-      const { store, reopen, close } = f.make();
-      const [a, b, c] = store.enqueue([job('a'), job('b'), job('c')], 1).jobs;
-      assert.deepEqual(store.reserveNext(2).map((j) => j.command), ['a', 'b']);
-      assert.deepEqual(store.reserveNext(5).map((j) => j.command), ['c'], 'held ones are not held twice');
-      assert.equal(claim(store), undefined, 'claims pass held jobs by');
-      assert.equal(store.counts().byState.pending, 3, 'held jobs are pending');
-      store.release(a!.id);
-      assert.equal(claim(store)?.command, 'a');
-      assert.equal(store.claimHeld(b!.id, { launcher: 'local', host: 'h', now: 2 }), true);
-      const held = store.get(b!.id)!;
-      assert.deepEqual([held.state, held.launcher, held.host, held.startedAt], ['running', 'local', 'h', 2]);
-      assert.equal(store.counts().byState.running, 2);
-      assert.equal(store.claimHeld(b!.id, { launcher: 'local', host: 'h', now: 2 }), false, 'only a pending job');
-      assert.equal(store.cancelPending(c!.id, 3)?.state, 'cancelled', 'a held job can be cancelled');
-      assert.equal(store.claimHeld(c!.id, { launcher: 'local', host: 'h', now: 3 }), false);
-      assert.equal(store.counts().byState.running, 2, 'a failed claim counts nothing');
-      // Holds live in memory: a reopened store has none.
-      const [d] = store.enqueue([job('d')], 4).jobs;
-      store.reserveNext(1);
-      const s2 = reopen();
-      assert.equal(claim(s2)?.id, d!.id);
-      close();
-    });
-
-    it('forgets the holds of purged jobs', () => {
-      const { store, close } = f.make();
-      store.enqueue([job('a')], 1);
-      store.reserveNext(1);
-      store.purge('pending');
-      store.enqueue([job('b')], 2);
-      assert.equal(claim(store)?.command, 'b');
-      close();
-    });
-
     it('keeps jobs, their order, counts and settings when reopened', () => {
       const { store, reopen, close } = f.make();
       store.enqueue([job('a'), job('b'), job('u', { queue: 'urgent' })], 1);
