@@ -48,8 +48,11 @@ export interface ListJson {
   tasks: { name: string; running: boolean }[];
 }
 
-export type JobState = 'pending' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'dead' | 'cancelled' | 'lost';
-export const END_STATES: readonly JobState[] = ['succeeded', 'failed', 'timed_out', 'dead', 'cancelled', 'lost'];
+/** The states a job ends in: "completed" lists them all, "errors" all but `succeeded`. */
+export const END_STATES = ['succeeded', 'failed', 'timed_out', 'dead', 'cancelled', 'lost'] as const;
+export type EndState = (typeof END_STATES)[number];
+export const JOB_STATES = ['pending', 'running', ...END_STATES] as const;
+export type JobState = (typeof JOB_STATES)[number];
 /** `state=` filters of GET /jobs. */
 export type JobListFilter = 'pending' | 'running' | 'completed' | 'errors' | JobState;
 

@@ -1,7 +1,6 @@
 // A job's process tree from /proc: its group, the descendants of its leader (also those that
 // moved to a group of their own) and anything carrying its BL_JOB_ID marker (a daemonised
-// grandchild that lost its parent). Read directly: cheaper than ps-list, and synchronous.
-// The reading of /proc itself is shared with the supervisor (daemon/proc/stat.ts).
+// grandchild that lost its parent), from one scan of /proc (stat.ts).
 import { pidsWithMarker, scanStats, statIndex, type ProcStat } from './stat.js';
 import { signalPid } from './stop-tree.js';
 

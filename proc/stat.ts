@@ -1,6 +1,10 @@
 // The one reader of /proc for the daemon and bl-launcher: parent pids, process groups, start
-// times, CPU ticks, RSS, environment markers. Cheaper than ps-list for the hot paths
-// (keep-alive ancestry, stopping a worker's or a job's tree, usage sampling) and synchronous.
+// times, CPU ticks, RSS, environment markers. Not ps-list: it runs the `ps` program for every
+// listing (a process and ~10 ms a call, asynchronous) and gives neither process groups, start
+// times in clock ticks (what tells a recycled pid from the process recorded, for adoption and
+// crash recovery) nor environments (the BL_JOB_ID / BL_PROCESS_ID markers that find escapees),
+// while the callers here poll on hot paths: a stop every 50 ms, every job's usage every second,
+// each keep-alive's ancestry.
 import { readFileSync, readdirSync } from 'node:fs';
 
 export interface ProcStat {

@@ -48,7 +48,7 @@ const SPAWNER_IDLE_MS = 60_000;
 export class Broker {
   readonly store: JobStore;
   private readonly launcher: LocalLauncher;
-  /** bl-launcher agents on other hosts: leases, heartbeats, reports (issue 5). */
+  /** bl-launcher agents on other hosts: leases, heartbeats, reports. */
   readonly remote: RemoteLaunchers;
   private readonly host = hostname();
   private settings: BrokerSettings;
@@ -297,7 +297,7 @@ export class Broker {
     return r.removed;
   }
 
-  /** Remote launchers stop taking jobs and exit after their running ones (issue 5 reads it). */
+  /** Remote launchers stop taking jobs and exit after their running ones (they read it in their next lease). */
   exitWorkers(): void {
     this.exitWorkersAt = Date.now();
     this.o.events.publish('broker.exit_workers', {});

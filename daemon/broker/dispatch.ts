@@ -2,6 +2,7 @@
 // first, one limit across all launchers, urgent bypass, 0 = paused, local slots) is tested
 // without processes or clocks. The I/O side claims that many jobs from the store.
 import type { RunResult } from '../../contract/run.js';
+import type { EndState } from '../../contract/types.js';
 
 export interface DispatchState {
   /** The limit across all launchers; 0 pauses dispatch. */
@@ -53,7 +54,6 @@ export function forEachClaim(d: DispatchDecision, claimOne: (urgentOnly: boolean
 
 /** What to do with a job whose run ended. */
 export type EndDecision = { kind: 'end'; state: EndState } | { kind: 'retry'; attempt: number };
-export type EndState = 'succeeded' | 'failed' | 'timed_out' | 'dead' | 'cancelled' | 'lost';
 
 export function decideEnd(
   outcome: Exclude<RunResult['outcome'], 'drained'>,

@@ -19,7 +19,7 @@ export interface NewJob {
   retries: number;
   key: string | null;
   labels: Record<string, string>;
-  /** An http job (issue 5, http-job.ts): fetched by the launcher instead of a command. */
+  /** An http job (runner/http-job.ts): a request the launcher makes instead of a command. */
   http?: HttpSpec | null;
   /** A sweep's combination (sweep.ts). */
   params?: Record<string, unknown> | null;

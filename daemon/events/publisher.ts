@@ -10,7 +10,6 @@ export class EventPublisher {
   private readonly sock = new Publisher();
   private readonly queue: (Buffer | string)[][] = [];
   private sending = false;
-  dropped = 0;
   endpoint = '';
 
   async bind(host: string, port: number): Promise<string> {
@@ -22,10 +21,8 @@ export class EventPublisher {
 
   publish(frames: (Buffer | string)[]): void {
     if (this.sock.closed) return;
-    if (this.queue.length >= MAX_QUEUE) {
-      this.queue.shift();
-      this.dropped++;
-    }
+    // Full: the oldest goes, as at PUB's own high-water mark.
+    if (this.queue.length >= MAX_QUEUE) this.queue.shift();
     this.queue.push(frames);
     if (!this.sending) void this.drain();
   }

@@ -35,7 +35,7 @@ export function jobJson(j: JobRecord): JobJson {
   };
 }
 
-export function commandText(j: JobRecord): string {
+export function shownCommand(j: JobRecord): string {
   if (j.http) return `${j.http.method} ${j.http.url}`;
   return j.command ?? (j.argv ?? []).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
@@ -43,14 +43,14 @@ export function commandText(j: JobRecord): string {
 /** One line a job, columns separated by tabs (the seed's lists were tab-separated). */
 export function jobLine(j: JobRecord): string {
   const exit = j.signal ?? (j.exitCode === null ? '-' : String(j.exitCode));
-  return [j.id, j.state, j.queue, `attempt ${j.attempt}`, `exit ${exit}`, rfc3339(j.submittedAt), commandText(j)].join('\t');
+  return [j.id, j.state, j.queue, `attempt ${j.attempt}`, `exit ${exit}`, rfc3339(j.submittedAt), shownCommand(j)].join('\t');
 }
 
 export function jobDetail(j: JobRecord): string {
   const pairs: [string, string][] = [
     ['Job', j.id],
     ['State', j.state],
-    ['Command', commandText(j)],
+    ['Command', shownCommand(j)],
     ['Cwd', j.cwd],
     ['Queue', j.queue],
     ['Attempt', `${j.attempt} of ${j.retries + 1}`],

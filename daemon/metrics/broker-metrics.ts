@@ -1,7 +1,7 @@
 // Job families: counts by state and queue depth read from the broker at scrape time, dispatch
 // latency and run time histograms fed by the bus (job-timing.ts).
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { STATES } from '../broker/store/store.js';
+import { JOB_STATES } from '../../contract/types.js';
 import type { Broker } from '../broker/broker.js';
 import type { EventBus } from '../events/bus.js';
 import { JobTiming } from './job-timing.js';
@@ -32,7 +32,7 @@ export function registerBrokerMetrics(registry: Registry, broker: Broker, events
     registers,
     collect() {
       const c = status().counts;
-      for (const st of STATES) this.set({ state: st }, c[st] ?? 0);
+      for (const st of JOB_STATES) this.set({ state: st }, c[st] ?? 0);
     },
   });
   new Gauge({

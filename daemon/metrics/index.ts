@@ -1,4 +1,4 @@
-// The daemon's Prometheus registry (issue 6): its own Registry, not prom-client's global one,
+// The daemon's Prometheus registry: its own Registry, not prom-client's global one,
 // so two daemons in one process (tests) never share or clash over series.
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Services } from '../services.js';

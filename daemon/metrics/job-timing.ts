@@ -1,4 +1,4 @@
-// Dispatch latency and run time of jobs, measured from the broker's events (issue 6): the
+// Dispatch latency and run time of jobs, measured from the broker's events: the
 // bus already carries job.submitted / job.requeued / job.started / job.finished with their
 // times, so the broker needs no metrics code of its own.
 import type { BlEvent } from '../events/bus.js';

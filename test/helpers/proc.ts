@@ -1,5 +1,5 @@
 // Looking at real processes from tests: does a pid live, which processes are under a pid. It reads
-// /proc itself, not through daemon/proc: the tests check the daemon against an independent reader.
+// /proc itself, not through proc/: the tests check the daemon against an independent reader.
 import { readFileSync, readdirSync } from 'node:fs';
 
 /** The fields of /proc/PID/stat after the command name ([0] state, [1] ppid, … [11] utime,

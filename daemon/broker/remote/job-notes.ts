@@ -1,5 +1,5 @@
 // Notes on a job that are not its own end: a late report from a launcher whose lease had
-// expired is kept here (issue 5: "recorded but never makes a second completion"), beside the
+// expired is kept here (it is recorded, but never makes a second completion), beside the
 // job.late_report event, so it can be read after the event buffer has moved on.
 import type { Db } from '../../state/db.js';
 

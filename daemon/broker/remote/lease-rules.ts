@@ -1,4 +1,4 @@
-// The lease rules for jobs on remote launchers (issue 5), pure so they are tested without
+// The lease rules for jobs on remote launchers, pure so they are tested without
 // clocks or processes: which leases have expired and what becomes of their jobs, and whether a
 // heartbeat or a finish report still speaks for the job's current run. golang-job-runner
 // waited 10 minutes on a silent runner; here a job is re-queued `lease_ttl` after the last word

@@ -1,4 +1,4 @@
-// The broker's side of remote launchers (bl-launcher, issue 5): long-poll leases that hand out
+// The broker's side of remote launchers (bl-launcher): long-poll leases that hand out
 // jobs under the same dispatch rules as the built-in launcher, heartbeats that keep a lease,
 // finish reports, and the timer that re-queues a job whose launcher went silent. The lease
 // table lives in memory: after a daemon restart every remote job still running in the store

@@ -96,8 +96,8 @@ export class SqliteStore implements JobStore {
 
   constructor(private readonly db: Db) {
     db.exec(SCHEMA);
-    // Stores made before sweeps (issue 5) lack the column. The index is partial: plain jobs
-    // cost it nothing.
+    // A store file written by a bl that had no sweeps lacks the column. The index is partial:
+    // plain jobs cost it nothing.
     if (!(db.prepare(`PRAGMA table_info(broker_jobs)`).all() as { name: string }[]).some((c) => c.name === 'sweep_key')) {
       db.exec(`ALTER TABLE broker_jobs ADD COLUMN sweep_key TEXT`);
     }

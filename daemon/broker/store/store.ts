@@ -1,6 +1,6 @@
 // The broker's store in queue verbs (BullMQ's backend idea): SQLite today, a shared store
-// later; test/broker/store-contract.ts is the one suite every store must pass.
-import type { JobListFilter, JobState, UsageJson } from '../../../contract/types.js';
+// later; test/daemon/broker/store/store-contract.ts is the one suite every store must pass.
+import { JOB_STATES, type JobListFilter, type JobState, type UsageJson } from '../../../contract/types.js';
 import type { JobRecord, NewJob, Queue } from '../types.js';
 
 export interface EnqueueResult {
@@ -81,11 +81,9 @@ export interface JobStore {
   setSetting(name: string, value: string): void;
 }
 
-export const STATES: readonly JobState[] = ['pending', 'running', 'succeeded', 'failed', 'timed_out', 'dead', 'cancelled', 'lost'];
-
 export function zeroCounts(): Counts {
   return {
-    byState: Object.fromEntries(STATES.map((s) => [s, 0])) as Record<JobState, number>,
+    byState: Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>,
     pendingByQueue: { urgent: 0, normal: 0 },
   };
 }

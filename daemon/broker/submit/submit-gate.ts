@@ -6,7 +6,7 @@ import type { JobStore } from '../store/store.js';
 import type { NewJob } from '../types.js';
 
 /** What allowed_commands is matched against: the command, argv joined, or an http job's URL. */
-function commandText(j: NewJob): string {
+function matchedText(j: NewJob): string {
   if (j.http) return j.http.url;
   return j.command ?? (j.argv ?? []).join(' ');
 }
@@ -19,7 +19,7 @@ function commandText(j: NewJob): string {
 export function checkAllowed(jobs: NewJob[], allowed: string[] | undefined): void {
   if (!allowed) return;
   for (const j of jobs) {
-    const text = commandText(j);
+    const text = matchedText(j);
     if (!allowed.some((p) => text.startsWith(p))) {
       const what = j.http ? `http job URL ${describe(text)}` : `command ${describe(text)}`;
       throw new BlError('forbidden', `${what} does not start with one of allowed_commands (${allowed.join(', ')}); nothing was submitted`);

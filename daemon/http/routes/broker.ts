@@ -3,16 +3,15 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { BlError, describe } from '../../../contract/errors.js';
-import type { JobListFilter, JobPageJson, SubmitReplyJson } from '../../../contract/types.js';
+import { END_STATES, type JobListFilter, type JobPageJson, type SubmitReplyJson } from '../../../contract/types.js';
 import { jobDetail, jobJson, jobLine } from '../job-json.js';
 import { parseJsonSubmit, parseTextSubmit, type SubmitDefaults } from '../../broker/submit/submit-parse.js';
-import { STATES } from '../../broker/store/store.js';
 import { intParam, isJsonRequest, readJson, readText } from '../body.js';
 import { serveLog } from '../log-file.js';
 import { keyValueLines, reply } from '../respond.js';
 import type { Services } from '../../services.js';
 
-const FILTERS: readonly string[] = ['all', 'pending', 'running', 'completed', 'errors', ...STATES.slice(2)];
+const FILTERS: readonly string[] = ['all', 'pending', 'running', 'completed', 'errors', ...END_STATES];
 const MAX_PAGE = 10000;
 
 function defaults(s: Services): SubmitDefaults {

@@ -1,4 +1,4 @@
-// GET /: the web dashboard (issue 6). The page is static: index.html and style.css from
+// GET /: the web dashboard. The page is static: index.html and style.css from
 // daemon/dashboard/, its script compiled by the project's tsc to dist/daemon/dashboard/. All
 // data comes from the API in the browser, so the files carry nothing secret.
 //
