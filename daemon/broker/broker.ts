@@ -62,7 +62,7 @@ export class Broker {
   /** End-of-run writes the store refused (full disk…), tried again until they pass. */
   private unsaved: (() => void)[] = [];
   private unsavedTimer: NodeJS.Timeout | undefined;
-  private exitWorkersAt: number | null = null;
+  private launchersExitAt: number | null = null;
   private endWaiters: (() => void)[] = [];
 
   constructor(private readonly o: BrokerOptions) {
@@ -74,7 +74,7 @@ export class Broker {
       db: o.store ? undefined : o.db,
       leaseTtlMs: () => this.settings.leaseTtl * 1000,
       limits: () => ({ concurrency: this.concurrency, urgentBypass: this.urgentBypass, draining: this.draining || this.closed }),
-      exitWorkersAt: () => this.exitWorkersAt,
+      launchersExitAt: () => this.launchersExitAt,
       onEnded: (job, r) => this.onEnded(job, r),
       kick: () => this.schedule(),
     });
@@ -251,7 +251,7 @@ export class Broker {
       ],
       draining: this.draining,
       local_slots: this.settings.localSlots ?? null,
-      exit_workers_at: this.exitWorkersAt === null ? null : new Date(this.exitWorkersAt).toISOString(),
+      exit_workers_at: this.launchersExitAt === null ? null : new Date(this.launchersExitAt).toISOString(),
     };
   }
 
@@ -297,9 +297,14 @@ export class Broker {
     return r.removed;
   }
 
-  /** Remote launchers stop taking jobs and exit after their running ones (they read it in their next lease). */
-  exitWorkers(): void {
-    this.exitWorkersAt = Date.now();
+  /**
+   * Remote launchers stop taking jobs and exit after their running ones (they read it in their
+   * next lease). The wire keeps BrokeredLauncher's word for launchers, "workers"
+   * (`/broker/exit-workers`, `exit_workers_at`, `broker.exit_workers`); inside bl a worker is a
+   * process of a task's pool.
+   */
+  exitLaunchers(): void {
+    this.launchersExitAt = Date.now();
     this.o.events.publish('broker.exit_workers', {});
     this.remote.serve();
   }

@@ -21,7 +21,7 @@ export interface RemoteDeps {
   db: Db | undefined;
   leaseTtlMs: () => number;
   limits: () => { concurrency: number; urgentBypass: boolean; draining: boolean };
-  exitWorkersAt: () => number | null;
+  launchersExitAt: () => number | null;
   /** The broker's end-of-run rules (retry, drained, end), the same as for the built-in launcher. */
   onEnded: (job: JobRecord, r: RunResult) => void;
   /** Something was re-queued or freed: let the broker dispatch. */
@@ -150,7 +150,7 @@ export class RemoteLaunchers {
   }
 
   private exiting(l: LauncherEntry | undefined): boolean {
-    const at = this.d.exitWorkersAt();
+    const at = this.d.launchersExitAt();
     // Launchers seen before the request exit; one started after it works (a fresh fleet).
     return at !== null && l !== undefined && l.firstSeenAt <= at;
   }

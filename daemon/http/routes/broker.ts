@@ -137,7 +137,7 @@ export function mountBrokerRoutes(router: Router, s: Services): void {
     });
   }
   router.post('/broker/exit-workers', (ctx) => {
-    s.broker.exitWorkers();
+    s.broker.exitLaunchers();
     reply(ctx, 'Launchers will exit after their running jobs', { exit_workers: true });
   });
 }

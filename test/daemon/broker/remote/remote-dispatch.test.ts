@@ -90,7 +90,7 @@ describe('remote leases in the broker', () => {
     const { b } = broker();
     const waiting = lease(b, req('A', 1));
     await tick();
-    b.exitWorkers();
+    b.exitLaunchers();
     assert.deepEqual(await waiting, { kind: 'exit' });
     assert.deepEqual(await lease(b, req('A', 1)), { kind: 'exit' });
     assert.ok(b.status().launchers.find((l) => l.name === 'A')!.exiting);
