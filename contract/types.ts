@@ -1,5 +1,6 @@
 // JSON shapes of the HTTP API (with `Accept: application/json` or `?format=json`), shared by
 // the daemon, the console and the launcher. Times are ISO 8601 strings, null when none.
+import type { HttpSpec, IdleCpu } from './run.js';
 
 export type TaskState = 'running' | 'stopped' | 'backoff' | 'flapping';
 
@@ -67,12 +68,12 @@ export interface JobJson {
   id: string;
   command: string | null;
   argv: string[] | null;
-  http: { url: string; method: string; body: string | null; headers?: Record<string, string> } | null;
+  http: HttpSpec | null;
   cwd: string;
   env: Record<string, string>;
   queue: 'normal' | 'urgent';
   timeout: number | null;
-  idle_cpu: { percent: number; seconds: number } | null;
+  idle_cpu: IdleCpu | null;
   retries: number;
   key: string | null;
   labels: Record<string, string>;

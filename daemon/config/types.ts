@@ -1,4 +1,5 @@
 // The config after loading: every default filled in, every path absolute, times in ms.
+import type { IdleCpu } from '../../contract/run.js';
 
 export interface TaskSpec {
   name: string;
@@ -27,7 +28,7 @@ export interface BrokerSettings {
   localSlots: number | undefined;
   leaseTtl: number;
   defaultTimeout: number;
-  idleCpu: { percent: number; seconds: number } | undefined;
+  idleCpu: IdleCpu | undefined;
   retries: number;
 }
 
