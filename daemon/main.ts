@@ -69,7 +69,7 @@ async function main(): Promise<number> {
   }
   const file = (v.conf ?? v.config) as string | undefined;
   const load = () => {
-    const c = loadConfig(file);
+    const c = loadConfig(file, { stateHome: process.env.XDG_STATE_HOME });
     if (v.port !== undefined) {
       const p = Number(v.port);
       if (!Number.isInteger(p) || p < 0 || p > 65535) throw new ConfigError(`--port: expected a port number 0–65535, found "${v.port}"`);

@@ -31,14 +31,15 @@ export const DEFAULTS = {
   leaseTtl: 30,
 };
 
-export function defaultStateDir(): string {
-  const base = process.env.XDG_STATE_HOME || path.join(homedir(), '.local', 'state');
-  return path.join(base, 'bl');
+/** What the environment says (main.ts reads it). */
+export interface LoadOptions {
+  /** $XDG_STATE_HOME: the default state dir is `bl` under it (else under ~/.local/state). */
+  stateHome?: string | undefined;
 }
 
 /** Reads, parses and checks `file`; with no file, the embedded defaults. */
-export function loadConfig(file: string | undefined): DaemonConfig {
-  if (file === undefined) return resolveConfig({}, undefined);
+export function loadConfig(file: string | undefined, o: LoadOptions = {}): DaemonConfig {
+  if (file === undefined) return resolveConfig({}, undefined, o);
   const abs = path.resolve(file);
   let text: string;
   try {
@@ -46,10 +47,10 @@ export function loadConfig(file: string | undefined): DaemonConfig {
   } catch (e) {
     throw new ConfigError(`${abs}: cannot read the config file: ${(e as Error).message}`);
   }
-  return parseConfigText(text, abs);
+  return parseConfigText(text, abs, o);
 }
 
-export function parseConfigText(text: string, abs: string): DaemonConfig {
+export function parseConfigText(text: string, abs: string, o: LoadOptions = {}): DaemonConfig {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -61,7 +62,7 @@ export function parseConfigText(text: string, abs: string): DaemonConfig {
   }
   const parsed = configSchema.safeParse(json);
   if (!parsed.success) throw new ConfigError(`${abs}: ${formatIssue(parsed.error.issues[0]!, json)}`);
-  return resolveConfig(parsed.data, abs);
+  return resolveConfig(parsed.data, abs, o);
 }
 
 function jsonErrorWhere(text: string, message: string): string {
@@ -135,7 +136,7 @@ function isLoopback(host: string): boolean {
 }
 
 /** Turns a checked raw config into the daemon's settings: defaults, absolute paths, tasks. */
-export function resolveConfig(raw: RawConfig, file: string | undefined): DaemonConfig {
+export function resolveConfig(raw: RawConfig, file: string | undefined, o: LoadOptions = {}): DaemonConfig {
   const dir = file ? path.dirname(file) : process.cwd();
   const warnings: string[] = [];
   const where = file ?? '(defaults)';
@@ -246,7 +247,7 @@ export function resolveConfig(raw: RawConfig, file: string | undefined): DaemonC
       idleCpu: b.idle_cpu,
       retries: b.retries ?? 0,
     },
-    stateDir: raw.state_dir ? path.resolve(dir, raw.state_dir) : defaultStateDir(),
+    stateDir: raw.state_dir ? path.resolve(dir, raw.state_dir) : path.join(o.stateHome || path.join(homedir(), '.local', 'state'), 'bl'),
     auth,
     tls,
     allowedCommands: raw.allowed_commands,
