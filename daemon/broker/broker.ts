@@ -1,7 +1,8 @@
-// The broker: store + dispatch decisions + the built-in launcher + events. A submit is
-// committed before it is acknowledged; a job's start and end are written as they happen (and
-// kept in memory, retried every second, while the store refuses writes). The dispatch rules
-// live in dispatch.ts.
+// The broker: its verbs (submit, cancel, retry, limits, purge, drain) over the store, the
+// dispatch rules (dispatch.ts, pure), the built-in launcher (local-launcher.ts) and remote
+// launchers (remote/). A submit is committed before it is acknowledged; a job is claimed
+// (running in the store) before its process is asked for, and its end is written with the
+// claims the freed slot allows (write-retry.ts keeps what the store refuses).
 import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { BrokerSettings } from '../config/types.js';
@@ -9,20 +10,21 @@ import { BlError, describe } from '../../contract/errors.js';
 import type { BrokerJson, JobListFilter } from '../../contract/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Db } from '../state/db.js';
-import { decideDispatch, decideEnd, decideRecovery, forEachClaim } from './dispatch.js';
+import { decideDispatch, decideEnd, forEachClaim } from './dispatch.js';
 import { jobLogPath, LocalLauncher } from './local-launcher.js';
-import { killLeftovers } from './recovery.js';
+import { recoverLocalJobs } from './recovery.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { EnqueueResult, JobStore, Page, PurgeWhat } from './store/store.js';
 import { LOCAL_LAUNCHER, type JobRecord, type NewJob } from './types.js';
 import type { RunResult } from '../../contract/run.js';
 import { storeUnavailable } from './store/store-errors.js';
 import { checkAllowed, dropDoneSweeps } from './submit/submit-gate.js';
-import { scanStats } from '../../proc/stat.js';
 import { HelperSpawner } from '../../runner/spawn-helpers/helper-spawner.js';
 import { helperPrograms, type HelperChoice } from '../../runner/spawn-helpers/programs.js';
 import type { Spawner } from '../../runner/spawner.js';
 import { RemoteLaunchers } from './remote/remote-launchers.js';
+import { persistedSetting } from './settings.js';
+import { WriteRetry } from './write-retry.js';
 
 export interface BrokerOptions {
   db?: Db;
@@ -40,7 +42,8 @@ export interface BrokerOptions {
   helpers?: HelperChoice;
 }
 
-const RETRY_WRITE_MS = 1000;
+// A claim the store refused is tried again after this long.
+const RETRY_CLAIM_MS = 1000;
 // Spawner helpers exit after a minute with nothing to do (two python3 processes, ~15 MiB);
 // the next submit starts them again (20-90 ms).
 const SPAWNER_IDLE_MS = 60_000;
@@ -60,8 +63,7 @@ export class Broker {
   private pumpQueued = false;
   private pumpRetry: NodeJS.Timeout | undefined;
   /** End-of-run writes the store refused (full disk…), tried again until they pass. */
-  private unsaved: (() => void)[] = [];
-  private unsavedTimer: NodeJS.Timeout | undefined;
+  private readonly writes = new WriteRetry();
   private launchersExitAt: number | null = null;
   private endWaiters: (() => void)[] = [];
 
@@ -82,12 +84,12 @@ export class Broker {
     const spawner = o.spawner ?? new HelperSpawner(helperPrograms(o.helpers), { onEof: 'leave', idleMs: SPAWNER_IDLE_MS });
     this.launcher = new LocalLauncher(o.stateDir, o.killGraceMs ?? 3000, spawner, {
       onStarted: (id, p) => this.o.events.publish('job.started', { id, pid: p?.pid ?? null, launcher: LOCAL_LAUNCHER }),
-      onIdentified: (id, p) => this.persist(() => this.store.markStarted(id, p)),
+      onIdentified: (id, p) => this.writes.write(() => this.store.markStarted(id, p)),
       onEnded: (job, r) => this.onEnded(job, r),
     });
     this.settings = o.settings;
-    this.concurrency = this.persisted('concurrency', o.settings.concurrency, Number);
-    this.urgentBypass = this.persisted('urgent_bypass', o.settings.urgentBypass, (v) => v === 'true');
+    this.concurrency = persistedSetting(this.store, 'concurrency', o.settings.concurrency, Number);
+    this.urgentBypass = persistedSetting(this.store, 'urgent_bypass', o.settings.urgentBypass, (v) => v === 'true');
   }
 
   /**
@@ -96,44 +98,15 @@ export class Broker {
    */
   reconfigure(settings: BrokerSettings): void {
     this.settings = settings;
-    this.concurrency = this.persisted('concurrency', settings.concurrency, Number);
-    this.urgentBypass = this.persisted('urgent_bypass', settings.urgentBypass, (v) => v === 'true');
+    this.concurrency = persistedSetting(this.store, 'concurrency', settings.concurrency, Number);
+    this.urgentBypass = persistedSetting(this.store, 'urgent_bypass', settings.urgentBypass, (v) => v === 'true');
     this.schedule();
-  }
-
-  /**
-   * A value changed at run time survives a restart, unless the config file's value changed
-   * since: then the operator's new word wins.
-   */
-  private persisted<T>(name: string, configured: T, read: (v: string) => T): T {
-    const cfgKey = `config_${name}`;
-    if (this.store.getSetting(cfgKey) !== String(configured)) {
-      this.store.setSetting(cfgKey, String(configured));
-      this.store.setSetting(name, String(configured));
-      return configured;
-    }
-    const v = this.store.getSetting(name);
-    return v === undefined ? configured : read(v);
   }
 
   /** Crash recovery, then dispatch. */
   start(): void {
     if (this.started) return;
-    const left = this.store.running(LOCAL_LAUNCHER);
-    const stats = left.length ? scanStats() : [];
-    // Newest first, each to the head: the oldest ends up first, as they were.
-    for (const job of left.sort((a, b) => (a.id < b.id ? 1 : -1))) {
-      killLeftovers(job, stats);
-      const d = decideRecovery(job.attempt, job.retries);
-      const reason = 'the daemon stopped while the job ran';
-      if (d.kind === 'requeue') {
-        this.store.requeue(job.id, { head: true, attempt: d.attempt, reason });
-        this.o.events.publish('job.requeued', { id: job.id, attempt: d.attempt, reason });
-      } else {
-        this.store.finish(job.id, { state: 'lost', exitCode: null, signal: null, usage: null, reason, now: Date.now() });
-        this.o.events.publish('job.finished', { id: job.id, state: 'lost', reason });
-      }
-    }
+    recoverLocalJobs(this.store, this.o.events);
     // Only now may anything be claimed: recovery must not mistake a fresh claim for a leftover.
     this.started = true;
     // The spawner helpers (two python3 processes, ~7 MiB PSS each) start with the first work:
@@ -333,12 +306,12 @@ export class Broker {
    */
   private pump(prior?: () => void): void {
     // Writes the store refused earlier go first: this one waits its turn behind them.
-    if (prior && this.unsaved.length > 0) {
-      this.persist(prior);
+    if (prior && this.writes.waiting > 0) {
+      this.writes.write(prior);
       prior = undefined;
     }
     if (this.closed || this.draining) {
-      if (prior) this.persist(prior);
+      if (prior) this.writes.write(prior);
       return;
     }
     let claimed: JobRecord[] = [];
@@ -350,7 +323,7 @@ export class Broker {
     } catch (e) {
       // The end alone (kept to retry if the store still refuses), then the claims alone.
       if (prior) {
-        this.persist(prior);
+        this.writes.write(prior);
         return this.pump();
       }
       // A store that cannot take the claim: running jobs go on, dispatch tries again later.
@@ -361,7 +334,7 @@ export class Broker {
         this.pumpRetry = setTimeout(() => {
           this.pumpRetry = undefined;
           this.schedule();
-        }, RETRY_WRITE_MS).unref();
+        }, RETRY_CLAIM_MS).unref();
       }
     }
     for (const job of claimed) this.launcher.run(job);
@@ -416,43 +389,9 @@ export class Broker {
     // Straight to the next claim, no hop through the event loop: with few slots the time from
     // one job's exit to the next one's spawn is what bounds throughput.
     if (this.started && !this.closed) this.pump(write);
-    else this.persist(write);
+    else this.writes.write(write);
     this.o.events.publish(...event);
     for (const w of this.endWaiters.splice(0)) w();
-  }
-
-  /** Writes an end-of-run change now, or keeps it to try again while the store refuses. */
-  private persist(write: () => void): void {
-    if (this.unsaved.length === 0) {
-      try {
-        write();
-        return;
-      } catch (e) {
-        console.error(`bl-daemon: the store refused a job update, will retry: ${(e as Error).message}`);
-      }
-    }
-    this.unsaved.push(write);
-    this.flushLater();
-  }
-
-  private flushLater(): void {
-    if (this.unsavedTimer) return;
-    this.unsavedTimer = setTimeout(() => {
-      this.unsavedTimer = undefined;
-      this.flush();
-      if (this.unsaved.length > 0) this.flushLater();
-    }, RETRY_WRITE_MS);
-  }
-
-  private flush(): void {
-    while (this.unsaved.length > 0) {
-      try {
-        this.unsaved[0]!();
-      } catch {
-        return;
-      }
-      this.unsaved.shift();
-    }
   }
 
   // ---- shutdown -----------------------------------------------------------------------
@@ -488,8 +427,8 @@ export class Broker {
     force?.removeEventListener('abort', onForce);
     // onEnded of the last runs happens in the same tick as settled(); let it run first.
     await new Promise((r) => setImmediate(r));
-    if (this.unsavedTimer) clearTimeout(this.unsavedTimer);
-    this.flush();
+    this.writes.stop();
+    this.writes.flush();
     this.launcher.close();
     this.closed = true;
   }
