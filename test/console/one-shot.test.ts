@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startInProcess, type InProcessDaemon } from '../helpers/in-process.js';
 import { waitState } from '../helpers/jobs.js';
+import { waitForWorkers } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/wait.js';
 import { runConsole, startConsole } from './run-console.js';
 
@@ -14,6 +15,7 @@ let d: InProcessDaemon;
 const confDir = mkdtempSync(path.join(tmpdir(), 'bl-one-shot-conf-'));
 before(async () => {
   d = await startInProcess({ config: { tasks: { Task: { cmd: '/bin/sleep', args: ['1000'], cardinality: 1, stall_timeout: 0 } }, broker: { concurrency: 1 } } });
+  await waitForWorkers(d, 'Task', 1);
 });
 after(async () => {
   await d.cleanup();
@@ -157,7 +159,7 @@ test('stdin: one command per line, in order; empty stdin shows the help', async 
   assert.equal(flagHelp.out, help.out);
 });
 
-test('the workerpoolmanager transcript: stop, start, listworkers, restart, stop all, status', async () => {
+test('stop, start, listworkers, restart, stop all, status print the lines workerpoolmanager printed', async () => {
   const r = await run([at()], 'stop Task\nstart Task\nlistworkers Task\nrestart Task\nstop\nstatus\nstart Task\n');
   assert.equal(r.code, 0, r.err);
   const lines = r.out.split('\n');
