@@ -18,7 +18,6 @@ test('the console in tmux against a daemon', { timeout: 90000 }, async () => {
   const d = await startInProcess({ config: { tasks: { Task: { cmd: '/bin/sleep', args: ['1000'], cardinality: 1, stall_timeout: 0 } } } });
   const confDir = mkdtempSync(path.join(tmpdir(), 'bl-console-conf-'));
   const tmux = new Tmux(`bl-test-${process.pid}`);
-  let jobId: string | undefined;
   const run = () => tmux.start([process.execPath, ...programArgv('console/main'), `-host=${d.url}`], { BL_CONSOLE_CONFIG_DIR: confDir, NO_COLOR: '1' });
   const screen = (what: string, re: RegExp, timeout = 10000) => waitFor(`${what}: ${re} on screen`, () => re.test(tmux.screen()), { timeout });
   const prompt = (want: string) => waitFor(`prompt ${JSON.stringify(want)} (have ${JSON.stringify(tmux.promptLine())})`, () => tmux.promptLine().trimEnd() === want, { timeout: 10000 });
@@ -50,13 +49,15 @@ test('the console in tmux against a daemon', { timeout: 90000 }, async () => {
     tmux.type('submit sleep 1000');
     tmux.keys('Enter');
     await screen('the submit', /^Submitted job \w+ \(normal\)/m);
-    jobId = /^Submitted job (\w+)/m.exec(tmux.screen())![1]!;
+    const jobId = /^Submitted job (\w+)/m.exec(tmux.screen())![1]!;
     await waitState(d, jobId, 'running');
     tmux.type('jobs running');
     tmux.keys('Enter');
     await screen('the running job', new RegExp(`^> jobs running\\nID .*\\n${jobId} +running +normal +1 .* sleep 1000$`, 'm'));
     const job = await d.api('GET', `/jobs/${jobId}`);
     assert.equal(job.cwd, process.cwd(), 'the job runs in the console’s cwd');
+    await d.api('DELETE', `/jobs/${jobId}`);
+    await waitState(d, jobId, 'cancelled');
 
     tmux.keys('Up');
     await prompt('> jobs running');
@@ -83,7 +84,6 @@ test('the console in tmux against a daemon', { timeout: 90000 }, async () => {
     throw new Error(`${(e as Error).message}\n--- screen ---\n${tmux.screen()}`);
   } finally {
     tmux.dispose();
-    if (jobId) await d.api('DELETE', `/jobs/${jobId}`);
     await d.cleanup();
     rmSync(confDir, { recursive: true, force: true });
   }
@@ -114,6 +114,7 @@ test('on a terminal, --purge-pending and --exit ask y/N first; -y does not ask',
     tmux.keys('Enter');
     assert.equal(await waitFor('exit', () => tmux.exitStatus()), 0);
     assert.match(tmux.screen(), /^Purged 1 job$/m);
+    assert.equal((await d.api('GET', '/broker')).pending, 0);
 
     oneShot('--exit', '-y');
     assert.equal(await waitFor('exit', () => tmux.exitStatus()), 0);

@@ -34,11 +34,11 @@ test('--status: the broker and the tasks, exit 0', async () => {
 
 test('--submit / --urgent queue jobs with the cwd; --list-* show them; --json parses', async () => {
   await d.api('PUT', '/broker/concurrency/0');
-  let id: string | undefined;
   try {
+    // The sleep runs until the test cancels it.
     const a = await run([at(), '--submit', 'sleep', '1000']);
     assert.equal(a.code, 0, a.err);
-    id = /^Submitted job (\w+) \(normal\): pending$/m.exec(a.out)?.[1];
+    const id = /^Submitted job (\w+) \(normal\): pending$/m.exec(a.out)?.[1];
     assert.ok(id, a.out);
     const u = await run([at(), '--urgent=echo urgent']);
     assert.equal(u.code, 0, u.err);
@@ -62,12 +62,9 @@ test('--submit / --urgent queue jobs with the cwd; --list-* show them; --json pa
     assert.match(running.out, new RegExp(`^${id} +running`, 'm'));
     const done = await run([at(), '--list-completed']);
     assert.match(done.out, new RegExp(`^${uid} +succeeded +urgent .* 0 +echo urgent$`, 'm'));
+    await d.api('DELETE', `/jobs/${id}`);
+    await waitState(d, id, 'cancelled');
   } finally {
-    // The sleep runs until the test ends it.
-    if (id) {
-      await d.api('DELETE', `/jobs/${id}`);
-      await waitState(d, id, 'cancelled');
-    }
     await d.api('PUT', '/broker/concurrency/1');
   }
 });
