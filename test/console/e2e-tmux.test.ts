@@ -1,18 +1,21 @@
-// The real console in a real terminal (tmux) against a real daemon, as a person would use it:
-// ls, Tab completion of a task name, a cardinality change seen in the processes, a job
-// submitted and listed, ↑ recalls, quit leaves; history is there on the next run.
+// The real console in a real terminal (tmux) against a daemon, as a person would use it: ls,
+// Tab completion of a task name, a cardinality change seen in the processes, a job submitted
+// and listed, ↑ recalls, quit leaves; history is there on the next run. On a terminal the
+// destructive one-shot flags ask first. The test waits for what the screen shows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { programArgv, startDaemon } from '../helpers/daemon.js';
+import { programArgv } from '../helpers/daemon.js';
+import { startInProcess } from '../helpers/in-process.js';
+import { waitState } from '../helpers/jobs.js';
 import { alive } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 import { Tmux } from './tmux.js';
 
-test('the console in tmux against a real daemon', { timeout: 90000 }, async () => {
-  const d = await startDaemon({ config: { tasks: { Task: { cmd: '/bin/sleep', args: ['1000'], cardinality: 1, stall_timeout: 0 } } } });
+test('the console in tmux against a daemon', { timeout: 90000 }, async () => {
+  const d = await startInProcess({ config: { tasks: { Task: { cmd: '/bin/sleep', args: ['1000'], cardinality: 1, stall_timeout: 0 } } } });
   const confDir = mkdtempSync(path.join(tmpdir(), 'bl-console-conf-'));
   const tmux = new Tmux(`bl-test-${process.pid}`);
   const run = () => tmux.start([process.execPath, ...programArgv('console/main'), `-host=${d.url}`], { BL_CONSOLE_CONFIG_DIR: confDir, NO_COLOR: '1' });
@@ -42,20 +45,24 @@ test('the console in tmux against a real daemon', { timeout: 90000 }, async () =
     });
     assert.equal(new Set(pids).size, 3);
 
-    tmux.type('submit sleep 1');
+    // The job runs until the test cancels it.
+    tmux.type('submit sleep 1000');
     tmux.keys('Enter');
     await screen('the submit', /^Submitted job \w+ \(normal\)/m);
-    const id = /^Submitted job (\w+)/m.exec(tmux.screen())![1]!;
+    const jobId = /^Submitted job (\w+)/m.exec(tmux.screen())![1]!;
+    await waitState(d, jobId, 'running');
     tmux.type('jobs running');
     tmux.keys('Enter');
-    await screen('the running job', new RegExp(`^> jobs running\\nID .*\\n${id} +running +normal +1 .* sleep 1$`, 'm'));
-    const job = await d.api('GET', `/jobs/${id}`);
+    await screen('the running job', new RegExp(`^> jobs running\\nID .*\\n${jobId} +running +normal +1 .* sleep 1000$`, 'm'));
+    const job = await d.api('GET', `/jobs/${jobId}`);
     assert.equal(job.cwd, process.cwd(), 'the job runs in the console’s cwd');
+    await d.api('DELETE', `/jobs/${jobId}`);
+    await waitState(d, jobId, 'cancelled');
 
     tmux.keys('Up');
     await prompt('> jobs running');
     tmux.keys('Up');
-    await prompt('> submit sleep 1');
+    await prompt('> submit sleep 1000');
 
     tmux.keys('C-u');
     await prompt('>');
@@ -77,18 +84,18 @@ test('the console in tmux against a real daemon', { timeout: 90000 }, async () =
     throw new Error(`${(e as Error).message}\n--- screen ---\n${tmux.screen()}`);
   } finally {
     tmux.dispose();
-    await d.stop();
-    d.cleanup();
+    await d.cleanup();
     rmSync(confDir, { recursive: true, force: true });
   }
 });
 
 test('on a terminal, --purge-pending and --exit ask y/N first; -y does not ask', { timeout: 60000 }, async () => {
-  const d = await startDaemon({ config: { broker: { concurrency: 0 } } });
+  const d = await startInProcess({ config: { broker: { concurrency: 0 } } });
+  const confDir = mkdtempSync(path.join(tmpdir(), 'bl-console-conf-'));
   const tmux = new Tmux(`bl-test-${process.pid}-ask`);
   const oneShot = (...args: string[]) => {
     tmux.kill();
-    tmux.start([process.execPath, ...programArgv('console/main'), `-host=${d.url}`, ...args], { NO_COLOR: '1' });
+    tmux.start([process.execPath, ...programArgv('console/main'), `-host=${d.url}`, ...args], { BL_CONSOLE_CONFIG_DIR: confDir, NO_COLOR: '1' });
   };
   const screen = (re: RegExp) => waitFor(`${re} on screen`, () => re.test(tmux.screen()), { timeout: 10000 });
   try {
@@ -107,16 +114,17 @@ test('on a terminal, --purge-pending and --exit ask y/N first; -y does not ask',
     tmux.keys('Enter');
     assert.equal(await waitFor('exit', () => tmux.exitStatus()), 0);
     assert.match(tmux.screen(), /^Purged 1 job$/m);
+    assert.equal((await d.api('GET', '/broker')).pending, 0);
 
     oneShot('--exit', '-y');
     assert.equal(await waitFor('exit', () => tmux.exitStatus()), 0);
     assert.doesNotMatch(tmux.screen(), /\[y\/N\]/);
-    assert.deepEqual(await d.exited, { code: 0, signal: null });
+    await d.daemon.finished;
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- screen ---\n${tmux.screen()}`);
   } finally {
     tmux.dispose();
-    await d.stop();
-    d.cleanup();
+    await d.cleanup();
+    rmSync(confDir, { recursive: true, force: true });
   }
 });

@@ -1,5 +1,5 @@
 // A small in-memory stand-in for bl-daemon's HTTP API, for the Ink and completion tests
-// (fast, no processes). The end-to-end tests use the real daemon (test/helpers/daemon.ts).
+// (fast, no processes). The end-to-end console tests talk to a real daemon (test/helpers/in-process.ts).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JobJson, TaskJson } from '../../contract/types.js';

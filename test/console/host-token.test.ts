@@ -1,40 +1,27 @@
-// Issue 5: the console keeps a token per host. `--token T` (or `connect h --token T`) once, and
-// later runs against that host need no token; the settings file is its owner's only.
+// The console keeps a token per host: `--token T` (or `connect h --token T`) once, and later
+// runs against that host need no token; the settings file is its owner's only.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { programArgv, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { startInProcess, type InProcessDaemon } from '../helpers/in-process.js';
+import { runConsole } from './run-console.js';
 
 const TOKEN = 'tok-' + Math.random().toString(36).slice(2);
-let d: TestDaemon;
+let d: InProcessDaemon;
 let dir: string;
 
 before(async () => {
-  d = await startDaemon({ config: { auth: { token: TOKEN }, broker: { concurrency: 1 } } });
+  d = await startInProcess({ config: { auth: { token: TOKEN }, broker: { concurrency: 1 } } });
   dir = mkdtempSync(path.join(tmpdir(), 'bl-console-conf-'));
 });
 after(async () => {
-  await d.stop();
-  d.cleanup();
+  await d.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
 
-function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', BL_CONSOLE_CONFIG_DIR: dir };
-    delete env.BL_TOKEN;
-    const p = spawn(process.execPath, [...programArgv('console/main'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let out = '';
-    let err = '';
-    p.stdout.setEncoding('utf8').on('data', (c) => (out += c));
-    p.stderr.setEncoding('utf8').on('data', (c) => (err += c));
-    p.on('close', (code) => resolve({ code, out, err }));
-  });
-}
-
+const run = (args: string[]) => runConsole(args, { confDir: dir });
 const stored = () => JSON.parse(readFileSync(path.join(dir, 'console.json'), 'utf8')).tokens as Record<string, string>;
 
 test('--token once, then no token needed for that host', async () => {
@@ -62,8 +49,10 @@ test('connect HOST --token T remembers it for that host', async () => {
 test('a remembered token the daemon refuses still fails with 401', async () => {
   const wrong = await run([`-host=${d.url}`, '--token', 'not-it', '-c', 'jobs']);
   assert.equal(wrong.code, 1);
+  assert.equal(wrong.err, 'ERROR: authentication required\n');
   assert.equal(stored()[d.url], 'not-it', 'the last --token given wins');
   const later = await run([`-host=${d.url}`, '-c', 'jobs']);
   assert.equal(later.code, 1, later.out + later.err);
-  assert.match(later.err + later.out, /ERROR/);
+  assert.equal(later.out, '');
+  assert.equal(later.err, 'ERROR: authentication required\n');
 });

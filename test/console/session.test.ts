@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Session } from '../../console/session.js';
 import { startFakeDaemon, type FakeDaemon } from './fake-daemon.js';
+import { freePort } from '../helpers/net.js';
 
 let a: FakeDaemon;
 let b: FakeDaemon;
@@ -46,11 +47,11 @@ test('exit codes: refused 1, usage 2, unreachable 3 (it outranks the others)', a
   assert.deepEqual(refused.lines, [{ text: 'ERROR: no task named Nope', err: true }]);
   assert.equal((await s.run('jobs sideways')).code, 2);
   assert.equal((await s.run('nope')).code, 2);
-  const mixed = new Session({ hosts: [a.host, '127.0.0.1:1'], cwd: '/tmp' });
+  const mixed = new Session({ hosts: [a.host, `127.0.0.1:${await freePort()}`], cwd: '/tmp' });
   assert.equal((await mixed.run('ls')).code, 3);
 });
 
-test('task names for completion: every host, fetched once a second at most', async () => {
+test('task names for completion: every host, fetched again only once the cache has aged', async () => {
   const s = new Session({ hosts: [a.host, b.host], cwd: '/tmp', cacheMs: 60000 });
   a.requests.length = 0;
   assert.deepEqual((await s.taskNames()).sort(), ['Alpha', 'Beta']);

@@ -4,20 +4,20 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { startDaemon, type TestDaemon } from '../../helpers/daemon.js';
+import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 import { waitForProcessCount } from '../../helpers/tasks.js';
 import { ensureDashboardBuilt, launchChromium } from '../../helpers/browser.js';
 import { openSse } from '../../helpers/sse-reader.js';
 
 const TASK = 'GuardedPool';
 const TOKEN = 'dash-token-5f3a';
-let d: TestDaemon;
+let d: InProcessDaemon;
 let browser: Browser;
 
 before(async () => {
   ensureDashboardBuilt();
   [d, browser] = await Promise.all([
-    startDaemon({ config: { auth: { token: TOKEN, basic: 'ops:s3cret' }, tasks: { [TASK]: { cmd: 'sleep', args: ['1000'], cardinality: 1, stall_timeout: 0 } } } }),
+    startInProcess({ config: { auth: { token: TOKEN, basic: 'ops:s3cret' }, tasks: { [TASK]: { cmd: 'sleep', args: ['1000'], cardinality: 1, stall_timeout: 0 } } } }),
     launchChromium(),
   ]);
   await waitForProcessCount(TASK, 1);
@@ -25,8 +25,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  await d?.stop();
-  d?.cleanup();
+  await d?.cleanup();
 });
 
 test('without credentials: 401 on the page, the data and the event stream', async () => {
@@ -63,7 +62,7 @@ test('with the token: the page, the API and /events (?token= as EventSource send
 test('in a browser, token only: the 401 page is the token form, which opens the dashboard, live', async () => {
   // A daemon with a token and no basic: no browser prompt, the page's own form instead.
   // (With basic set, the browser prompts first; cancelling the prompt shows the same form.)
-  const tokenOnly = await startDaemon({ config: { auth: { token: TOKEN }, tasks: { GuardedToken: { cmd: 'sleep', args: ['1000'], cardinality: 1, stall_timeout: 0 } } } });
+  const tokenOnly = await startInProcess({ config: { auth: { token: TOKEN }, tasks: { GuardedToken: { cmd: 'sleep', args: ['1000'], cardinality: 1, stall_timeout: 0 } } } });
   const ctx = await browser.newContext();
   try {
     const page = await ctx.newPage();
@@ -85,8 +84,7 @@ test('in a browser, token only: the 401 page is the token form, which opens the 
     await page.locator('#live[data-state="live"]').waitFor();
   } finally {
     await ctx.close();
-    await tokenOnly.stop();
-    tokenOnly.cleanup();
+    await tokenOnly.cleanup();
   }
 });
 

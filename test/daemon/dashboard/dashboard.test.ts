@@ -1,17 +1,18 @@
-// The dashboard in a real browser against a real daemon (issue 6, "must show" 1): the page
-// shows a task's workers, scaling it from the page changes the real process count and the
-// page follows without a reload, and a job submitted from the page runs and shows its log.
+// The dashboard in a real browser (Chromium) against a daemon: the page shows a task's
+// workers, scaling it from the page changes the real process count and the page follows
+// without a reload, a job submitted from the page runs and shows its log, and the other
+// actions (concurrency, kill a job, stop and start a task) do what they say.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { startDaemon, type TestDaemon } from '../../helpers/daemon.js';
+import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 import { waitForProcessCount, workerPids } from '../../helpers/tasks.js';
 import { ensureDashboardBuilt, launchChromium } from '../../helpers/browser.js';
 
 const TASK = 'DashboardPool';
-let d: TestDaemon;
+let d: InProcessDaemon;
 let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
@@ -19,7 +20,7 @@ const pageErrors: string[] = [];
 before(async () => {
   ensureDashboardBuilt();
   [d, browser] = await Promise.all([
-    startDaemon({ config: { tasks: { [TASK]: { cmd: 'sleep', args: ['1000'], cardinality: 2, stall_timeout: 0 } }, broker: { concurrency: 2 } } }),
+    startInProcess({ config: { tasks: { [TASK]: { cmd: 'sleep', args: ['1000'], cardinality: 2, stall_timeout: 0 } }, broker: { concurrency: 2 } } }),
     launchChromium(),
   ]);
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -30,8 +31,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  await d?.stop();
-  d?.cleanup();
+  await d?.cleanup();
 });
 
 const card = () => page.locator(`article[data-task="${TASK}"]`);

@@ -1,13 +1,16 @@
-// GET /events against a real daemon (issue 6, "must show" 3): an event for each kind of
-// change (worker, task, job, broker), the PUB's payload, and a resume from Last-Event-ID.
+// The daemon's events as clients see them: GET /events (SSE) with an event for each kind of
+// change (worker, task, job, broker), ids that follow the bus, a resume from Last-Event-ID and
+// topic filters; the ZeroMQ PUB carrying the same events under the same ids.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDaemon, type TestDaemon } from '../../helpers/daemon.js';
+import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 import { waitForProcessCount, workerPids } from '../../helpers/tasks.js';
 import { openSse, type SseStream } from '../../helpers/sse-reader.js';
+import { waitFor } from '../../helpers/wait.js';
+import { EventWatcher } from '../../helpers/zmq.js';
 
 const TASK = 'SseWorkers';
-let d: TestDaemon;
+let d: InProcessDaemon;
 const streams: SseStream[] = [];
 const open = async (path: string, headers?: Record<string, string>) => {
   const s = await openSse(d.url + path, headers);
@@ -16,14 +19,13 @@ const open = async (path: string, headers?: Record<string, string>) => {
 };
 
 before(async () => {
-  d = await startDaemon({ config: { tasks: { [TASK]: { cmd: 'sleep', args: ['1000'], cardinality: 1, stall_timeout: 0 } }, broker: { concurrency: 2 } } });
+  d = await startInProcess({ config: { tasks: { [TASK]: { cmd: 'sleep', args: ['1000'], cardinality: 1, stall_timeout: 0 } }, broker: { concurrency: 2 } } });
   await waitForProcessCount(TASK, 1);
 });
 
 after(async () => {
   for (const s of streams) s.close();
-  await d?.stop();
-  d?.cleanup();
+  await d?.cleanup();
 });
 
 test('every kind of change arrives as an event with the bus id, topic and payload', async () => {
@@ -51,9 +53,10 @@ test('every kind of change arrives as an event with the bus id, topic and payloa
   const conc = await s.next('broker.concurrency', (e) => e.event === 'broker.concurrency');
   assert.equal(conc.data.concurrency, 3);
 
-  // Ids: the SSE id is the bus id, increasing, repeated in the payload with the topic and time.
+  // Ids: the SSE id is the bus id, one after the other (nothing left out), repeated in the
+  // payload with the topic and time.
   const ids = s.events.map((e) => Number(e.id));
-  assert.deepEqual([...ids].sort((a, b) => a - b), ids);
+  assert.deepEqual(ids, ids.map((_, i) => ids[0]! + i));
   for (const e of s.events) {
     assert.equal(e.data.event_id, Number(e.id));
     assert.equal(e.data.topic, e.event);
@@ -94,4 +97,30 @@ test('?topics= keeps only the topics with those prefixes', async () => {
   const job = await d.api('POST', '/jobs', { command: 'echo filtered' });
   await s.next('job.finished', (e) => e.event === 'job.finished' && e.data.id === job.id);
   assert.ok(s.events.every((e) => e.event.startsWith('job.')), s.events.map((e) => e.event).join(' '));
+});
+
+test('the ZeroMQ PUB carries the same events as [topic, json], under the same ids', async () => {
+  const s = await open('/events?topics=job.');
+  const watcher = new EventWatcher(d.daemon.eventsEndpoint);
+  try {
+    // A subscriber misses what is published before its subscription reaches the PUB: send a
+    // harmless event (the limit set to what it is) until one arrives.
+    const limit = (await d.api('GET', '/broker')).concurrency as number;
+    await waitFor('the subscription to be in place', async () => {
+      await d.api('PUT', `/broker/concurrency/${limit}`);
+      return watcher.got.some((m) => m.topic === 'broker.concurrency');
+    });
+    const job = await d.api('POST', '/jobs', { command: 'echo on-the-pub' });
+    const sse = await s.next('job.finished', (e) => e.event === 'job.finished' && e.data.id === job.id);
+    const pub = () => watcher.got.filter((m) => m.topic.startsWith('job.')).map((m) => ({ topic: m.topic, data: JSON.parse(m.body) })).filter((m) => m.data.id === job.id);
+    await waitFor('job.finished on the PUB', () => pub().some((m) => m.topic === 'job.finished'));
+    const sseMine = s.events.filter((e) => e.data.id === job.id);
+    assert.deepEqual(pub().map((m) => `${m.data.event_id} ${m.topic}`), sseMine.map((e) => `${e.id} ${e.event}`));
+    assert.deepEqual(pub().map((m) => m.topic), ['job.submitted', 'job.started', 'job.finished']);
+    const finished = pub().find((m) => m.topic === 'job.finished')!.data;
+    assert.equal(finished.state, 'succeeded');
+    assert.equal(finished.time, sse.data.time);
+  } finally {
+    await watcher.close();
+  }
 });

@@ -1,18 +1,18 @@
-// GET /metrics against a real daemon (issue 6, "must show" 2), read by a real Prometheus text
-// parser: the task, keep-alive and job families with the values the daemon's state implies,
-// the histograms, and the process's default metrics.
+// GET /metrics read by a real Prometheus text parser: the task, keep-alive and job families
+// with the values the daemon's state implies, the histograms, and the process's default
+// metrics; a change shows in the next scrape.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import parsePrometheus, { type MetricFamily } from 'parse-prometheus-text-format';
-import { startDaemon, type TestDaemon } from '../../helpers/daemon.js';
+import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 import { waitForProcessCount, waitForReplacement, workerPids } from '../../helpers/tasks.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const TASK = 'PromWorkers';
-let d: TestDaemon;
+let d: InProcessDaemon;
 
 before(async () => {
-  d = await startDaemon({
+  d = await startInProcess({
     config: {
       tasks: {
         [TASK]: { cmd: 'sleep', args: ['1000'], cardinality: 2, stall_timeout: 0 },
@@ -25,8 +25,7 @@ before(async () => {
 });
 
 after(async () => {
-  await d?.stop();
-  d?.cleanup();
+  await d?.cleanup();
 });
 
 async function scrape(): Promise<Map<string, MetricFamily>> {
