@@ -1,9 +1,10 @@
 // Small helpers for broker tests against a daemon (in this process or another): submitting,
 // polling jobs, and marks that let a test hold a job running until it says go.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { JobJson } from '../../contract/types.js';
 import type { Client } from './client.js';
+import { alive } from './proc.js';
 import { waitFor } from './wait.js';
 
 export async function submit(d: Client, jobs: Record<string, unknown> | Record<string, unknown>[]): Promise<JobJson[]> {
@@ -55,6 +56,24 @@ export function waitIdle(d: Client, o: { timeout: number; interval: number }): P
     const b = await d.api('GET', '/broker');
     return b.pending === 0 && b.running === 0;
   }, o);
+}
+
+/** Those of `ids` that have a live process (by its BL_JOB_ID), in one scan of /proc. */
+export function jobsWithProcesses(ids: Iterable<string>): Set<string> {
+  const want = new Set(ids);
+  const found = new Set<string>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let env: string;
+    try {
+      env = readFileSync(`/proc/${d}/environ`, 'utf8');
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    const id = /(?:^|\0)BL_JOB_ID=([^\0]*)/.exec(env)?.[1];
+    if (id !== undefined && want.has(id) && alive(Number(d))) found.add(id);
+  }
+  return found;
 }
 
 /**
