@@ -1,7 +1,8 @@
 // After kill -9 of the daemon, pending jobs are all there in order, a running job is re-queued
 // at the head (retries left) or lost, never stuck in `running`, and its processes do not survive
 // the restart: that needs a daemon process. A graceful stop lets the jobs that end within
-// force_timeout finish and puts the rest back at the head: that runs in this process.
+// force_timeout finish and puts the rest back at the head: that runs in this process (the exit
+// code of a daemon process after a graceful stop is signals.test.ts's to check).
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';

@@ -1,4 +1,4 @@
-// allowed_commands (golang-job-runner's prefix check, kept): a job whose command does not start
+// allowed_commands (a prefix check, as golang-job-runner's): a job whose command does not start
 // with a listed prefix is refused with 403 naming it and the prefixes; the check sees a sweep's
 // commands after substitution, and an http job's URL.
 import assert from 'node:assert/strict';
