@@ -14,7 +14,7 @@ import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.j
 import { allJobs, waitIdle } from '../../helpers/jobs.js';
 
 const RECORDED_JOBS = 10000;
-const PROCESS_JOBS = 1000;
+const PROCESS_JOBS = 500;
 const CONCURRENCY = 8;
 /** Above any pid_max (at most 2^22): the usage sampler finds no process by it. */
 const NO_PROCESS = 2 ** 30;
