@@ -3,18 +3,17 @@
 // `HTTP 200`) and the sweep's BL_OUTPUT_DIR come back from it the same way.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { startInProcess, type InProcessDaemon } from '../helpers/in-process.js';
 import { startLauncher, type TestLauncher } from './launcher-helpers.js';
 import { submit, waitState } from '../helpers/jobs.js';
 
 describe('http and sweep jobs on a bl-launcher', () => {
-  let d: TestDaemon;
+  let d: InProcessDaemon;
   let l: TestLauncher;
   let server: Server;
   let base: string;
@@ -23,17 +22,16 @@ describe('http and sweep jobs on a bl-launcher', () => {
     server = createServer((req, res) => res.writeHead(req.url === '/ok' ? 200 : 503).end('from the test server\n'));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    work = mkdtempSync(path.join(tmpdir(), 'bl-remote-sweep-'));
-    d = await startDaemon({ config: { broker: { concurrency: 2, local_slots: 0 } } });
+    d = await startInProcess({ config: { broker: { concurrency: 2, local_slots: 0 } } });
+    work = path.join(d.dir, 'work');
+    mkdirSync(work);
     l = startLauncher({ url: d.url, name: 'far', slots: 2, stateDir: path.join(work, 'launcher') });
   });
   after(async () => {
     l.cleanup();
-    await d.stop();
-    d.cleanup();
+    await d.cleanup();
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
-    rmSync(work, { recursive: true, force: true });
   });
 
   it('runs an http job remotely: 2xx succeeds, 503 fails, no exit code', async () => {

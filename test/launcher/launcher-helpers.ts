@@ -1,8 +1,9 @@
 // Real bl-launcher processes for tests. (To talk to a daemon that needs a token, start it with
-// startDaemon's `clientToken`.)
+// the `clientToken` option, in this process or not.)
 import { spawn } from 'node:child_process';
 import { programArgv } from '../helpers/daemon.js';
-import { TestProcess } from '../helpers/test-process.js';
+import { TestProcess, type ExitInfo } from '../helpers/test-process.js';
+import { waitFor } from '../helpers/wait.js';
 
 export interface LauncherStart {
   url: string;
@@ -24,4 +25,13 @@ export function startLauncher(o: LauncherStart): TestLauncher {
   args.push(...(o.extra ?? []));
   const [file, argv] = o.netns ? ['ip', ['netns', 'exec', o.netns, process.execPath, ...args]] : [process.execPath, args];
   return new TestProcess(spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BL_TOKEN: '' } }), { stdoutInto: 'err' });
+}
+
+/** How the launcher exited, once it has (polled, up to `timeout`: a launcher that hangs fails the test). */
+export async function exitOf(l: TestLauncher, timeout = 20000): Promise<ExitInfo> {
+  try {
+    return await waitFor('bl-launcher to exit', () => l.exitInfo, { timeout });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; it printed:\n${l.err}`);
+  }
 }

@@ -1,34 +1,40 @@
-// Must show 6 and 7: a job past its walltime is `timed_out` and its whole tree (grandchild
-// and a process that left the group included) is gone; the idle-CPU rule; exit codes and
-// signals recorded; the log holds the output (tail, follow).
+// A job past its walltime is `timed_out` and its whole tree (grandchild and a process that left
+// the group included) is gone; the idle-CPU rule; exit codes and signals recorded; the log holds
+// the output (tail, follow); retries; a job whose spawn helper dies is lost, its tree stopped.
+// Real job processes, forked by the spawn helpers of a daemon started in this process.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { descendants, isSpawner, pidsWithEnv, ppidOf } from '../helpers/proc.js';
+import { startInProcess, type InProcessDaemon } from '../helpers/in-process.js';
+import { isSpawner, pidsWithEnv, ppidOf } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
-import { submit, waitJob, waitState } from '../helpers/jobs.js';
+import { job, Marks, submit, waitJob, waitState } from '../helpers/jobs.js';
+
+/** The daemon's SIGTERM → SIGKILL grace for a job it kills (broker.ts). */
+const KILL_GRACE_MS = 3000;
 
 describe('job processes', () => {
-  let d: TestDaemon;
+  let d: InProcessDaemon;
+  let marks: Marks;
   before(async () => {
-    d = await startDaemon({ config: { broker: { concurrency: 4 } } });
+    d = await startInProcess({ config: { broker: { concurrency: 4 } } });
+    marks = new Marks(path.join(d.dir, 'marks'));
   });
-  after(async () => {
-    await d.stop();
-    d.cleanup();
-  });
+  after(() => d.cleanup());
 
   it('kills the whole tree of a job past its walltime: timed_out', async () => {
-    // A grandchild in the group, one in a session of its own, and a leader that ignores TERM.
-    const cmd = `sh -c 'sleep 60 & exec sleep 61' & setsid sleep 62 & trap '' TERM; echo started; sleep 63; wait`;
+    // A grandchild in the group, one in a session of its own, and a leader that ignores TERM:
+    // five processes, the last mark made once all are started and TERM is ignored.
+    const cmd = `sh -c 'sleep 60 & exec sleep 61' & setsid sleep 62 & trap '' TERM; echo started; ${marks.made('tree-up')}; sleep 63; wait`;
     const [j] = await submit(d, { command: cmd, cwd: '/', timeout: 1 });
-    await waitFor('the tree to be up', () => pidsWithEnv('BL_JOB_ID', j!.id).length >= 5);
-    const t = Date.now();
+    await marks.waitMade('tree-up');
+    await waitFor('the tree of five to be up', () => pidsWithEnv('BL_JOB_ID', j!.id).length === 5);
     const done = await waitState(d, j!.id, 'timed_out', 20000);
-    assert.ok(Date.now() - t < 15000);
     assert.match(done.reason!, /walltime of 1 s/);
     assert.equal(done.exit_code, null);
     assert.equal(done.signal, 'SIGKILL', 'the leader ignored SIGTERM, so the grace ran out');
+    const ran = Date.parse(done.finished_at!) - Date.parse(done.started_at!);
+    assert.ok(ran >= 1000 + KILL_GRACE_MS, `ended ${ran} ms after its start: not before the walltime and the grace`);
     assert.deepEqual(pidsWithEnv('BL_JOB_ID', j!.id), [], 'nothing of the tree is left');
     assert.equal((await d.request('GET', `/jobs/${j!.id}/log`)).text, 'started\n');
   });
@@ -69,11 +75,22 @@ describe('job processes', () => {
     assert.match(text, /^Exit code:\t3$/m);
   });
 
-  it('follows a log until the job ends', async () => {
-    const [j] = await submit(d, { command: 'for i in 1 2 3; do echo line$i; sleep 0.3; done', cwd: '/' });
-    const r = await d.request('GET', `/jobs/${j!.id}/log?follow=1`);
-    assert.equal(r.text, 'line1\nline2\nline3\n');
-    assert.equal((await d.api('GET', `/jobs/${j!.id}`)).state, 'succeeded');
+  it('follows a log: what the job writes after the request comes, and the answer ends with the job', async () => {
+    const [j] = await submit(d, { command: `echo line1; ${marks.awaited('more-lines')}; echo line2; echo line3`, cwd: '/' });
+    const res = await fetch(`${d.url}/jobs/${j!.id}/log?follow=1`, { signal: AbortSignal.timeout(20000) });
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    while (!text.includes('\n')) {
+      const r = await reader.read();
+      if (r.done) break;
+      text += r.value;
+    }
+    assert.equal(text, 'line1\n');
+    assert.equal((await job(d, j!.id)).state, 'running', 'the job still runs: the rest is yet to be written');
+    marks.make('more-lines');
+    for (let r = await reader.read(); !r.done; r = await reader.read()) text += r.value;
+    assert.equal(text, 'line1\nline2\nline3\n');
+    assert.equal((await job(d, j!.id)).state, 'succeeded');
   });
 
   it('retries a failing job while retries remain, each attempt in the log', async () => {
@@ -87,19 +104,25 @@ describe('job processes', () => {
     assert.equal((await waitState(d, j!.id, 'failed')).attempt, 4);
   });
 
-  it('calls a job lost, and stops its tree, when the spawner process dies under it; the next job gets a new spawner', async () => {
+  it('calls a job lost, and stops its tree, when the spawner process dies under it; another spawner starts the next job', async () => {
     const [j] = await submit(d, { command: 'sleep 60 & exec sleep 61', cwd: '/' });
     await waitState(d, j!.id, 'running');
     await waitFor('the job processes', () => pidsWithEnv('BL_JOB_ID', j!.id).length === 2);
     // The spawner that forked this job (there may be more than one): the job leader's parent.
     const leader = (await waitJob(d, j!.id, 'its pid', (x) => x.pid !== null)).pid!;
     const spawner = ppidOf(leader)!;
-    assert.ok(descendants(d.pid).includes(spawner) && isSpawner(spawner), 'the daemon forks jobs from a spawner process');
+    assert.ok(ppidOf(spawner) === process.pid && isSpawner(spawner), 'the daemon forks jobs from a spawner process of its own');
     process.kill(spawner, 'SIGKILL');
     const lost = await waitState(d, j!.id, 'lost');
     assert.match(lost.reason!, /spawn helper process exited/);
     assert.deepEqual(pidsWithEnv('BL_JOB_ID', j!.id), []);
-    const [next] = await submit(d, { command: 'echo again', cwd: '/' });
+    const [next] = await submit(d, { command: `${marks.made('next-runs')}; ${marks.awaited('next-go')}; echo again`, cwd: '/' });
+    await marks.waitMade('next-runs');
+    const leader2 = (await waitJob(d, next!.id, 'its pid', (x) => x.pid !== null)).pid!;
+    const spawner2 = ppidOf(leader2)!;
+    assert.ok(spawner2 !== spawner && ppidOf(spawner2) === process.pid && isSpawner(spawner2), 'a live spawner of the daemon forked the next job');
+    marks.make('next-go');
     await waitState(d, next!.id, 'succeeded');
+    assert.equal((await d.request('GET', `/jobs/${next!.id}/log`)).text, 'again\n');
   });
 });

@@ -1,25 +1,32 @@
-// Must show 5: after kill -9 of the daemon, pending jobs are all there in order, a running
-// job is re-queued at the head (retries left) or lost, never stuck in `running`, and its
-// processes do not survive the restart. Plus the graceful drain on shutdown.
+// After kill -9 of the daemon, pending jobs are all there in order, a running job is re-queued
+// at the head (retries left) or lost, never stuck in `running`, and its processes do not survive
+// the restart: that needs a daemon process. A graceful stop lets the jobs that end within
+// force_timeout finish and puts the rest back at the head: that runs in this process (the exit
+// code of a daemon process after a graceful stop is signals.test.ts's to check).
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../../helpers/daemon.js';
-import { pidsWithEnv } from '../../helpers/proc.js';
+import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
+import { descendants, isSpawner, pidsWithEnv, ppidOf } from '../../helpers/proc.js';
 import { waitFor } from '../../helpers/wait.js';
-import { allJobs, submit, waitState } from '../../helpers/jobs.js';
+import { allJobs, Marks, submit, waitState } from '../../helpers/jobs.js';
 
 describe('broker crash recovery and drain', () => {
-  const daemons: TestDaemon[] = [];
+  const processes: TestDaemon[] = [];
+  const inProcess: InProcessDaemon[] = [];
   after(async () => {
-    for (const d of daemons) {
+    for (const d of processes) {
       await d.stop();
       d.cleanup();
     }
+    // The newest first: they share a temp dir, which the first one's cleanup removes.
+    for (const d of inProcess.reverse()) await d.cleanup();
   });
 
   it('kill -9 with pending and running jobs: order kept, running ones re-queued or lost, their processes gone', async () => {
     const d = await startDaemon({ config: { broker: { concurrency: 2 } } });
-    daemons.push(d);
+    processes.push(d);
     // Runs longer than the test; its grandchild is in its group, as a job's helpers are.
     const long = 'sleep 60 & exec sleep 60';
     const [keep] = await submit(d, { command: long, cwd: '/', retries: 1 });
@@ -43,7 +50,7 @@ describe('broker crash recovery and drain', () => {
     assert.equal(pidsWithEnv('BL_JOB_ID', keep!.id).length, 2, 'jobs outlive a kill -9 of the daemon (own groups)');
 
     const d2 = await d.restart();
-    daemons.push(d2);
+    processes.push(d2);
     const b = await d2.api('GET', '/broker');
     assert.equal(b.concurrency, 0, 'the limit survived the restart');
     assert.equal(b.urgent_bypass, true, 'so did the urgent bypass');
@@ -64,23 +71,43 @@ describe('broker crash recovery and drain', () => {
     await waitState(d2, keep!.id, 'cancelled');
   });
 
-  it('a graceful stop lets short jobs finish, puts long ones back at the head, and leaves no process', async () => {
-    const d = await startDaemon({ config: { broker: { concurrency: 2 }, force_timeout: 1500 } });
-    daemons.push(d);
-    const [short] = await submit(d, { command: 'sleep 0.5; echo done', cwd: '/' });
-    const [long] = await submit(d, { command: 'exec sleep 60', cwd: '/' });
+  it('a graceful stop lets a job that ends within force_timeout finish, puts the others back at the head, and leaves no process', async () => {
+    // Room enough for the short job to end once it is let go: what decides the long job's fate
+    // is that it would run past the deadline, not how busy the machine is.
+    const FORCE_MS = 5000;
+    const d = await startInProcess({ config: { broker: { concurrency: 2 }, force_timeout: FORCE_MS } });
+    inProcess.push(d);
+    const marks = new Marks(path.join(d.dir, 'marks'));
+    // The short job may end only once the shutdown has begun: the drain has to wait for it.
+    const [short] = await submit(d, { command: `${marks.made('short-runs')}; ${marks.awaited('stopping')}; echo done`, cwd: '/' });
+    const [long] = await submit(d, { command: `${marks.made('long-runs')}; exec sleep 60`, cwd: '/' });
     const [next] = await submit(d, { command: 'true', cwd: '/' });
-    await waitState(d, short!.id, 'running');
-    await waitState(d, long!.id, 'running');
-    const exit = await d.stop();
-    assert.equal(exit.code, 0);
+    // `running` is written at the claim; the marks say the processes really run.
+    await marks.waitMade('short-runs');
+    await marks.waitMade('long-runs');
+    const events = d.services.events;
+    events.subscribe((e) => e.topic === 'daemon.stopping' && marks.make('stopping'));
+    await d.stop();
+
+    const log = events.since(0);
+    const stopping = log.find((e) => e.topic === 'daemon.stopping')!;
+    const shortEnd = log.find((e) => e.topic === 'job.finished' && e.data.id === short!.id);
+    const longBack = log.find((e) => e.topic === 'job.requeued' && e.data.id === long!.id);
+    assert.deepEqual(shortEnd?.data.state, 'succeeded', 'the short job ended during the drain');
+    assert.ok(shortEnd!.id > stopping.id && longBack!.id > shortEnd!.id, 'stop began, the short job ended, then the long one was put back');
+    assert.ok(longBack!.time - stopping.time >= FORCE_MS, `the long job was killed only after force_timeout (${longBack!.time - stopping.time} ms)`);
     assert.deepEqual(pidsWithEnv('BL_JOB_ID', long!.id), [], 'no job process outlives the daemon');
-    const d2 = await d.restart({ config: { broker: { concurrency: 0 }, force_timeout: 1500 } });
-    daemons.push(d2);
-    assert.equal((await d2.api('GET', `/jobs/${short!.id}`)).state, 'succeeded');
+    await waitFor('the spawn helpers to exit with the daemon', () => descendants(process.pid).every((p) => !(isSpawner(p) && ppidOf(p) === process.pid)));
+
+    const d2 = await d.restart({ config: { broker: { concurrency: 0 }, force_timeout: FORCE_MS } });
+    inProcess.push(d2);
+    const s = await d2.api('GET', `/jobs/${short!.id}`);
+    assert.deepEqual([s.state, s.exit_code], ['succeeded', 0]);
+    assert.equal((await d2.request('GET', `/jobs/${short!.id}/log`)).text, 'done\n');
     const l = await d2.api('GET', `/jobs/${long!.id}`);
     assert.equal(l.state, 'pending');
     assert.equal(l.attempt, 1, 'a drain does not spend an attempt');
+    assert.match(l.reason, new RegExp(`the daemon shut down after waiting ${FORCE_MS} ms`));
     assert.deepEqual((await allJobs(d2, 'pending')).map((j) => j.id), [long!.id, next!.id]);
   });
 });

@@ -1,24 +1,21 @@
-// Must show 3: each purge variant removes exactly what it names; running jobs are untouched.
+// Each purge variant removes exactly what it names, logs included; running jobs are untouched.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startDaemon, type TestDaemon } from '../../helpers/daemon.js';
+import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 import { waitFor } from '../../helpers/wait.js';
 import { allJobs, submit, waitState } from '../../helpers/jobs.js';
 
 describe('broker purges', () => {
-  let d: TestDaemon;
+  let d: InProcessDaemon;
   before(async () => {
-    d = await startDaemon({ config: { broker: { concurrency: 1 } } });
+    d = await startInProcess({ config: { broker: { concurrency: 1 } } });
   });
-  after(async () => {
-    await d.stop();
-    d.cleanup();
-  });
+  after(() => d.cleanup());
 
   const ids = async (state: string) => (await allJobs(d, state)).map((j) => j.id).sort();
-  const logOf = (id: string) => path.join(d.ready.stateDir, 'jobs', `${id}.log`);
+  const logOf = (id: string) => path.join(d.config.stateDir, 'jobs', `${id}.log`);
 
   it('purge-completed, purge-pending and purge each take only their own', async () => {
     const [ok, bad] = await submit(d, [{ command: 'echo ok', cwd: '/' }, { command: 'exit 4', cwd: '/' }]);

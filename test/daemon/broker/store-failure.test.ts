@@ -11,6 +11,7 @@ import type { JobStore } from '../../../daemon/broker/store/store.js';
 import { BlError } from '../../../contract/errors.js';
 import { EventBus } from '../../../daemon/events/bus.js';
 import { openDb } from '../../../daemon/state/db.js';
+import { Marks } from '../../helpers/jobs.js';
 import { waitFor } from '../../helpers/wait.js';
 import { job } from './store/store-contract.js';
 
@@ -41,14 +42,17 @@ describe('broker on a store that refuses writes', () => {
     const broker = createBroker({ store, settings, events, stateDir: dir, killGraceMs: 500 });
     broker.start();
     try {
-      const [running] = broker.submit([job(`sleep 0.5; echo finished`)]).jobs;
-      await waitFor('the job to start', () => broker.get(running!.id).state === 'running');
+      // The job runs until the test lets it go, once the store refuses writes.
+      const marks = new Marks(path.join(dir, 'marks'));
+      const [running] = broker.submit([job(`${marks.made('runs')}; ${marks.awaited('go')}; echo finished`)]).jobs;
+      await marks.waitMade('runs');
       setFull(true);
       assert.throws(
         () => broker.submit([job('true')]),
         (e: unknown) => e instanceof BlError && e.status === 503 && /cannot take writes now \(SQLITE_FULL.*nothing was submitted; running jobs go on/.test(e.message),
       );
       assert.throws(() => broker.setConcurrency(4), (e: unknown) => e instanceof BlError && e.status === 503);
+      marks.make('go');
       await waitFor('the job to exit', () => events.since(0).some((e) => e.topic === 'job.finished' && e.data.id === running!.id));
       assert.equal(broker.get(running!.id).state, 'running', 'its end is not written yet');
       setFull(false);

@@ -94,7 +94,10 @@ describe('remote leases in the broker', () => {
     assert.deepEqual(await waiting, { kind: 'exit' });
     assert.deepEqual(await lease(b, req('A', 1)), { kind: 'exit' });
     assert.ok(b.status().launchers.find((l) => l.name === 'A')!.exiting);
-    await new Promise((r) => setTimeout(r, 2));
+    // "Later" is by the millisecond: a launcher first seen in the exit-worker's own millisecond
+    // counts as known then. Polls the clock for the next one, no guessed pause.
+    const exitAt = Date.parse(b.status().exit_workers_at!);
+    await waitFor('the clock to pass the exit-worker call', () => Date.now() > exitAt, { interval: 1 });
     b.submit([job('later')]);
     assert.equal(ids(await lease(b, req('NEW', 1))).length, 1);
   });
