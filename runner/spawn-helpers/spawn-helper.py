@@ -343,7 +343,10 @@ def main():
     sel.register(wake_r, selectors.EVENT_READ, "wake")
     buf = b""
     sp.send({"k": 0, "t": "ready"})
-    sp.flush()
+    try:
+        sp.flush()
+    except (BrokenPipeError, ConnectionResetError):
+        return  # the parent went before this helper was ready: nothing started, nothing to do
     while True:
         now = time.monotonic()
         wait = sp.name_due(now)
