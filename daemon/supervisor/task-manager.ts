@@ -53,7 +53,7 @@ export class TaskManager {
   private logFd: number | undefined;
   private readonly pending = new Set<Promise<void>>();
   private spawnLoop = false;
-  /** The program found on PATH, kept a second: walking PATH for every spawn cost 17 ms a 100. */
+  /** The program found on PATH, kept a second: walking PATH for every spawn costs 17 ms a 100. */
   private resolved: { key: string; program: Program | undefined; at: number } | undefined;
   private spawnError: string | undefined;
 
@@ -175,8 +175,8 @@ export class TaskManager {
 
   /**
    * Spawns what the decisions asked for (rt.spawning), SPAWN_CHUNK at a time with a turn of
-   * the event loop between chunks: 1000 workers used to block HTTP, keep-alives and stall
-   * checks for seconds. A stop or a lower cardinality meanwhile cancels the rest.
+   * the event loop between chunks: 1000 workers spawned in one go block HTTP, keep-alives and
+   * stall checks for seconds. A stop or a lower cardinality meanwhile cancels the rest.
    */
   private spawnMany(): void {
     if (this.spawnLoop) return;
