@@ -7,7 +7,7 @@ import { keyValueLines, rfc3339 } from './respond.js';
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
 
 export function workerJson(m: TaskManager): WorkerJson[] {
-  return [...m.rt.workers.values()]
+  return [...m.view.workers.values()]
     .sort((a, b) => a.startedAt - b.startedAt)
     .map((w) => ({
       task: m.name,
@@ -21,14 +21,14 @@ export function workerJson(m: TaskManager): WorkerJson[] {
 }
 
 export function taskJson(m: TaskManager, now = Date.now()): TaskJson {
-  const rt = m.rt;
+  const rt = m.view;
   const c = rt.counters;
   return {
     name: m.name,
     running: rt.running,
     state: taskState(rt, now),
     cmd: rt.spec.cmd,
-    args: rt.spec.args,
+    args: [...rt.spec.args],
     cardinality: rt.spec.cardinality,
     active: liveWorkers(rt).length,
     dead: deadCount(c),
@@ -48,8 +48,8 @@ export function taskText(m: TaskManager, now = Date.now()): string {
   const pairs: [string, string | number | boolean][] = [
     ['Task name', j.name],
     ['Running', j.running],
-    ['Started at', rfc3339(m.rt.startedAt)],
-    ['Last alive at', rfc3339(m.rt.lastAlive)],
+    ['Started at', rfc3339(m.view.startedAt)],
+    ['Last alive at', rfc3339(m.view.lastAlive)],
     ['Active Workers', `${j.active} / ${j.cardinality}`],
     ['Dead Workers', j.dead],
     ['Stalled Workers', j.counters.stalled],
@@ -61,14 +61,14 @@ export function taskText(m: TaskManager, now = Date.now()): string {
     ['Stall timeout', j.stall_timeout === 0 ? 'off' : `${j.stall_timeout} ms`],
     ['Grace period', `${j.grace_period} ms`],
   ];
-  if (j.next_start_at) pairs.push(['Next start at', rfc3339(m.rt.nextStartAt)]);
+  if (j.next_start_at) pairs.push(['Next start at', rfc3339(m.view.nextStartAt)]);
   if (m.lastError && j.state !== 'running') pairs.push(['Last error', m.lastError]);
   return keyValueLines(pairs);
 }
 
 /** `Task: T,\tPid: P,\tStarted: …,\tLast alive at: … (N seconds ago)` */
 export function workerLines(m: TaskManager, now = Date.now()): string {
-  return [...m.rt.workers.values()]
+  return [...m.view.workers.values()]
     .sort((a, b) => a.startedAt - b.startedAt)
     .map((w) => {
       const ago = w.lastAlive ? ` (${Math.round((now - w.lastAlive) / 1000)} seconds ago)` : '';

@@ -18,7 +18,7 @@ export function registerTaskMetrics(registry: Registry, s: Services): void {
     registers,
     collect() {
       this.reset();
-      for (const m of managers()) this.set({ task: m.name }, m.rt.running ? m.rt.spec.cardinality : 0);
+      for (const m of managers()) this.set({ task: m.name }, m.view.running ? m.view.spec.cardinality : 0);
     },
   });
   new Gauge({
@@ -28,7 +28,7 @@ export function registerTaskMetrics(registry: Registry, s: Services): void {
     registers,
     collect() {
       this.reset();
-      for (const m of managers()) this.set({ task: m.name }, liveWorkers(m.rt).length);
+      for (const m of managers()) this.set({ task: m.name }, liveWorkers(m.view).length);
     },
   });
   new Gauge({
@@ -40,7 +40,7 @@ export function registerTaskMetrics(registry: Registry, s: Services): void {
       this.reset();
       const now = Date.now();
       for (const m of managers()) {
-        const current = taskState(m.rt, now);
+        const current = taskState(m.view, now);
         for (const st of STATES) this.set({ task: m.name, state: st }, st === current ? 1 : 0);
       }
     },
@@ -52,7 +52,7 @@ export function registerTaskMetrics(registry: Registry, s: Services): void {
     registers,
     collect() {
       this.reset();
-      for (const m of managers()) this.inc({ task: m.name }, m.rt.counters.restarts);
+      for (const m of managers()) this.inc({ task: m.name }, m.view.counters.restarts);
     },
   });
   new Counter({
@@ -62,7 +62,7 @@ export function registerTaskMetrics(registry: Registry, s: Services): void {
     registers,
     collect() {
       this.reset();
-      for (const m of managers()) this.inc({ task: m.name }, m.rt.counters.stalled);
+      for (const m of managers()) this.inc({ task: m.name }, m.view.counters.stalled);
     },
   });
   new Counter({
@@ -73,7 +73,7 @@ export function registerTaskMetrics(registry: Registry, s: Services): void {
     collect() {
       this.reset();
       for (const m of managers()) {
-        const c = m.rt.counters;
+        const c = m.view.counters;
         this.inc({ task: m.name, outcome: 'ok' }, c.exitedOk);
         this.inc({ task: m.name, outcome: 'error' }, c.exitedError);
         this.inc({ task: m.name, outcome: 'stalled' }, c.stalled);
@@ -88,7 +88,7 @@ export function registerTaskMetrics(registry: Registry, s: Services): void {
     registers,
     collect() {
       this.reset();
-      for (const m of managers()) this.set({ task: m.name }, deadCount(m.rt.counters));
+      for (const m of managers()) this.set({ task: m.name }, deadCount(m.view.counters));
     },
   });
   new Counter({

@@ -47,12 +47,35 @@ export interface TaskRuntime {
   restart: { old: Set<number>; waitingFor: number | undefined } | undefined;
 }
 
+type DeepReadonly<T> =
+  T extends Map<infer K, infer V>
+    ? ReadonlyMap<K, DeepReadonly<V>>
+    : T extends Set<infer V>
+      ? ReadonlySet<V>
+      : T extends (infer E)[]
+        ? readonly DeepReadonly<E>[]
+        : T extends object
+          ? { readonly [P in keyof T]: DeepReadonly<T[P]> }
+          : T;
+
+/** What readers outside the reducer (routes, metrics, the supervisor) see: they only read. */
+export type TaskView = DeepReadonly<TaskRuntime>;
+
+/** The options `POST /tasks/T/set/:option/:value` changes besides the cardinality. */
+export type TaskOption = 'stallTimeout' | 'gracePeriod';
+
 export type TaskEvent =
   | { type: 'start' }
   | { type: 'stop'; reason?: 'stop' | 'shutdown' }
   | { type: 'set-cardinality'; value: number }
+  | { type: 'set-option'; option: TaskOption; value: number }
+  /** A new config (SIGHUP): `previous` is what the old config said, to tell the file's changes
+   * from the changes made at run time (the routes), which stay unless the file changed that field. */
+  | { type: 'reconfigure'; spec: TaskSpec; previous: TaskSpec }
+  /** Workers of an earlier daemon taken over: the task runs, as after a start. */
+  | { type: 'adopt'; workers: { pid: number; startedAt: number }[] }
   | { type: 'restart' }
-  | { type: 'spawned'; pid: number; adopted?: boolean; startedAt?: number }
+  | { type: 'spawned'; pid: number }
   | { type: 'spawn-failed'; error: string }
   | { type: 'exited'; pid: number; code: number | null; signal: string | null }
   | { type: 'keepalive'; pid: number; status?: string; info?: string }
@@ -86,11 +109,11 @@ export function newRuntime(spec: TaskSpec): TaskRuntime {
 }
 
 /** Workers that count toward the cardinality (not on their way out). */
-export function liveWorkers(rt: TaskRuntime): WorkerState[] {
+export function liveWorkers<W extends { readonly phase: WorkerState['phase'] }>(rt: { readonly workers: ReadonlyMap<number, W> }): W[] {
   return [...rt.workers.values()].filter((w) => w.phase === 'running');
 }
 
-export function taskState(rt: TaskRuntime, now: number): 'running' | 'stopped' | 'backoff' | 'flapping' {
+export function taskState(rt: TaskView, now: number): 'running' | 'stopped' | 'backoff' | 'flapping' {
   if (!rt.running) return 'stopped';
   if (rt.flapping) return 'flapping';
   if (rt.nextStartAt > now && liveWorkers(rt).length < rt.spec.cardinality) return 'backoff';
@@ -98,7 +121,7 @@ export function taskState(rt: TaskRuntime, now: number): 'running' | 'stopped' |
 }
 
 /** The seed's "Dead Workers": every loss but the ones stopped on purpose. */
-export function deadCount(c: Counters): number {
+export function deadCount(c: Readonly<Counters>): number {
   return c.stalled + c.exitedOk + c.exitedError;
 }
 
@@ -132,17 +155,37 @@ function stopWorker(w: WorkerState, reason: StopReason, out: Action[]): void {
   out.push({ type: 'stop', pid: w.pid, reason });
 }
 
+function start(rt: TaskRuntime, now: number, out: Action[]): void {
+  if (rt.running) return;
+  rt.running = true;
+  rt.startedAt = now;
+  rt.failures = 0;
+  rt.flapping = false;
+  rt.nextStartAt = 0;
+  out.push({ type: 'emit', topic: 'task.started', data: { task: rt.spec.name } });
+}
+
+function addWorker(rt: TaskRuntime, pid: number, startedAt: number, adopted: boolean): void {
+  rt.workers.set(pid, { pid, startedAt, lastAlive: undefined, phase: 'running', stopReason: undefined, leaving: false, info: undefined, adopted });
+}
+
+/** The new config's fields where it differs from the old one; the run-time values elsewhere. */
+function reconfigured(current: TaskSpec, spec: TaskSpec, previous: TaskSpec): TaskSpec {
+  const next: Record<string, unknown> = { ...current };
+  for (const k of Object.keys(spec) as (keyof TaskSpec)[]) {
+    if (JSON.stringify(spec[k]) !== JSON.stringify(previous[k])) next[k] = spec[k];
+  }
+  return next as unknown as TaskSpec;
+}
+
 function apply(rt: TaskRuntime, e: TaskEvent, now: number, out: Action[]): void {
   switch (e.type) {
     case 'start':
-      if (!rt.running) {
-        rt.running = true;
-        rt.startedAt = now;
-        rt.failures = 0;
-        rt.flapping = false;
-        rt.nextStartAt = 0;
-        out.push({ type: 'emit', topic: 'task.started', data: { task: rt.spec.name } });
-      }
+      start(rt, now, out);
+      return;
+    case 'adopt':
+      start(rt, now, out);
+      for (const w of e.workers) addWorker(rt, w.pid, w.startedAt, true);
       return;
     case 'stop':
       if (rt.running) out.push({ type: 'emit', topic: 'task.stopped', data: { task: rt.spec.name } });
@@ -156,6 +199,15 @@ function apply(rt: TaskRuntime, e: TaskEvent, now: number, out: Action[]): void 
       rt.spec = { ...rt.spec, cardinality: e.value };
       out.push({ type: 'emit', topic: 'task.scaled', data: { task: rt.spec.name, cardinality: e.value } });
       return;
+    case 'set-option':
+      rt.spec = { ...rt.spec, [e.option]: e.value };
+      return;
+    case 'reconfigure':
+      rt.spec = reconfigured(rt.spec, e.spec, e.previous);
+      if (e.spec.cardinality !== e.previous.cardinality) {
+        out.push({ type: 'emit', topic: 'task.scaled', data: { task: rt.spec.name, cardinality: rt.spec.cardinality } });
+      }
+      return;
     case 'restart':
       if (rt.running) {
         rt.restart = { old: new Set(liveWorkers(rt).map((w) => w.pid)), waitingFor: undefined };
@@ -163,22 +215,13 @@ function apply(rt: TaskRuntime, e: TaskEvent, now: number, out: Action[]): void 
       }
       return;
     case 'spawned': {
-      if (!e.adopted && rt.spawning > 0) rt.spawning--;
-      rt.workers.set(e.pid, {
-        pid: e.pid,
-        startedAt: e.startedAt ?? now,
-        lastAlive: undefined,
-        phase: 'running',
-        stopReason: undefined,
-        leaving: false,
-        info: undefined,
-        adopted: e.adopted ?? false,
-      });
+      if (rt.spawning > 0) rt.spawning--;
+      addWorker(rt, e.pid, now, false);
       if (rt.toReplace > 0) {
         rt.toReplace--;
         rt.counters.restarts++;
       }
-      if (rt.restart && rt.restart.waitingFor === undefined && !e.adopted) rt.restart.waitingFor = e.pid;
+      if (rt.restart && rt.restart.waitingFor === undefined) rt.restart.waitingFor = e.pid;
       return;
     }
     case 'spawn-failed':

@@ -4,7 +4,7 @@ import type { TaskSpec } from '../config/types.js';
 import { BlError } from '../../contract/errors.js';
 import { didYouMean } from '../../contract/did-you-mean.js';
 import { TaskManager, workerTree, type ManagerDeps } from './task-manager.js';
-import { WorkerRecords } from './worker-records.js';
+import { WorkerRecords, type WorkerRecord } from './worker-records.js';
 import { sameProcess } from '../../proc/stat.js';
 import { stopTree } from '../../proc/stop-tree.js';
 
@@ -47,7 +47,7 @@ export class Supervisor {
   }
 
   running(): TaskManager[] {
-    return this.active().filter((m) => m.rt.running || m.rt.workers.size > 0);
+    return this.active().filter((m) => m.view.running || m.view.workers.size > 0);
   }
 
   autostart(): void {
@@ -80,6 +80,7 @@ export class Supervisor {
     const records = this.deps.records;
     let adopted = 0;
     const stops: Promise<unknown>[] = [];
+    const byTask = new Map<string, WorkerRecord[]>();
     for (const r of records.all()) {
       if (!sameProcess(r.pid, r.startTime)) {
         records.remove(r.pid);
@@ -87,22 +88,21 @@ export class Supervisor {
       }
       const spec = this.specs.get(r.task);
       if (spec?.adopt) {
-        const m = this.get(r.task);
-        if (!m.rt.running) m.rt.running = true;
-        m.adopt(r);
+        byTask.set(r.task, [...(byTask.get(r.task) ?? []), r]);
         adopted++;
       } else {
         stops.push(stopTree({ ...workerTree(r), grace: spec?.gracePeriod ?? 100 }).then(() => records.remove(r.pid)));
       }
     }
+    for (const [task, recs] of byTask) this.get(task).adopt(recs);
     await Promise.all(stops);
     return { adopted, stopped: stops.length };
   }
 
   /**
    * SIGHUP: new task set. Added autostart tasks start, removed ones stop, changed ones get
-   * their new settings (applied to the next spawn; the cardinality at once). Unchanged
-   * tasks are not touched.
+   * the fields the file changed (applied to the next spawn; the cardinality at once), and
+   * keep what was set at run time elsewhere. Unchanged tasks are not touched.
    */
   async reload(specs: Map<string, TaskSpec>): Promise<{ added: string[]; removed: string[]; changed: string[] }> {
     const added: string[] = [];
@@ -125,13 +125,7 @@ export class Supervisor {
       }
       if (JSON.stringify(old) !== JSON.stringify(spec)) {
         changed.push(name);
-        const m = this.managers.get(name);
-        if (m) {
-          const cardinality = spec.cardinality;
-          m.rt.spec = { ...spec, cardinality: m.rt.spec.cardinality };
-          if (cardinality !== old.cardinality) m.dispatch({ type: 'set-cardinality', value: cardinality });
-          else m.dispatch({ type: 'tick' });
-        }
+        this.managers.get(name)?.dispatch({ type: 'reconfigure', spec, previous: old });
       }
     }
     this.specs = new Map(specs);

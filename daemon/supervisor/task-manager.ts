@@ -6,7 +6,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TaskSpec } from '../config/types.js';
 import type { EventBus } from '../events/bus.js';
-import { decide, record, newRuntime, type Action, type StopReason, type TaskEvent, type TaskRuntime } from './decide.js';
+import { decide, record, newRuntime, type Action, type StopReason, type TaskEvent, type TaskRuntime, type TaskView } from './decide.js';
 import { stopTree } from '../../proc/stop-tree.js';
 import { ancestorIn, sameProcess, readStat } from '../../proc/stat.js';
 import { resolveCommand, isDirectory, type Program } from './command-path.js';
@@ -41,7 +41,8 @@ const LOG_ROTATE_BYTES = 16 * 1024 * 1024;
 const SPAWN_CHUNK = 25;
 const RESOLVE_TTL_MS = 1000;
 export class TaskManager {
-  readonly rt: TaskRuntime;
+  /** Changed only by the reducer (decide.ts), through dispatch and record. */
+  private readonly rt: TaskRuntime;
   private readonly procs = new Map<number, Proc>();
   /** Pids of descendants that sent keep-alives, mapped to their worker. */
   private readonly viaDescendant = new Map<number, number>();
@@ -52,9 +53,9 @@ export class TaskManager {
   private logFd: number | undefined;
   private readonly pending = new Set<Promise<void>>();
   private spawnLoop = false;
-  /** The program found on PATH, kept a second: walking PATH for every spawn cost 17 ms a 100. */
+  /** The program found on PATH, kept a second: walking PATH for every spawn costs 17 ms a 100. */
   private resolved: { key: string; program: Program | undefined; at: number } | undefined;
-  lastError: string | undefined;
+  private spawnError: string | undefined;
 
   constructor(
     spec: TaskSpec,
@@ -67,6 +68,17 @@ export class TaskManager {
     return this.rt.spec.name;
   }
 
+  /** The task's state, to read. */
+  get view(): TaskView {
+    return this.rt;
+  }
+
+  /** Why the last spawn failed (a command not found, a missing cwd…), for the status. */
+  get lastError(): string | undefined {
+    return this.spawnError;
+  }
+
+  /** Every change of the task's state: the reducer decides, this carries out what it says. */
   dispatch(event: TaskEvent): void {
     this.execute(decide(this.rt, event, Date.now()));
   }
@@ -111,12 +123,23 @@ export class TaskManager {
     return true;
   }
 
-  /** Takes over a worker of an earlier daemon (adopt: true). */
-  adopt(rec: { pid: number; pgid: number; startTime: number; startedAt: number; marker: string }): void {
-    const done = this.watchAdopted(rec);
-    this.procs.set(rec.pid, { ...rec, done, stopping: false });
-    this.byId.set(workerId(rec.marker), rec.pid);
-    this.execute(decide(this.rt, { type: 'spawned', pid: rec.pid, adopted: true, startedAt: rec.startedAt }, Date.now()));
+  /**
+   * Takes over workers of an earlier daemon (adopt: true), all of the task's at once: one
+   * decision that sees them all, else the first one alone would look like a pool short of
+   * workers and start extra ones that the next would then stop.
+   */
+  adopt(recs: { pid: number; pgid: number; startTime: number; startedAt: number; marker: string }[]): void {
+    const taken = recs.map((rec) => {
+      let resolveDone!: () => void;
+      const done = new Promise<void>((r) => (resolveDone = r));
+      const proc: Proc = { pid: rec.pid, pgid: rec.pgid, marker: rec.marker, startTime: rec.startTime, done, stopping: false };
+      this.procs.set(rec.pid, proc);
+      this.byId.set(workerId(rec.marker), rec.pid);
+      return { proc, resolveDone };
+    });
+    this.dispatch({ type: 'adopt', workers: recs.map((r) => ({ pid: r.pid, startedAt: r.startedAt })) });
+    // Watched once the reducer knows them: an exit seen at once must find its worker there.
+    for (const { proc, resolveDone } of taken) void this.watchAdopted(proc).then(resolveDone);
   }
 
   private execute(actions: Action[]): void {
@@ -152,8 +175,8 @@ export class TaskManager {
 
   /**
    * Spawns what the decisions asked for (rt.spawning), SPAWN_CHUNK at a time with a turn of
-   * the event loop between chunks: 1000 workers used to block HTTP, keep-alives and stall
-   * checks for seconds. A stop or a lower cardinality meanwhile cancels the rest.
+   * the event loop between chunks: 1000 workers spawned in one go block HTTP, keep-alives and
+   * stall checks for seconds. A stop or a lower cardinality meanwhile cancels the rest.
    */
   private spawnMany(): void {
     if (this.spawnLoop) return;
@@ -163,7 +186,7 @@ export class TaskManager {
       while (this.rt.spawning > 0 && this.rt.running && n++ < SPAWN_CHUNK) {
         const r = this.spawnOne();
         if (typeof r === 'string') {
-          this.lastError = r;
+          this.spawnError = r;
           this.deps.events.publish('worker.spawn_failed', { task: this.name, error: r });
           this.execute(record(this.rt, { type: 'spawn-failed', error: r }, Date.now()));
           break;
@@ -233,7 +256,7 @@ export class TaskManager {
     const pid = child.pid;
     if (pid === undefined) {
       // Why comes a tick later; the backoff has started by then, the status shows the reason.
-      child.on('error', (e) => (this.lastError = `cannot start ${s.cmd}: ${e.message}`));
+      child.on('error', (e) => (this.spawnError = `cannot start ${s.cmd}: ${e.message}`));
       return `cannot start ${s.cmd}`;
     }
     const startTime = readStat(pid)?.startTime ?? 0;
@@ -302,11 +325,10 @@ export class TaskManager {
     this.pending.add(q);
   }
 
-  private async watchAdopted(rec: { pid: number; startTime: number }): Promise<void> {
+  private async watchAdopted(proc: Proc): Promise<void> {
     // Not our child: no exit event, so look every 200 ms.
-    while (sameProcess(rec.pid, rec.startTime)) await new Promise((r) => setTimeout(r, 200).unref());
-    const proc = this.procs.get(rec.pid);
-    if (proc) this.onLeaderExit(proc, null, null);
+    while (sameProcess(proc.pid, proc.startTime)) await new Promise((r) => setTimeout(r, 200).unref());
+    if (this.procs.get(proc.pid) === proc) this.onLeaderExit(proc, null, null);
   }
 
   /** Wrong for the last log write of a worker to come after close: close at the very end. */

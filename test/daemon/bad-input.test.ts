@@ -1,23 +1,22 @@
-// Must show 8: unknown tasks, bad values, bad JSON, wrong methods get 4xx with a message; a
-// broken config stops the start with the field named; the daemon stays up throughout.
+// Unknown tasks, bad values, bad JSON, wrong methods get 4xx with a message, and the daemon
+// stays up throughout (in-process). A broken config or bad flags stop a bl-daemon process at
+// its start, exit code 2, with the field named and no stack trace.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startDaemon, programArgv, type TestDaemon } from '../helpers/daemon.js';
+import { programArgv } from '../helpers/daemon.js';
+import { startInProcess, type InProcessDaemon } from '../helpers/in-process.js';
 import { uniq } from '../helpers/uniq.js';
 
 const T = uniq('Task');
-let d: TestDaemon;
+let d: InProcessDaemon;
 before(async () => {
-  d = await startDaemon({ config: { tasks: { [T]: { cmd: 'sleep', args: ['1000'], stall_timeout: 0, autostart: false } } } });
+  d = await startInProcess({ config: { tasks: { [T]: { cmd: 'sleep', args: ['1000'], stall_timeout: 0, autostart: false } } } });
 });
-after(async () => {
-  await d.stop();
-  d.cleanup();
-});
+after(() => d?.cleanup());
 
 const cases: [string, string, number, RegExp, unknown?][] = [
   ['GET', '/tasks/NoSuch', 404, /no task named "NoSuch"/],
@@ -54,15 +53,21 @@ test('a huge body is 413, and the daemon is still up after all of the above', as
   const r = await d.request('POST', `/tasks/${T}/workers/2/alive`, 'x'.repeat(200 * 1024));
   assert.equal(r.status, 413);
   assert.equal((await d.request('GET', '/healthz')).status, 200);
-  assert.equal(d.exitInfo, undefined);
+  const j = await d.api('GET', `/tasks/${T}`);
+  assert.deepEqual([j.running, j.workers], [false, []], 'no bad request started or changed the task');
+  assert.equal(j.cardinality, 1);
 });
 
 function runDaemon(config: string): { status: number | null; stderr: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'bl-bad-'));
   const file = path.join(dir, 'c.json');
   writeFileSync(file, config);
-  const r = spawnSync(process.execPath, [...programArgv('daemon/main'), `-conf=${file}`], { encoding: 'utf8', timeout: 20000, cwd: dir });
-  return { status: r.status, stderr: r.stderr.replace(file, 'FILE') };
+  try {
+    const r = spawnSync(process.execPath, [...programArgv('daemon/main'), `-conf=${file}`], { encoding: 'utf8', timeout: 20000, cwd: dir });
+    return { status: r.status, stderr: r.stderr.replace(file, 'FILE') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const configs: [string, string, RegExp][] = [

@@ -73,10 +73,7 @@ export function mountTaskRoutes(router: Router, s: Services): void {
       reply(ctx, 'Changed workers cardinality', taskJson(m));
       return;
     }
-    const ms = intParam(option, value);
-    if (option === 'stall_timeout') m.rt.spec = { ...m.rt.spec, stallTimeout: ms };
-    else m.rt.spec = { ...m.rt.spec, gracePeriod: ms };
-    m.dispatch({ type: 'tick' });
+    m.dispatch({ type: 'set-option', option: option === 'stall_timeout' ? 'stallTimeout' : 'gracePeriod', value: intParam(option, value) });
     reply(ctx, `Changed ${option}`, taskJson(m));
   };
   router.post('/tasks/:name/set/:option/:value', set);
@@ -84,15 +81,15 @@ export function mountTaskRoutes(router: Router, s: Services): void {
 
   router.post('/tasks/:name/restart', (ctx) => {
     const m = sup.get(name(ctx));
-    if (!m.rt.running) throw new BlError('conflict', `task "${m.name}" is not running; start it instead`);
-    const n = m.rt.workers.size;
+    if (!m.view.running) throw new BlError('conflict', `task "${m.name}" is not running; start it instead`);
+    const n = m.view.workers.size;
     m.dispatch({ type: 'restart' });
     reply(ctx, `Restarting ${n} ${m.name} workers`, taskJson(m), 202);
   });
 
   router.get('/tasks/:name/log', (ctx) => {
     const m = sup.get(name(ctx));
-    if (!m.rt.spec.captureOutput) throw new BlError('not_found', `task "${m.name}" does not capture its output (capture_output is false)`);
+    if (!m.view.spec.captureOutput) throw new BlError('not_found', `task "${m.name}" does not capture its output (capture_output is false)`);
     serveLog(ctx, m.logFile());
   });
 

@@ -182,3 +182,100 @@ test('a quick death of one of several young siblings is replaced after the backo
   assert.equal(wake(a), 400);
   assert.equal(spawns(decide(rt, { type: 'tick' }, 400)), 1);
 });
+
+const emits = (a: Action[]) => a.filter((x): x is Extract<Action, { type: 'emit' }> => x.type === 'emit');
+
+test('set-option stall_timeout applies to running workers at once: longer moves the deadline, shorter stalls the overdue', () => {
+  const rt = newRuntime(spec({ cardinality: 1, stallTimeout: 1000 }));
+  started(rt, 0);
+  decide(rt, { type: 'keepalive', pid: 100 }, 200);
+  let a = decide(rt, { type: 'set-option', option: 'stallTimeout', value: 5000 }, 300);
+  assert.equal(rt.spec.stallTimeout, 5000);
+  assert.equal(wake(a), 5200, 'the deadline is the last keep-alive plus the new timeout');
+  assert.deepEqual(emits(a), [], 'no event: the route answers for the change');
+  assert.equal(stops(decide(rt, { type: 'tick' }, 1300)).length, 0, 'not stalled at the old deadline');
+  a = decide(rt, { type: 'set-option', option: 'stallTimeout', value: 500 }, 1300);
+  assert.deepEqual(stops(a).map((s) => [s.pid, s.reason]), [[100, 'stalled']]);
+  assert.equal(spawns(a), 1);
+  assert.equal(rt.counters.stalled, 1);
+});
+
+test('set-option grace_period only changes the setting (read when a worker is stopped)', () => {
+  const rt = newRuntime(spec({ cardinality: 1, stallTimeout: 0 }));
+  started(rt, 0);
+  const a = decide(rt, { type: 'set-option', option: 'gracePeriod', value: 7000 }, 10);
+  assert.equal(rt.spec.gracePeriod, 7000);
+  assert.deepEqual(a, []);
+});
+
+test('reconfigure takes the fields the file changed and keeps what was set at run time elsewhere', () => {
+  const old = spec({ cardinality: 1, stallTimeout: 0 });
+  const rt = newRuntime(old);
+  started(rt, 0); // 100
+  decide(rt, { type: 'set-cardinality', value: 3 }, 10);
+  decide(rt, { type: 'spawned', pid: 101 }, 10);
+  decide(rt, { type: 'spawned', pid: 102 }, 15);
+  decide(rt, { type: 'set-option', option: 'gracePeriod', value: 5000 }, 20);
+
+  // The file changes the args only: the run-time cardinality and grace period stay.
+  const edited = { ...old, args: ['--new'] };
+  let a = decide(rt, { type: 'reconfigure', spec: edited, previous: old }, 30);
+  assert.deepEqual(rt.spec, { ...old, args: ['--new'], cardinality: 3, gracePeriod: 5000 });
+  assert.deepEqual(a, [], 'nothing to stop, start or tell');
+
+  // The file changes the cardinality and the grace period: both are taken, the pool shrinks.
+  const resized = { ...edited, cardinality: 2, gracePeriod: 300 };
+  a = decide(rt, { type: 'reconfigure', spec: resized, previous: edited }, 40);
+  assert.equal(rt.spec.cardinality, 2);
+  assert.equal(rt.spec.gracePeriod, 300);
+  assert.deepEqual(emits(a).map((e) => [e.topic, e.data]), [['task.scaled', { task: 'T', cardinality: 2 }]]);
+  assert.deepEqual(stops(a).map((s) => [s.pid, s.reason]), [[102, 'scale']], 'the newest goes');
+});
+
+test('reconfigure of a stopped task changes its settings and starts nothing', () => {
+  const old = spec({ cardinality: 1 });
+  const rt = newRuntime(old);
+  const a = decide(rt, { type: 'reconfigure', spec: { ...old, cardinality: 4, minUptime: 50 }, previous: old }, 0);
+  assert.equal(rt.spec.cardinality, 4);
+  assert.equal(rt.spec.minUptime, 50);
+  assert.equal(spawns(a), 0);
+  assert.equal(taskState(rt, 0), 'stopped');
+});
+
+test('adopt starts the task as start does, with every adopted worker counted in one decision', () => {
+  const rt = newRuntime(spec({ cardinality: 2, stallTimeout: 0 }));
+  const a = decide(rt, { type: 'adopt', workers: [{ pid: 500, startedAt: -9000 }, { pid: 501, startedAt: -8000 }] }, 0);
+  assert.deepEqual(emits(a).map((e) => [e.topic, e.data]), [['task.started', { task: 'T' }]]);
+  assert.equal(spawns(a), 0, 'the adopted workers fill the cardinality: no extra worker');
+  assert.equal(stops(a).length, 0);
+  assert.equal(rt.running, true);
+  assert.equal(rt.startedAt, 0);
+  assert.deepEqual([...rt.workers.values()].map((w) => [w.pid, w.startedAt, w.adopted]), [[500, -9000, true], [501, -8000, true]]);
+  assert.equal(taskState(rt, 0), 'running');
+  assert.deepEqual(decide(rt, { type: 'start' }, 10), [], 'a start after the adoption is a no-op');
+  // An adopted worker that dies is replaced like any other.
+  const b = decide(rt, { type: 'exited', pid: 500, code: null, signal: 'SIGKILL' }, 20);
+  assert.equal(spawns(b), 1);
+  decide(rt, { type: 'spawned', pid: 502 }, 20);
+  assert.equal(rt.counters.restarts, 1);
+  assert.equal(rt.workers.get(502)?.adopted, false);
+});
+
+test('adopt fills the rest of the cardinality, or stops the newest adopted beyond it', () => {
+  const few = newRuntime(spec({ cardinality: 3, stallTimeout: 0 }));
+  assert.equal(spawns(decide(few, { type: 'adopt', workers: [{ pid: 500, startedAt: -5000 }] }, 0)), 2);
+
+  const many = newRuntime(spec({ cardinality: 1, stallTimeout: 0 }));
+  const a = decide(many, { type: 'adopt', workers: [{ pid: 500, startedAt: -5000 }, { pid: 501, startedAt: -4000 }] }, 0);
+  assert.deepEqual(stops(a).map((s) => [s.pid, s.reason]), [[501, 'scale']]);
+  assert.equal(spawns(a), 0);
+});
+
+test('adopt into a task already running adds the workers without a second task.started', () => {
+  const rt = newRuntime(spec({ cardinality: 2, stallTimeout: 0 }));
+  decide(rt, { type: 'start' }, 0);
+  const a = decide(rt, { type: 'adopt', workers: [{ pid: 500, startedAt: -1000 }] }, 5);
+  assert.deepEqual(emits(a), []);
+  assert.equal(rt.startedAt, 0);
+  assert.equal(liveWorkers(rt).length, 1);
+});
