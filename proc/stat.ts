@@ -68,14 +68,22 @@ export function sameProcess(pid: number, startTime: number | null = null): boole
   return isLive(s) && (startTime === null || s.startTime === startTime);
 }
 
-/** Does any process remain in the group? */
+/**
+ * Does a live process remain in the group? A zombie does not count: an orphan that died waits
+ * for its new parent (PID 1, or a subreaper) to collect it, and an init that collects late (a
+ * container's, ~1 s here) would make every stop wait for it. The kernel's answer is asked
+ * first; /proc is read only when the leader is gone and the group still answers.
+ */
 export function groupExists(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+  if (isLive(readStat(pgid))) return true;
+  const liveIn = (stats: ProcStat[]) => (statIndex(stats).byGroup.get(pgid) ?? []).some(isLive);
+  // A recent table may say yes (a stop polls again); a no is confirmed by a fresh one.
+  return liveIn(allStats()) || liveIn(allStats(0));
 }
 
 let snapshot: { at: number; stats: ProcStat[] } | undefined;
