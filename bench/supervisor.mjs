@@ -638,7 +638,6 @@ function report(bl, sup, pm2) {
   console.log(`  PSS with 100 workers ≤ 50 MiB: first time ${mib(pss0)}, after up/down cycles ${mib(pss)} → ${pss <= 50 ? 'met' : pss0 <= 50 ? 'met only the first time' : 'NOT met'}`);
   const worst = Math.max(...st.lat);
   console.log(`  stall detected ≤ 100 ms after T: median ${ms(median(st.lat))}, max ${ms(worst)} → ${worst <= 100 ? 'met' : median(st.lat) <= 100 ? 'met by the median, not in every trial' : 'NOT met'}`);
-  console.log('  (measured here earlier: restart pm2 6.2 ms, supervisord 1006 ms; 100 up supervisord 374 ms, pm2 594 ms; PSS supervisord 28.6 MiB, pm2 57.6 MiB)');
   console.log(
     `\nSettings: every worker is \`sleep <token>\`. bl: min_uptime ${MIN_UPTIME} ms, stall_timeout 0 (stall task ${STALL_T} ms, blast task 30 s), output captured to the task log (its default). ` +
       `supervisord: autorestart=true, startsecs=0, stdout/stderr_logfile=NONE, minfds default. ` +
