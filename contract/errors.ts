@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   method_not_allowed: 405,
   not_acceptable: 406,
   conflict: 409,
+  /** A job id prefix that several jobs start with: the message lists them. */
+  ambiguous_job: 409,
   gone: 410,
   too_large: 413,
   unsupported_media_type: 415,

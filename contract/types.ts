@@ -12,6 +12,13 @@ export interface TaskCounters {
   restarts: number;
 }
 
+/** CPU and memory of a process tree, from the daemon's samples (about once a second). */
+export interface ProcessUsageJson {
+  /** CPU over the last sample interval, 100 = one core. */
+  cpu_percent: number;
+  rss_bytes: number;
+}
+
 export interface WorkerJson {
   task: string;
   pid: number;
@@ -20,6 +27,26 @@ export interface WorkerJson {
   state: 'running' | 'stopping';
   info: string | null;
   adopted: boolean;
+  /** Its process tree's usage; null until the first sample. */
+  usage: ProcessUsageJson | null;
+}
+
+/**
+ * How a task's last worker went that did not go on purpose (a crash, an exit, a stall, a
+ * spawn that failed): what an operator needs to see why a task backs off.
+ */
+export interface LastExitJson {
+  pid: number | null;
+  /** exited: by itself (code 0 or not); killed: by a signal it did not get from bl; stalled;
+   * spawn_failed: it never started (command not found, cwd missing…). */
+  kind: 'exited' | 'killed' | 'stalled' | 'spawn_failed';
+  code: number | null;
+  signal: string | null;
+  at: string;
+  /** One line: `exited 1`, `killed by SIGKILL`, `stalled (no keep-alive for 5000 ms)`, `command not found: x`. */
+  message: string;
+  /** The last lines of the task's captured output before it went (up to 10; none when not captured). */
+  output: string[];
 }
 
 export interface TaskJson {
@@ -39,6 +66,9 @@ export interface TaskJson {
   counters: TaskCounters;
   next_start_at: string | null;
   workers: WorkerJson[];
+  /** The sum over its live workers; null when none has been sampled. */
+  usage: ProcessUsageJson | null;
+  last_exit: LastExitJson | null;
 }
 
 /** GET /tasks → running tasks; GET /list → every known task. */

@@ -17,6 +17,7 @@ export function workerJson(m: TaskManager): WorkerJson[] {
       state: w.phase,
       info: w.info ?? null,
       adopted: w.adopted,
+      usage: null,
     }));
 }
 
@@ -39,6 +40,8 @@ export function taskJson(m: TaskManager, now = Date.now()): TaskJson {
     counters: { stalled: c.stalled, exited_ok: c.exitedOk, exited_error: c.exitedError, stopped: c.stopped, restarts: c.restarts },
     next_start_at: rt.running && rt.nextStartAt > now ? iso(rt.nextStartAt) : null,
     workers: workerJson(m),
+    usage: null,
+    last_exit: null,
   };
 }
 
