@@ -112,7 +112,7 @@ export class JobsView {
               'tr',
               { 'data-job': j.id, class: j.id === sel ? 'selected' : '', tabindex: 0, onclick: () => this.select(j.id), onkeydown: (e) => (e as KeyboardEvent).key === 'Enter' && this.select(j.id) },
               h('td', null, badge(j.state)),
-              h('td', { class: 'mono', title: j.id }, j.id.slice(-8)),
+              h('td', { class: 'mono', title: `${j.id}: these 8 characters name it too (GET /jobs/${j.id.slice(-8)})` }, j.id.slice(-8)),
               h('td', { class: 'command', title: commandOf(j) }, commandOf(j)),
               h('td', null, j.queue === 'urgent' ? h('span', { class: 'urgent' }, 'urgent') : 'normal'),
               h('td', { class: 'submitted' }, liveTime('ago', j.submitted_at, now)),

@@ -1,7 +1,8 @@
 // Health, shutdown, the route list.
 import type Router from '@koa/router';
 import type { Services } from '../../services.js';
-import { keyValueLines, reply } from '../respond.js';
+import { reply } from '../respond.js';
+import { healthText } from '../health-text.js';
 
 export function mountSystemRoutes(router: Router, s: Services): void {
   router.get('/healthz', (ctx) => {
@@ -12,20 +13,7 @@ export function mountSystemRoutes(router: Router, s: Services): void {
       tasks_running: s.supervisor.running().length,
       keepalives: s.keepalives.toJSON(),
     };
-    // `ok` stays the first line (what a probe reads); the counters follow, as in the JSON.
-    const k = h.keepalives;
-    const pairs: [string, string | number][] = [
-      ['Pid', h.pid],
-      ['Uptime', `${h.uptime_s} s`],
-      ['Tasks running', h.tasks_running],
-      ['Keep-alives received', k.received as number],
-      ['Keep-alives accepted', k.accepted as number],
-      ['Keep-alives malformed', k.malformed as number],
-      ['Keep-alives for unknown tasks', k.unknown_task as number],
-      ['Keep-alives from unknown pids', k.unknown_pid as number],
-    ];
-    if (k.last_drop_reason) pairs.push(['Last keep-alive dropped', k.last_drop_reason as string]);
-    reply(ctx, `ok\n${keyValueLines(pairs)}`, h);
+    reply(ctx, healthText(h), h);
   });
 
   router.post('/shutdown', (ctx) => {
