@@ -30,8 +30,8 @@ before(async () => {
         tasks: {
           // exec: the line names the pid the worker keeps.
           [TALKER]: { cmd: 'sh', args: ['-c', 'echo "hello from worker $$"; exec sleep 1000'], stall_timeout: 0 },
-          // A worker that cannot start: Node prints its error and exits 1.
-          [FAILING]: { cmd: process.execPath, args: [MISSING], stall_timeout: 0 },
+          // A worker that cannot start: it prints its error, as Node would, and exits 1.
+          [FAILING]: { cmd: 'sh', args: ['-c', `echo starting; echo "Error: Cannot find module '${MISSING}'" >&2; echo '    at Module._resolveFilename (node:internal/modules/cjs/loader:1207:15)' >&2; exit 1`], stall_timeout: 0 },
         },
         broker: { concurrency: 2 },
       },
