@@ -46,16 +46,27 @@ export function isBlError(e: unknown): e is BlError {
   return e instanceof BlError;
 }
 
-/** Describes a value for messages: `"abc" (string)`, `-1 (number)`. */
+/**
+ * A value as a message shows it, in JSON's notation, which tells its type without a label:
+ * `"abc"`, `-1`, `true`, `[1,2]`, `{"a":1}`, `null`; `nothing` when there is none.
+ */
 export function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `${truncate(JSON.stringify(value))} (array)`;
-  if (typeof value === 'object') return `${truncate(JSON.stringify(value))} (object)`;
-  return `${truncate(JSON.stringify(value))} (${typeof value})`;
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return truncate(JSON.stringify(value) ?? String(value));
 }
 
-function truncate(s: string | undefined, max = 60): string {
-  if (s === undefined) return String(s);
+/**
+ * Text from a URL (a path segment, a query value), which has no type: shown as the user typed
+ * it, a number bare (`-1`, `2.5`) and anything else quoted (`"x"`, `""`).
+ */
+export function describeText(raw: string | undefined): string {
+  if (raw === undefined) return 'nothing';
+  return truncate(NUMBER.test(raw) ? raw : JSON.stringify(raw));
+}
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+function truncate(s: string, max = 60): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }

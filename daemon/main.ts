@@ -153,7 +153,7 @@ async function main(): Promise<number> {
   console.log(
     `bl-daemon ready ${JSON.stringify({ pid: process.pid, url: daemon.url, port: daemon.port, keepalive: daemon.keepaliveEndpoint, events: daemon.eventsEndpoint, stateDir: config.stateDir })}`,
   );
-  console.error(`bl-daemon: listening on ${daemon.url} (keep-alives ${daemon.keepaliveEndpoint}, events ${daemon.eventsEndpoint}); ${known} tasks known, ${auto} autostarted; state in ${config.stateDir}`);
+  console.error(`bl-daemon: listening on ${daemon.url} (keep-alives ${daemon.keepaliveEndpoint}, events ${daemon.eventsEndpoint}); ${known} task${known === 1 ? '' : 's'} known, ${auto} autostarted; state in ${config.stateDir}`);
 
   if (stopWhenStarted) void daemon.shutdown(stopWhenStarted);
   await daemon.finished;

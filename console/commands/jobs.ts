@@ -22,7 +22,7 @@ export const jobs: Command = {
     const q = new URLSearchParams({ limit: String(JOBS_LIMIT) });
     if (state) q.set('state', state);
     const page = await ctx.client.json<JobPageJson>('GET', `/jobs?${q}`);
-    if (page.jobs.length === 0) return { blocks: [text(state ? `No ${state} jobs` : 'No jobs', 'dim')], json: page };
+    if (page.jobs.length === 0) return { blocks: [text(noJobs(state), 'dim')], json: page };
     const now = Date.now();
     const blocks: CommandResult['blocks'] = [{ kind: 'table', headers: JOB_HEADERS, rows: page.jobs.map((j) => jobRow(j, now)) }];
     if (page.next) blocks.push(text(`(first ${page.jobs.length} shown)`, 'dim'));
@@ -30,3 +30,9 @@ export const jobs: Command = {
   },
   complete: (_ctx, i) => (i === 0 ? JOB_FILTERS : []),
 };
+
+/** "No jobs", "No pending jobs", "No jobs ended in error" (the filter `errors`). */
+function noJobs(state: string | undefined): string {
+  if (state === undefined) return 'No jobs';
+  return state === 'errors' ? 'No jobs ended in error' : `No ${state} jobs`;
+}

@@ -14,7 +14,8 @@ import { decideDispatch, decideEnd, forEachClaim } from './dispatch.js';
 import { jobLogPath, LocalLauncher } from './local-launcher.js';
 import { recoverLocalJobs } from './recovery.js';
 import { SqliteStore } from './store/sqlite-store.js';
-import type { EnqueueResult, JobStore, Page, PurgeWhat } from './store/store.js';
+import type { EnqueueResult, JobStore, ListOrder, Page, PurgeWhat } from './store/store.js';
+import { ambiguousJobMessage, CANDIDATES_SHOWN, unknownJobMessage } from './job-ref.js';
 import { LOCAL_LAUNCHER, type JobRecord, type NewJob } from './types.js';
 import type { RunResult } from '../../contract/run.js';
 import { storeUnavailable } from './store/store-errors.js';
@@ -141,14 +142,19 @@ export class Broker {
     return { ...res, skipped };
   }
 
-  get(id: string): JobRecord {
-    const j = this.store.get(id);
-    if (!j) throw new BlError('unknown_job', `no job ${describe(id)}`);
-    return this.withLive(j);
+  /**
+   * The job `ref` names: its id, a prefix of it or its last 8 characters, in any case. A
+   * reference that names several is refused with the candidates, one that names none with 404.
+   */
+  get(ref: string): JobRecord {
+    const m = this.store.resolveId(ref, CANDIDATES_SHOWN);
+    if (m.count === 0) throw new BlError('unknown_job', unknownJobMessage(ref));
+    if (m.count > 1) throw new BlError('ambiguous_job', ambiguousJobMessage(ref, m));
+    return this.withLive(m.jobs[0]!);
   }
 
-  list(filter: JobListFilter | 'all', after: string | undefined, limit: number): Page {
-    const page = this.store.listPage(filter, after, limit);
+  list(filter: JobListFilter | 'all', after: string | undefined, limit: number, order: ListOrder = 'asc'): Page {
+    const page = this.store.listPage(filter, after, limit, order);
     return { ...page, jobs: page.jobs.map((j) => this.withLive(j)) };
   }
 
@@ -159,8 +165,9 @@ export class Broker {
   }
 
   /** Pending → cancelled now; running → killed, `cancelled` once its tree is gone. */
-  cancel(id: string): JobRecord {
-    const j = this.get(id);
+  cancel(ref: string): JobRecord {
+    const j = this.get(ref);
+    const id = j.id;
     if (j.state === 'pending') {
       const c = this.store.cancelPending(id, Date.now());
       if (c) {
@@ -179,8 +186,9 @@ export class Broker {
   }
 
   /** A new attempt of an ended job, at the tail of its queue. */
-  retry(id: string): JobRecord {
-    const j = this.get(id);
+  retry(ref: string): JobRecord {
+    const j = this.get(ref);
+    const id = j.id;
     if (j.state === 'pending' || j.state === 'running') throw new BlError('conflict', `job ${id} is ${j.state}; only an ended job can be retried`);
     let r: JobRecord | undefined;
     try {
@@ -194,9 +202,8 @@ export class Broker {
     return r;
   }
 
-  logPath(id: string): string {
-    this.get(id);
-    return jobLogPath(this.o.stateDir, id);
+  logPath(ref: string): string {
+    return jobLogPath(this.o.stateDir, this.get(ref).id);
   }
 
   // ---- broker-wide verbs --------------------------------------------------------------

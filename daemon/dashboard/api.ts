@@ -83,6 +83,23 @@ export async function apiText(path: string): Promise<string> {
   return res.text();
 }
 
+/**
+ * A text response read as it comes (a log with `follow=1`): `onOpen` once it is answered, then
+ * each piece to `onText` until the server ends it; `signal` stops it.
+ */
+export async function streamText(path: string, signal: AbortSignal, onText: (text: string) => void, onOpen: () => void = () => {}): Promise<void> {
+  const res = await fetch(path, { headers: headers({ Accept: 'text/plain' }), cache: 'no-store', signal });
+  if (!res.ok) throw await failure(res);
+  onOpen();
+  if (!res.body) return onText(await res.text());
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    onText(value);
+  }
+}
+
 /** EventSource cannot set headers: the token goes in the query (the daemon accepts ?token=). */
 export function eventsUrl(lastId: string | null): string {
   const q = new URLSearchParams();

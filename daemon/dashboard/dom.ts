@@ -71,6 +71,39 @@ export function between(from: string | null, to: string | null, now = Date.now()
   return duration((to ? Date.parse(to) : now) - Date.parse(from));
 }
 
+/**
+ * A relative time that keeps moving: the element carries its timestamp and `tickTimes` renders
+ * it again every second, with no fetch. `ago` ("4 s ago"), `since` (time run so far), `until`
+ * ("in 12 s").
+ */
+export function liveTime(kind: 'ago' | 'since' | 'until', iso: string | null, now = Date.now()): HTMLElement {
+  const el = h('span', { class: 'live-time', title: localTime(iso) });
+  if (iso) el.dataset[kind] = iso;
+  el.textContent = timeText(el, now);
+  return el;
+}
+
+function timeText(el: HTMLElement, now: number): string {
+  const d = el.dataset;
+  if (d.ago !== undefined) return ago(d.ago, now);
+  if (d.since !== undefined) return between(d.since, null, now);
+  if (d.until !== undefined) return until(d.until, now);
+  return ago(null);
+}
+
+/** Renders every live time under `root` for `now`. */
+export function tickTimes(root: ParentNode = document, now = Date.now()): void {
+  for (const el of root.querySelectorAll<HTMLElement>('.live-time')) {
+    const t = timeText(el, now);
+    if (el.textContent !== t) el.textContent = t;
+  }
+}
+
+/** CPU and memory of a process tree: "12 % · 45.1 MiB"; "–" before the first sample. */
+export function usageText(u: { cpu_percent: number; rss_bytes: number } | null): string {
+  return u ? `${u.cpu_percent.toFixed(0)} % · ${bytes(u.rss_bytes)}` : '–';
+}
+
 export function bytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 ** 2) return `${(n / 1024).toFixed(0)} KiB`;

@@ -1,7 +1,7 @@
 // One job: its fields, its log tail, and Cancel while it is pending or running.
 import type { JobJson } from '../../contract/types.js';
 import { api, apiText, ApiError } from './api.js';
-import { badge, between, bytes, confirmButton, fill, h, localTime } from './dom.js';
+import { badge, between, bytes, confirmButton, fill, h, liveTime, localTime } from './dom.js';
 import { commandOf } from './jobs-view.js';
 
 const LOG_LINES = 60;
@@ -97,7 +97,7 @@ export class JobDetail {
         row('Attempt', j.retries ? `${j.attempt} of ${j.retries + 1}` : j.attempt),
         row('Submitted', localTime(j.submitted_at)),
         row('Started', j.started_at ? `${localTime(j.started_at)} (waited ${between(j.submitted_at, j.started_at)})` : null),
-        row(j.finished_at ? 'Finished' : 'Running for', j.finished_at ? `${localTime(j.finished_at)} (ran ${between(j.started_at, j.finished_at)})` : j.started_at ? between(j.started_at, null) : null),
+        row(j.finished_at ? 'Finished' : 'Running for', j.finished_at ? `${localTime(j.finished_at)} (ran ${between(j.started_at, j.finished_at)})` : j.started_at ? liveTime('since', j.started_at) : null),
         row('Exit', j.signal ? `signal ${j.signal}` : j.exit_code),
         row('Reason', j.reason),
         row('Process', j.pid ? `pid ${j.pid}${j.host ? ` on ${j.host}` : ''}${j.launcher ? ` (launcher ${j.launcher})` : ''}` : null),

@@ -1,8 +1,9 @@
-// The jobs list: a tab per filter of GET /jobs, pages of PAGE_SIZE with next/previous (the API
-// pages forward with `after`; the cursors seen are kept for going back), a row per job.
+// The jobs list: a tab per filter of GET /jobs, newest first unless the operator turns it,
+// pages of PAGE_SIZE with next/previous (the API pages forward with `after`; the cursors seen
+// are kept for going back), a row per job. Its relative times move on by themselves.
 import type { JobJson, JobListFilter, JobPageJson } from '../../contract/types.js';
 import { api } from './api.js';
-import { ago, badge, between, fill, h, localTime } from './dom.js';
+import { badge, between, fill, h, liveTime } from './dom.js';
 
 const PAGE_SIZE = 25;
 const FILTERS: { id: JobListFilter | 'all'; label: string }[] = [
@@ -21,10 +22,12 @@ export function commandOf(j: JobJson): string {
 
 export class JobsView {
   private filter: JobListFilter | 'all' = 'all';
+  private order: 'desc' | 'asc' = 'desc';
   /** `after` cursor of each page up to the current one (null = first page). */
   private cursors: (string | null)[] = [null];
   private next: string | null = null;
   private readonly tabs = h('div', { class: 'tabs', role: 'tablist' });
+  private readonly orderButton = h('button', { type: 'button', class: 'small ghost order', 'data-order': 'desc' });
   private readonly body = h('tbody');
   private readonly pager = h('div', { class: 'pager' });
 
@@ -33,9 +36,16 @@ export class JobsView {
     private readonly select: (id: string) => void,
     private selected: () => string | null,
   ) {
+    this.orderButton.addEventListener('click', () => {
+      this.order = this.order === 'desc' ? 'asc' : 'desc';
+      this.cursors = [null];
+      this.renderOrder();
+      void this.load();
+    });
+    this.renderOrder();
     fill(
       root,
-      this.tabs,
+      h('div', { class: 'list-head' }, this.tabs, this.orderButton),
       h(
         'div',
         { class: 'table-wrap' },
@@ -44,6 +54,12 @@ export class JobsView {
       this.pager,
     );
     this.renderTabs();
+  }
+
+  private renderOrder(): void {
+    this.orderButton.dataset.order = this.order;
+    this.orderButton.textContent = this.order === 'desc' ? 'Newest first ↓' : 'Oldest first ↑';
+    this.orderButton.title = this.order === 'desc' ? 'show the oldest first (pending: in the order they will start)' : 'show the newest first';
   }
 
   private renderTabs(): void {
@@ -73,7 +89,7 @@ export class JobsView {
 
   async load(): Promise<void> {
     const after = this.cursors[this.cursors.length - 1];
-    const q = new URLSearchParams({ state: this.filter, limit: String(PAGE_SIZE) });
+    const q = new URLSearchParams({ state: this.filter, limit: String(PAGE_SIZE), order: this.order });
     if (after) q.set('after', after);
     const page = await api<JobPageJson>('GET', `jobs?${q}`);
     // A page emptied by a purge: back to the first one.
@@ -96,11 +112,11 @@ export class JobsView {
               'tr',
               { 'data-job': j.id, class: j.id === sel ? 'selected' : '', tabindex: 0, onclick: () => this.select(j.id), onkeydown: (e) => (e as KeyboardEvent).key === 'Enter' && this.select(j.id) },
               h('td', null, badge(j.state)),
-              h('td', { class: 'mono', title: j.id }, j.id.slice(-8)),
+              h('td', { class: 'mono', title: `${j.id}: these 8 characters name it too (GET /jobs/${j.id.slice(-8)})` }, j.id.slice(-8)),
               h('td', { class: 'command', title: commandOf(j) }, commandOf(j)),
               h('td', null, j.queue === 'urgent' ? h('span', { class: 'urgent' }, 'urgent') : 'normal'),
-              h('td', { title: localTime(j.submitted_at) }, ago(j.submitted_at, now)),
-              h('td', null, between(j.started_at, j.finished_at, now)),
+              h('td', { class: 'submitted' }, liveTime('ago', j.submitted_at, now)),
+              h('td', { class: 'ran' }, j.started_at && !j.finished_at ? liveTime('since', j.started_at, now) : between(j.started_at, j.finished_at, now)),
               h('td', { class: 'mono' }, j.signal ?? (j.exit_code === null ? '' : String(j.exit_code))),
             ),
           )

@@ -1,14 +1,16 @@
 // The dashboard's entry point: wires the views to the API and to the live event stream.
 // Every change the page shows comes from a re-fetch of the JSON API, triggered by /events
 // (debounced in Refresher) or by the page's own actions; keep-alive times, which have no
-// event, are refreshed every few seconds while the page is visible.
+// event, are refreshed every few seconds while the page is visible, and relative times move
+// on every second without a fetch.
 import type { BrokerJson, JobJson, ListJson, TasksJson } from '../../contract/types.js';
 import { adoptTokenFromUrl, api, ApiError, getToken, setToken, whenUnauthorized } from './api.js';
 import { renderBroker } from './broker-view.js';
-import { byId, fill, h } from './dom.js';
+import { byId, fill, h, tickTimes } from './dom.js';
 import { JobDetail } from './job-detail.js';
 import { JobsView } from './jobs-view.js';
 import { LiveEvents, Refresher, type LiveState } from './live.js';
+import { LogView } from './log-view.js';
 import { submitForm } from './submit-form.js';
 import { TasksView } from './tasks-view.js';
 
@@ -37,7 +39,10 @@ async function act(what: string, fn: () => Promise<unknown>, ...areas: Area[]): 
 }
 
 const enc = encodeURIComponent;
+const logView = new LogView(byId('log-view'));
+byId('all-logs').addEventListener('click', () => logView.open(null));
 const tasks = new TasksView(byId('tasks'), byId('stopped-tasks'), {
+  log: (t) => logView.open(t),
   start: (t) => act(`Start ${t}`, () => api('POST', `tasks/${enc(t)}/start`), 'tasks'),
   // wait=0: the answer comes at once; the workers' exits arrive as events.
   stop: (t) => act(`Stop ${t}`, () => api('POST', `tasks/${enc(t)}/stop?wait=0`), 'tasks'),
@@ -51,15 +56,15 @@ const detail = new JobDetail(
 );
 function selectJob(id: string | null): void {
   for (const tr of document.querySelectorAll('tr[data-job]')) tr.classList.toggle('selected', tr.getAttribute('data-job') === id);
-  void detail.show(id);
-  if (id) byId('job-detail').scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+  // Brought into view once loaded: scrolled while it says "Loading…" it would sit at the
+  // bottom of the window and grow out of it, its header and Kill button last in view.
+  void detail.show(id).then(() => id && id === detail.selected && byId('job-detail').scrollIntoView({ block: 'nearest', behavior: 'smooth' }));
 }
 const jobs = new JobsView(byId('jobs'), selectJob, () => detail.selected);
 
 byId('submit').appendChild(
   submitForm(
     (job: JobJson) => {
-      notice(`Submitted job ${job.id}`, 'info');
       refresh.mark('jobs', 'broker');
       selectJob(job.id);
     },
@@ -155,6 +160,7 @@ setInterval(() => {
   refresh.mark('tasks');
   if (detail.running) refresh.mark('job');
 }, 3000);
+setInterval(() => document.visibilityState === 'visible' && tickTimes(), 1000);
 document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && refresh.all());
 
 byId('host').textContent = location.host;

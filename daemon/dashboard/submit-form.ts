@@ -1,7 +1,10 @@
-// Submit a job: a command line, an optional working directory, the urgent queue or not.
+// Submit a job: a command line, an optional working directory, the urgent queue or not. What
+// it did is said in the form itself (a floating notice would cover the job it opens).
 import type { JobJson } from '../../contract/types.js';
 import { api } from './api.js';
 import { h } from './dom.js';
+
+const HINT = 'Runs as a shell command line (/bin/sh -c) in that directory. Urgent jobs start before every normal one.';
 
 export function submitForm(onSubmitted: (job: JobJson) => void, onError: (message: string) => void): HTMLElement {
   const command = h('input', { name: 'command', required: true, placeholder: 'command, e.g. make -C /srv/site all', autocomplete: 'off', spellcheck: 'false', 'aria-label': 'command' });
@@ -9,7 +12,8 @@ export function submitForm(onSubmitted: (job: JobJson) => void, onError: (messag
   const urgent = h('input', { type: 'checkbox', name: 'urgent' });
   const send = h('button', { type: 'submit', class: 'primary' }, 'Submit');
   const form = h('form', { class: 'submit' }, command, cwd, h('label', { class: 'check' }, urgent, ' urgent'), send);
-  const box = h('div', null, h('h3', null, 'Submit a job'), form, h('p', { class: 'hint muted' }, 'Runs as a shell command line (/bin/sh -c) in that directory. Urgent jobs start before every normal one.'));
+  const hint = h('p', { class: 'hint muted', role: 'status' }, HINT);
+  const box = h('div', null, h('h3', null, 'Submit a job'), form, hint);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const body: { command: string; cwd?: string; queue: 'urgent' | 'normal' } = { command: command.value.trim(), queue: urgent.checked ? 'urgent' : 'normal' };
@@ -19,6 +23,8 @@ export function submitForm(onSubmitted: (job: JobJson) => void, onError: (messag
     api<JobJson>('POST', 'jobs', body)
       .then((job) => {
         command.value = '';
+        hint.textContent = `Submitted job …${job.id.slice(-8)}: ${job.command ?? ''}`;
+        hint.dataset.submitted = job.id;
         onSubmitted(job);
       })
       .catch((err: Error) => onError(`Submit failed: ${err.message}`))

@@ -76,7 +76,19 @@ export class TasksView {
     this.filter.hidden = this.stopped.length <= 8;
     fill(
       this.list,
-      shown.map((n) => h('li', { 'data-task': n }, h('span', null, n), h('button', { type: 'button', class: 'small', onclick: () => void this.actions.start(n) }, 'Start'))),
+      shown.map((n) =>
+        h(
+          'li',
+          { 'data-task': n },
+          h('span', null, n),
+          h(
+            'span',
+            { class: 'row-actions' },
+            h('button', { type: 'button', class: 'small ghost', title: `the output its workers left`, onclick: () => this.actions.log(n) }, 'Log'),
+            h('button', { type: 'button', class: 'small', onclick: () => void this.actions.start(n) }, 'Start'),
+          ),
+        ),
+      ),
     );
     this.more.textContent = match.length > shown.length ? `${match.length - shown.length} more; filter to find one` : '';
   }

@@ -1,6 +1,6 @@
 // Reads a request body with a size limit; a body over the limit is a 413, not a crash.
 import type { Context } from 'koa';
-import { BlError, describe } from '../../contract/errors.js';
+import { BlError, describeText } from '../../contract/errors.js';
 
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
 
@@ -39,7 +39,7 @@ export function isJsonRequest(ctx: Context): boolean {
 export function intParam(name: string, raw: string | undefined, min = 0): number {
   const n = Number(raw);
   if (raw === undefined || raw.trim() === '' || !Number.isInteger(n) || n < min) {
-    throw new BlError('bad_value', `expected \`${name}\` to be an integer ≥ ${min}, found ${describe(raw)}`);
+    throw new BlError('bad_value', `expected \`${name}\` to be an integer ≥ ${min}, found ${describeText(raw)}`);
   }
   return n;
 }

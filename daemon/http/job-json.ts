@@ -2,6 +2,7 @@
 import type { JobJson } from '../../contract/types.js';
 import { keyValueLines, rfc3339 } from './respond.js';
 import type { JobRecord } from '../broker/types.js';
+import { shownCommand } from '../broker/job-ref.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -35,15 +36,13 @@ export function jobJson(j: JobRecord): JobJson {
   };
 }
 
-export function shownCommand(j: JobRecord): string {
-  if (j.http) return `${j.http.method} ${j.http.url}`;
-  return j.command ?? (j.argv ?? []).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
+/** The columns of jobLine, named as the console's `jobs` names them. */
+export const JOB_LINE_HEADER = ['ID', 'STATE', 'QUEUE', 'TRY', 'EXIT', 'SUBMITTED', 'COMMAND'].join('\t');
 
 /** One line a job, columns separated by tabs (the seed's lists were tab-separated). */
 export function jobLine(j: JobRecord): string {
   const exit = j.signal ?? (j.exitCode === null ? '-' : String(j.exitCode));
-  return [j.id, j.state, j.queue, `attempt ${j.attempt}`, `exit ${exit}`, rfc3339(j.submittedAt), shownCommand(j)].join('\t');
+  return [j.id, j.state, j.queue, String(j.attempt), exit, rfc3339(j.submittedAt), shownCommand(j)].join('\t');
 }
 
 export function jobDetail(j: JobRecord): string {

@@ -3,7 +3,7 @@
 import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
-import { BlError, describe } from '../../contract/errors.js';
+import { BlError, describe, describeText } from '../../contract/errors.js';
 import { lastLines } from '../../contract/last-lines.js';
 
 const MAX_TAIL_BYTES = 8 * 1024 * 1024;
@@ -44,7 +44,7 @@ export function tailLines(file: string, n: number, size = sizeOf(file)): string 
 function parseTail(raw: unknown): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (typeof raw !== 'string' || !Number.isInteger(n) || n < 0) throw new BlError('bad_value', `expected \`tail\` to be a non-negative integer, found ${describe(raw)}`);
+  if (typeof raw !== 'string' || !Number.isInteger(n) || n < 0) throw new BlError('bad_value', `expected \`tail\` to be a non-negative integer, found ${typeof raw === 'string' ? describeText(raw) : describe(raw)}`);
   return n;
 }
 

@@ -74,7 +74,8 @@ export function workerLines(m: TaskManager, now = Date.now()): string {
   return [...m.view.workers.values()]
     .sort((a, b) => a.startedAt - b.startedAt)
     .map((w) => {
-      const ago = w.lastAlive ? ` (${Math.round((now - w.lastAlive) / 1000)} seconds ago)` : '';
+      const s = w.lastAlive ? Math.round((now - w.lastAlive) / 1000) : 0;
+      const ago = w.lastAlive ? ` (${s} second${s === 1 ? '' : 's'} ago)` : '';
       const extra = (w.phase === 'stopping' ? ',\tState: stopping' : '') + (w.info ? `,\tInfo: ${w.info}` : '');
       return `Task: ${m.name},\tPid: ${w.pid},\tStarted: ${rfc3339(w.startedAt)},\tLast alive at: ${w.lastAlive ? rfc3339(w.lastAlive) : 'never'}${ago}${extra}`;
     })

@@ -164,7 +164,7 @@ test('stop, start, listworkers, restart, stop all, status print the lines worker
   assert.equal(lines[1], 'Started task manager');
   assert.match(lines[2]!, /^TASK +PID +STATE +STARTED +LAST ALIVE/);
   assert.match(lines[3]!, /^Task +\d+ +running +\d{4}-/);
-  assert.match(r.out, /^Restarting \d+ Task workers$/m);
+  assert.match(r.out, /^Restarting 1 Task worker$/m);
   assert.match(r.out, /^Stopped Task workers\nNo active tasks\nStarted task manager\n$/m);
 });
 

@@ -64,3 +64,9 @@ test('task names for completion: every host, fetched again only once the cache h
   assert.deepEqual(a.requests, ['GET /list', 'GET /list'], 'not cached past its age');
   a.tasks.get('Alpha')!.cardinality = 1;
 });
+
+test('an empty list says what it lists: `jobs errors` is "No jobs ended in error"', async () => {
+  const s = new Session({ hosts: [a.host], cwd: '/tmp' });
+  assert.equal(text(await s.run('jobs errors')), 'No jobs ended in error');
+  assert.equal(text(await s.run('jobs pending')), 'No pending jobs');
+});

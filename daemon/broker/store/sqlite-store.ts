@@ -5,8 +5,8 @@ import { BlError, describe } from '../../../contract/errors.js';
 import type { JobListFilter, JobState } from '../../../contract/types.js';
 import type { Db } from '../../state/db.js';
 import { monotonicFactory } from 'ulid';
-import type { ClaimOptions, Counts, EnqueueResult, FinishFields, JobStore, Page, PurgeResult, PurgeWhat, RequeueOptions } from './store.js';
-import { zeroCounts } from './store.js';
+import type { ClaimOptions, Counts, EnqueueResult, FinishFields, IdMatches, JobStore, ListOrder, Page, PurgeResult, PurgeWhat, RequeueOptions } from './store.js';
+import { MATCH_COUNT_CAP, SHORT_ID_LENGTH, zeroCounts } from './store.js';
 import type { JobRecord, NewJob, Queue } from '../types.js';
 
 const SCHEMA = `
@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS broker_jobs (
 CREATE INDEX IF NOT EXISTS broker_jobs_pending ON broker_jobs(queue_rank, pos) WHERE phase = 0;
 CREATE INDEX IF NOT EXISTS broker_jobs_phase ON broker_jobs(phase, id);
 CREATE UNIQUE INDEX IF NOT EXISTS broker_jobs_key ON broker_jobs(key) WHERE key IS NOT NULL;
+-- The short id people copy from the dashboard: the last 8 characters (SHORT_ID_LENGTH).
+CREATE INDEX IF NOT EXISTS broker_jobs_short_id ON broker_jobs(substr(id, -8));
 CREATE TABLE IF NOT EXISTS broker_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
@@ -38,6 +40,10 @@ CREATE TABLE IF NOT EXISTS broker_settings (name TEXT PRIMARY KEY, value TEXT NO
 // with a million pending that is a sort per claim. The head is named by the partial index.
 export const HEAD_ANY = `SELECT seq FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 ORDER BY queue_rank, pos LIMIT 1`;
 export const HEAD_URGENT = `SELECT seq FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND queue_rank = 0 ORDER BY pos LIMIT 1`;
+// resolveId: a prefix is a range of the id index (ids are ASCII, so every id that starts with
+// the prefix sorts below prefix + U+FFFF); a short id is a lookup in the index on the suffix.
+export const IDS_WITH_PREFIX = `SELECT id FROM broker_jobs WHERE id >= ? AND id < ? ORDER BY id DESC LIMIT ?`;
+export const IDS_WITH_SUFFIX = `SELECT id FROM broker_jobs INDEXED BY broker_jobs_short_id WHERE substr(id, -${SHORT_ID_LENGTH}) = ? LIMIT ?`;
 
 type Row = Record<string, unknown>;
 
@@ -109,6 +115,8 @@ export class SqliteStore implements JobStore {
       sweepDone: st(`SELECT 1 FROM broker_jobs INDEXED BY broker_jobs_sweep WHERE sweep_key = ? AND state = 'succeeded' LIMIT 1`),
       byKey: st(`SELECT * FROM broker_jobs WHERE key = ?`),
       byId: st(`SELECT * FROM broker_jobs WHERE id = ?`),
+      idsWithPrefix: st(IDS_WITH_PREFIX),
+      idsWithSuffix: st(IDS_WITH_SUFFIX),
       claimAny: st(`UPDATE broker_jobs SET phase = 1, state = 'running', launcher = ?, host = ?, started_at = ?,
         finished_at = NULL, exit_code = NULL, signal = NULL, usage = NULL, reason = NULL, pid = NULL, pgid = NULL, proc_start = NULL
         WHERE seq = (${HEAD_ANY}) RETURNING *`),
@@ -238,9 +246,22 @@ export class SqliteStore implements JobStore {
     return r ? toRecord(r) : undefined;
   }
 
-  listPage(filter: JobListFilter | 'all', after: string | undefined, limit: number): Page {
+  resolveId(ref: string, show: number): IdMatches {
+    // Ids are ULIDs, upper case: a reference in any case names the same jobs.
+    const key = ref.toUpperCase();
+    const exact = this.stmt.byId.get(key) as Row | undefined;
+    if (exact) return { jobs: [toRecord(exact)], count: 1 };
+    const ids = new Set((this.stmt.idsWithPrefix.all(key, `${key}\uffff`, MATCH_COUNT_CAP) as { id: string }[]).map((r) => r.id));
+    if (key.length === SHORT_ID_LENGTH) {
+      for (const r of this.stmt.idsWithSuffix.all(key, MATCH_COUNT_CAP) as { id: string }[]) ids.add(r.id);
+    }
+    const newest = [...ids].sort((a, b) => (a < b ? 1 : -1)).slice(0, Math.max(0, show));
+    return { jobs: newest.map((id) => toRecord(this.stmt.byId.get(id) as Row)), count: Math.min(ids.size, MATCH_COUNT_CAP) };
+  }
+
+  listPage(filter: JobListFilter | 'all', after: string | undefined, limit: number, order: ListOrder = 'asc'): Page {
     let rows: Row[];
-    if (filter === 'pending') {
+    if (filter === 'pending' && order === 'asc') {
       // Dispatch order: urgent first, then by position; `after` names the last job seen.
       let from: [number, number] = [-1, Number.MIN_SAFE_INTEGER];
       if (after !== undefined) {
@@ -254,7 +275,8 @@ export class SqliteStore implements JobStore {
     } else {
       const where: string[] = [];
       const args: unknown[] = [];
-      if (filter === 'running') where.push('phase = 1');
+      if (filter === 'pending') where.push('phase = 0');
+      else if (filter === 'running') where.push('phase = 1');
       else if (filter === 'completed') where.push('phase = 2');
       else if (filter === 'errors') where.push(`phase = 2 AND state <> 'succeeded'`);
       else if (filter !== 'all') {
@@ -263,10 +285,10 @@ export class SqliteStore implements JobStore {
       }
       // Ids are monotonic ULIDs, so `id > after` pages even when `after` has been purged.
       if (after !== undefined) {
-        where.push('id > ?');
+        where.push(order === 'asc' ? 'id > ?' : 'id < ?');
         args.push(after);
       }
-      const sql = `SELECT * FROM broker_jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id LIMIT ?`;
+      const sql = `SELECT * FROM broker_jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id ${order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`;
       rows = this.db.prepare(sql).all(...args, limit + 1) as Row[];
     }
     const more = rows.length > limit;

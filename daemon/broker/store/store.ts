@@ -39,6 +39,24 @@ export interface Page {
   next: string | null;
 }
 
+/**
+ * `asc`: pending jobs in dispatch order (urgent first, then by position), the others oldest
+ * first; `desc`: newest submitted first, whatever the filter.
+ */
+export type ListOrder = 'asc' | 'desc';
+
+/** The short id people see (the dashboard shows the last 8 characters of an id). */
+export const SHORT_ID_LENGTH = 8;
+/** resolveId counts its matches up to this many: a one-letter prefix must not count a million. */
+export const MATCH_COUNT_CAP = 1000;
+
+export interface IdMatches {
+  /** The first `show` of the jobs the reference names, newest first. */
+  jobs: JobRecord[];
+  /** How many jobs it names, counted up to MATCH_COUNT_CAP (at least that many when equal). */
+  count: number;
+}
+
 export type PurgeWhat = 'all' | 'completed' | 'pending';
 
 export interface PurgeResult {
@@ -71,7 +89,14 @@ export interface JobStore {
   /** A pending job to `cancelled`; undefined when it was not pending. */
   cancelPending(id: string, now: number): JobRecord | undefined;
   get(id: string): JobRecord | undefined;
-  listPage(filter: JobListFilter | 'all', after: string | undefined, limit: number): Page;
+  /**
+   * The jobs `ref` names, letters matched whatever their case: the job whose id it is, every
+   * job whose id starts with it, and, when it is SHORT_ID_LENGTH long, every job whose id ends
+   * with it. Found through indexes: a store of a million jobs is not scanned.
+   */
+  resolveId(ref: string, show: number): IdMatches;
+  /** A page of `limit` jobs; `after`: the last job of the page before, in this order. */
+  listPage(filter: JobListFilter | 'all', after: string | undefined, limit: number, order?: ListOrder): Page;
   running(launcher?: string): JobRecord[];
   counts(): Counts;
   purge(what: PurgeWhat): PurgeResult;

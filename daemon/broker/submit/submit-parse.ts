@@ -2,7 +2,7 @@
 // what was expected and what came, so a 10,000-job submit with one bad entry is fixable.
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { BlError, describe } from '../../../contract/errors.js';
+import { BlError, describe, describeText } from '../../../contract/errors.js';
 import { didYouMean } from '../../../contract/did-you-mean.js';
 import type { NewJob, Queue } from '../types.js';
 import type { IdleCpu } from '../../../contract/run.js';
@@ -153,7 +153,7 @@ export function parseTextSubmit(text: string, query: { urgent?: string; cwd?: st
   if (command.trim() === '') throw new BlError('bad_request', 'expected the command as the request body, found an empty body');
   const urgent = query.urgent;
   if (urgent !== undefined && !['1', '0', 'true', 'false', ''].includes(urgent)) {
-    throw new BlError('bad_value', `expected \`urgent\` to be 1 or 0, found ${describe(urgent)}`);
+    throw new BlError('bad_value', `expected \`urgent\` to be 1 or 0, found ${describeText(urgent)}`);
   }
   return parseJob({ command, urgent: urgent === '1' || urgent === 'true' || urgent === '', ...(query.cwd !== undefined ? { cwd: query.cwd } : {}) }, 'job', d);
 }

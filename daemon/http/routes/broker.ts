@@ -2,16 +2,20 @@
 // Handlers parse and answer; the broker decides.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { BlError, describe } from '../../../contract/errors.js';
+import { BlError, describeText } from '../../../contract/errors.js';
+import { plural } from '../../../contract/plural.js';
 import { END_STATES, type JobListFilter, type JobPageJson, type SubmitReplyJson } from '../../../contract/types.js';
-import { jobDetail, jobJson, jobLine } from '../job-json.js';
+import { jobDetail, jobJson, jobLine, JOB_LINE_HEADER } from '../job-json.js';
 import { parseJsonSubmit, parseTextSubmit, type SubmitDefaults } from '../../broker/submit/submit-parse.js';
+import { submitReply } from '../../broker/submit/submit-reply.js';
+import type { ListOrder } from '../../broker/store/store.js';
 import { intParam, isJsonRequest, readJson, readText } from '../body.js';
 import { serveLog } from '../log-file.js';
 import { keyValueLines, reply } from '../respond.js';
 import type { Services } from '../../services.js';
 
 const FILTERS: readonly string[] = ['all', 'pending', 'running', 'completed', 'errors', ...END_STATES];
+const ORDERS: readonly string[] = ['asc', 'desc'];
 const MAX_PAGE = 10000;
 
 function defaults(s: Services): SubmitDefaults {
@@ -59,23 +63,31 @@ async function submit(ctx: Context, s: Services): Promise<void> {
     }
   }
   const res = broker.submit(parsed.jobs);
-  const lines = res.jobs.map((j, i) => (res.reused[i] ? `Job ${j.id} already submitted (key ${j.key})` : `Submitted job ${j.id}`));
   // A sweep says how many of its combinations were left out as already done (sweep.ts).
   const sweep = parsed.jobs.some((j) => j.sweepKey);
-  if (sweep) lines.push(`Skipped ${res.skipped} already done`);
+  const { text, status } = submitReply(res, sweep);
   const json: SubmitReplyJson = parsed.single ? jobJson(res.jobs[0]!) : { jobs: res.jobs.map(jobJson), ...(sweep ? { skipped: res.skipped } : {}) };
-  reply(ctx, lines.join('\n'), json, 201);
+  reply(ctx, text, json, status);
+}
+
+/** "no jobs", "no pending jobs", "no jobs ended in error", "no timed out jobs". */
+function noJobs(filter: string): string {
+  if (filter === 'all') return 'no jobs';
+  if (filter === 'errors') return 'no jobs ended in error';
+  return `no ${filter.replace('_', ' ')} jobs`;
 }
 
 function list(ctx: Context, s: Services): void {
   const state = queryString(ctx, 'state') ?? 'all';
-  if (!FILTERS.includes(state)) throw new BlError('bad_value', `expected \`state\` to be one of ${FILTERS.join(', ')}, found ${describe(state)}`);
+  if (!FILTERS.includes(state)) throw new BlError('bad_value', `expected \`state\` to be one of ${FILTERS.join(', ')}, found ${describeText(state)}`);
+  const order = queryString(ctx, 'order') ?? 'asc';
+  if (!ORDERS.includes(order)) throw new BlError('bad_value', `expected \`order\` to be asc (the default: oldest first, pending in dispatch order) or desc (newest first), found ${describeText(order)}`);
   const limitRaw = queryString(ctx, 'limit');
   const limit = limitRaw === undefined ? 100 : intParam('limit', limitRaw, 1);
   if (limit > MAX_PAGE) throw new BlError('bad_value', `expected \`limit\` to be at most ${MAX_PAGE}, found ${limit}`);
-  const page = s.broker.list(state as JobListFilter | 'all', queryString(ctx, 'after'), limit);
+  const page = s.broker.list(state as JobListFilter | 'all', queryString(ctx, 'after'), limit, order as ListOrder);
   const json: JobPageJson = { jobs: page.jobs.map(jobJson), next: page.next };
-  let text = page.jobs.length ? page.jobs.map(jobLine).join('\n') : `no ${state === 'all' ? '' : state + ' '}jobs`;
+  let text = page.jobs.length ? [JOB_LINE_HEADER, ...page.jobs.map(jobLine)].join('\n') : noJobs(state);
   if (page.next) text += `\n(more: after=${page.next})`;
   reply(ctx, text, json);
 }
@@ -89,7 +101,7 @@ export function mountBrokerRoutes(router: Router, s: Services): void {
   });
   router.get('/jobs/:id/log', (ctx) => {
     const b = s.broker;
-    const id = ctx.params.id!;
+    const { id } = b.get(ctx.params.id!);
     serveLog(ctx, b.logPath(id), () => b.isEnded(id));
   });
   router.delete('/jobs/:id', (ctx) => {
@@ -104,7 +116,10 @@ export function mountBrokerRoutes(router: Router, s: Services): void {
 
   router.get('/broker', (ctx) => {
     const st = s.broker.status();
-    const counts = Object.entries(st.counts).map(([k, v]) => [`Jobs ${k}`, v] as [string, number]);
+    // Running and pending have their own lines above: the counts add the states jobs end in.
+    const counts = Object.entries(st.counts)
+      .filter(([k]) => k !== 'running' && k !== 'pending')
+      .map(([k, v]) => [`Jobs ${k}`, v] as [string, number]);
     const text = keyValueLines([
       ['Concurrency', st.concurrency],
       ['Urgent concurrent', st.urgent_bypass ? 'enabled' : 'disabled'],
@@ -133,7 +148,7 @@ export function mountBrokerRoutes(router: Router, s: Services): void {
   for (const [route, what] of Object.entries(purges)) {
     router.post(`/broker/${route}`, (ctx) => {
       const removed = s.broker.purge(what);
-      reply(ctx, `Purged ${removed} job${removed === 1 ? '' : 's'}`, { purged: what, removed });
+      reply(ctx, `Purged ${plural(removed, 'job')}`, { purged: what, removed });
     });
   }
   router.post('/broker/exit-workers', (ctx) => {

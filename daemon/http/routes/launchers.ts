@@ -143,8 +143,7 @@ export function mountLauncherRoutes(router: Router, s: Services): void {
 
   router.get('/jobs/:id/notes', (ctx) => {
     const b = s.broker;
-    const id = ctx.params.id!;
-    b.get(id);
+    const { id } = b.get(ctx.params.id!);
     const notes = b.remote.notesOf(id);
     const text = notes.length ? notes.map((n) => `${rfc3339(n.at)}\t${n.text}`).join('\n') : `no notes on job ${id}`;
     reply(ctx, text, { notes: notes.map((n) => ({ at: new Date(n.at).toISOString(), text: n.text })) });

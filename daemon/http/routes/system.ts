@@ -2,16 +2,18 @@
 import type Router from '@koa/router';
 import type { Services } from '../../services.js';
 import { reply } from '../respond.js';
+import { healthText } from '../health-text.js';
 
 export function mountSystemRoutes(router: Router, s: Services): void {
   router.get('/healthz', (ctx) => {
-    reply(ctx, 'ok', {
+    const h = {
       status: 'ok',
       pid: process.pid,
       uptime_s: Math.round((Date.now() - s.startedAt) / 1000),
       tasks_running: s.supervisor.running().length,
       keepalives: s.keepalives.toJSON(),
-    });
+    };
+    reply(ctx, healthText(h), h);
   });
 
   router.post('/shutdown', (ctx) => {

@@ -84,7 +84,7 @@ export function mountTaskRoutes(router: Router, s: Services): void {
     if (!m.view.running) throw new BlError('conflict', `task "${m.name}" is not running; start it instead`);
     const n = m.view.workers.size;
     m.dispatch({ type: 'restart' });
-    reply(ctx, `Restarting ${n} ${m.name} workers`, taskJson(m), 202);
+    reply(ctx, `Restarting ${n} ${m.name} worker${n === 1 ? '' : 's'}`, taskJson(m), 202);
   });
 
   router.get('/tasks/:name/log', (ctx) => {

@@ -116,7 +116,7 @@ describe('http jobs', () => {
 
   it('refuses a bad URL or method with 400 and a message', async () => {
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ url: 'ftp://example.com/x' }, /expected `url` to be an http or https URL, found "ftp:\/\/example.com\/x" \(string\) \(ftp\)/],
+      [{ url: 'ftp://example.com/x' }, /expected `url` to be an http or https URL, found "ftp:\/\/example.com\/x" \(ftp\)/],
       [{ http: { url: 'not a url' } }, /expected `http.url` to be an http or https URL.*\(not a URL\)/],
       [{ http: { url: `${base}/ok`, method: 'FETCH' } }, /expected `http.method` to be one of GET, HEAD/],
       [{ url: `${base}/ok`, method: 'GET', body: 'x' }, /a GET request cannot have a `body`/],

@@ -61,13 +61,14 @@ describe('parameter sweeps', () => {
   });
 
   it('makes no job for combinations that already succeeded, in JSON and text', async () => {
+    // Nothing was created: a 200, not a 201, saying so.
     const again = await d.request('POST', '/jobs', sweep(), { Accept: 'application/json' });
-    assert.equal(again.status, 201, again.text);
+    assert.equal(again.status, 200, again.text);
     assert.deepEqual(again.json, { jobs: [], skipped: 9 });
     // Same values in another key order are the same combinations.
     const text = await d.request('POST', '/jobs', sweep({ params: { depth: ['deep', 4, 2], lr: [0.001, 0.01, 0.1] } }));
-    assert.equal(text.status, 201);
-    assert.equal(text.text, 'Skipped 9 already done\n');
+    assert.equal(text.status, 200);
+    assert.equal(text.text, 'Nothing new submitted: all 9 of its combinations have already succeeded (send "force": true to run them again)\n');
     const b = await d.api('GET', '/broker');
     assert.deepEqual(Object.entries(b.counts).filter(([, n]) => n !== 0), [['succeeded', 9]], 'still the 9 jobs of the first sweep, and no other');
   });
@@ -83,6 +84,12 @@ describe('parameter sweeps', () => {
   });
 
   it('skips only the combinations done: a new value adds its jobs, output_root is honoured', async () => {
+    const fresh = await d.request('POST', '/jobs', sweep({ params: { lr: [0.7], depth: [2] } }));
+    assert.equal(fresh.status, 201);
+    assert.match(fresh.text, /^Submitted job \w+\n$/, 'nothing said of skipping when none was');
+    const text = await d.request('POST', '/jobs', sweep({ params: { lr: [0.1, 0.9], depth: [2] } }));
+    assert.equal(text.status, 201);
+    assert.match(text.text, /^Submitted job \w+\nSkipped 1 already done\n$/);
     const r = await d.api('POST', '/jobs', sweep({ params: { lr: [0.1, 0.5], depth: [2] } }));
     assert.equal(r.jobs.length, 1);
     assert.equal(r.skipped, 1);

@@ -61,12 +61,12 @@ test('defaults: force_timeout 0 means 60000; no file means port 8010 and no task
 const bad: [string, string, RegExp][] = [
   ['broken JSON', '{"port": 8010,,}', /not valid JSON: .* at line 1, column 15/],
   ['a mistyped key', '{"keepalives": {"stall_timout": 5}}', /keepalives\.stall_timout: unknown key, did you mean `stall_timeout`\?/],
-  ['a wrong type', '{"port": "8010"}', /port: expected a number, found "8010" \(string\)/],
-  ['a negative time', '{"tasks": {"A": {"cmd": "x", "grace_period": -1}}}', /tasks\.A\.grace_period: expected a non-negative number, found -1 \(number\)/],
+  ['a wrong type', '{"port": "8010"}', /port: expected a number, found "8010"$/],
+  ['a negative time', '{"tasks": {"A": {"cmd": "x", "grace_period": -1}}}', /tasks\.A\.grace_period: expected a non-negative number, found -1$/],
   ['a port out of range', '{"port": 70000}', /port: expected a number ≤ 65535, found 70000/],
   ['an autotask with no cmd and no path', '{"autotasks": {"A": {"cardinality": 1}}}', /autotasks\.A\.cmd: expected a command/],
   ['a non-loopback bind without auth', '{"bind": "0.0.0.0"}', /bind: "0\.0\.0\.0" is not a loopback address and no `auth`/],
-  ['not an object', '[1, 2]', /expected a JSON object at the top level, found \[1,2\] \(array\)/],
+  ['not an object', '[1, 2]', /expected a JSON object at the top level, found \[1,2\]$/],
 ];
 for (const [name, text, want] of bad) {
   test(`config error names the field: ${name}`, () => {

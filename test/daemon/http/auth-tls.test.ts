@@ -79,7 +79,9 @@ test('https with tls.cert and tls.key; a client without the CA refuses the certi
   try {
     assert.match(d.url, /^https:\/\/127\.0\.0\.1:\d+$/);
     const ca = readFileSync(cert);
-    assert.deepEqual(await get(`${d.url}/healthz`, ca), { status: 200, body: 'ok\n' });
+    const health = await get(`${d.url}/healthz`, ca);
+    assert.equal(health.status, 200);
+    assert.match(health.body, /^ok\n/);
     assert.equal((await get(`${d.url}/tasks`, ca)).status, 401);
     assert.equal((await get(`${d.url}/tasks`, ca, { Authorization: `Bearer ${TOKEN}` })).status, 200);
     await assert.rejects(fetch(`${d.url}/healthz`), 'an unknown CA is refused by a default client');

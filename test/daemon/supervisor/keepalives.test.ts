@@ -69,7 +69,7 @@ test('seed Go keys (Pid, TaskName) count', async () => {
   const w = (await d.api('GET', `/tasks/${T}/list`)).workers[0];
   assert.equal(w.pid, pid);
   assert.ok(w.last_alive_at);
-  assert.match((await d.request('GET', `/tasks/${T}/list`)).text, new RegExp(`^Task: ${T},\\tPid: ${pid},\\tStarted: \\S+Z,\\tLast alive at: \\S+Z \\(\\d+ seconds ago\\)`, 'm'));
+  assert.match((await d.request('GET', `/tasks/${T}/list`)).text, new RegExp(`^Task: ${T},\\tPid: ${pid},\\tStarted: \\S+Z,\\tLast alive at: \\S+Z \\(\\d+ seconds? ago\\)`, 'm'));
 });
 
 test('lower-case keys (pid, taskname) count, and a descendant speaks for its worker', async () => {
@@ -134,7 +134,16 @@ test('malformed keep-alives and strangers are counted and dropped; the daemon st
   assert.equal(k.malformed, settled.malformed + 4, JSON.stringify(k));
   assert.equal(k.accepted, settled.accepted, 'none of them counted as a keep-alive');
   assert.equal(k.last_drop_reason, `pid is not a worker of "${T}"`);
-  assert.equal((await d.request('GET', '/healthz')).text, 'ok\n');
+  // curl /healthz shows the same counters, under its first line `ok`.
+  const text = (await d.request('GET', '/healthz')).text;
+  assert.match(text, /^ok\n/);
+  // The workers' keep-alives move the first two meanwhile; the drops have stopped.
+  assert.match(text, /^Keep-alives received:\t\d+$/m);
+  assert.match(text, /^Keep-alives accepted:\t\d+$/m);
+  assert.match(text, new RegExp(`^Keep-alives malformed:\t${k.malformed}$`, 'm'));
+  assert.match(text, new RegExp(`^Keep-alives for unknown tasks:\t${k.unknown_task}$`, 'm'));
+  assert.match(text, new RegExp(`^Keep-alives from unknown pids:\t${k.unknown_pid}$`, 'm'));
+  assert.match(text, new RegExp(`^Last keep-alive dropped:\tpid is not a worker of "${T}"$`, 'm'));
 });
 
 test('a keep-alive with status "stopping" marks a worker that exits on purpose', async () => {

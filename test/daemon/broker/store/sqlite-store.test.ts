@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { HEAD_ANY, HEAD_URGENT, SqliteStore } from '../../../../daemon/broker/store/sqlite-store.js';
+import { HEAD_ANY, HEAD_URGENT, IDS_WITH_PREFIX, IDS_WITH_SUFFIX, SqliteStore } from '../../../../daemon/broker/store/sqlite-store.js';
 import { openDb, type Db } from '../../../../daemon/state/db.js';
 import { job, storeContract } from './store-contract.js';
 
@@ -40,6 +40,34 @@ describe('SQLite store', () => {
       assert.doesNotMatch(plan, /TEMP B-TREE/, 'no sort of the pending rows');
     }
     close();
+  });
+
+  it('resolves a prefix by a range of the id index and a short id by its own index: no scan', () => {
+    const { store, close } = make();
+    const db = (store as unknown as { db: Db }).db;
+    const plan = (sql: string, ...args: unknown[]) =>
+      db
+        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(...args)
+        .map((r) => (r as { detail: string }).detail)
+        .join(' | ');
+    const prefix = plan(IDS_WITH_PREFIX, '01J', '01J\uffff', 1000);
+    assert.match(prefix, /SEARCH broker_jobs USING COVERING INDEX sqlite_autoindex_broker_jobs_1 \(id>\? AND id<\?\)/);
+    assert.doesNotMatch(prefix, /TEMP B-TREE/, 'newest first straight from the index');
+    assert.match(plan(IDS_WITH_SUFFIX, 'ABCD1234', 1000), /SEARCH broker_jobs USING INDEX broker_jobs_short_id \(<expr>=\?\)/);
+    close();
+  });
+
+  it('adds the short-id index to a store file written before it', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bl-store-'));
+    const db = openDb(dir);
+    const id = new SqliteStore(db).enqueue([job('old')], 1).jobs[0]!.id;
+    db.exec('DROP INDEX broker_jobs_short_id');
+    const again = new SqliteStore(db);
+    assert.equal(again.resolveId(id.slice(-8), 1).jobs[0]?.command, 'old');
+    assert.ok(db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'broker_jobs_short_id'`).get());
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   // Its speed is bench/broker.ts's "batch submit" figure, not an assertion here.

@@ -1,8 +1,9 @@
 // The one suite every JobStore must pass (BullMQ's conformance idea): queue order, claims,
-// ends, re-queues, idempotency keys, pages, purges, counts, settings, and durability.
+// ends, re-queues, idempotency keys, pages in both orders, id references, purges, counts,
+// settings, and durability.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { JobStore } from '../../../../daemon/broker/store/store.js';
+import { MATCH_COUNT_CAP, SHORT_ID_LENGTH, type JobStore } from '../../../../daemon/broker/store/store.js';
 import type { NewJob } from '../../../../daemon/broker/types.js';
 
 export interface StoreFactory {
@@ -107,6 +108,57 @@ export function storeContract(name: string, f: StoreFactory): void {
       assert.deepEqual(store.listPage('all', undefined, 10).jobs.length, 5);
       const p1 = store.listPage('completed', undefined, 1);
       assert.deepEqual(store.listPage('completed', p1.next!, 10).jobs.map((j) => j.command), ['u1', 'u2']);
+      close();
+    });
+
+    it('pages newest first with order desc, for every filter, with `next` until the end', () => {
+      const { store, close } = f.make();
+      store.enqueue([job('n1'), job('u1', { queue: 'urgent' }), job('n2')], 1);
+      store.enqueue([job('n3'), job('u2', { queue: 'urgent' })], 2);
+      const walk = (filter: 'all' | 'pending' | 'completed', size: number) => {
+        const seen: string[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const p = store.listPage(filter, after, size, 'desc');
+          seen.push(...p.jobs.map((j) => j.command!));
+          if (!p.next) return seen;
+          after = p.next;
+        }
+      };
+      assert.deepEqual(walk('all', 2), ['u2', 'n3', 'n2', 'u1', 'n1']);
+      assert.deepEqual(walk('pending', 2), ['u2', 'n3', 'n2', 'u1', 'n1'], 'newest submitted first, not dispatch order');
+      for (let i = 0; i < 3; i++) store.finish(claim(store)!.id, { ...ended, state: 'succeeded' }); // u1, u2, n1
+      assert.deepEqual(walk('completed', 1), ['u2', 'u1', 'n1']);
+      assert.deepEqual(walk('pending', 5), ['n3', 'n2']);
+      assert.deepEqual(store.listPage('all', undefined, 10).jobs.map((j) => j.command), ['n1', 'u1', 'n2', 'n3', 'u2'], 'asc stays the default');
+      close();
+    });
+
+    it('resolves a full id, a prefix in any case and the short id; counts what a prefix names', () => {
+      const { store, close } = f.make();
+      const { jobs } = store.enqueue([job('a'), job('b'), job('c')], 7);
+      const [a, b, c] = jobs as [NonNullable<(typeof jobs)[0]>, NonNullable<(typeof jobs)[0]>, NonNullable<(typeof jobs)[0]>];
+      const one = (ref: string) => {
+        const m = store.resolveId(ref, 5);
+        return m.count === 1 ? m.jobs[0]!.command : `${m.count} matches`;
+      };
+      assert.equal(one(b.id), 'b');
+      assert.equal(one(b.id.toLowerCase()), 'b');
+      assert.equal(one(c.id.slice(0, -1) + c.id.slice(-1).toLowerCase()), 'c');
+      assert.equal(one(a.id.slice(-SHORT_ID_LENGTH)), 'a', 'the short id the dashboard shows');
+      assert.equal(one(a.id.slice(-SHORT_ID_LENGTH).toLowerCase()), 'a');
+      assert.equal(one(a.id.slice(-SHORT_ID_LENGTH + 1)), '0 matches', 'only the short id: another ending names nothing');
+      assert.equal(one('0X1'), '0 matches');
+      const prefix = a.id.slice(0, 10); // the time part the three share
+      const all = store.resolveId(prefix.toLowerCase(), 2);
+      assert.equal(all.count, 3);
+      assert.deepEqual(all.jobs.map((j) => j.command), ['c', 'b'], 'the first `show`, newest first');
+      // A prefix naming more than the cap is counted up to it, not further.
+      store.enqueue(Array.from({ length: MATCH_COUNT_CAP + 5 }, (_, i) => job(`echo ${i}`)), 7);
+      const many = store.resolveId(prefix, 3);
+      assert.equal(many.count, MATCH_COUNT_CAP);
+      assert.deepEqual(many.jobs.map((j) => j.command), [`echo ${MATCH_COUNT_CAP + 4}`, `echo ${MATCH_COUNT_CAP + 3}`, `echo ${MATCH_COUNT_CAP + 2}`]);
+      assert.equal(store.resolveId(store.listPage('all', undefined, 1, 'desc').jobs[0]!.id, 3).count, 1, 'a full id names only its job');
       close();
     });
 

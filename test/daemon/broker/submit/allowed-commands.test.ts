@@ -36,11 +36,11 @@ describe('allowed_commands', () => {
   }
 
   it('refuses a command without an allowed prefix with 403, in text too', async () => {
-    await refused({ command: 'rm -rf /tmp/x', cwd: d.dir }, /^command "rm -rf \/tmp\/x" \(string\) does not start with one of/);
-    await refused({ argv: ['/bin/sh', '-c', 'echo'], cwd: d.dir }, /^command "\/bin\/sh -c echo" \(string\)/);
+    await refused({ command: 'rm -rf /tmp/x', cwd: d.dir }, /^command "rm -rf \/tmp\/x" does not start with one of/);
+    await refused({ argv: ['/bin/sh', '-c', 'echo'], cwd: d.dir }, /^command "\/bin\/sh -c echo"/);
     const t = await d.request('POST', `/jobs?cwd=${d.dir}`, 'touch nope');
     assert.equal(t.status, 403);
-    assert.match(t.text, /^ERROR: command "touch nope" \(string\) does not start with one of allowed_commands \(\/bin\/echo, http:\/\/127\.0\.0\.1:\); nothing was submitted\n$/);
+    assert.match(t.text, /^ERROR: command "touch nope" does not start with one of allowed_commands \(\/bin\/echo, http:\/\/127\.0\.0\.1:\); nothing was submitted\n$/);
   });
 
   it('runs an allowed command, as a string or argv', async () => {
@@ -57,11 +57,11 @@ describe('allowed_commands', () => {
     const ok = await d.api('POST', '/jobs', { command: '{prog} {n}', cwd: d.dir, params: { prog: ['/bin/echo'], n: [1, 2] } });
     assert.equal(ok.jobs.length, 2);
     for (const j of ok.jobs) assert.equal((await waitState(d, j.id, ['succeeded', 'failed'])).state, 'succeeded');
-    await refused({ command: '{prog} {n}', cwd: d.dir, params: { prog: ['/bin/echo', '/bin/rm'], n: [1] } }, /^command "\/bin\/rm 1" \(string\)/);
+    await refused({ command: '{prog} {n}', cwd: d.dir, params: { prog: ['/bin/echo', '/bin/rm'], n: [1] } }, /^command "\/bin\/rm 1"/);
   });
 
   it('refuses an http job unless a prefix matches its URL', async () => {
-    await refused({ url: `http://localhost:${port}/x` }, /^http job URL "http:\/\/localhost:\d+\/x" \(string\) does not start with one of/);
+    await refused({ url: `http://localhost:${port}/x` }, /^http job URL "http:\/\/localhost:\d+\/x" does not start with one of/);
     const [j] = await submit(d, { url: `http://127.0.0.1:${port}/x` });
     const done = await waitState(d, j!.id, ['succeeded', 'failed']);
     assert.deepEqual([done.state, done.reason], ['succeeded', 'HTTP 200'], 'allowed, and run');

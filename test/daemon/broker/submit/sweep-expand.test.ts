@@ -76,7 +76,7 @@ describe('parseParams refusals', () => {
     ['empty object', {}, /at least one parameter/],
     ['empty array', { a: [] }, /`params.a` to be a non-empty array/],
     ['not an array', { a: 3 }, /`params.a` to be a non-empty array/],
-    ['object value', { a: [{ x: 1 }] }, /strings, numbers or booleans, found \{"x":1\} \(object\)/],
+    ['object value', { a: [{ x: 1 }] }, /strings, numbers or booleans, found \{"x":1\}/],
     ['null value', { a: [null] }, /strings, numbers or booleans, found null/],
     ['duplicate value', { a: [1, 2, 1] }, /distinct values in `params.a`, found 1 twice/],
     ['bad name', { 'a b': [1] }, /parameter names/],

@@ -1,0 +1,25 @@
+// GET /healthz for curl: `ok` first (the line a probe reads), then the figures the JSON has.
+import { keyValueLines } from './respond.js';
+
+export interface Health {
+  pid: number;
+  uptime_s: number;
+  tasks_running: number;
+  keepalives: Record<string, unknown>;
+}
+
+export function healthText(h: Health): string {
+  const k = h.keepalives;
+  const pairs: [string, string | number][] = [
+    ['Pid', h.pid],
+    ['Uptime', `${h.uptime_s} s`],
+    ['Tasks running', h.tasks_running],
+    ['Keep-alives received', Number(k.received)],
+    ['Keep-alives accepted', Number(k.accepted)],
+    ['Keep-alives malformed', Number(k.malformed)],
+    ['Keep-alives for unknown tasks', Number(k.unknown_task)],
+    ['Keep-alives from unknown pids', Number(k.unknown_pid)],
+  ];
+  if (typeof k.last_drop_reason === 'string') pairs.push(['Last keep-alive dropped', k.last_drop_reason]);
+  return `ok\n${keyValueLines(pairs)}`;
+}
