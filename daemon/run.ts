@@ -170,7 +170,10 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     let reloads: Promise<unknown> = Promise.resolve();
     const reloadFile = (trigger: string): Promise<ReloadResult> => {
       const run = async () => {
-        if (shuttingDown) throw new BlError('conflict', 'the daemon is shutting down; the config is not reloaded');
+        if (shuttingDown) {
+          log.warn(`${trigger}: the daemon is shutting down; the config is not reloaded`);
+          throw new BlError('conflict', 'the daemon is shutting down; the config is not reloaded');
+        }
         if (!config.file) {
           log.warn(`${trigger}: no config file to reload (the daemon was started without -conf=FILE)`);
           throw new BlError('conflict', 'the daemon runs with no config file (it was started without -conf=FILE): there is nothing to reload');

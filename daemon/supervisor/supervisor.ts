@@ -95,6 +95,8 @@ export class Supervisor {
 
   /** A change made at run time (a start, a stop, a cardinality, an option), kept in the store. */
   private remember(task: string, e: TaskEvent): void {
+    // Every keep-alive and tick passes here: they go first, with nothing to keep.
+    if (e.type !== 'start' && e.type !== 'adopt' && e.type !== 'stop' && e.type !== 'set-cardinality' && e.type !== 'set-option') return;
     const spec = this.specs.get(task);
     if (!spec) return;
     const s = this.deps.settings;
