@@ -43,7 +43,8 @@ test('the terminal says each exit: task, pid, code or signal, and what follows; 
         [Crash]: { cmd: 'sh', args: ['-c', 'exit 3'], stall_timeout: 0, backoff: { initial: 100, max: 400 } },
         // min_uptime 0: a worker killed at any age was up long enough to be replaced at once.
         [Steady]: { cmd: 'sleep', args: ['1000'], stall_timeout: 0, min_uptime: 0 },
-        [Missing]: { cmd: './missing-worker.sh', stall_timeout: 0 },
+        // A backoff that outlasts the test: the task stays in it after its first failed spawn.
+        [Missing]: { cmd: './missing-worker.sh', stall_timeout: 0, backoff: { initial: 600_000, max: 600_000 } },
         [Defined]: { cmd: 'node', args: ['../no-such-dir/worker.mjs'], autostart: false },
       },
     },
@@ -54,7 +55,7 @@ test('the terminal says each exit: task, pid, code or signal, and what follows; 
   const folder = esc(path.dirname(d.configFile!));
   await line(d, 'warn', `${Missing}: command not found: ${esc(path.join(d.dir, 'missing-worker.sh'))}; relative paths resolve against the config file's folder ${folder}`);
   await line(d, 'warn', `${Defined}: script not found: ${esc(path.resolve(d.dir, '../no-such-dir/worker.mjs'))} \\(an argument of node\\); relative paths resolve against the config file's folder ${folder}`);
-  await line(d, 'warn', `${Missing}: cannot start a worker: command not found: .*; retrying in 100 ms \\(backoff: 1 failure in a row\\)`);
+  await line(d, 'warn', `${Missing}: cannot start a worker: command not found: .*; retrying in 10 min \\(backoff: 1 failure in a row\\)`);
   // …and GET /tasks/T says why, the task only defined included.
   assert.match((await d.request('GET', `/tasks/${Defined}`)).text, /^Last error:\tscript not found: .*no-such-dir\/worker\.mjs/m);
   assert.match((await d.request('GET', `/tasks/${Missing}`)).text, /^Last error:\tcommand not found: .*missing-worker\.sh/m);
@@ -94,7 +95,17 @@ test('--log-json: every line a JSON object with its event fields; --log-level=de
     args: ['--log-json', '--log-level=debug'],
   });
   const [ok] = await submit(d, { command: 'true', cwd: d.dir });
-  const entries = () => d.err.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+  const entries = () =>
+    d.err
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        try {
+          return JSON.parse(l) as Record<string, any>;
+        } catch {
+          assert.fail(`a stderr line that is not JSON: ${l}\nall of stderr:\n${d.err}`);
+        }
+      });
   const exit = await waitFor('a worker.exited entry', () => entries().find((e) => e.event === 'worker.exited' && e.task === Crash));
   assert.equal(exit.level, 'warn');
   assert.equal(typeof exit.pid, 'number');
