@@ -37,6 +37,7 @@ test('the terminal says each exit: task, pid, code or signal, and what follows; 
   const Steady = uniq('Steady');
   const Missing = uniq('Missing');
   const Defined = uniq('Defined');
+  const Staller = uniq('Staller');
   const d = await daemon({
     config: {
       tasks: {
@@ -46,6 +47,8 @@ test('the terminal says each exit: task, pid, code or signal, and what follows; 
         // A backoff that outlasts the test: the task stays in it after its first failed spawn.
         [Missing]: { cmd: './missing-worker.sh', stall_timeout: 0, backoff: { initial: 600_000, max: 600_000 } },
         [Defined]: { cmd: 'node', args: ['../no-such-dir/worker.mjs'], autostart: false },
+        // sleep sends no keep-alives: stalled again and again.
+        [Staller]: { cmd: 'sleep', args: ['1000'], stall_timeout: 300 },
       },
     },
   });
@@ -73,6 +76,10 @@ test('the terminal says each exit: task, pid, code or signal, and what follows; 
   const [replacement] = await waitForReplacement(d, Steady, victim!, 1);
   await line(d, 'warn', `${Steady}\\[${victim}\\] killed by SIGKILL after [\\d.]+ (ms|s|min); restarting now`);
   await line(d, 'info', `${Steady}\\[${replacement}\\] started`);
+
+  // A stall: said as it is found, then the stalled worker's end, on purpose.
+  const stall = await line(d, 'warn', `${Staller}\\[(\\d+)\\] stalled \\(no keep-alive since it started\\); stopping it and starting a replacement`);
+  await line(d, 'info', `${Staller}\\[${stall[1]}\\] killed by SIGTERM after [\\d.]+ (ms|s); stopped on purpose \\(it stalled\\)`);
 
   // Jobs: a failure is a warn line with its state and reason; a success says nothing at info.
   const [ok] = await submit(d, { command: 'true', cwd: d.dir });
