@@ -8,18 +8,25 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFlags, UsageError } from '../contract/flags.js';
 import { loadConfig, ConfigError } from './config/load.js';
-import { startDaemon, type Daemon } from './run.js';
+import { startDaemon, LOG_FILE, type Daemon } from './run.js';
 import { StateLockError } from './state/lock.js';
+import { Logger } from './log/logger.js';
+import { isLevel, LEVELS } from './log/level.js';
 
-const USAGE = `usage: bl-daemon [-conf=FILE] [--port N] [--state-dir DIR]
+const USAGE = `usage: bl-daemon [-conf=FILE] [--port N] [--state-dir DIR] [--log-level LEVEL] [--log-json]
 
   -conf, --config FILE   config file (JSON, workerpoolmanager format + bl extensions)
   --port N               HTTP port, overrides the config (0 = any free port)
   --state-dir DIR        where the store and logs live, overrides the config
+  --log-level LEVEL      debug, info (default), warn or error: the least severe lines written
+  --log-json             log lines as JSON objects (time, level, msg, event and its fields)
   -h, --help             this help
   --version              the version
 
-Signals: SIGINT/SIGTERM shut down gracefully (a second SIGINT forces), SIGHUP reloads the config.
+The log goes to stderr and to STATE_DIR/${LOG_FILE} (kept under 4 MB, one older file .1).
+
+Signals: SIGINT/SIGTERM shut down gracefully (a second SIGINT forces), SIGHUP reloads the config
+(as POST /config/reload does).
 
 Environment: BL_SPAWNER=python|node picks the program that forks jobs (default: python3 when it
 runs here, else Node); BL_SYNC_FULL=1 syncs every commit to disk (survives a power cut, slower).`;
@@ -46,6 +53,8 @@ async function main(): Promise<number> {
         config: { type: 'string' },
         port: { type: 'string' },
         'state-dir': { type: 'string' },
+        'log-level': { type: 'string' },
+        'log-json': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -67,6 +76,15 @@ async function main(): Promise<number> {
     console.log(`bl-daemon ${version()}`);
     return 0;
   }
+  const level = (v['log-level'] as string | undefined) ?? 'info';
+  if (!isLevel(level)) {
+    console.error(`bl-daemon: expected --log-level to be one of ${LEVELS.join(', ')}, found "${level}"\n\n${USAGE}`);
+    return 2;
+  }
+  const log = new Logger({ level, json: v['log-json'] === true });
+  // A closed terminal must not take the daemon down: the log file still gets the lines.
+  process.stderr.on('error', () => {});
+
   const file = (v.conf ?? v.config) as string | undefined;
   const load = () => {
     const c = loadConfig(file, { stateHome: process.env.XDG_STATE_HOME });
@@ -84,16 +102,18 @@ async function main(): Promise<number> {
     config = load();
   } catch (e) {
     if (e instanceof ConfigError) {
-      console.error(`bl-daemon: config error: ${e.message}`);
+      log.error(`config error: ${e.message}`);
       return 2;
     }
     throw e;
   }
-  for (const w of config.warnings) console.error(`bl-daemon: warning: ${w}`);
+  for (const w of config.warnings) log.warn(w);
 
   // Nothing a request or a worker does may take the daemon down: log and go on.
-  process.on('uncaughtException', (e) => console.error('bl-daemon: uncaught exception (kept running):', e));
-  process.on('unhandledRejection', (e) => console.error('bl-daemon: unhandled rejection (kept running):', e));
+  const kept = (what: string) => (e: unknown) =>
+    log.error(`${what} (kept running): ${e instanceof Error ? e.message : String(e)}`, e instanceof Error ? { stack: e.stack } : {});
+  process.on('uncaughtException', kept('uncaught exception'));
+  process.on('unhandledRejection', kept('unhandled rejection'));
 
   // Signals are handled from before the start: one that comes while starting is kept and
   // acted on once the daemon is up (its workers must be stopped like any others).
@@ -103,61 +123,60 @@ async function main(): Promise<number> {
   const onStop = (sig: string) => {
     signals++;
     if (signals === 1) {
-      console.error(`bl-daemon: ${sig}: stopping workers and jobs gracefully (${sig === 'SIGINT' ? 'CTRL+C again' : 'SIGINT'} to force)`);
+      log.info(`${sig}: stopping workers and jobs gracefully (${sig === 'SIGINT' ? 'CTRL+C again' : 'SIGINT'} to force)`);
       if (daemon) void daemon.shutdown(sig);
       else stopWhenStarted = sig;
     } else {
-      console.error(`bl-daemon: ${sig} again: forcing (SIGKILL to every worker and job)`);
+      log.warn(`${sig} again: forcing (SIGKILL to every worker and job)`);
       daemon?.force();
     }
   };
   process.on('SIGINT', () => onStop('SIGINT'));
   process.on('SIGTERM', () => onStop('SIGTERM'));
   process.on('SIGHUP', () => {
-    if (!daemon) return; // still starting: the config just read is the one in force
-    if (!file) {
-      console.error('bl-daemon: SIGHUP: no config file to reload');
+    if (!daemon) {
+      log.info('SIGHUP while starting: the config just read is the one in force');
       return;
     }
-    try {
-      const c = load();
-      void daemon!.reload(c).then((r) =>
-        console.error(`bl-daemon: SIGHUP: reloaded ${file}: added [${r.added.join(', ')}], removed [${r.removed.join(', ')}], changed [${r.changed.join(', ')}]`),
-      );
-    } catch (e) {
-      console.error(`bl-daemon: SIGHUP: config not reloaded, the running one stays: ${(e as Error).message}`);
-    }
+    // Said in the log either way (reloaded, or why not).
+    daemon.reloadFile('SIGHUP').catch(() => {});
   });
 
   const spawner = process.env.BL_SPAWNER || undefined;
   if (spawner !== undefined && spawner !== 'python' && spawner !== 'node') {
-    console.error(`bl-daemon: expected BL_SPAWNER to be "python" or "node", found "${spawner}"`);
+    log.error(`expected BL_SPAWNER to be "python" or "node", found "${spawner}"`);
     return 2;
   }
   try {
-    daemon = await startDaemon(config, { syncFull: process.env.BL_SYNC_FULL === '1', ...(spawner ? { helpers: spawner } : {}) });
+    daemon = await startDaemon(config, {
+      logger: log,
+      loadConfig: load,
+      syncFull: process.env.BL_SYNC_FULL === '1',
+      ...(spawner ? { helpers: spawner } : {}),
+    });
   } catch (e) {
     if (e instanceof StateLockError) {
-      console.error(`bl-daemon: ${e.message}`);
+      log.error(e.message);
       return 1;
     }
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE' || /Address already in use/i.test(err.message)) {
-      console.error(`bl-daemon: cannot listen: ${err.message} (is another daemon running? set \`port\` / \`keepalives\` ports in the config)`);
+      log.error(`cannot listen: ${err.message} (is another daemon running? set \`port\` / \`keepalives\` ports in the config)`);
       return 1;
     }
     throw e;
   }
   const known = config.tasks.size;
-  const auto = [...config.tasks.values()].filter((t) => t.autostart).length;
+  const started = daemon.services.supervisor.running().length;
   console.log(
     `bl-daemon ready ${JSON.stringify({ pid: process.pid, url: daemon.url, port: daemon.port, keepalive: daemon.keepaliveEndpoint, events: daemon.eventsEndpoint, stateDir: config.stateDir })}`,
   );
-  console.error(`bl-daemon: listening on ${daemon.url} (keep-alives ${daemon.keepaliveEndpoint}, events ${daemon.eventsEndpoint}); ${known} task${known === 1 ? '' : 's'} known, ${auto} autostarted; state in ${config.stateDir}`);
+  log.info(
+    `listening on ${daemon.url} (keep-alives ${daemon.keepaliveEndpoint}, events ${daemon.eventsEndpoint}); ${known} task${known === 1 ? '' : 's'} known, ${started} started; state in ${config.stateDir}, log in ${path.join(config.stateDir, LOG_FILE)}`,
+  );
 
   if (stopWhenStarted) void daemon.shutdown(stopWhenStarted);
   await daemon.finished;
-  console.error('bl-daemon: stopped');
   return 0;
 }
 

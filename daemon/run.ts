@@ -19,6 +19,15 @@ import type { HelperChoice } from '../runner/spawn-helpers/programs.js';
 import type { Spawner } from '../runner/spawner.js';
 import { lockStateDir } from './state/lock.js';
 import { createBroker } from './broker/index.js';
+import { Logger } from './log/logger.js';
+import { logEvents } from './log/event-log.js';
+import { TaskSettings } from './supervisor/task-settings.js';
+import { ConfigError, loadConfig } from './config/load.js';
+import { BlError } from '../contract/errors.js';
+import { reloadText, type ReloadResult } from './config/reload-result.js';
+
+/** The daemon's log file in the state dir. */
+export const LOG_FILE = 'bl-daemon.log';
 
 export interface Daemon {
   url: string;
@@ -30,15 +39,27 @@ export interface Daemon {
   shutdown(reason: string): Promise<void>;
   /** A second CTRL+C: stops skip their grace periods. */
   force(): void;
-  /** SIGHUP: apply a new config's tasks. */
-  reload(config: DaemonConfig): Promise<{ added: string[]; removed: string[]; changed: string[] }>;
+  /** Applies a new config's tasks and broker settings (the file already read). */
+  reload(config: DaemonConfig): Promise<ReloadResult>;
+  /**
+   * SIGHUP and POST /config/reload: reads the config file again and applies it, saying so in
+   * the log. A 409 BlError with no file, a 400 one (the file's error) when it is broken: the
+   * running config stays.
+   */
+  reloadFile(trigger: string): Promise<ReloadResult>;
+  log: Logger;
   /** Resolves when a shutdown has finished (also one asked for over HTTP). */
   finished: Promise<void>;
 }
 
 /** What main.ts reads from the environment, and the parts tests inject. */
 export interface DaemonOptions {
+  /** The daemon's log (main.ts sets its level and format); else one at info to `log` or stderr. */
+  logger?: Logger;
+  /** Where the default logger's lines go instead of stderr (tests). */
   log?: (line: string) => void;
+  /** Reads the config file again for a reload (main.ts applies its flags); else loadConfig(config.file). */
+  loadConfig?: () => DaemonConfig;
   /** Every commit synced to disk (survives a power cut, not only kill -9), at a cost in throughput. */
   syncFull?: boolean;
   /** Which spawn helper program starts jobs (default: python3, else Node). */
@@ -48,12 +69,15 @@ export interface DaemonOptions {
 }
 
 export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}): Promise<Daemon> {
-  const log = opts.log ?? ((l: string) => console.error(l));
+  const log = opts.logger ?? new Logger(opts.log ? { write: opts.log } : {});
   mkdirSync(config.stateDir, { recursive: true });
   const unlock = lockStateDir(config.stateDir);
+  // Once the state dir is ours: another daemon's log is not ours to append to.
+  log.openFile(path.join(config.stateDir, LOG_FILE));
   const db = openDb(config.stateDir, { syncFull: opts.syncFull ?? false });
   const records = new WorkerRecords(db);
   const events = new EventBus();
+  const unlog = logEvents(events, log);
   const forceCtl = new AbortController();
   const keepalives = new KeepaliveStats();
 
@@ -71,6 +95,8 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
   const supervisor = new Supervisor(config.tasks, {
     events,
     records,
+    settings: new TaskSettings(db),
+    log,
     logDir: path.join(config.stateDir, 'logs', 'tasks'),
     endpoints: () => ({ keepalive: kaEndpoint, http: httpBase }),
     force: forceCtl.signal,
@@ -97,6 +123,8 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     broker,
     startedAt: Date.now(),
     requestShutdown: (reason) => void daemon.shutdown(reason),
+    log,
+    reloadConfig: () => daemon.reloadFile('POST /config/reload'),
   };
   const app = createApp(services);
   const server = config.tls
@@ -118,15 +146,57 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
         resolve();
       });
     });
-    server.on('error', (e) => log(`bl-daemon: HTTP server error: ${e.message}`));
+    server.on('error', (e) => log.error(`HTTP server error: ${e.message}`));
     const port = (server.address() as AddressInfo).port;
     const host = config.bind === '0.0.0.0' || config.bind === '::' ? '127.0.0.1' : config.bind.includes(':') ? `[${config.bind}]` : config.bind;
     httpBase = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
 
     const rec = await supervisor.recover();
-    if (rec.adopted || rec.stopped) log(`bl-daemon: workers of an earlier daemon: ${rec.adopted} adopted, ${rec.stopped} stopped`);
+    if (rec.adopted || rec.stopped) log.info(`workers of an earlier daemon: ${rec.adopted} adopted, ${rec.stopped} stopped`);
+    // Before the start: an autostarted task's failed spawn follows the line that says why.
+    const where = config.file ? `the config file's folder ${path.dirname(config.file)}` : `the daemon's working directory ${process.cwd()}`;
+    const checkTasks = () => {
+      for (const [task, problem] of supervisor.checkTasks()) log.warn(`${task}: ${problem}; relative paths resolve against ${where}`, { task, problem });
+    };
+    checkTasks();
     supervisor.autostart();
     broker.start();
+
+    const apply = (c: DaemonConfig) => {
+      broker.reconfigure(c.broker);
+      return supervisor.reload(c.tasks);
+    };
+    const load = opts.loadConfig ?? (() => loadConfig(config.file));
+    let reloads: Promise<unknown> = Promise.resolve();
+    const reloadFile = (trigger: string): Promise<ReloadResult> => {
+      const run = async () => {
+        if (shuttingDown) {
+          log.warn(`${trigger}: the daemon is shutting down; the config is not reloaded`);
+          throw new BlError('conflict', 'the daemon is shutting down; the config is not reloaded');
+        }
+        if (!config.file) {
+          log.warn(`${trigger}: no config file to reload (the daemon was started without -conf=FILE)`);
+          throw new BlError('conflict', 'the daemon runs with no config file (it was started without -conf=FILE): there is nothing to reload');
+        }
+        let c: DaemonConfig;
+        try {
+          c = load();
+        } catch (e) {
+          if (!(e instanceof ConfigError)) throw e;
+          log.warn(`${trigger}: config not reloaded, the running one stays: ${e.message}`);
+          throw new BlError('bad_value', `config not reloaded, the running one stays: ${e.message}`);
+        }
+        for (const w of c.warnings) log.warn(`${trigger}: ${w}`);
+        const r = await apply(c);
+        log.info(`${trigger}: reloaded ${config.file}: ${reloadText(r)}`, { ...r });
+        checkTasks();
+        return r;
+      };
+      // One at a time: each reads the file as it is when its turn comes.
+      const p = reloads.then(run, run);
+      reloads = p.catch(() => {});
+      return p;
+    };
 
     daemon = {
       url: httpBase,
@@ -136,14 +206,13 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
       services,
       finished,
       force: () => forceCtl.abort(),
-      reload: (c) => {
-        broker.reconfigure(c.broker);
-        return supervisor.reload(c.tasks);
-      },
+      reload: apply,
+      reloadFile,
+      log,
       shutdown(reason: string) {
         if (shuttingDown) return shuttingDown;
         shuttingDown = (async () => {
-          log(`bl-daemon: shutting down (${reason})`);
+          // The log says it, from the event.
           events.publish('daemon.stopping', { reason });
           // broker: drain here, beside the supervisor's stop
           await Promise.all([broker.drain(config.forceTimeout, forceCtl.signal), supervisor.stopAll('shutdown')]);
@@ -153,6 +222,9 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
           server.close();
           server.closeAllConnections();
           db.close();
+          log.info('stopped');
+          unlog();
+          log.closeFile();
           unlock();
           resolveFinished();
         })();
@@ -169,6 +241,8 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     publisher.close();
     server.close();
     db.close();
+    unlog();
+    log.closeFile();
     unlock();
     throw e;
   }

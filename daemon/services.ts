@@ -4,6 +4,8 @@ import type { EventBus } from './events/bus.js';
 import type { Supervisor } from './supervisor/supervisor.js';
 import type { KeepaliveStats } from './keepalive/stats.js';
 import type { Broker } from './broker/index.js';
+import type { Logger } from './log/logger.js';
+import type { ReloadResult } from './config/reload-result.js';
 
 export interface Services {
   config: DaemonConfig;
@@ -14,4 +16,8 @@ export interface Services {
   requestShutdown: (reason: string) => void;
   startedAt: number;
   broker: Broker;
+  /** The daemon's log (stderr and state_dir/bl-daemon.log). */
+  log: Logger;
+  /** POST /config/reload: SIGHUP's work (run.ts's reloadFile). */
+  reloadConfig: () => Promise<ReloadResult>;
 }

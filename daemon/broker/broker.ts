@@ -390,7 +390,7 @@ export class Broker {
       } else {
         const fields = { state: d.state, exitCode: r.exitCode, signal: r.signal, usage: r.usage, reason: r.reason, now };
         write = () => this.store.finish(job.id, fields);
-        event = ['job.finished', { id: job.id, state: d.state, exit_code: r.exitCode, signal: r.signal }];
+        event = ['job.finished', { id: job.id, state: d.state, exit_code: r.exitCode, signal: r.signal, reason: r.reason ?? null }];
       }
     }
     // Straight to the next claim, no hop through the event loop: with few slots the time from

@@ -27,7 +27,7 @@ export function createApp(services: Services): Koa {
   mountBrokerRoutes(router, services);
   mountLauncherRoutes(router, services);
 
-  app.use(errorMiddleware());
+  app.use(errorMiddleware(services));
   // The dashboard's page and code are open; it answers 401 itself (routes/dashboard.ts).
   app.use(authMiddleware(services.config.auth, new Set(['/healthz', ...dashboardPublicPaths()])));
   app.use(async (ctx, next) => {
@@ -45,7 +45,7 @@ export function createApp(services: Services): Koa {
 }
 
 /** Every error becomes a one-line message with a real status; nothing escapes to crash us. */
-function errorMiddleware(): Koa.Middleware {
+function errorMiddleware(s: Services): Koa.Middleware {
   return async (ctx, next) => {
     try {
       await next();
@@ -64,7 +64,7 @@ function errorMiddleware(): Koa.Middleware {
         status = 500;
         code = 'internal';
         message = `internal error: ${e.message ?? String(err)}`;
-        console.error(`bl-daemon: ${ctx.method} ${ctx.url} failed:`, err);
+        s.log.error(`${ctx.method} ${ctx.url} failed: ${message}`, { stack: (err as Error)?.stack });
       }
       reply(ctx, `ERROR: ${message}\n`, { error: { code, message } } satisfies ErrorBody, status);
     }

@@ -1,5 +1,7 @@
 // All task managers: known tasks come from the config (a `path` of /bin makes a thousand of
-// them), so managers are made on first use. Also finds the workers of a crashed daemon.
+// them), so managers are made on first use. Also finds the workers of a crashed daemon, keeps
+// the run-time changes of tasks in the store (task-settings.ts) and checks every task's
+// command before it is needed (preflight.ts).
 import type { TaskSpec } from '../config/types.js';
 import { BlError } from '../../contract/errors.js';
 import { didYouMean } from '../../contract/did-you-mean.js';
@@ -7,16 +9,38 @@ import { TaskManager, workerTree, type ManagerDeps } from './task-manager.js';
 import { WorkerRecords, type WorkerRecord } from './worker-records.js';
 import { sameProcess } from '../../proc/stat.js';
 import { stopTree } from '../../proc/stop-tree.js';
+import { inheritedEnv } from '../../proc/inherited-env.js';
+import type { TaskEvent } from './decide.js';
+import type { TaskSettings } from './task-settings.js';
+import { checkTask } from './preflight.js';
+import type { Logger } from '../log/logger.js';
+import type { ReloadResult } from '../config/reload-result.js';
+
+export interface SupervisorDeps extends ManagerDeps {
+  records: WorkerRecords;
+  settings: TaskSettings;
+  log: Logger;
+}
 
 export class Supervisor {
+  /** The config file's tasks, as the file says them (the run-time values are the managers'). */
   private specs: Map<string, TaskSpec>;
   private readonly managers = new Map<string, TaskManager>();
+  private readonly managerDeps: ManagerDeps;
+  /** What checkTasks found wrong, by task. */
+  private problems = new Map<string, string>();
 
   constructor(
     specs: Map<string, TaskSpec>,
-    private readonly deps: ManagerDeps & { records: WorkerRecords },
+    private readonly deps: SupervisorDeps,
   ) {
     this.specs = new Map(specs);
+    deps.settings.sync(this.specs);
+    this.managerDeps = {
+      ...deps,
+      dispatched: (task, e) => this.remember(task, e),
+      problem: (task) => this.problems.get(task),
+    };
   }
 
   names(): string[] {
@@ -36,7 +60,7 @@ export class Supervisor {
       const hint = didYouMean(name, this.specs.keys());
       throw new BlError('unknown_task', `no task named "${name}"${hint ? `; did you mean "${hint}"?` : ''}`);
     }
-    m = new TaskManager(spec, this.deps);
+    m = new TaskManager(this.deps.settings.apply(spec), this.managerDeps);
     this.managers.set(name, m);
     return m;
   }
@@ -50,8 +74,41 @@ export class Supervisor {
     return this.active().filter((m) => m.view.running || m.view.workers.size > 0);
   }
 
+  /** Starts the tasks that run: autostarted ones, unless stopped at run time, and the ones started at run time. */
   autostart(): void {
-    for (const spec of this.specs.values()) if (spec.autostart) this.get(spec.name).start();
+    for (const spec of this.specs.values()) if (this.deps.settings.value(spec, 'running')) this.get(spec.name).start();
+  }
+
+  /**
+   * Checks every task's cwd, program and script (a config copied elsewhere breaks them all);
+   * returns the problems found, which the tasks' status shows until a spawn says otherwise.
+   */
+  checkTasks(): [string, string][] {
+    const found = new Map<string, string>();
+    for (const spec of this.specs.values()) {
+      const p = checkTask(spec, spec.env.PATH ?? inheritedEnv().PATH);
+      if (p) found.set(spec.name, p);
+    }
+    this.problems = found;
+    return [...found];
+  }
+
+  /** A change made at run time (a start, a stop, a cardinality, an option), kept in the store. */
+  private remember(task: string, e: TaskEvent): void {
+    // Every keep-alive and tick passes here: they go first, with nothing to keep.
+    if (e.type !== 'start' && e.type !== 'adopt' && e.type !== 'stop' && e.type !== 'set-cardinality' && e.type !== 'set-option') return;
+    const spec = this.specs.get(task);
+    if (!spec) return;
+    const s = this.deps.settings;
+    try {
+      if (e.type === 'start' || e.type === 'adopt') s.set(spec, 'running', true);
+      else if (e.type === 'stop' && e.reason !== 'shutdown') s.set(spec, 'running', false);
+      else if (e.type === 'set-cardinality') s.set(spec, 'cardinality', e.value);
+      else if (e.type === 'set-option') s.set(spec, e.option === 'stallTimeout' ? 'stall_timeout' : 'grace_period', e.value);
+    } catch (err) {
+      // The change is made; only its memory across a restart is lost.
+      this.deps.log.error(`${task}: the store refused to keep a run-time change (${e.type}); it holds until the daemon stops: ${(err as Error).message}`);
+    }
   }
 
   /** Matches a keep-alive to a task: exact name first, then a unique case-insensitive match. */
@@ -104,7 +161,7 @@ export class Supervisor {
    * the fields the file changed (applied to the next spawn; the cardinality at once), and
    * keep what was set at run time elsewhere. Unchanged tasks are not touched.
    */
-  async reload(specs: Map<string, TaskSpec>): Promise<{ added: string[]; removed: string[]; changed: string[] }> {
+  async reload(specs: Map<string, TaskSpec>): Promise<ReloadResult> {
     const added: string[] = [];
     const removed: string[] = [];
     const changed: string[] = [];
@@ -129,6 +186,7 @@ export class Supervisor {
       }
     }
     this.specs = new Map(specs);
+    this.deps.settings.sync(this.specs);
     for (const name of added) if (specs.get(name)!.autostart) this.get(name).start();
     await Promise.all(stops);
     return { added, removed, changed };

@@ -13,6 +13,7 @@ import { resolveCommand, isDirectory, type Program } from './command-path.js';
 import { nextPid } from '../../proc/next-pid.js';
 import { inheritedEnv } from '../../proc/inherited-env.js';
 import type { WorkerRecords } from './worker-records.js';
+import { exitOutlook } from './exit-outlook.js';
 
 /** The environment variable that marks every process of one worker (found after it left its group). */
 const MARKER_VAR = 'BL_PROCESS_ID';
@@ -25,6 +26,10 @@ export interface ManagerDeps {
   endpoints: () => { keepalive: string; http: string };
   /** Aborted by a second CTRL+C: stops skip their grace period. */
   force: AbortSignal;
+  /** Told of each event dispatched (the supervisor keeps run-time changes across restarts). */
+  dispatched?: (task: string, event: TaskEvent) => void;
+  /** What is wrong with the task's command or cwd as configured, before any spawn says it. */
+  problem?: (task: string) => string | undefined;
 }
 
 interface Proc {
@@ -75,12 +80,13 @@ export class TaskManager {
 
   /** Why the last spawn failed (a command not found, a missing cwd…), for the status. */
   get lastError(): string | undefined {
-    return this.spawnError;
+    return this.spawnError ?? this.deps.problem?.(this.name);
   }
 
   /** Every change of the task's state: the reducer decides, this carries out what it says. */
   dispatch(event: TaskEvent): void {
     this.execute(decide(this.rt, event, Date.now()));
+    this.deps.dispatched?.(this.name, event);
   }
 
   start(): void {
@@ -187,8 +193,10 @@ export class TaskManager {
         const r = this.spawnOne();
         if (typeof r === 'string') {
           this.spawnError = r;
-          this.deps.events.publish('worker.spawn_failed', { task: this.name, error: r });
-          this.execute(record(this.rt, { type: 'spawn-failed', error: r }, Date.now()));
+          const now = Date.now();
+          const next = record(this.rt, { type: 'spawn-failed', error: r }, now);
+          this.deps.events.publish('worker.spawn_failed', { task: this.name, error: r, ...exitOutlook(this.rt, now) });
+          this.execute(next);
           break;
         }
         // Recorded without a decision per worker: the decision that asked for them knew.
@@ -292,9 +300,13 @@ export class TaskManager {
     this.procs.delete(proc.pid);
     this.byId.delete(workerId(proc.marker));
     for (const [d, wp] of this.viaDescendant) if (wp === proc.pid) this.viaDescendant.delete(d);
-    this.deps.events.publish('worker.exited', { task: this.name, pid: proc.pid, code, signal, reason, uptime_ms: uptime });
-    // The replacement first: the clean-up below reads /proc, which takes milliseconds.
-    this.dispatch({ type: 'exited', pid: proc.pid, code, signal });
+    // Decided before it is told, so the event can say what follows; carried out after, so the
+    // exit comes before its replacement's start. The replacement first: the clean-up below
+    // reads /proc, which takes milliseconds.
+    const now = Date.now();
+    const next = decide(this.rt, { type: 'exited', pid: proc.pid, code, signal }, now);
+    this.deps.events.publish('worker.exited', { task: this.name, pid: proc.pid, code, signal, reason, uptime_ms: uptime, ...exitOutlook(this.rt, now) });
+    this.execute(next);
     if (!proc.stopping) {
       // The worker died by itself: what it left behind in its group goes too.
       const grace = this.rt.spec.gracePeriod;

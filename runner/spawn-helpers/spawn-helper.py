@@ -358,7 +358,10 @@ def main():
                 except BlockingIOError:
                     pass
                 continue
-            data = chan.recv(1 << 16)
+            try:
+                data = chan.recv(1 << 16)
+            except ConnectionResetError:
+                data = b""  # the parent went with messages of ours unread: as at EOF
             if not data:
                 sp.parent_gone()
                 return

@@ -191,5 +191,5 @@ test('--exit: the daemon shuts down', async () => {
   const r = await run([at(), '--exit']);
   assert.equal(r.code, 0, r.err);
   await d.daemon.finished;
-  assert.ok(d.log.some((l) => /^bl-daemon: shutting down/.test(l)), d.log.join('\n'));
+  assert.ok(d.log.some((l) => / info  shutting down \(POST \/shutdown\)/.test(l)), d.log.join('\n'));
 });

@@ -91,3 +91,9 @@ test('bad flags are a usage error', () => {
   assert.match(r.stderr, /frobnicate/);
   assert.match(r.stderr, /usage: bl-daemon/);
 });
+
+test('a bad --log-level is a usage error that lists the levels', () => {
+  const r = spawnSync(process.execPath, [...programArgv('daemon/main'), '--log-level=loud'], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /expected --log-level to be one of error, warn, info, debug, found "loud"/);
+});

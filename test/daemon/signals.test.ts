@@ -97,13 +97,14 @@ test('SIGHUP: an added task starts, a removed one stops, an unchanged one is not
   d.proc.kill('SIGHUP');
   await waitForProcessCount(Added, 2);
   await waitForProcessCount(Gone, 0);
+  await waitFor('the reload said in the log', () => d.err.includes(`info  SIGHUP: reloaded ${d.configFile}: added [${Added}], removed [${Gone}], changed []`));
   assert.deepEqual(taskProcesses(Keep), [keepPid], 'the unchanged task kept its worker');
   assert.equal((await d.request('GET', `/tasks/${Gone}`)).status, 404);
   assert.match((await d.request('GET', '/list')).text, new RegExp(Added));
 
   writeFileSync(d.configFile!, '{"tasks": {');
   d.proc.kill('SIGHUP');
-  await waitFor('the reload error', () => /config not reloaded.*not valid JSON/.test(d.err));
+  await waitFor('the reload error', () => / warn  SIGHUP: config not reloaded, the running one stays: .*not valid JSON/.test(d.err));
   assert.deepEqual(taskProcesses(Keep), [keepPid]);
   assert.equal((await d.stop()).code, 0);
   d.cleanup();

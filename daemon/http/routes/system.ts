@@ -1,8 +1,9 @@
-// Health, shutdown, the route list.
+// Health, shutdown, config reload, the route list.
 import type Router from '@koa/router';
 import type { Services } from '../../services.js';
 import { reply } from '../respond.js';
 import { healthText } from '../health-text.js';
+import { reloadText } from '../../config/reload-result.js';
 
 export function mountSystemRoutes(router: Router, s: Services): void {
   router.get('/healthz', (ctx) => {
@@ -20,6 +21,13 @@ export function mountSystemRoutes(router: Router, s: Services): void {
     reply(ctx, 'Shutting down', { ok: true }, 202);
     // Answer first: the shutdown closes the server this request came through.
     setImmediate(() => s.requestShutdown('POST /shutdown'));
+  });
+
+  // SIGHUP's work over HTTP: 409 with no config file, 400 with the file's error when it is
+  // broken (the running config stays).
+  router.post('/config/reload', async (ctx) => {
+    const r = await s.reloadConfig();
+    reply(ctx, `Reloaded ${s.config.file}: ${reloadText(r)}`, r);
   });
 
   router.get('/help', (ctx) => {
