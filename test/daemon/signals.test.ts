@@ -50,7 +50,7 @@ test('SIGTERM does the same; POST /shutdown too', async () => {
   const A = uniq('A');
   const d = await daemon({ config: { tasks: { [A]: { cmd: 'sleep', args: ['1000'], cardinality: 2, stall_timeout: 0 } } } });
   await waitForProcessCount(A, 2);
-  await waitFor('the start line, one task counted in the singular', () => /; 1 task known, 1 autostarted; /.test(d.err));
+  await waitFor('the start line, one task counted in the singular', () => /; 1 task known, 1 started; /.test(d.err));
   assert.deepEqual(await d.stop('SIGTERM'), { code: 0, signal: null });
   assert.deepEqual(taskProcesses(A), []);
   const d2 = await restarted(d);
