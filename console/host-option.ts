@@ -34,7 +34,7 @@ export function takeHostOption(words: readonly string[], leadingOnly: boolean): 
     host = value;
     if (atStart) leading = i + 1;
   }
-  return { host, words: out, leading };
+  return host === undefined ? { words: out, leading } : { host, words: out, leading };
 }
 
 /** Which connected host `wanted` names: its label, the same address, or a unique start of a label. */
