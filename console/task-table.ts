@@ -5,10 +5,10 @@ import type { ProcessUsageJson, TaskJson } from '../contract/types.js';
 import { stateCell, type Block, type Cell, type Tone } from './result.js';
 import { ago } from './commands/shared.js';
 
-/** `12.5%` of one core; `-` when not sampled. */
+/** `12.5%` of one core (`188%`: nearly two); `-` when not sampled. */
 export function cpuText(u: ProcessUsageJson | null | undefined): string {
   if (!u) return '-';
-  return `${u.cpu_percent >= 10 ? Math.round(u.cpu_percent) : u.cpu_percent.toFixed(1)}%`;
+  return `${u.cpu_percent >= 100 ? Math.round(u.cpu_percent) : u.cpu_percent.toFixed(1)}%`;
 }
 
 /** Resident memory in binary units: `512 KiB`, `45.2 MiB`, `1.3 GiB`; `-` when not sampled. */
