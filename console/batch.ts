@@ -1,7 +1,7 @@
 // The non-interactive front ends: `-c "a; b"`, stdin one command per line, and the one-shot
-// flags. Output goes to stdout, `ERROR:` lines to stderr, each error once (the same daemon
-// unreachable from several lines is said once); the worst exit code wins. A line that could
-// reach none of its daemons ends the run: what follows would wait and fail the same way.
+// flags. Output goes to stdout, `ERROR:` lines to stderr; a daemon that cannot be reached is
+// said once however many lines meet it; the worst exit code wins. A line that could reach
+// none of its daemons ends the run: what follows would wait and fail the same way.
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { splitStatements } from './line-parser.js';
@@ -14,14 +14,14 @@ export interface Streams {
   err: Writable;
 }
 
-/** Prints outcomes; an error line already printed in this run is not printed again. */
+/** Prints outcomes; a line marked `once` already printed in this run is not printed again. */
 export class Printer {
   private readonly said = new Set<string>();
   constructor(readonly s: Streams) {}
 
   print(o: Outcome): void {
     for (const l of o.lines) {
-      if (l.err) {
+      if (l.once) {
         if (this.said.has(l.text)) continue;
         this.said.add(l.text);
       }

@@ -28,6 +28,8 @@ export function worse(a: ExitCode, b: ExitCode): ExitCode {
 export interface OutLine {
   text: string;
   err?: boolean;
+  /** Said once in a script however many lines meet it (a daemon that cannot be reached). */
+  once?: boolean;
 }
 
 export interface Outcome {
@@ -134,7 +136,7 @@ export class Session {
       if ('error' in r) {
         const [code, message] = this.describeError(r.error);
         out.code = worse(out.code, code);
-        out.lines.push({ text: `ERROR: ${message}`, err: true });
+        out.lines.push({ text: `ERROR: ${message}`, err: true, once: r.error instanceof UnreachableError });
         continue;
       }
       const res = r.result as CommandResult;
