@@ -28,7 +28,8 @@ test('the console in tmux against a daemon', { timeout: 90000 }, async () => {
 
     tmux.type('ls');
     tmux.keys('Enter');
-    await screen('ls', /^> ls\nTASK +STATE +WORKERS +RESTARTS +CPU +MEM +LAST EXIT\nTask +running +1\/1 +0 +- +-$/m);
+    // CPU and memory: `-` until the daemon has sampled them.
+    await screen('ls', /^> ls\nTASK +STATE +WORKERS +RESTARTS +CPU +MEM +LAST EXIT\nTask +running +1\/1 +0 +\S+ +\S+( [KMGT]?i?B)?$/m);
 
     tmux.type('set Ta');
     await prompt('> set Ta');

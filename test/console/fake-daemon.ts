@@ -23,6 +23,8 @@ export interface FakeDaemon {
   requests: string[];
   /** What POST /config/reload answers: the text and JSON of a reload, or a refusal. */
   reload: { status: number; text: string; json: unknown };
+  /** It serves GET /tasks/log (false: as a daemon from before that route, a task named "log"). */
+  tasksLog: boolean;
   /** Writes a line to every follower of GET /tasks/log and of that task's log. */
   emit(task: string, pid: number, line: string): void;
   close(): Promise<void>;
@@ -65,7 +67,7 @@ export async function startFakeDaemon(names: string[] = ['Task', 'Tally', 'Other
   const requests: string[] = [];
   const followers = new Set<{ task?: string; res: http.ServerResponse }>();
   const fake: Omit<FakeDaemon, 'url' | 'host' | 'close'> = {
-    tasks, jobs, requests,
+    tasks, jobs, requests, tasksLog: true,
     reload: { status: 200, text: 'Reloaded /etc/bl.json: added [], removed [], changed []', json: { added: [], removed: [], changed: [] } },
     emit(task, pid, line) {
       tasks.get(task)?.output?.push(line);
@@ -103,7 +105,7 @@ export async function startFakeDaemon(names: string[] = ['Task', 'Tally', 'Other
     if (p === '/tasks/Hang') return;
     if (p === '/list') return json(200, { tasks: [...tasks].map(([name, t]) => ({ name, running: t.running })) });
     if (p === '/tasks') return json(200, { tasks: [...tasks].filter(([, t]) => t.running).map(([n, t]) => fakeTask(n, t)) });
-    if (p === '/tasks/log') {
+    if (p === '/tasks/log' && fake.tasksLog) {
       const all = [...tasks].flatMap(([n, t]) => (t.output ?? []).map((l) => `${n} 1000 | ${l}`));
       return logReply(tail(all));
     }

@@ -140,7 +140,7 @@ test('without a terminal, --purge, --purge-completed, --purge-pending and --exit
 test('-c runs several commands; the daemon refusing is exit 1, a usage error 2', async () => {
   const ok = await run([at(), '-c', 'ls; status Task; lw Task']);
   assert.equal(ok.code, 0, ok.err);
-  assert.match(ok.out, /^Task +running +1\/1 +0 +- +-$/m);
+  assert.match(ok.out, /^Task +running +1\/1 +0 +\S+ +\S+( [KMGT]?i?B)?$/m);
   assert.match(ok.out, /^Active Workers: +1 \/ 1$/m);
   assert.match(ok.out, /^Task +\d+ +running /m);
 
