@@ -136,7 +136,7 @@ export class Session {
       if ('error' in r) {
         const [code, message] = this.describeError(r.error);
         out.code = worse(out.code, code);
-        out.lines.push({ text: `ERROR: ${message}`, err: true, once: r.error instanceof UnreachableError });
+        out.lines.push({ text: `ERROR: ${message}`, err: true, ...(r.error instanceof UnreachableError ? { once: true } : {}) });
         continue;
       }
       const res = r.result as CommandResult;
