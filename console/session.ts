@@ -158,6 +158,9 @@ export class Session {
   private async targets(cmd: Command, args: string[], line: string): Promise<Host[]> {
     if (cmd.local || this.hosts.length === 1) return this.hosts.slice(0, 1);
     const route: Route = cmd.route?.(args) ?? (cmd.fanOut ? { to: 'every' } : { to: 'one' });
+    // No name where one is due: the command's own usage error says so, once.
+    if ((route.to === 'task' || route.to === 'task-or-job') && !route.name) return this.hosts.slice(0, 1);
+    if (route.to === 'job' && !route.id) return this.hosts.slice(0, 1);
     const labels = this.hostLabels();
     const ask = (why: string) => new UsageError(`${why}: say which with -host=HOST (one of ${labels.join(', ')}), e.g. ${cmd.rawRest ? `${cmd.name} -host=${labels[0]} …` : `${line.trim()} -host=${labels[0]}`}`);
     const owners = async (what: string, has: (h: Host) => Promise<boolean>) => {

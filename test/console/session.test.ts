@@ -44,6 +44,9 @@ test('several hosts: -host=H picks one; a command for one host with none named a
   assert.equal(picked.code, 0, text(picked));
   assert.match(text(picked), new RegExp(`^── ${b.host.replace(/\./g, '\\.')}\nTASK +PID +STATE .*\nBeta +1000 +running `));
   assert.deepEqual(b.requests, ['GET /tasks']);
+  const bare = await s.run('start');
+  assert.equal(bare.code, 2);
+  assert.equal(text(bare), `── ${a.host}\nERROR: usage: start TASK (got none)`, 'a usage error once, not once a host');
   const wrong = await s.run('ls -host=elsewhere:1');
   assert.equal(wrong.code, 2);
   assert.match(text(wrong), /^ERROR: -host: expected one of .*, got "elsewhere:1": not a connected host$/);
