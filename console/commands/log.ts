@@ -42,7 +42,7 @@ export function parseLogArgs(all: string[]): LogArgs {
   return { target: pos[0], lines: lines ?? LOG_TAIL, follow };
 }
 
-/** The daemon's answer, and what an older daemon's says to GET /tasks/log (a task named "log"). */
+/** The daemon's answer to GET /tasks/log, explained when it is an older daemon's (a task named "log"). */
 async function allTasks<T>(ask: () => Promise<T>): Promise<T> {
   try {
     return await ask();
@@ -95,13 +95,14 @@ export const log: Command = {
     if (target === undefined || (await ctx.taskNames()).includes(target)) {
       const what = target === undefined ? 'every task' : `task ${target}`;
       const path = target === undefined ? `/tasks/log?tail=${lines}` : `/tasks/${enc(target)}/log?tail=${lines}`;
+      const ask = (p: string) => (target === undefined ? allTasks(() => c.text('GET', p)) : c.text('GET', p));
       if (follow) {
         // Asked first so that a refusal (no such route, output not captured) is this command's
         // error, before the shell opens its live view.
-        await allTasks(() => c.text('GET', path.replace(/tail=\d+/, 'tail=0')));
+        await ask(path.replace(/tail=\d+/, 'tail=0'));
         return { blocks: [], follow: followTasks(c, path, what) };
       }
-      const out = await allTasks(() => c.text('GET', path));
+      const out = await ask(path);
       return { blocks: [out === '' ? text(`(no output from ${what})`, 'dim') : text(out)], json: { task: target ?? null, log: out } };
     }
     const path = `/jobs/${enc(target)}/log?tail=${lines}`;
