@@ -66,6 +66,18 @@ export interface CliOptions {
   oneShots: OneShot[];
 }
 
+/**
+ * Without a terminal to ask on, a destructive flag runs only with -y: a script that pipes
+ * `n` (or nothing) into `--purge-completed` must not purge. The refusal says why and how.
+ */
+export function refusalWithoutTerminal(opts: Pick<CliOptions, 'oneShots' | 'yes'>): string | undefined {
+  const risky = opts.oneShots.filter((s) => s.confirm);
+  if (opts.yes || risky.length === 0) return undefined;
+  const flags = risky.map((s) => `--${s.flag}`).join(', ');
+  const what = risky.map((s) => s.confirm!.charAt(0).toLowerCase() + s.confirm!.slice(1)).join('; ');
+  return `${flags} would ${what}, and there is no terminal to confirm it on: nothing done; add -y to do it without asking`;
+}
+
 export function parseCli(argv: readonly string[]): CliOptions {
   const { values: v, positionals } = parseFlags(argv, SPEC);
   const hosts = ((v.host as string[] | undefined) ?? [DEFAULT_HOST]).flatMap((h) => h.split(',')).map((h) => h.trim()).filter(Boolean);
@@ -115,7 +127,8 @@ Options:
                           certificate of its own
   --json                  print JSON instead of tables
   -c CMDS                 run these console commands (;-separated) and exit
-  -y, --yes               do not ask before --purge*, --exit
+  -y, --yes               do not ask before --purge*, --exit (without a terminal they
+                          refuse to run unless -y is given)
   -h, --help              this help
 
 One-shot flags:
@@ -126,13 +139,14 @@ One-shot flags:
   --decrease-concurrency            job limit - 1
   --enable-urgent-concurrent        urgent jobs ignore the limit
   --disable-urgent-concurrent       urgent jobs obey the limit
-  --purge                           clear every list and queue but running jobs (asks first)
-  --purge-completed                 clear the completed jobs (asks first)
-  --purge-pending                   clear the pending queues (asks first)
+  --purge                           clear every list and queue but running jobs (asks first; -y)
+  --purge-completed                 clear the completed jobs (asks first; -y)
+  --purge-pending                   clear the pending queues (asks first; -y)
   --exit-worker                     launchers exit after their running jobs
-  --exit                            the daemon exits (asks first)
+  --exit                            the daemon exits (asks first; -y)
   --list-pending, --list-running, --list-completed
 
-Exit codes: 0 done, 1 the daemon refused or failed, 2 usage error, 3 cannot reach the daemon.
+Exit codes: 0 done, 1 the daemon refused or failed (or a question was answered no), 2 usage
+error (a destructive flag without a terminal and without -y too), 3 cannot reach the daemon.
 Type "help" in the shell for its commands.
 `;

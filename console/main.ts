@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import process from 'node:process';
 import { rootCertificates } from 'node:tls';
 import { UsageError } from '../contract/flags.js';
-import { HELP, parseCli, type CliOptions } from './cli-flags.js';
+import { HELP, parseCli, refusalWithoutTerminal, type CliOptions } from './cli-flags.js';
 import { runOneShots, runStatements, runStdin, type Streams } from './batch.js';
 import { EXIT, Session, type ExitCode } from './session.js';
 import { openHistory } from './history.js';
@@ -61,12 +61,19 @@ async function main(): Promise<ExitCode> {
     saving.push(s.catch((e: unknown) => void process.stderr.write(`bl-console: could not remember the token: ${(e as Error).message}\n`)));
   };
   const tokenFor = async (url: string) => (await openHistory(configDir)).token(url);
-  const session = new Session({ hosts: opts.hosts, token: opts.token ?? process.env.BL_TOKEN, json: opts.json, color, cwd: process.cwd(), tokenFor, rememberToken });
+  // Tables fit the terminal's width as it is when they are drawn; a pipe gets them whole.
+  const width = () => (process.stdout.isTTY ? process.stdout.columns : undefined);
+  const session = new Session({ hosts: opts.hosts, token: opts.token ?? process.env.BL_TOKEN, json: opts.json, color, width, cwd: process.cwd(), tokenFor, rememberToken });
   // `--token T` is kept for these hosts (BL_TOKEN is the environment's to keep, not ours).
   if (opts.token) rememberToken(session.hosts.map((h) => h.client.base), opts.token);
 
   if (opts.oneShots.length) {
     const interactive = process.stdin.isTTY === true && !opts.yes;
+    const refusal = interactive ? undefined : refusalWithoutTerminal(opts);
+    if (refusal) {
+      process.stderr.write(`bl-console: ${refusal}\n`);
+      return EXIT.usage;
+    }
     let ask: ((q: string) => boolean) | undefined;
     if (interactive) {
       const { default: rl } = await import('readline-sync');

@@ -14,9 +14,15 @@ export interface PromptState {
   /** Tabs in a row that changed nothing: the second one lists the matches. */
   tabStreak: number;
   /** Candidates shown under the prompt after a second Tab; cleared by any edit. */
-  listing: readonly string[] | null;
+  listing: readonly ListedCandidate[] | null;
   /** Ctrl-C pressed on an empty line: the next one leaves. */
   armedExit: boolean;
+}
+
+/** A candidate as listed: its value, and a note beside it (a job's state and command). */
+export interface ListedCandidate {
+  value: string;
+  note?: string;
 }
 
 export type PromptAction =
@@ -128,7 +134,8 @@ export function promptReducer(s: PromptState, a: PromptAction): PromptState {
       if (a.from.value !== v || a.from.cursor !== c) return s;
       const { result } = a;
       if (result.line !== v || result.cursor !== c) return { ...edit(s, result.line, result.cursor), tabStreak: 1 };
-      const listing = s.tabStreak >= 1 && result.matches.length > 1 ? result.matches : s.listing;
+      const listed = result.matches.map((value, i) => (result.notes ? { value, note: result.notes[i] } : { value }));
+      const listing = s.tabStreak >= 1 && result.matches.length > 1 ? listed : s.listing;
       return { ...s, tabStreak: s.tabStreak + 1, listing };
     }
     case 'submit': {

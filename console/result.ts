@@ -1,15 +1,19 @@
 // What a command returns: data the front ends render (gemini-cli's commands return data,
 // the UI draws it). The text renderer and the Ink view share render-text.ts.
 
-/** A cell may name a state so the renderer can colour it. */
-export type Cell = string | { text: string; tone: Tone };
+/**
+ * A cell may name a state so the renderer can colour it, and offer a shorter text for a
+ * terminal too narrow for the long one (a job's id: the 8-character suffix every route takes).
+ */
+export type Cell = string | { text: string; tone?: Tone; short?: string };
 
 /** Colours by meaning, not by name: running/succeeded are good, pending waits, failures are bad. */
 export type Tone = 'good' | 'wait' | 'bad' | 'dim' | 'plain' | 'accent';
 
 export type Block =
   | { kind: 'text'; text: string; tone?: Tone }
-  | { kind: 'table'; headers: string[]; rows: Cell[][] }
+  /** `flex`: the column cut (with …) to fit the terminal's width; the others keep theirs. */
+  | { kind: 'table'; headers: string[]; rows: Cell[][]; flex?: number }
   | { kind: 'pairs'; pairs: [string, Cell][] };
 
 export interface CommandResult {
@@ -24,8 +28,16 @@ export interface CommandResult {
   follow?: Follow;
 }
 
-/** Streams text to `onText` until the source ends or `signal` aborts. */
-export type Follow = (onText: (chunk: string) => void, signal: AbortSignal) => Promise<void>;
+/** Text that keeps coming (a followed log). */
+export interface Follow {
+  /**
+   * Streams text to `onText` until the source ends, then resolves with a line saying how it
+   * ended (`--- job 01… succeeded (exit 0)`); when `signal` aborts, with ''.
+   */
+  stream(onText: (chunk: string) => void, signal: AbortSignal): Promise<string>;
+  /** What is said when the user leaves it (`left; the job runs on`). */
+  leftNote: string;
+}
 
 export const text = (t: string, tone?: Tone): Block => ({ kind: 'text', text: t, tone });
 

@@ -2,9 +2,10 @@
 // `watch` poll it; a part the daemon lacks (or fails) is left out, not fatal.
 import type { BrokerJson, JobJson, JobPageJson, TasksJson } from '../contract/types.js';
 import { UnreachableError, type Client } from './client.js';
+import { newestJobs } from './newest-jobs.js';
 import { text, type Block } from './result.js';
-import { JOB_HEADERS, jobRow } from './commands/shared.js';
-import { TASK_HEADERS, taskRow } from './commands/status.js';
+import { jobTable } from './job-table.js';
+import { taskTable } from './task-table.js';
 
 export interface Snapshot {
   connected: boolean;
@@ -21,7 +22,8 @@ export async function fetchSnapshot(client: Client, withJobs: boolean): Promise<
   const parts = await Promise.allSettled([
     client.json<TasksJson>('GET', '/tasks'),
     client.json<BrokerJson>('GET', '/broker'),
-    withJobs ? client.json<JobPageJson>('GET', '/jobs?state=running&limit=20') : Promise.resolve(undefined),
+    // The newest running jobs first, as `jobs` lists them; pending ones in the order they start.
+    withJobs ? newestJobs(client, 'running', 20) : Promise.resolve(undefined),
     withJobs ? client.json<JobPageJson>('GET', '/jobs?state=pending&limit=20') : Promise.resolve(undefined),
   ]);
   const unreachable = parts.find((p) => p.status === 'rejected' && p.reason instanceof UnreachableError);
@@ -37,15 +39,16 @@ export async function fetchSnapshot(client: Client, withJobs: boolean): Promise<
   };
 }
 
-export function snapshotBlocks(s: Snapshot): Block[] {
+/** `now`: the clock the relative times are shown against (`watch` ticks it between looks). */
+export function snapshotBlocks(s: Snapshot, now = s.at): Block[] {
   if (!s.connected) return [text(`ERROR: ${s.error}`, 'bad')];
   const out: Block[] = [];
-  if (s.tasks) out.push(s.tasks.length ? { kind: 'table', headers: TASK_HEADERS, rows: s.tasks.map((t) => taskRow(t)) } : text('No active tasks', 'dim'));
+  if (s.tasks) out.push(s.tasks.length ? taskTable(s.tasks, now) : text('No active tasks', 'dim'));
   if (s.broker) {
     const b = s.broker;
     out.push(text(`Jobs: ${b.running} running, ${b.pending} pending · concurrency ${b.concurrency}${b.urgent_bypass ? ' · urgent bypass' : ''}`, 'accent'));
   }
   const jobs = [...(s.running ?? []), ...(s.pending ?? [])];
-  if (jobs.length) out.push({ kind: 'table', headers: JOB_HEADERS, rows: jobs.map((j) => jobRow(j, s.at)) });
+  if (jobs.length) out.push(jobTable(jobs, now));
   return out;
 }

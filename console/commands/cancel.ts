@@ -7,10 +7,11 @@ export const cancel: Command = {
   aliases: [],
   usage: 'cancel ID',
   description: 'cancel a pending job, kill a running one',
+  route: (args) => ({ to: 'job', id: args[0] ?? '' }),
   async run(ctx, args) {
     expectArgs(this, args, 1);
     return action(ctx, 'DELETE', `/jobs/${enc(args[0]!)}`, `Cancelled job ${args[0]}`);
   },
   // Only jobs that can still be cancelled.
-  complete: async (ctx, i) => (i === 0 ? [...(await ctx.jobIds('running')), ...(await ctx.jobIds('pending'))] : []),
+  complete: (ctx, i) => (i === 0 ? ctx.jobCandidates('cancellable') : []),
 };

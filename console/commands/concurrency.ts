@@ -10,6 +10,7 @@ export const concurrency: Command = {
   aliases: [],
   usage: 'concurrency [+|-|N]',
   description: 'show the job limit, raise or lower it by one, or set it',
+  route: (args) => (args.length === 0 ? { to: 'every' } : { to: 'one' }),
   async run(ctx, args) {
     expectArgs(this, args, 0, 1);
     const a = args[0];

@@ -13,6 +13,7 @@ import { log } from './log.js';
 import { ls } from './ls.js';
 import { purge } from './purge.js';
 import { quit } from './quit.js';
+import { reload } from './reload.js';
 import { restart } from './restart.js';
 import { retry } from './retry.js';
 import { set } from './set.js';
@@ -26,7 +27,7 @@ import { urgentConcurrent } from './urgent-concurrent.js';
 import { watch } from './watch.js';
 
 export const COMMANDS: readonly Command[] = [
-  ls, listworkers, status, set, start, stop, restart,
+  ls, listworkers, status, set, start, stop, restart, reload,
   submit, urgent, jobs, job, log, cancel, retry,
   broker, concurrency, urgentConcurrent, purge, exitWorker, shutdown,
   watch, connect, help, quit,

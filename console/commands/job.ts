@@ -1,7 +1,8 @@
 // `job ID`: every field of one job.
 import type { JobJson } from '../../contract/types.js';
 import { stateCell, type Cell, type CommandResult } from '../result.js';
-import { enc, expectArgs, jobCommand } from './shared.js';
+import { jobCommand } from '../job-table.js';
+import { enc, expectArgs } from './shared.js';
 import type { Command } from './types.js';
 
 /** Bytes → MB with one decimal (the daemon samples RSS in bytes). */
@@ -36,10 +37,11 @@ export const job: Command = {
   aliases: [],
   usage: 'job ID',
   description: 'one job in full',
+  route: (args) => ({ to: 'job', id: args[0] ?? '' }),
   async run(ctx, args): Promise<CommandResult> {
     expectArgs(this, args, 1);
     const j = await ctx.client.json<JobJson>('GET', `/jobs/${enc(args[0]!)}`);
     return { blocks: [{ kind: 'pairs', pairs: jobPairs(j) }], json: j };
   },
-  complete: (ctx, i) => (i === 0 ? ctx.jobIds() : []),
+  complete: (ctx, i) => (i === 0 ? ctx.jobCandidates('any') : []),
 };

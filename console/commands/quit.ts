@@ -6,6 +6,7 @@ export const quit: Command = {
   aliases: ['exit'],
   usage: 'quit',
   description: 'leave the console (Ctrl-D too)',
+  local: true,
   async run() {
     return { blocks: [], quit: true };
   },

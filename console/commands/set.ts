@@ -8,6 +8,7 @@ export const set: Command = {
   aliases: [],
   usage: 'set TASK OPTION VALUE',
   description: `change a task's ${TASK_OPTIONS.join(', ')}`,
+  route: (args) => ({ to: 'task', name: args[0] ?? '' }),
   async run(ctx, args) {
     expectArgs(this, args, 3);
     const [task, option, value] = args as [string, string, string];

@@ -1,8 +1,6 @@
-// Small pieces several commands share: argument checks, the daemon's text for actions,
-// time and job formatting.
+// Small pieces several commands share: argument checks, the daemon's text for actions, times.
 import { UsageError } from '../../contract/flags.js';
-import type { JobJson } from '../../contract/types.js';
-import { text, stateCell, type Cell, type CommandResult } from '../result.js';
+import { text, type CommandResult } from '../result.js';
 import type { Command, CommandContext } from './types.js';
 
 export const TASK_OPTIONS = ['cardinality', 'stall_timeout', 'grace_period'] as const;
@@ -46,23 +44,4 @@ function span(s: number): string {
   if (s < 5400) return `${Math.round(s / 60)}m`;
   if (s < 129600) return `${Math.round(s / 3600)}h`;
   return `${Math.round(s / 86400)}d`;
-}
-
-export function shorten(s: string, max = 60): string {
-  return s.length > max ? s.slice(0, max - 1) + '…' : s;
-}
-
-export function jobCommand(j: JobJson): string {
-  if (j.command !== null) return j.command;
-  if (j.argv) return j.argv.join(' ');
-  if (j.http) return `${j.http.method} ${j.http.url}`;
-  return '';
-}
-
-export const JOB_HEADERS = ['ID', 'STATE', 'QUEUE', 'TRY', 'WHEN', 'EXIT', 'COMMAND'];
-
-export function jobRow(j: JobJson, now = Date.now()): Cell[] {
-  const when = j.finished_at ?? j.started_at ?? j.submitted_at;
-  const exit = j.exit_code !== null ? String(j.exit_code) : j.signal ?? '';
-  return [j.id, stateCell(j.state), j.queue, String(j.attempt), ago(when, now), exit, shorten(jobCommand(j))];
 }

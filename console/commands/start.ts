@@ -1,5 +1,5 @@
 // `start T`: POST /tasks/T/start (the seed answers `Started task manager`).
-import { action, enc, expectArgs, taskCandidates } from './shared.js';
+import { action, enc, expectArgs } from './shared.js';
 import type { Command } from './types.js';
 
 export const start: Command = {
@@ -7,9 +7,11 @@ export const start: Command = {
   aliases: [],
   usage: 'start TASK',
   description: "start a task's workers",
+  route: (args) => ({ to: 'task', name: args[0] ?? '' }),
   async run(ctx, args) {
     expectArgs(this, args, 1);
     return action(ctx, 'POST', `/tasks/${enc(args[0]!)}/start`, 'Started task manager');
   },
-  complete: taskCandidates,
+  // Only what can be started.
+  complete: (ctx, i) => (i === 0 ? ctx.taskNames('stopped') : []),
 };

@@ -20,21 +20,25 @@ export async function submitJob(ctx: CommandContext, rest: string, queue: 'norma
   if (command.trim() === '') throw new UsageError(`usage: ${queue === 'urgent' ? 'urgent' : 'submit'} COMMAND…`);
   const reply = await ctx.client.json<SubmitReplyJson>('POST', '/jobs', { command, cwd: ctx.cwd, queue, env: {} });
   const jobs: JobJson[] = 'jobs' in reply ? reply.jobs : [reply];
-  return { blocks: jobs.map((j) => text(`Submitted job ${j.id} (${j.queue}): ${j.state}`, 'good')), json: reply };
+  // With several daemons connected, where it went matters as much as its id.
+  const where = ctx.hosts.length > 1 ? ` to ${ctx.host}` : '';
+  return { blocks: jobs.map((j) => text(`Submitted job ${j.id}${where} (${j.queue}): ${j.state}`, 'good')), json: reply };
 }
 
 export const submit: Command = {
   name: 'submit',
   aliases: [],
-  usage: 'submit COMMAND…',
+  usage: 'submit [-host=HOST] COMMAND…',
   description: 'queue a shell command on the normal queue (cwd = here)',
+  rawRest: true,
   run: (ctx, _args, rest) => submitJob(ctx, rest, 'normal'),
 };
 
 export const urgent: Command = {
   name: 'urgent',
   aliases: [],
-  usage: 'urgent COMMAND…',
+  usage: 'urgent [-host=HOST] COMMAND…',
   description: 'queue a shell command on the urgent queue (cwd = here)',
+  rawRest: true,
   run: (ctx, _args, rest) => submitJob(ctx, rest, 'urgent'),
 };

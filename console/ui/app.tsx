@@ -45,7 +45,7 @@ interface Entry {
 
 type KeyEvent = { input: string; key: KeyInfo };
 
-/** The live view open in place of the prompt: `watch`, or a followed log (`log ID -f`). */
+/** The live view open in place of the prompt: `watch`, or a followed log (`log … -f`). */
 type LiveView = { kind: 'watch' } | { kind: 'follow'; follow: Follow; line: string };
 
 export function App({ session, initialLook, firstLook, historyLater, onLine, pollMs = 1000, onExit }: AppProps) {
@@ -189,9 +189,9 @@ export function App({ session, initialLook, firstLook, historyLater, onLine, pol
     setLiveView(null);
   };
   // A followed log leaves its last screenful and how it ended in the scrollback.
-  const followEnded = (shown: string, why: string) => {
+  const followEnded = (shown: string, why: string, left: boolean) => {
     if (shown) say(shown);
-    say(why.startsWith('ERROR:') ? `\u001b[31m${why}\u001b[39m` : `\u001b[2m(${why})\u001b[22m`);
+    say(why.startsWith('ERROR:') ? `\u001b[31m${why}\u001b[39m` : left ? `\u001b[2m(${why})\u001b[22m` : why);
     leaveLive();
   };
 

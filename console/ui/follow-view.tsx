@@ -1,6 +1,6 @@
-// `log ID -f`: a job's output as it comes, until the job ends or a key is pressed. Only the
-// last screenful is drawn (a chatty job would make Ink redraw megabytes); what was shown
-// goes to the scrollback when it ends.
+// `log … -f`: a job's or a task's output as it comes, until it ends (a job: then how it
+// ended) or a key is pressed. Only the last screenful is drawn (a chatty job would make Ink
+// redraw megabytes); what was shown goes to the scrollback when it ends.
 import React, { useEffect, useRef, useState } from 'react';
 import { Text, useStdout } from 'ink';
 import { lastLines } from '../../contract/last-lines.js';
@@ -11,8 +11,8 @@ export interface FollowProps {
   follow: Follow;
   /** The command line, for the header. */
   line: string;
-  /** `shown`: the last lines drawn; `why`: how it ended, for the scrollback. */
-  onDone: (shown: string, why: string) => void;
+  /** `shown`: the last lines drawn; `why`: how it ended, for the scrollback; `left`: by a key. */
+  onDone: (shown: string, why: string, left: boolean) => void;
 }
 
 const KEEP_CHARS = 64 * 1024;
@@ -27,24 +27,24 @@ export function FollowView({ follow, line, onDone }: FollowProps) {
   const buf = useRef('');
   const ctl = useRef(new AbortController());
   const finished = useRef(false);
-  const finish = (why: string) => {
+  const finish = (why: string, left = false) => {
     if (finished.current) return;
     finished.current = true;
     ctl.current.abort();
-    onDone(lastScreenLines(buf.current, rows), why);
+    onDone(lastScreenLines(buf.current, rows), why, left);
   };
   useEffect(() => {
-    follow((chunk) => {
+    follow.stream((chunk) => {
       buf.current = (buf.current + chunk).slice(-KEEP_CHARS);
       setText(buf.current);
     }, ctl.current.signal).then(
-      () => finish('the job ended'),
+      (end) => finish(end || '--- the log ended'),
       (e: unknown) => finish(`ERROR: ${(e as Error).message}`),
     );
     return () => ctl.current.abort();
   }, [follow]);
   return (
-    <LiveFrame title={`${line} · following`} onKey={() => finish('left; the job runs on')}>
+    <LiveFrame title={`${line} · following`} onKey={() => finish(follow.leftNote, true)}>
       <Text>{lastScreenLines(text, rows)}</Text>
     </LiveFrame>
   );

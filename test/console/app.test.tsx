@@ -67,7 +67,7 @@ test('history: ↑/↓ through earlier runs and this one, the draft comes back',
   const s = shell(['status', 'ls']);
   await s.expectFrame(/connected/);
   await s.press('h', 'e', 'l', 'p', KEY.enter);
-  await s.expectFrame(/listworkers TASK/);
+  await s.expectFrame(/listworkers \[TASK\]/);
   await s.press('dr', KEY.up);
   await s.expectPrompt('> help');
   await s.press(KEY.up);
@@ -237,7 +237,7 @@ test('watch: a live view until a key is pressed', async () => {
 test('log -f: output as it comes, until the job ends or a key is pressed', async () => {
   // A session whose one command follows a stream the test feeds.
   let feed: (s: string) => void = () => undefined;
-  let end: () => void = () => undefined;
+  let end: (how: string) => void = () => undefined;
   let aborted = false;
   const real = new Session({ hosts: [d.host], cwd: '/tmp' });
   const session = {
@@ -247,15 +247,18 @@ test('log -f: output as it comes, until the job ends or a key is pressed', async
     run: async () => ({
       lines: [],
       code: 0 as const,
-      follow: (onText: (s: string) => void, signal: AbortSignal) =>
-        new Promise<void>((resolve) => {
-          feed = onText;
-          end = resolve;
-          signal.addEventListener('abort', () => {
-            aborted = true;
-            resolve();
-          });
-        }),
+      follow: {
+        stream: (onText: (s: string) => void, signal: AbortSignal) =>
+          new Promise<string>((resolve) => {
+            feed = onText;
+            end = resolve;
+            signal.addEventListener('abort', () => {
+              aborted = true;
+              resolve('');
+            });
+          }),
+        leftNote: 'left; the job runs on',
+      },
     }),
   };
   const s = shell([], [d.host], session);
@@ -266,8 +269,8 @@ test('log -f: output as it comes, until the job ends or a key is pressed', async
   feed('first line\nsecond ');
   feed('half\n');
   await waitFor('streamed text', () => /first line\nsecond half/.test(frame()));
-  end();
-  await waitFor('the scrollback to keep it, with how it ended', () => /first line\nsecond half\n\(the job ended\)/.test(frame()) && !/following/.test(frame()));
+  end('--- job X succeeded (exit 0)');
+  await waitFor('the scrollback to keep it, with how it ended', () => /first line\nsecond half\n--- job X succeeded \(exit 0\)/.test(frame()) && !/following/.test(frame()));
   // Again, left with a key this time: the stream is aborted.
   await s.press('log X -f', KEY.enter);
   await waitFor('the follow view again', () => /following · press any key/.test(frame()));

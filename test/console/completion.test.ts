@@ -40,3 +40,20 @@ test('completeLine: a failing source offers nothing and keeps the line', async (
   const r = await completeLine('set Ta', 6, () => Promise.reject(new Error('down')));
   assert.deepEqual(r, { line: 'set Ta', cursor: 6, matches: [] });
 });
+
+test('candidates with notes: listed after the plain ones, in the order given, with their notes', () => {
+  const cands = [
+    { value: '01JB', note: 'running    sleep 1' },
+    'Task',
+    { value: '01JA', note: 'succeeded  true' },
+    'Other',
+    { value: '01JB', note: 'a second note is dropped' },
+  ];
+  const all = applyCompletion('log ', 4, wordAtCursor('log ', 4), cands);
+  assert.deepEqual(all.matches, ['Other', 'Task', '01JB', '01JA']);
+  assert.deepEqual(all.notes, ['', '', 'running    sleep 1', 'succeeded  true']);
+  const one = applyCompletion('log 01JA', 8, wordAtCursor('log 01JA', 8), cands);
+  assert.equal(one.line, 'log 01JA ', 'the id is inserted, not its note');
+  const plain = applyCompletion('set T', 5, wordAtCursor('set T', 5), ['Task', 'Tally']);
+  assert.equal('notes' in plain, false);
+});

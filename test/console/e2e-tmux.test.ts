@@ -28,7 +28,8 @@ test('the console in tmux against a daemon', { timeout: 90000 }, async () => {
 
     tmux.type('ls');
     tmux.keys('Enter');
-    await screen('ls', /^> ls\nTASK +STATE\nTask +running$/m);
+    // CPU and memory: `-` until the daemon has sampled them.
+    await screen('ls', /^> ls\nTASK +STATE +WORKERS +RESTARTS +CPU +MEM +LAST EXIT\nTask +running +1\/1 +0 +\S+ +\S+( [KMGT]?i?B)?$/m);
 
     tmux.type('set Ta');
     await prompt('> set Ta');
@@ -89,7 +90,7 @@ test('the console in tmux against a daemon', { timeout: 90000 }, async () => {
   }
 });
 
-test('on a terminal, --purge-pending and --exit ask y/N first; -y does not ask', { timeout: 60000 }, async () => {
+test('on a terminal, --purge-pending and --exit ask y/N first (no: exit 1, nothing done); -y does not ask', { timeout: 60000 }, async () => {
   const d = await startInProcess({ config: { broker: { concurrency: 0 } } });
   const confDir = mkdtempSync(path.join(tmpdir(), 'bl-console-conf-'));
   const tmux = new Tmux(`bl-test-${process.pid}-ask`);
@@ -104,7 +105,7 @@ test('on a terminal, --purge-pending and --exit ask y/N first; -y does not ask',
     await screen(/Purge the pending jobs \(normal and urgent\) on http:\/\/127\.0\.0\.1:\d+\? \[y\/N\] $/m);
     tmux.type('n');
     tmux.keys('Enter');
-    assert.equal(await waitFor('exit', () => tmux.exitStatus()), 0);
+    assert.equal(await waitFor('exit', () => tmux.exitStatus()), 1);
     assert.match(tmux.screen(), /--purge-pending: not confirmed, nothing done/);
     assert.equal((await d.api('GET', '/broker')).pending, 1, 'nothing purged');
 

@@ -83,25 +83,25 @@ test('concurrency and urgent bypass flags change the broker', async () => {
   assert.equal((await d.api('GET', '/broker')).urgent_bypass, false);
 });
 
-test('purges and exit-worker do what they say (no terminal: no question asked)', async () => {
+test('purges with -y and exit-worker do what they say (no terminal: no question asked)', async () => {
   const [ended] = (await d.api('POST', '/jobs', [{ command: 'true', cwd: '/tmp' }])).jobs;
   await waitState(d, ended.id, 'succeeded');
   await d.api('PUT', '/broker/concurrency/0');
   try {
     await d.api('POST', '/jobs', { command: 'true', cwd: '/tmp', queue: 'normal', env: {} });
-    const p = await run([at(), '--purge-pending']);
+    const p = await run([at(), '--purge-pending', '-y']);
     assert.equal(p.code, 0, p.err);
     assert.match(p.out, /^Purged 1 job$/m);
     assert.equal((await d.api('GET', '/broker')).pending, 0);
     const kept = (await d.api('GET', '/jobs?state=completed')).jobs.map((j: { id: string }) => j.id);
     assert.ok(kept.includes(ended.id), 'the completed list is kept');
 
-    const c = await run([at(), '--purge-completed']);
+    const c = await run([at(), '--purge-completed', '-y']);
     assert.equal(c.code, 0, c.err);
     assert.deepEqual((await d.api('GET', '/jobs?state=completed')).jobs, []);
 
     await d.api('POST', '/jobs', { command: 'true', cwd: '/tmp' });
-    const all = await run([at(), '--purge']);
+    const all = await run([at(), '--purge', '-y']);
     assert.equal(all.code, 0, all.err);
     assert.equal((await d.api('GET', '/broker')).pending, 0);
 
@@ -115,10 +115,32 @@ test('purges and exit-worker do what they say (no terminal: no question asked)',
   }
 });
 
+test('without a terminal, --purge, --purge-completed, --purge-pending and --exit refuse unless -y: exit 2, why and how, nothing done', async () => {
+  await d.api('PUT', '/broker/concurrency/0');
+  const queued = await d.api('POST', '/jobs', { command: 'true', cwd: '/tmp' });
+  try {
+    for (const flag of ['--purge', '--purge-completed', '--purge-pending', '--exit']) {
+      // `echo n | bl-console --purge-completed`: a pipe is no one to ask.
+      const r = await run([at(), flag], 'n\n');
+      assert.equal(r.code, 2, flag);
+      assert.equal(r.out, '', flag);
+      assert.match(r.err, new RegExp(`^bl-console: ${flag} would .+, and there is no terminal to confirm it on: nothing done; add -y to do it without asking\n$`), flag);
+    }
+    // Nothing of a run that holds one runs: not even the flags before it.
+    const mixed = await run([at(), '--submit', 'true', '--purge-pending']);
+    assert.equal(mixed.code, 2);
+    assert.equal((await d.api('GET', '/broker')).pending, 1, 'nothing submitted, nothing purged');
+    assert.equal((await d.api('GET', '/healthz')).status, 'ok', 'the daemon did not exit');
+  } finally {
+    await d.api('DELETE', `/jobs/${queued.id}`);
+    await d.api('PUT', '/broker/concurrency/1');
+  }
+});
+
 test('-c runs several commands; the daemon refusing is exit 1, a usage error 2', async () => {
   const ok = await run([at(), '-c', 'ls; status Task; lw Task']);
   assert.equal(ok.code, 0, ok.err);
-  assert.match(ok.out, /^Task +running$/m);
+  assert.match(ok.out, /^Task +running +1\/1 +0 +\S+ +\S+( [KMGT]?i?B)?$/m);
   assert.match(ok.out, /^Active Workers: +1 \/ 1$/m);
   assert.match(ok.out, /^Task +\d+ +running /m);
 
@@ -177,7 +199,8 @@ test('log ID -f shows the tail, then follows the job until it ends; an unknown j
   writeFileSync(go, '');
   const r = await follow.done;
   assert.equal(r.code, 0, r.err);
-  assert.equal(r.out, 'line 1\nline 2\nline 3\n');
+  assert.equal(r.out, 'line 1\nline 2\nline 3\n', 'stdout: the output alone');
+  assert.equal(r.err, `--- job ${job.id} succeeded (exit 0)\n`, 'how it ended: on stderr');
   assert.equal((await d.api('GET', `/jobs/${job.id}`)).state, 'succeeded', 'the follow ends with the job');
   const nope = await run([at(), '-c', 'log 01NOSUCHJOB0000000000000000 --follow']);
   assert.equal(nope.code, 1);
@@ -187,8 +210,8 @@ test('log ID -f shows the tail, then follows the job until it ends; an unknown j
   assert.match(json.err, /leave out --json/);
 });
 
-test('--exit: the daemon shuts down', async () => {
-  const r = await run([at(), '--exit']);
+test('--exit -y: the daemon shuts down', async () => {
+  const r = await run([at(), '--exit', '-y']);
   assert.equal(r.code, 0, r.err);
   await d.daemon.finished;
   assert.ok(d.log.some((l) => / info  shutting down \(POST \/shutdown\)/.test(l)), d.log.join('\n'));

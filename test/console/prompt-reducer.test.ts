@@ -80,14 +80,18 @@ test('complete: applies a change; a second Tab with no change lists; stale resul
   let s = promptReducer(s0, { type: 'complete', from: { value: 'set Ta', cursor: 6 }, result: same });
   assert.equal(s.listing, null, 'first Tab lists nothing');
   s = promptReducer(s, { type: 'complete', from: { value: 'set Ta', cursor: 6 }, result: same });
-  assert.deepEqual(s.listing, ['Tally', 'Task'], 'second Tab lists');
+  assert.deepEqual(s.listing, [{ value: 'Tally' }, { value: 'Task' }], 'second Tab lists');
   s = promptReducer(s, { type: 'insert', text: 's' });
   assert.equal(s.listing, null, 'an edit clears the listing');
 
   const grown = promptReducer(at('set Tas|'), { type: 'complete', from: { value: 'set Tas', cursor: 7 }, result: { line: 'set Task', cursor: 8, matches: ['Task', 'Taskforce'] } });
   assert.equal(show(grown), 'set Task|');
   const listed = promptReducer(grown, { type: 'complete', from: { value: 'set Task', cursor: 8 }, result: { line: 'set Task', cursor: 8, matches: ['Task', 'Taskforce'] } });
-  assert.deepEqual(listed.listing, ['Task', 'Taskforce'], 'after extending, the next Tab lists');
+  assert.deepEqual(listed.listing, [{ value: 'Task' }, { value: 'Taskforce' }], 'after extending, the next Tab lists');
+
+  const jobs = { line: 'log 01J', cursor: 7, matches: ['01JB', '01JA'], notes: ['running  sleep 1', 'succeeded  true'] };
+  const twice = [1, 2].reduce((st) => promptReducer(st, { type: 'complete', from: { value: 'log 01J', cursor: 7 }, result: jobs }), at('log 01J|'));
+  assert.deepEqual(twice.listing, [{ value: '01JB', note: 'running  sleep 1' }, { value: '01JA', note: 'succeeded  true' }], 'notes are listed beside their ids, in order');
 
   const stale = promptReducer(at('set Tx|'), { type: 'complete', from: { value: 'set T', cursor: 5 }, result: { line: 'set Task ', cursor: 9, matches: ['Task'] } });
   assert.equal(show(stale), 'set Tx|');
