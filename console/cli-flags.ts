@@ -1,4 +1,4 @@
-// bl-console's flags (SPEC "Console"), parsed the shared way (Go-style and GNU-style alike),
+// bl-console's flags (docs/spec.md "Console"), parsed the shared way (Go-style and GNU-style alike),
 // and BrokeredLauncher's one-shot flags turned into console lines. Pure: main passes argv.
 import { hostToUrl, parseFlags, UsageError, type FlagSpec } from '../contract/flags.js';
 

@@ -1,5 +1,5 @@
 // The one HTTP client every console command uses (fetch; http or https; bearer token).
-// Errors come in two kinds the exit codes tell apart (SPEC "Console"): the daemon answered
+// Errors come in two kinds the exit codes tell apart (docs/spec.md "Console"): the daemon answered
 // with an error (exit 1) or could not be reached (exit 3, naming the address tried).
 import type { ErrorBody } from '../contract/errors.js';
 

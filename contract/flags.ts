@@ -1,4 +1,4 @@
-// Go-style and GNU-style flags are the same (SPEC "Programs"): `-host=x`, `-host x`,
+// Go-style and GNU-style flags are the same (docs/spec.md "Programs"): `-host=x`, `-host x`,
 // `--host=x`, `--host x`. We rewrite single-dash long flags to double-dash and let
 // node's util.parseArgs do the rest, so every program parses the same way.
 import { parseArgs, type ParseArgsConfig } from 'node:util';

@@ -35,7 +35,7 @@ export interface Daemon {
   keepaliveEndpoint: string;
   eventsEndpoint: string;
   services: Services;
-  /** Graceful shutdown (SPEC "Shutdown"); resolves when everything is stopped and closed. */
+  /** Graceful shutdown (docs/spec.md "Shutdown"); resolves when everything is stopped and closed. */
   shutdown(reason: string): Promise<void>;
   /** A second CTRL+C: stops skip their grace periods. */
   force(): void;

@@ -1,4 +1,4 @@
-// bl-launcher's command line (SPEC "Launchers"), parsed without touching the process: main.ts
+// bl-launcher's command line (docs/spec.md "Launchers"), parsed without touching the process: main.ts
 // passes argv, the environment's token and the defaults it knows (host name, pid, home).
 import path from 'node:path';
 import { hostToUrl, parseFlags, UsageError } from '../contract/flags.js';

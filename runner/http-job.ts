@@ -1,4 +1,4 @@
-// http jobs (TaskPusher's only kind of task, SPEC "Broker and jobs"): a request instead of a
+// http jobs (TaskPusher's only kind of task, docs/spec.md "Broker and jobs"): a request instead of a
 // command. Parsed here from a submit, run here with fetch: no process, so no pid, usage or
 // process group; the walltime, a cancel and a shutdown abort the request. A 2xx answer is
 // success (TaskPusher wanted exactly 200; any 2xx is the usual meaning of "done").

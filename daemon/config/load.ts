@@ -1,5 +1,5 @@
 // Loads and checks a config file. A broken or mistyped file stops the start with the file,
-// the field, what was expected and what was found (SPEC "Config file").
+// the field, what was expected and what was found (docs/spec.md "Config file").
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { homedir, cpus } from 'node:os';
 import path from 'node:path';

@@ -1,5 +1,5 @@
 // The config file's shape: the workerpoolmanager format unchanged (port, path, filesuffix,
-// force_timeout, autotasks, keepalives) plus bl's extensions (SPEC "Config file").
+// force_timeout, autotasks, keepalives) plus bl's extensions (docs/spec.md "Config file").
 // Objects are strict: an unknown key is an error with a "did you mean" (see load.ts).
 import { z } from 'zod';
 

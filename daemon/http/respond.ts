@@ -1,4 +1,4 @@
-// Text for curl (the seed's bodies), JSON when asked (SPEC "HTTP API").
+// Text for curl (the seed's bodies), JSON when asked (docs/spec.md "HTTP API").
 import type { Context } from 'koa';
 
 export function wantsJson(ctx: Context): boolean {

@@ -1,4 +1,4 @@
-// The ZeroMQ SUB socket workers send keep-alives to (SPEC "Keep-alives").
+// The ZeroMQ SUB socket workers send keep-alives to (docs/spec.md "Keep-alives").
 import { Subscriber } from 'zeromq';
 import { parseKeepalive, type Keepalive } from './parse.js';
 

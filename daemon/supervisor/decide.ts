@@ -1,6 +1,6 @@
 // The task manager's decisions, pure: (state, event, now) → actions. No timers, no
 // processes: the I/O layer (task-manager.ts) feeds events and carries out the actions, and
-// tests drive this with numbers for time. SPEC "Supervision".
+// tests drive this with numbers for time. docs/spec.md "Supervision".
 import type { TaskSpec } from '../config/types.js';
 
 export type StopReason = 'stalled' | 'scale' | 'stop' | 'restart' | 'shutdown' | 'replaced';

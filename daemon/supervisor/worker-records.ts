@@ -1,5 +1,5 @@
 // The pids of live workers, kept in the store so that a daemon started after a crash finds
-// the workers of the one before (SPEC "Supervision": stop them, or adopt them).
+// the workers of the one before (docs/spec.md "Supervision": stop them, or adopt them).
 import type { Db } from '../state/db.js';
 
 export interface WorkerRecord {

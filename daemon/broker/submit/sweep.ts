@@ -1,4 +1,4 @@
-// Parameter sweeps (Tasks-In-A-Bottle's idea, SPEC "Broker and jobs"): `params: {name: [values]}`
+// Parameter sweeps (Tasks-In-A-Bottle's idea, docs/spec.md "Broker and jobs"): `params: {name: [values]}`
 // becomes one job per combination. Pure: the submit parser calls expandSweep, the store only
 // sees the expanded jobs. Tasks-In-A-Bottle gave every task one output directory; here each
 // combination gets its own, named by the sha256 of its canonical JSON, so a re-run of the same

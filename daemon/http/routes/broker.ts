@@ -1,4 +1,4 @@
-// The broker's routes (SPEC "HTTP API", Broker): BrokeredLauncher's client commands as routes.
+// The broker's routes (docs/spec.md "HTTP API", Broker): BrokeredLauncher's client commands as routes.
 // Handlers parse and answer; the broker decides.
 import type Router from '@koa/router';
 import type { Context } from 'koa';

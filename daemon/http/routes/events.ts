@@ -1,4 +1,4 @@
-// GET /events: the bus as server-sent events (SPEC "Also": the same events as the ZeroMQ PUB).
+// GET /events: the bus as server-sent events (docs/spec.md "Also": the same events as the ZeroMQ PUB).
 // Ids are the bus's, so a client that reconnects with Last-Event-ID (or ?last_event_id=) gets
 // what it missed from the bus's ring buffer.
 import type { Writable } from 'node:stream';

@@ -1,4 +1,4 @@
-// The launcher protocol (SPEC "HTTP API", Launcher protocol): long-poll leases,
+// The launcher protocol (docs/spec.md "HTTP API", Launcher protocol): long-poll leases,
 // heartbeats and finish reports from bl-launcher agents, plus the list of launchers and the
 // notes a late report leaves on a job. Handlers parse and answer; the broker decides.
 import { appendFileSync } from 'node:fs';

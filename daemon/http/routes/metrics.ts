@@ -1,4 +1,4 @@
-// GET /metrics: Prometheus text exposition of the daemon's own registry (SPEC "Also").
+// GET /metrics: Prometheus text exposition of the daemon's own registry (docs/spec.md "Also").
 import type Router from '@koa/router';
 import type { Services } from '../../services.js';
 import { createMetrics } from '../../metrics/index.js';

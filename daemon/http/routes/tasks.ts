@@ -1,4 +1,4 @@
-// Supervisor routes: the seed's paths and text bodies, JSON when asked (SPEC "Supervisor").
+// Supervisor routes: the seed's paths and text bodies, JSON when asked (docs/spec.md "Supervisor").
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { BlError, describe } from '../../../contract/errors.js';
