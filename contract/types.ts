@@ -142,6 +142,38 @@ export interface LauncherJson {
   exiting: boolean;
 }
 
+/**
+ * A Slurm allocation the daemon submitted to run a bl-launcher (a pilot) on the cluster.
+ * `id` is Slurm's job id; the launcher it runs is named `slurm-<id>`.
+ */
+export interface AllocationJson {
+  id: string;
+  /** pending: queued in Slurm; running: its launcher may lease jobs; ended: gone (see reason). */
+  state: 'pending' | 'running' | 'ending' | 'ended';
+  launcher: string;
+  /** The node Slurm placed it on, once running. */
+  node: string | null;
+  submitted_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+  /** When Slurm ends it (its time limit), once known. */
+  end_at: string | null;
+  /** Seconds until end_at, when running. */
+  time_left_s: number | null;
+  /** Its launcher has connected to the daemon. */
+  connected: boolean;
+  jobs_run: number;
+  /** Why it ended (idle exit, time limit, cancelled, failed at start, …). */
+  reason: string | null;
+}
+
+/** GET /broker/allocations (and `allocations` in GET /broker when Slurm is configured). */
+export interface AllocationsJson {
+  /** Why new allocations are not being submitted (repeated failures), null when they are. */
+  paused: string | null;
+  allocations: AllocationJson[];
+}
+
 /** GET /broker */
 export interface BrokerJson {
   concurrency: number;
@@ -152,6 +184,8 @@ export interface BrokerJson {
   pending_urgent: number;
   counts: Record<JobState, number>;
   launchers: LauncherJson[];
+  /** Present when `broker.slurm` is configured. */
+  allocations?: AllocationsJson;
 }
 
 /** The answer to POST /launchers/:name/lease (a 204 when nothing came within the wait). */
