@@ -77,6 +77,8 @@ export function serveLog(ctx: Context, file: string, until: () => boolean = () =
   const out = new PassThrough();
   ctx.body = out;
   ctx.req.socket.setTimeout(0);
+  // The answer starts now, not with the first line: a follow of a quiet log is open at once.
+  ctx.flushHeaders();
   // What is there now (its tail, or all of it), then whatever comes after `size`.
   // Both up to `size`, the one size looked at: a file that grew (or appeared: a job's log is
   // named once it has run a while) between two looks would give its new part twice.

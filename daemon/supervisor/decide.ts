@@ -39,7 +39,8 @@ export interface LastExit {
   code: number | null;
   signal: string | null;
   at: number;
-  /** One line: `exited 1`, `killed by SIGKILL`, `stalled (…)`, or why the spawn failed. */
+  /** One line: `exited 1` (with the line of output that said what went wrong, when one did),
+   * `killed by SIGKILL`, `stalled (…)`, or why the spawn failed. */
   message: string;
   /** The worker's last lines of output (its own pipe: its children's lines too). */
   output: string[];
@@ -99,10 +100,11 @@ export type TaskEvent =
   | { type: 'restart' }
   | { type: 'spawned'; pid: number }
   | { type: 'spawn-failed'; error: string }
-  /** `output`: the worker's last lines read so far (its pipe may hold more: see 'output'). */
-  | { type: 'exited'; pid: number; code: number | null; signal: string | null; output?: readonly string[] }
+  /** `output`: the worker's last lines read so far (its pipe may hold more: see 'output');
+   * `errorLine`: its last line that said what went wrong, near the end. */
+  | { type: 'exited'; pid: number; code: number | null; signal: string | null; output?: readonly string[]; errorLine?: string }
   /** A worker's output ended (every writer of its pipes closed): its last lines, complete. */
-  | { type: 'output'; pid: number; lines: readonly string[] }
+  | { type: 'output'; pid: number; lines: readonly string[]; errorLine?: string }
   | { type: 'keepalive'; pid: number; status?: string; info?: string }
   | { type: 'tick' };
 
@@ -269,7 +271,7 @@ function apply(rt: TaskRuntime, e: TaskEvent, now: number, out: Action[]): void 
         }
         return;
       }
-      const message = exitMessage(e.code, e.signal);
+      const message = exitMessage(e.code, e.signal, e.errorLine);
       if (e.code === 0 && !e.signal) rt.counters.exitedOk++;
       else rt.counters.exitedError++;
       // A worker that said it was leaving and exited 0 went on purpose (its own).
@@ -282,9 +284,13 @@ function apply(rt: TaskRuntime, e: TaskEvent, now: number, out: Action[]): void 
       else stable(rt);
       return;
     }
-    case 'output':
-      if (rt.lastExit?.pid === e.pid) rt.lastExit = { ...rt.lastExit, output: [...e.lines] };
+    case 'output': {
+      const last = rt.lastExit;
+      if (last?.pid !== e.pid) return;
+      const message = last.kind === 'exited' ? exitMessage(last.code, last.signal, e.errorLine) : last.message;
+      rt.lastExit = { ...last, message, output: [...e.lines] };
       return;
+    }
     case 'keepalive': {
       const w = rt.workers.get(e.pid);
       if (!w) return;
@@ -299,11 +305,14 @@ function apply(rt: TaskRuntime, e: TaskEvent, now: number, out: Action[]): void 
   }
 }
 
-/** `exited 1`, `killed by SIGKILL`; an adopted worker's exit status is not ours to know. */
-export function exitMessage(code: number | null, signal: string | null): string {
+/**
+ * `exited 1`, `exited 1: Error: Cannot find module 'x'` (a failure with the line of its output
+ * that said why), `killed by SIGKILL`; an adopted worker's exit status is not ours to know.
+ */
+export function exitMessage(code: number | null, signal: string | null, errorLine?: string): string {
   if (signal) return `killed by ${signal}`;
   if (code === null) return 'exited (status unknown: not a child of this daemon)';
-  return `exited ${code}`;
+  return code !== 0 && errorLine ? `exited ${code}: ${errorLine}` : `exited ${code}`;
 }
 
 /** A start (or an attempt) that takes the place of a loss: see Counters.restarts. */

@@ -1,37 +1,46 @@
-// A task's captured output: each worker's stdout and stderr come through pipes the daemon
-// reads, cut into lines, written to the task's own log (the lines as they came) and to the
-// interleaved log of every task (`TASK PID | line`, as `pm2 logs` shows them), and the last
-// lines of each worker kept for the task's last exit. The pipes are read as fast as they fill
-// (a worker's writes block only on a full pipe, while the daemon is busy), never dropped.
-// A worker's children inherit its pipes: a worker's output ends when the last writer closes.
+// A task's captured output: each worker's stdout and stderr come through one channel the
+// daemon reads (socket-pairs.ts), cut into lines, written to the task's own log (the bytes as
+// they came) and to the interleaved log of every task (`TASK PID | line`, as `pm2 logs` shows
+// them), and the last lines of each worker kept for the task's last exit. A channel is read as
+// fast as it fills (a worker's writes block only on a full one, while the daemon is busy),
+// never dropped. A worker's children inherit it: a worker's output ends when the last writer
+// closes it, which may be after the worker's exit.
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { acquireLog, releaseLog, LogWriter } from './log-writer.js';
-import { lastLinesOf, prefixLines } from './output-lines.js';
+import { countLines, lastErrorLine, lastLinesOf, prefixLines } from './output-lines.js';
 
 /** The interleaved log of every task, beside the folder of the task logs. */
 export const ALL_TASKS_LOG = 'tasks.log';
 /** Lines kept per worker for its last exit. */
 export const RECENT_LINES = 10;
 /** A line without its newline is written once its worker said nothing more for this long (a prompt). */
-export const PARTIAL_IDLE_MS = 300;
+export const PARTIAL_IDLE_MS = 500;
 /** A longer line is cut: what a worker writes without a newline is not held without bound. */
 export const MAX_LINE_BYTES = 64 * 1024;
 /** Lines kept for the last exit are cut here (the log has them whole). */
 const RECENT_LINE_CHARS = 1000;
+/**
+ * A line that says what went wrong counts for the last exit's message when no more than this
+ * many lines followed it: a stack trace under it, a runtime's farewell (Node's version line).
+ */
+export const ERROR_LINE_WINDOW = 100;
+const ERROR_LINE_CHARS = 200;
 
 /** One worker's output: its last lines, and when it ended. */
 export interface WorkerOutput {
   /** Its last lines so far (up to RECENT_LINES), oldest first. */
   recent(): string[];
-  /** Resolves when every writer of its pipes has closed and the last line is written. */
+  /** Its last line that said what went wrong, if no more than ERROR_LINE_WINDOW lines came after it. */
+  errorLine(): string | undefined;
+  /** Resolves when every writer of its channel has closed it and the last line is written. */
   readonly ended: Promise<void>;
 }
 
 export class OutputCapture {
   private taskLog: LogWriter | undefined;
   private allLog: LogWriter | undefined;
-  /** Pipes being read, each with what writes out its unfinished line. */
+  /** Channels being read, each with what writes out its unfinished line. */
   private readonly streams = new Map<Readable, () => void>();
 
   constructor(
@@ -47,77 +56,103 @@ export class OutputCapture {
     this.allLog.open();
   }
 
-  /** Reads a worker's pipes (one for its stdout and stderr, see socket-pairs.ts) until every writer has closed them. */
-  attach(pid: number, pipes: Readable[]): WorkerOutput {
+  /** Reads a worker's output channel (its stdout and stderr both, see socket-pairs.ts) until every writer has closed it. */
+  attach(pid: number, pipe: Readable): WorkerOutput {
     const recent: string[] = [];
     const prefix = Buffer.from(`${this.task} ${pid} | `);
-    const emit = (lines: Buffer) => {
-      this.taskLog?.write(lines);
-      this.allLog?.write(prefixLines(prefix, lines));
-      for (const l of lastLinesOf(lines, RECENT_LINES)) recent.push(l.length > RECENT_LINE_CHARS ? l.slice(0, RECENT_LINE_CHARS) + '…' : l);
-      if (recent.length > RECENT_LINES) recent.splice(0, recent.length - RECENT_LINES);
-    };
-    const ended = Promise.all(pipes.map((p) => this.read(p, emit))).then(() => {});
-    return { recent: () => [...recent], ended };
-  }
-
-  private read(pipe: Readable, emit: (lines: Buffer) => void): Promise<void> {
+    let count = 0;
+    let error: { text: string; line: number } | undefined;
+    /** The start of a line not written anywhere yet. */
     let partial: Buffer | undefined;
+    /** The task log's last line is unfinished: its start was written when it idled. */
+    let open = false;
     let idle: NodeJS.Timeout | undefined;
-    // A cut line ends where it was cut: the log shows what came, a newline added.
-    const flushPartial = () => {
+
+    const remember = (lines: Buffer, n: number) => {
+      count += n;
+      for (const l of lastLinesOf(lines, RECENT_LINES)) recent.push(cut(l, RECENT_LINE_CHARS));
+      if (recent.length > RECENT_LINES) recent.splice(0, recent.length - RECENT_LINES);
+      const e = lastErrorLine(lines, ERROR_LINE_WINDOW);
+      if (e) error = { text: cut(e.text, ERROR_LINE_CHARS), line: count - e.after };
+    };
+    const wholeLines = (lines: Buffer) => {
+      const n = countLines(lines);
+      this.taskLog?.write(lines);
+      this.allLog?.write(prefixLines(prefix, lines, n));
+      remember(lines, n);
+      open = false;
+    };
+    // An unfinished line that idled (a prompt), grew too long or ended the output: the
+    // interleaved log shows it as a line of its own (others follow it there); the task's log
+    // gets its bytes as they came, the rest of the line after them (a newline at the end).
+    const cutLine = (atEnd: boolean) => {
       if (idle) clearTimeout(idle);
       idle = undefined;
-      if (!partial) return;
-      const line = Buffer.allocUnsafe(partial.length + 1);
-      partial.copy(line);
-      line[partial.length] = 0x0a;
-      partial = undefined;
-      emit(line);
+      if (partial) {
+        const line = Buffer.concat([partial, NEWLINE]);
+        this.taskLog?.write(partial);
+        this.allLog?.write(prefixLines(prefix, line, 1));
+        remember(line, 1);
+        partial = undefined;
+        open = true;
+      }
+      if (atEnd && open) {
+        this.taskLog?.write(NEWLINE);
+        open = false;
+      }
     };
-    this.streams.set(pipe, flushPartial);
+
     pipe.on('data', (chunk: Buffer) => {
       const data = partial ? Buffer.concat([partial, chunk]) : chunk;
       partial = undefined;
       const lastNl = data.lastIndexOf(0x0a);
-      if (lastNl >= 0) emit(data.subarray(0, lastNl + 1));
+      if (lastNl >= 0) wholeLines(data.subarray(0, lastNl + 1));
       if (lastNl + 1 < data.length) {
         // A copy: the rest of a 64 KiB read must not keep the whole read alive.
         partial = Buffer.from(data.subarray(lastNl + 1));
-        if (partial.length >= MAX_LINE_BYTES) flushPartial();
+        if (partial.length >= MAX_LINE_BYTES) cutLine(false);
         else if (idle) idle.refresh();
-        else (idle = setTimeout(flushPartial, PARTIAL_IDLE_MS)).unref();
+        else (idle = setTimeout(() => cutLine(false), PARTIAL_IDLE_MS)).unref();
       } else if (idle) {
         clearTimeout(idle);
         idle = undefined;
       }
     });
-    // Read from now on (a pipe made ahead is paused until it has a worker), and waited for.
+    this.streams.set(pipe, () => cutLine(true));
+    // Read from now on (a channel made ahead is paused until it has a worker), and waited for.
     pipe.resume();
     (pipe as Readable & { ref?: () => void }).ref?.();
-    return new Promise<void>((resolve) => {
+    const ended = new Promise<void>((resolve) => {
       const done = () => {
-        flushPartial();
-        this.streams.delete(pipe);
+        if (this.streams.delete(pipe)) cutLine(true);
         resolve();
       };
       pipe.once('end', done);
-      // A read error (none expected on a pipe) ends the capture as EOF does; close covers a destroy.
+      // A read error (none expected) ends the capture as EOF does; close covers a destroy.
       pipe.once('error', () => pipe.destroy());
       pipe.once('close', done);
     });
+    return {
+      recent: () => [...recent],
+      errorLine: () => (error && count - error.line < ERROR_LINE_WINDOW ? error.text : undefined),
+      ended,
+    };
   }
 
   /** Writes what is queued and lets go of the logs; pipes still open (an escaped writer) are closed. */
   close(): void {
-    for (const [pipe, flushPartial] of this.streams) {
-      flushPartial();
+    const open = [...this.streams];
+    this.streams.clear();
+    for (const [pipe, endLine] of open) {
+      endLine();
       pipe.destroy();
     }
-    this.streams.clear();
     this.taskLog?.close();
     this.taskLog = undefined;
     if (this.allLog) releaseLog(this.allLog);
     this.allLog = undefined;
   }
 }
+
+const NEWLINE = Buffer.from('\n');
+const cut = (s: string, max: number) => (s.length > max ? s.slice(0, max) + '…' : s);

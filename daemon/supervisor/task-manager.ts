@@ -308,9 +308,9 @@ export class TaskManager {
     const startTime = readStat(pid)?.startTime ?? 0;
     let resolveDone!: () => void;
     const done = new Promise<void>((r) => (resolveDone = r));
-    const output = pair ? this.capture.attach(pid, [pair.reader]) : undefined;
+    const output = pair ? this.capture.attach(pid, pair.reader) : undefined;
     // Its last lines complete the last exit once every writer closed (after the exit, as a rule).
-    void output?.ended.then(() => this.dispatch({ type: 'output', pid, lines: output.recent() }));
+    void output?.ended.then(() => this.dispatch({ type: 'output', pid, lines: output.recent(), errorLine: output.errorLine() }));
     const unwatch = this.sample(pid, pid, Date.now());
     const proc: Proc = { pid, pgid: pid, marker, startTime, done, stopping: false, output, unwatch };
     this.procs.set(pid, proc);
@@ -343,10 +343,11 @@ export class TaskManager {
     this.byId.delete(workerId(proc.marker));
     proc.unwatch();
     for (const [d, wp] of this.viaDescendant) if (wp === proc.pid) this.viaDescendant.delete(d);
-    const message = exitMessage(code, signal);
+    const errorLine = proc.output?.errorLine();
+    const message = exitMessage(code, signal, errorLine);
     this.deps.events.publish('worker.exited', { task: this.name, pid: proc.pid, code, signal, reason, uptime_ms: uptime, message });
     // The replacement first: the clean-up below reads /proc, which takes milliseconds.
-    this.dispatch({ type: 'exited', pid: proc.pid, code, signal, output: proc.output?.recent() ?? [] });
+    this.dispatch({ type: 'exited', pid: proc.pid, code, signal, output: proc.output?.recent() ?? [], errorLine });
     if (!proc.stopping) {
       // The worker died by itself: what it left behind in its group goes too.
       const grace = this.rt.spec.gracePeriod;
