@@ -28,11 +28,22 @@ export class SocketPairs {
   /** Clients connected (or connecting) not yet matched, by their token. */
   private readonly pending = new Map<string, net.Socket>();
   private waiters: { n: number; resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout }[] = [];
+  private refilling = false;
 
-  /** A ready pair, or undefined (then `whenReady`); starts making the next ones. */
+  /** A ready pair, or undefined (then `whenReady`); the next ones are made after the spawn. */
   take(): SocketPair | undefined {
     const pair = this.ready.shift();
-    this.fill(this.demand());
+    if (!this.refilling) {
+      this.refilling = true;
+      setImmediate(() => {
+        this.refilling = false;
+        try {
+          this.fill(this.demand());
+        } catch (e) {
+          this.fail(e as Error);
+        }
+      });
+    }
     return pair;
   }
 
