@@ -1,5 +1,5 @@
 // A task's captured output: each worker's stdout and stderr come through one channel the
-// daemon reads (socket-pairs.ts), cut into lines, written to the task's own log (the bytes as
+// daemon reads (output-channels.ts), cut into lines, written to the task's own log (the bytes as
 // they came) and to the interleaved log of every task (`TASK PID | line`, as `pm2 logs` shows
 // them), and the last lines of each worker kept for the task's last exit. A channel is read as
 // fast as it fills (a worker's writes block only on a full one, while the daemon is busy),
@@ -56,7 +56,7 @@ export class OutputCapture {
     this.allLog.open();
   }
 
-  /** Reads a worker's output channel (its stdout and stderr both, see socket-pairs.ts) until every writer has closed it. */
+  /** Reads a worker's output channel (its stdout and stderr both, see output-channels.ts) until every writer has closed it. */
   attach(pid: number, pipe: Readable): WorkerOutput {
     const recent: string[] = [];
     const prefix = Buffer.from(`${this.task} ${pid} | `);

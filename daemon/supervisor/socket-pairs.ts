@@ -1,12 +1,12 @@
-// Connected socket pairs for the workers' output: one channel a worker, given as both its
-// stdout and its stderr, so that the lines of the two keep the order they were written in (two
-// pipes read by a daemon that lags a moment lose it: the whole of one is read before the
-// other). Node makes a socketpair for each stdio 'pipe' and has no call that makes one alone:
-// a pair here is a connection to a listening socket of the daemon's own (abstract namespace,
-// no file to be cleaned away), known for ours by a random token its client end sends first.
-// A few are kept ready, so that a replacement spawns at once; a burst waits for more.
+// Connected socket pairs, the workers' output channels where mkfifo cannot run
+// (output-channels.ts). Node makes a socketpair for each stdio 'pipe' and has no call that
+// makes one alone: a pair here is a connection to a listening socket of the daemon's own
+// (abstract namespace, no file to be cleaned away), known for ours by a random token its
+// client end sends first. A few are kept ready, so that a replacement spawns at once; a burst
+// waits for more.
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
+import type { OutputChannel } from './output-channels.js';
 
 export interface SocketPair {
   /** The end a worker gets as fds 1 and 2 (the daemon closes its copy once it has spawned). */
@@ -31,7 +31,7 @@ export class SocketPairs {
   private refilling = false;
 
   /** A ready pair, or undefined (then `whenReady`); the next ones are made after the spawn. */
-  take(): SocketPair | undefined {
+  take(): OutputChannel | undefined {
     const pair = this.ready.shift();
     if (!this.refilling) {
       this.refilling = true;
@@ -44,7 +44,7 @@ export class SocketPairs {
         }
       });
     }
-    return pair;
+    return pair && pairChannel(pair);
   }
 
   /** Resolves when `n` pairs are ready; rejects when one cannot be made. */
@@ -143,5 +143,14 @@ export class SocketPairs {
   }
 }
 
-/** The daemon's pairs, for every task. */
-export const socketPairs = new SocketPairs();
+function pairChannel(pair: SocketPair): OutputChannel {
+  return {
+    childEnd: pair.child,
+    reader: () => pair.reader,
+    closeChildEnd: () => pair.child.destroy(),
+    discard: () => {
+      pair.child.destroy();
+      pair.reader.destroy();
+    },
+  };
+}

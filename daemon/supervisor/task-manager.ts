@@ -2,13 +2,15 @@
 // SIGKILL), watches exits, reads their output and samples their usage, keeps a timer for the
 // next decision. Decisions come from decide.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TaskSpec } from '../config/types.js';
 import type { EventBus } from '../events/bus.js';
 import { decide, exitMessage, record, newRuntime, type Action, type StopReason, type TaskEvent, type TaskRuntime, type TaskView } from './decide.js';
 import { OutputCapture, type WorkerOutput } from './output-capture.js';
-import { socketPairs, type SocketPair } from './socket-pairs.js';
+import { outputChannels, type OutputChannel } from './output-channels.js';
 import { workerSampler, type ProcessUsage } from './worker-usage.js';
 import { stopTree } from '../../proc/stop-tree.js';
 import { ancestorIn, sameProcess, readStat } from '../../proc/stat.js';
@@ -149,7 +151,8 @@ export class TaskManager {
       let resolveDone!: () => void;
       const done = new Promise<void>((r) => (resolveDone = r));
       const unwatch = this.sample(rec.pid, rec.pgid, rec.startedAt);
-      const proc: Proc = { pid: rec.pid, pgid: rec.pgid, marker: rec.marker, startTime: rec.startTime, done, stopping: false, output: undefined, unwatch };
+      const output = this.rt.spec.captureOutput ? this.reattach(rec.pid) : undefined;
+      const proc: Proc = { pid: rec.pid, pgid: rec.pgid, marker: rec.marker, startTime: rec.startTime, done, stopping: false, output, unwatch };
       this.procs.set(rec.pid, proc);
       this.byId.set(workerId(rec.marker), rec.pid);
       return { proc, resolveDone };
@@ -217,7 +220,7 @@ export class TaskManager {
           break;
         }
         if (r === NO_CHANNEL) {
-          socketPairs.whenReady(Math.min(SPAWN_CHUNK, this.rt.spawning)).then(chunk, (e: Error) => {
+          outputChannels.whenReady(Math.min(SPAWN_CHUNK, this.rt.spawning)).then(chunk, (e: Error) => {
             this.spawnFailed(`cannot make the channel for its output: ${e.message}`);
             end();
           });
@@ -243,6 +246,31 @@ export class TaskManager {
     this.execute(record(this.rt, { type: 'spawn-failed', error: why }, Date.now()));
   }
 
+  /** Reads a worker's output; its last lines complete its last exit once every writer closed (after the exit, as a rule). */
+  private read(pid: number, reader: net.Socket): WorkerOutput {
+    const output = this.capture.attach(pid, reader);
+    void output.ended.then(() => this.dispatch({ type: 'output', pid, lines: output.recent(), errorLine: output.errorLine() }));
+    return output;
+  }
+
+  /**
+   * The output of a worker adopted from an earlier daemon, read again: its stdout is the pipe
+   * that daemon read (unless it wrote while no daemon read it: then it is gone), and a pipe can
+   * be opened again through /proc. A socket (the fallback channel) or a file cannot: not read.
+   */
+  private reattach(pid: number): WorkerOutput | undefined {
+    let fd: number | undefined;
+    try {
+      fd = openSync(`/proc/${pid}/fd/1`, constants.O_RDONLY | constants.O_NONBLOCK);
+      if (!fstatSync(fd).isFIFO()) throw new Error('not a pipe');
+      this.capture.open();
+    } catch {
+      if (fd !== undefined) closeSync(fd);
+      return undefined;
+    }
+    return this.read(pid, new net.Socket({ fd, readable: true, writable: false }));
+  }
+
   /** Samples a worker's tree about once a second; returns what stops it. */
   private sample(pid: number, pgid: number, startedAt: number): () => void {
     const unwatch = workerSampler.watch({ pid, pgid }, startedAt, (s) => this.usage.set(pid, { cpuPercent: s.cpuPercent, rssBytes: s.rssBytes }));
@@ -266,15 +294,15 @@ export class TaskManager {
     const env: Record<string, string> = { ...inheritedEnv(), ...s.env };
     const program = this.program(s.cmd, s.cwd, env.PATH);
     if (!program) return `command not found: ${s.cmd}`;
-    let pair: SocketPair | undefined;
+    let channel: OutputChannel | undefined;
     if (s.captureOutput) {
       try {
         this.capture.open();
       } catch (e) {
         return `cannot write the task log: ${(e as Error).message}`;
       }
-      pair = socketPairs.take();
-      if (!pair) return NO_CHANNEL;
+      channel = outputChannels.take();
+      if (!channel) return NO_CHANNEL;
     }
     const ep = this.deps.endpoints();
     const id = newWorkerId();
@@ -286,17 +314,14 @@ export class TaskManager {
     let child: ChildProcess;
     try {
       const [file, args] = program.viaShell ? ['/bin/sh', [program.path, ...s.args]] : [program.path, s.args];
-      child = spawn(file, args, { cwd: s.cwd, env, detached: true, stdio: pair ? ['ignore', pair.child, pair.child] : 'ignore' });
+      child = spawn(file, args, { cwd: s.cwd, env, detached: true, stdio: channel ? ['ignore', channel.childEnd, channel.childEnd] : 'ignore' });
     } catch (e) {
-      pair?.reader.destroy();
+      channel?.discard();
       return `cannot start ${s.cmd}: ${(e as Error).message}`;
-    } finally {
-      // The worker has its copy (fds 1 and 2): the daemon's would keep the channel open after it.
-      pair?.child.destroy();
     }
     const pid = child.pid;
     if (pid === undefined) {
-      pair?.reader.destroy();
+      channel?.discard();
       return new Promise<string>((resolve) => {
         const unsaid = setTimeout(() => resolve(`cannot start ${s.cmd}`), 1000);
         child.once('error', (e) => {
@@ -308,9 +333,8 @@ export class TaskManager {
     const startTime = readStat(pid)?.startTime ?? 0;
     let resolveDone!: () => void;
     const done = new Promise<void>((r) => (resolveDone = r));
-    const output = pair ? this.capture.attach(pid, pair.reader) : undefined;
-    // Its last lines complete the last exit once every writer closed (after the exit, as a rule).
-    void output?.ended.then(() => this.dispatch({ type: 'output', pid, lines: output.recent(), errorLine: output.errorLine() }));
+    channel?.closeChildEnd();
+    const output = channel ? this.read(pid, channel.reader()) : undefined;
     const unwatch = this.sample(pid, pid, Date.now());
     const proc: Proc = { pid, pgid: pid, marker, startTime, done, stopping: false, output, unwatch };
     this.procs.set(pid, proc);

@@ -22,7 +22,8 @@ const T = {
   quiet: uniq('Uncaptured'),
   orphan: uniq('Orphan'),
 };
-const exit1 = 'for i in $(seq 1 12); do echo "line $i"; done; echo "cannot open /etc/app.conf: permission denied" >&2; exit 1';
+// Its last line goes to /dev/stderr by name (as nginx's error_log does): the pipe opens again.
+const exit1 = 'for i in $(seq 1 12); do echo "line $i"; done; echo "cannot open /etc/app.conf: permission denied" > /dev/stderr; exit 1';
 // A child that writes when the stop that follows its worker's exit reaches it.
 const orphan = 'sh -c \'trap "echo child heard TERM; exit 0" TERM; echo child ready; while :; do sleep 0.05; done\' & sleep 0.3; echo leader leaves; exit 5';
 // Both flap after 10 quick deaths in a row, then wait a minute: the counters stand still there.
