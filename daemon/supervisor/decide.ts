@@ -173,7 +173,6 @@ export function decide(rt: TaskRuntime, event: TaskEvent, now: number): Action[]
   // Only the replacement awaited by a rolling restart needs a decision at once.
   if (event.type === 'keepalive' && rt.restart?.waitingFor !== event.pid) return out;
   if (event.type === 'output') return out; // a record only: nothing to decide
-
   reconcile(rt, now, out);
   return out;
 }

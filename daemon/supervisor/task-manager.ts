@@ -40,7 +40,7 @@ interface Proc {
   /** Resolves when the worker and every process of its tree are gone. */
   done: Promise<void>;
   stopping: boolean;
-  /** Its pipes, when the task captures output (an adopted worker's output is not ours). */
+  /** Its output, when the task captures it (an adopted worker's: when its pipe opened again). */
   output: WorkerOutput | undefined;
   /** Ends the sampling of its usage. */
   unwatch: () => void;
@@ -330,10 +330,10 @@ export class TaskManager {
         });
       });
     }
+    channel?.closeChildEnd();
     const startTime = readStat(pid)?.startTime ?? 0;
     let resolveDone!: () => void;
     const done = new Promise<void>((r) => (resolveDone = r));
-    channel?.closeChildEnd();
     const output = channel ? this.read(pid, channel.reader()) : undefined;
     const unwatch = this.sample(pid, pid, Date.now());
     const proc: Proc = { pid, pgid: pid, marker, startTime, done, stopping: false, output, unwatch };
