@@ -47,7 +47,7 @@ export function registerTaskMetrics(registry: Registry, s: Services): void {
   });
   new Counter({
     name: 'bl_task_restarts_total',
-    help: 'Workers started to replace one that exited, crashed or stalled.',
+    help: 'Workers started (or tried: a failed spawn counts) in place of one that exited, crashed or stalled, or of a spawn that failed.',
     labelNames: ['task'],
     registers,
     collect() {

@@ -22,7 +22,28 @@ export interface Counters {
   exitedOk: number;
   exitedError: number;
   stopped: number;
+  /**
+   * Starts of a worker, or attempts (a spawn that fails counts), in place of a loss: a worker
+   * that went without being asked to (an exit of any code, a signal, a stall) or a spawn that
+   * failed. Starts that grow the pool, begin the task or serve a rolling restart are not.
+   */
   restarts: number;
+}
+
+/** How a worker went when bl did not ask it to (contract LastExitJson, times in ms). */
+export type ExitKind = 'exited' | 'killed' | 'stalled' | 'spawn_failed';
+export interface LastExit {
+  /** null for a spawn that failed: no process ever was. */
+  pid: number | null;
+  kind: ExitKind;
+  code: number | null;
+  signal: string | null;
+  at: number;
+  /** One line: `exited 1` (with the line of output that said what went wrong, when one did),
+   * `killed by SIGKILL`, `stalled (…)`, or why the spawn failed. */
+  message: string;
+  /** The worker's last lines of output (its own pipe: its children's lines too). */
+  output: string[];
 }
 
 export interface TaskRuntime {
@@ -43,6 +64,8 @@ export interface TaskRuntime {
   /** Losses not yet replaced (to count restarts). */
   toReplace: number;
   counters: Counters;
+  /** The last loss that was not asked for; the status's "Last error" is its message. */
+  lastExit: LastExit | undefined;
   /** Rolling restart under way: old workers still to replace, the new one awaited. */
   restart: { old: Set<number>; waitingFor: number | undefined } | undefined;
 }
@@ -77,7 +100,11 @@ export type TaskEvent =
   | { type: 'restart' }
   | { type: 'spawned'; pid: number }
   | { type: 'spawn-failed'; error: string }
-  | { type: 'exited'; pid: number; code: number | null; signal: string | null }
+  /** `output`: the worker's last lines read so far (its pipe may hold more: see 'output');
+   * `errorLine`: its last line that said what went wrong, near the end. */
+  | { type: 'exited'; pid: number; code: number | null; signal: string | null; output?: readonly string[]; errorLine?: string }
+  /** A worker's output ended (every writer of its pipes closed): its last lines, complete. */
+  | { type: 'output'; pid: number; lines: readonly string[]; errorLine?: string }
   | { type: 'keepalive'; pid: number; status?: string; info?: string }
   | { type: 'tick' };
 
@@ -104,6 +131,7 @@ export function newRuntime(spec: TaskSpec): TaskRuntime {
     spawning: 0,
     toReplace: 0,
     counters: { stalled: 0, exitedOk: 0, exitedError: 0, stopped: 0, restarts: 0 },
+    lastExit: undefined,
     restart: undefined,
   };
 }
@@ -144,6 +172,7 @@ export function decide(rt: TaskRuntime, event: TaskEvent, now: number): Action[]
   // Keep-alives are the hot path: they only move a deadline, which the next wake reads.
   // Only the replacement awaited by a rolling restart needs a decision at once.
   if (event.type === 'keepalive' && rt.restart?.waitingFor !== event.pid) return out;
+  if (event.type === 'output') return out; // a record only: nothing to decide
   reconcile(rt, now, out);
   return out;
 }
@@ -217,17 +246,17 @@ function apply(rt: TaskRuntime, e: TaskEvent, now: number, out: Action[]): void 
     case 'spawned': {
       if (rt.spawning > 0) rt.spawning--;
       addWorker(rt, e.pid, now, false);
-      if (rt.toReplace > 0) {
-        rt.toReplace--;
-        rt.counters.restarts++;
-      }
+      countRestart(rt);
       if (rt.restart && rt.restart.waitingFor === undefined) rt.restart.waitingFor = e.pid;
       return;
     }
     case 'spawn-failed':
       rt.spawning = 0; // the rest of the batch would fail the same way
+      countRestart(rt);
+      rt.lastExit = { pid: null, kind: 'spawn_failed', code: null, signal: null, at: now, message: e.error, output: [] };
       quickDeath(rt, now, out, e.error);
       rt.counters.exitedError++;
+      if (rt.running) rt.toReplace++;
       return;
     case 'exited': {
       const w = rt.workers.get(e.pid);
@@ -235,14 +264,30 @@ function apply(rt: TaskRuntime, e: TaskEvent, now: number, out: Action[]): void 
       rt.workers.delete(e.pid);
       if (w.phase === 'stopping') {
         if (w.stopReason !== 'stalled') rt.counters.stopped++;
+        else if (rt.lastExit?.pid === e.pid && rt.lastExit.kind === 'stalled') {
+          // The stall was recorded when it was found; how the stop ended completes it.
+          rt.lastExit = { ...rt.lastExit, code: e.code, signal: e.signal, output: [...(e.output ?? rt.lastExit.output)] };
+        }
         return;
       }
+      const message = exitMessage(e.code, e.signal, e.errorLine);
       if (e.code === 0 && !e.signal) rt.counters.exitedOk++;
       else rt.counters.exitedError++;
+      // A worker that said it was leaving and exited 0 went on purpose (its own).
+      if (!(w.leaving && e.code === 0 && !e.signal)) {
+        rt.lastExit = { pid: e.pid, kind: e.signal ? 'killed' : 'exited', code: e.code, signal: e.signal, at: now, message, output: [...(e.output ?? [])] };
+      }
       if (!rt.running) return;
       rt.toReplace++;
-      if (now - w.startedAt < rt.spec.minUptime && !w.leaving) quickDeath(rt, now, out, exitText(e.code, e.signal));
+      if (now - w.startedAt < rt.spec.minUptime && !w.leaving) quickDeath(rt, now, out, message);
       else stable(rt);
+      return;
+    }
+    case 'output': {
+      const last = rt.lastExit;
+      if (last?.pid !== e.pid) return;
+      const message = last.kind === 'exited' ? exitMessage(last.code, last.signal, e.errorLine) : last.message;
+      rt.lastExit = { ...last, message, output: [...e.lines] };
       return;
     }
     case 'keepalive': {
@@ -259,8 +304,21 @@ function apply(rt: TaskRuntime, e: TaskEvent, now: number, out: Action[]): void 
   }
 }
 
-function exitText(code: number | null, signal: string | null): string {
-  return signal ? `killed by ${signal}` : `exited with code ${code}`;
+/**
+ * `exited 1`, `exited 1: Error: Cannot find module 'x'` (a failure with the line of its output
+ * that said why), `killed by SIGKILL`; an adopted worker's exit status is not ours to know.
+ */
+export function exitMessage(code: number | null, signal: string | null, errorLine?: string): string {
+  if (signal) return `killed by ${signal}`;
+  if (code === null) return 'exited (status unknown: not a child of this daemon)';
+  return code !== 0 && errorLine ? `exited ${code}: ${errorLine}` : `exited ${code}`;
+}
+
+/** A start (or an attempt) that takes the place of a loss: see Counters.restarts. */
+function countRestart(rt: TaskRuntime): void {
+  if (rt.toReplace === 0) return;
+  rt.toReplace--;
+  rt.counters.restarts++;
 }
 
 function quickDeath(rt: TaskRuntime, now: number, out: Action[], why: string): void {
@@ -292,7 +350,9 @@ function reconcile(rt: TaskRuntime, now: number, out: Action[]): void {
       const due = (w.lastAlive ?? w.startedAt) + s.stallTimeout;
       if (now >= due) {
         rt.counters.stalled++;
-        out.push({ type: 'emit', topic: 'worker.stalled', data: { task: s.name, pid: w.pid, last_alive_at: w.lastAlive ?? null } });
+        const message = w.lastAlive === undefined ? `stalled (no keep-alive within ${s.stallTimeout} ms of its start)` : `stalled (no keep-alive for ${s.stallTimeout} ms)`;
+        rt.lastExit = { pid: w.pid, kind: 'stalled', code: null, signal: null, at: now, message, output: [] };
+        out.push({ type: 'emit', topic: 'worker.stalled', data: { task: s.name, pid: w.pid, last_alive_at: w.lastAlive ?? null, message } });
         stopWorker(w, 'stalled', out);
         if (rt.running) rt.toReplace++;
       } else wake = Math.min(wake, due);
@@ -349,6 +409,9 @@ function reconcile(rt: TaskRuntime, now: number, out: Action[]): void {
   const extra = rt.restart && rt.restart.old.size > 0 ? 1 : 0;
   const desired = s.cardinality + extra;
   const live = liveWorkers(rt);
+  // A loss whose slot a lower cardinality took away is not replaced: a later start that
+  // grows the pool is no restart.
+  rt.toReplace = Math.min(rt.toReplace, Math.max(0, desired - live.length));
   // Spawns still to come count as workers: a lower cardinality cancels them first.
   if (live.length + rt.spawning > desired) rt.spawning = Math.max(0, desired - live.length);
   if (live.length > desired) {

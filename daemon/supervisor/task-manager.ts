@@ -1,12 +1,17 @@
 // One task's I/O: spawns workers in their own process groups, stops them (SIGTERM, grace,
-// SIGKILL), watches exits, keeps a timer for the next decision. Decisions come from decide.ts.
+// SIGKILL), watches exits, reads their output and samples their usage, keeps a timer for the
+// next decision. Decisions come from decide.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TaskSpec } from '../config/types.js';
 import type { EventBus } from '../events/bus.js';
-import { decide, record, newRuntime, type Action, type StopReason, type TaskEvent, type TaskRuntime, type TaskView } from './decide.js';
+import { decide, exitMessage, record, newRuntime, type Action, type StopReason, type TaskEvent, type TaskRuntime, type TaskView } from './decide.js';
+import { OutputCapture, type WorkerOutput } from './output-capture.js';
+import { outputChannels, type OutputChannel } from './output-channels.js';
+import { workerSampler, type ProcessUsage } from './worker-usage.js';
 import { stopTree } from '../../proc/stop-tree.js';
 import { ancestorIn, sameProcess, readStat } from '../../proc/stat.js';
 import { resolveCommand, isDirectory, type Program } from './command-path.js';
@@ -40,11 +45,22 @@ interface Proc {
   /** Resolves when the worker and every process of its tree are gone. */
   done: Promise<void>;
   stopping: boolean;
+  /** Its output, when the task captures it (an adopted worker's: when its pipe opened again). */
+  output: WorkerOutput | undefined;
+  /** Ends the sampling of its usage. */
+  unwatch: () => void;
 }
 
-const LOG_ROTATE_BYTES = 16 * 1024 * 1024;
 const SPAWN_CHUNK = 25;
+/** spawnOne's answer when no output channel is ready: the spawn waits for one (a burst). */
+const NO_CHANNEL = Symbol('no output channel ready');
 const RESOLVE_TTL_MS = 1000;
+/**
+ * How long a stop waits, once the worker's tree is gone, for the end of its output (what was
+ * still in its pipe). Only a writer that escaped the stop keeps a pipe open longer; it is read
+ * on, unwaited.
+ */
+const OUTPUT_WAIT_MS = 2000;
 export class TaskManager {
   /** Changed only by the reducer (decide.ts), through dispatch and record. */
   private readonly rt: TaskRuntime;
@@ -55,18 +71,20 @@ export class TaskManager {
   private readonly byId = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
-  private logFd: number | undefined;
+  private readonly capture: OutputCapture;
+  /** The last usage sample of each worker's tree (a measurement, not task state: see worker-usage.ts). */
+  private readonly usage = new Map<number, ProcessUsage>();
   private readonly pending = new Set<Promise<void>>();
   private spawnLoop = false;
   /** The program found on PATH, kept a second: walking PATH for every spawn costs 17 ms a 100. */
   private resolved: { key: string; program: Program | undefined; at: number } | undefined;
-  private spawnError: string | undefined;
 
   constructor(
     spec: TaskSpec,
     private readonly deps: ManagerDeps,
   ) {
     this.rt = newRuntime(spec);
+    this.capture = new OutputCapture(spec.name, this.logFile());
   }
 
   get name(): string {
@@ -78,9 +96,17 @@ export class TaskManager {
     return this.rt;
   }
 
-  /** Why the last spawn failed (a command not found, a missing cwd…), for the status. */
+  /**
+   * Why the task does not run as asked, for the status: its last exit's message, else what the
+   * check of its command at start found (a missing script, cwd…).
+   */
   get lastError(): string | undefined {
-    return this.spawnError ?? this.deps.problem?.(this.name);
+    return this.rt.lastExit?.message ?? this.deps.problem?.(this.name);
+  }
+
+  /** The last usage sample of a worker's process tree; undefined before the first. */
+  usageOf(pid: number): ProcessUsage | undefined {
+    return this.usage.get(pid);
   }
 
   /** Every change of the task's state: the reducer decides, this carries out what it says. */
@@ -138,7 +164,9 @@ export class TaskManager {
     const taken = recs.map((rec) => {
       let resolveDone!: () => void;
       const done = new Promise<void>((r) => (resolveDone = r));
-      const proc: Proc = { pid: rec.pid, pgid: rec.pgid, marker: rec.marker, startTime: rec.startTime, done, stopping: false };
+      const unwatch = this.sample(rec.pid, rec.pgid, rec.startedAt);
+      const output = this.rt.spec.captureOutput ? this.reattach(rec.pid) : undefined;
+      const proc: Proc = { pid: rec.pid, pgid: rec.pgid, marker: rec.marker, startTime: rec.startTime, done, stopping: false, output, unwatch };
       this.procs.set(rec.pid, proc);
       this.byId.set(workerId(rec.marker), rec.pid);
       return { proc, resolveDone };
@@ -187,65 +215,111 @@ export class TaskManager {
   private spawnMany(): void {
     if (this.spawnLoop) return;
     this.spawnLoop = true;
+    const end = () => {
+      this.spawnLoop = false;
+      // One decision after the batch sets the wakes (stall deadlines, backoff) of the new state.
+      this.dispatch({ type: 'tick' });
+    };
     const chunk = () => {
       let n = 0;
       while (this.rt.spawning > 0 && this.rt.running && n++ < SPAWN_CHUNK) {
         const r = this.spawnOne();
+        if (typeof r === 'number') {
+          // Recorded without a decision per worker: the decision that asked for them knew.
+          record(this.rt, { type: 'spawned', pid: r }, Date.now());
+          continue;
+        }
         if (typeof r === 'string') {
-          this.spawnError = r;
-          const now = Date.now();
-          const next = record(this.rt, { type: 'spawn-failed', error: r }, now);
-          this.deps.events.publish('worker.spawn_failed', { task: this.name, error: r, ...exitOutlook(this.rt, now) });
-          this.execute(next);
+          this.spawnFailed(r);
           break;
         }
-        // Recorded without a decision per worker: the decision that asked for them knew.
-        record(this.rt, { type: 'spawned', pid: r }, Date.now());
+        if (r === NO_CHANNEL) {
+          outputChannels.whenReady(Math.min(SPAWN_CHUNK, this.rt.spawning)).then(chunk, (e: Error) => {
+            this.spawnFailed(`cannot make the channel for its output: ${e.message}`);
+            end();
+          });
+          return;
+        }
+        void r.then((why) => {
+          this.spawnFailed(why);
+          end();
+        });
+        return;
       }
       if (this.rt.spawning > 0 && this.rt.running) {
         setImmediate(chunk);
         return;
       }
-      this.spawnLoop = false;
-      // One decision after the batch sets the wakes (stall deadlines, backoff) of the new state.
-      this.dispatch({ type: 'tick' });
+      end();
     };
     chunk();
   }
 
-  private output(): number | 'ignore' {
-    if (!this.rt.spec.captureOutput) return 'ignore';
-    const file = this.logFile();
-    if (this.logFd !== undefined) {
-      try {
-        if (statSync(file).size < LOG_ROTATE_BYTES) return this.logFd;
-      } catch {
-        // the file was removed under us: open a new one
-      }
-      closeSync(this.logFd);
-      this.logFd = undefined;
-      try {
-        renameSync(file, file + '.1');
-      } catch {
-        // nothing to rotate
-      }
+  private spawnFailed(why: string): void {
+    const now = Date.now();
+    const next = record(this.rt, { type: 'spawn-failed', error: why }, now);
+    this.deps.events.publish('worker.spawn_failed', { task: this.name, error: why, ...exitOutlook(this.rt, now) });
+    this.execute(next);
+  }
+
+  /** Reads a worker's output; its last lines complete its last exit once every writer closed (after the exit, as a rule). */
+  private read(pid: number, reader: net.Socket): WorkerOutput {
+    const output = this.capture.attach(pid, reader);
+    void output.ended.then(() => this.dispatch({ type: 'output', pid, lines: output.recent(), errorLine: output.errorLine() }));
+    return output;
+  }
+
+  /**
+   * The output of a worker adopted from an earlier daemon, read again: its stdout is the pipe
+   * that daemon read (unless it wrote while no daemon read it: then it is gone), and a pipe can
+   * be opened again through /proc. A socket (the fallback channel) or a file cannot: not read.
+   */
+  private reattach(pid: number): WorkerOutput | undefined {
+    let fd: number | undefined;
+    try {
+      fd = openSync(`/proc/${pid}/fd/1`, constants.O_RDONLY | constants.O_NONBLOCK);
+      if (!fstatSync(fd).isFIFO()) throw new Error('not a pipe');
+      this.capture.open();
+    } catch {
+      if (fd !== undefined) closeSync(fd);
+      return undefined;
     }
-    mkdirSync(path.dirname(file), { recursive: true });
-    this.logFd = openSync(file, 'a');
-    return this.logFd;
+    return this.read(pid, new net.Socket({ fd, readable: true, writable: false }));
+  }
+
+  /** Samples a worker's tree about once a second; returns what stops it. */
+  private sample(pid: number, pgid: number, startedAt: number): () => void {
+    const unwatch = workerSampler.watch({ pid, pgid }, startedAt, (s) => this.usage.set(pid, { cpuPercent: s.cpuPercent, rssBytes: s.rssBytes }));
+    return () => {
+      unwatch();
+      this.usage.delete(pid);
+    };
   }
 
   logFile(): string {
     return path.join(this.deps.logDir, `${this.name.replace(/[^A-Za-z0-9_.@+-]/g, '_')}.log`);
   }
 
-  /** Returns the pid, or a message saying why the worker could not start. */
-  private spawnOne(): number | string {
+  /**
+   * Returns the pid, or a message saying why the worker could not start (a promise of it when
+   * the kernel's reason comes a tick later: a fork refused for want of processes, say).
+   */
+  private spawnOne(): number | string | Promise<string> | typeof NO_CHANNEL {
     const s = this.rt.spec;
     if (!isDirectory(s.cwd)) return `working directory does not exist: ${s.cwd}`;
     const env: Record<string, string> = { ...inheritedEnv(), ...s.env };
     const program = this.program(s.cmd, s.cwd, env.PATH);
     if (!program) return `command not found: ${s.cmd}`;
+    let channel: OutputChannel | undefined;
+    if (s.captureOutput) {
+      try {
+        this.capture.open();
+      } catch (e) {
+        return `cannot write the task log: ${(e as Error).message}`;
+      }
+      channel = outputChannels.take();
+      if (!channel) return NO_CHANNEL;
+    }
     const ep = this.deps.endpoints();
     const id = newWorkerId();
     const marker = `${s.name}:${id}`;
@@ -255,22 +329,30 @@ export class TaskManager {
     Object.assign(env, { BL_TASK: s.name, BL_KEEPALIVE_ENDPOINT: ep.keepalive, BL_KEEPALIVE_URL: url, [MARKER_VAR]: marker });
     let child: ChildProcess;
     try {
-      const out = this.output();
       const [file, args] = program.viaShell ? ['/bin/sh', [program.path, ...s.args]] : [program.path, s.args];
-      child = spawn(file, args, { cwd: s.cwd, env, detached: true, stdio: ['ignore', out, out] });
+      child = spawn(file, args, { cwd: s.cwd, env, detached: true, stdio: channel ? ['ignore', channel.childEnd, channel.childEnd] : 'ignore' });
     } catch (e) {
+      channel?.discard();
       return `cannot start ${s.cmd}: ${(e as Error).message}`;
     }
     const pid = child.pid;
     if (pid === undefined) {
-      // Why comes a tick later; the backoff has started by then, the status shows the reason.
-      child.on('error', (e) => (this.spawnError = `cannot start ${s.cmd}: ${e.message}`));
-      return `cannot start ${s.cmd}`;
+      channel?.discard();
+      return new Promise<string>((resolve) => {
+        const unsaid = setTimeout(() => resolve(`cannot start ${s.cmd}`), 1000);
+        child.once('error', (e) => {
+          clearTimeout(unsaid);
+          resolve(`cannot start ${s.cmd}: ${e.message}`);
+        });
+      });
     }
+    channel?.closeChildEnd();
     const startTime = readStat(pid)?.startTime ?? 0;
     let resolveDone!: () => void;
     const done = new Promise<void>((r) => (resolveDone = r));
-    const proc: Proc = { pid, pgid: pid, marker, startTime, done, stopping: false };
+    const output = channel ? this.read(pid, channel.reader()) : undefined;
+    const unwatch = this.sample(pid, pid, Date.now());
+    const proc: Proc = { pid, pgid: pid, marker, startTime, done, stopping: false, output, unwatch };
     this.procs.set(pid, proc);
     this.byId.set(id, pid);
     this.deps.records.add({ pid, task: s.name, pgid: pid, startTime, startedAt: Date.now(), marker });
@@ -299,23 +381,34 @@ export class TaskManager {
     this.deps.records.remove(proc.pid);
     this.procs.delete(proc.pid);
     this.byId.delete(workerId(proc.marker));
+    proc.unwatch();
     for (const [d, wp] of this.viaDescendant) if (wp === proc.pid) this.viaDescendant.delete(d);
+    const errorLine = proc.output?.errorLine();
+    const message = exitMessage(code, signal, errorLine);
     // Decided before it is told, so the event can say what follows; carried out after, so the
     // exit comes before its replacement's start. The replacement first: the clean-up below
     // reads /proc, which takes milliseconds.
     const now = Date.now();
-    const next = decide(this.rt, { type: 'exited', pid: proc.pid, code, signal }, now);
-    this.deps.events.publish('worker.exited', { task: this.name, pid: proc.pid, code, signal, reason, uptime_ms: uptime, ...exitOutlook(this.rt, now) });
+    const next = decide(this.rt, { type: 'exited', pid: proc.pid, code, signal, output: proc.output?.recent() ?? [], errorLine }, now);
+    this.deps.events.publish('worker.exited', { task: this.name, pid: proc.pid, code, signal, reason, uptime_ms: uptime, message, ...exitOutlook(this.rt, now) });
     this.execute(next);
     if (!proc.stopping) {
       // The worker died by itself: what it left behind in its group goes too.
       const grace = this.rt.spec.gracePeriod;
       this.track(
-        new Promise<void>((r) => setImmediate(r)).then(() =>
-          stopTree({ ...workerTree(proc), grace, abort: this.deps.force }).then(() => {}),
-        ),
+        new Promise<void>((r) => setImmediate(r))
+          .then(() => stopTree({ ...workerTree(proc), grace, abort: this.deps.force }))
+          .then(() => this.outputEnded(proc)),
       );
     }
+  }
+
+  /** Resolves when the worker's output has ended, or OUTPUT_WAIT_MS after the call. */
+  private async outputEnded(proc: Proc): Promise<void> {
+    if (!proc.output) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([proc.output.ended, new Promise<void>((r) => (timer = setTimeout(r, OUTPUT_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   private stopProc(pid: number, reason: StopReason): void {
@@ -328,6 +421,7 @@ export class TaskManager {
     const t = stopTree({ ...workerTree(proc), grace, abort: this.deps.force, signal }).then(async (r) => {
       await proc.done;
       if (r.forced) this.deps.events.publish('worker.killed', { task: this.name, pid, reason, after_ms: r.took });
+      await this.outputEnded(proc);
     });
     this.track(t);
   }
@@ -343,12 +437,11 @@ export class TaskManager {
     if (this.procs.get(proc.pid) === proc) this.onLeaderExit(proc, null, null);
   }
 
-  /** Wrong for the last log write of a worker to come after close: close at the very end. */
+  /** After the last stop: writes what output is left and lets go of the logs. */
   close(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.logFd !== undefined) closeSync(this.logFd);
-    this.logFd = undefined;
+    this.capture.close();
   }
 }
 

@@ -1,4 +1,5 @@
 // Supervisor routes: the seed's paths and text bodies, JSON when asked (docs/spec.md "Supervisor").
+import path from 'node:path';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { BlError, describe } from '../../../contract/errors.js';
@@ -8,8 +9,11 @@ import { intParam, readJson, readText } from '../body.js';
 import { taskJson, taskText, workerJson, workerLines } from '../task-json.js';
 import { serveLog } from '../log-file.js';
 import { isWorkerId } from '../../supervisor/task-manager.js';
+import { ALL_TASKS_LOG } from '../../supervisor/output-capture.js';
 
 const OPTIONS = ['cardinality', 'stall_timeout', 'grace_period'] as const;
+/** Lines of GET /tasks/log without `tail` (the interleaved log of every task can be big). */
+const ALL_LOG_TAIL = 100;
 
 export function mountTaskRoutes(router: Router, s: Services): void {
   const sup = s.supervisor;
@@ -25,6 +29,11 @@ export function mountTaskRoutes(router: Router, s: Services): void {
     const ms = sup.running();
     const text = ms.length ? ms.map((m) => taskText(m)).join('\n\n') : 'no active tasks';
     reply(ctx, text, { tasks: ms.map((m) => taskJson(m)) });
+  });
+
+  // Before /tasks/:name: every task's output, `TASK PID | line`, in the order it came.
+  router.get('/tasks/log', (ctx) => {
+    serveLog(ctx, path.join(s.config.stateDir, 'logs', ALL_TASKS_LOG), undefined, ALL_LOG_TAIL);
   });
 
   router.get('/tasks/:name', (ctx) => {

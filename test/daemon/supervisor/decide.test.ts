@@ -279,3 +279,118 @@ test('adopt into a task already running adds the workers without a second task.s
   assert.equal(rt.startedAt, 0);
   assert.equal(liveWorkers(rt).length, 1);
 });
+
+// ---- the last exit, and what Restarts counts --------------------------------------------
+
+test('the last exit: an exit by itself or by a signal, with its code, signal, time, message and last lines', () => {
+  const rt = newRuntime(spec({ cardinality: 2, stallTimeout: 0 }));
+  started(rt, 0); // 100, 101
+  decide(rt, { type: 'exited', pid: 100, code: 1, signal: null, output: ['booting', 'Error: boom'], errorLine: 'Error: boom' }, 5000);
+  assert.deepEqual(rt.lastExit, { pid: 100, kind: 'exited', code: 1, signal: null, at: 5000, message: 'exited 1: Error: boom', output: ['booting', 'Error: boom'] });
+  decide(rt, { type: 'exited', pid: 101, code: null, signal: 'SIGKILL', output: ['working'], errorLine: 'Error: unrelated' }, 6000);
+  assert.deepEqual(rt.lastExit, { pid: 101, kind: 'killed', code: null, signal: 'SIGKILL', at: 6000, message: 'killed by SIGKILL', output: ['working'] }, 'a signal says it all: no line of output in the message');
+});
+
+test('an exit 0 is a last exit too, without a line of output in its message; one announced by the worker is not', () => {
+  const rt = newRuntime(spec({ cardinality: 2, stallTimeout: 0 }));
+  started(rt, 0);
+  decide(rt, { type: 'exited', pid: 100, code: 0, signal: null, output: [], errorLine: 'no errors found' }, 5000);
+  assert.equal(rt.lastExit?.message, 'exited 0');
+  decide(rt, { type: 'keepalive', pid: 101, status: 'stopping' }, 5100);
+  decide(rt, { type: 'exited', pid: 101, code: 0, signal: null }, 5200);
+  assert.equal(rt.lastExit?.pid, 100, 'a worker that said it was leaving and exited 0 went on purpose');
+});
+
+test('workers stopped on purpose leave no last exit', () => {
+  const rt = newRuntime(spec({ cardinality: 2, stallTimeout: 0 }));
+  started(rt, 0);
+  const [scaled] = stops(decide(rt, { type: 'set-cardinality', value: 1 }, 10));
+  decide(rt, { type: 'exited', pid: scaled!.pid, code: null, signal: 'SIGTERM' }, 20);
+  const [stopped] = stops(decide(rt, { type: 'stop' }, 30));
+  decide(rt, { type: 'exited', pid: stopped!.pid, code: 143, signal: null }, 40);
+  assert.equal(rt.workers.size, 0);
+  assert.equal(rt.lastExit, undefined);
+});
+
+test("the output's end completes the last exit's lines and message (a pipe read after the exit)", () => {
+  const rt = newRuntime(spec({ cardinality: 1, stallTimeout: 0 }));
+  started(rt, 0);
+  decide(rt, { type: 'exited', pid: 100, code: 2, signal: null, output: ['a'] }, 5000);
+  assert.equal(rt.lastExit?.message, 'exited 2');
+  const a = decide(rt, { type: 'output', pid: 100, lines: ['a', 'fatal: no config'], errorLine: 'fatal: no config' }, 5001);
+  assert.deepEqual(a, [], 'a record, nothing to do');
+  assert.deepEqual([rt.lastExit?.message, rt.lastExit?.output], ['exited 2: fatal: no config', ['a', 'fatal: no config']]);
+  // The end of another worker's output (one stopped on purpose) changes nothing.
+  decide(rt, { type: 'output', pid: 999, lines: ['x'] }, 5002);
+  assert.deepEqual(rt.lastExit?.output, ['a', 'fatal: no config']);
+});
+
+test('a stall is a last exit when found; the end of the stopped worker adds how it went and its lines', () => {
+  const rt = newRuntime(spec({ cardinality: 1, stallTimeout: 1000 }));
+  started(rt, 0);
+  decide(rt, { type: 'keepalive', pid: 100 }, 500);
+  decide(rt, { type: 'tick' }, 1500);
+  assert.deepEqual(rt.lastExit, { pid: 100, kind: 'stalled', code: null, signal: null, at: 1500, message: 'stalled (no keep-alive for 1000 ms)', output: [] });
+  decide(rt, { type: 'exited', pid: 100, code: null, signal: 'SIGTERM', output: ['stuck'] }, 1600);
+  assert.deepEqual(rt.lastExit, { pid: 100, kind: 'stalled', code: null, signal: 'SIGTERM', at: 1500, message: 'stalled (no keep-alive for 1000 ms)', output: ['stuck'] });
+
+  const silent = newRuntime(spec({ cardinality: 1, stallTimeout: 1000 }));
+  started(silent, 0);
+  decide(silent, { type: 'tick' }, 1000);
+  assert.equal(silent.lastExit?.message, 'stalled (no keep-alive within 1000 ms of its start)');
+});
+
+test('a failed spawn is a last exit of its own kind, with no pid and the reason as its message', () => {
+  const rt = newRuntime(spec({ cardinality: 1 }));
+  decide(rt, { type: 'start' }, 0);
+  decide(rt, { type: 'spawn-failed', error: 'working directory does not exist: /nope' }, 7);
+  assert.deepEqual(rt.lastExit, { pid: null, kind: 'spawn_failed', code: null, signal: null, at: 7, message: 'working directory does not exist: /nope', output: [] });
+});
+
+test('Restarts: a task whose spawns fail counts as many as one whose workers crash, in the same backoff', () => {
+  const crashing = newRuntime(spec({ cardinality: 1, stallTimeout: 0 }));
+  const failing = newRuntime(spec({ cardinality: 1, stallTimeout: 0 }));
+  let now = 0;
+  let pid = 100;
+  started(crashing, now, pid);
+  assert.equal(spawns(decide(failing, { type: 'start' }, now)), 1);
+  decide(failing, { type: 'spawn-failed', error: 'command not found: x' }, now);
+  for (let i = 0; i < 7; i++) {
+    now += 10;
+    const a = decide(crashing, { type: 'exited', pid, code: 1, signal: null }, now);
+    now = Math.max(wake(a)!, failing.nextStartAt);
+    assert.equal(spawns(decide(crashing, { type: 'tick' }, now)), 1);
+    decide(crashing, { type: 'spawned', pid: ++pid }, now);
+    assert.equal(spawns(decide(failing, { type: 'tick' }, now)), 1, 'the failing task tries again after its backoff');
+    decide(failing, { type: 'spawn-failed', error: 'command not found: x' }, now);
+  }
+  assert.equal(crashing.counters.restarts, 7);
+  assert.equal(failing.counters.restarts, 7, 'each attempt after the first failed one is a restart');
+  assert.equal(failing.counters.exitedError, 8);
+});
+
+test('Restarts: replacing a stalled worker counts; growing the pool and a rolling restart do not', () => {
+  const rt = newRuntime(spec({ cardinality: 1, stallTimeout: 1000 }));
+  started(rt, 0); // 100
+  assert.equal(spawns(decide(rt, { type: 'tick' }, 1000)), 1, 'stalled: replaced');
+  decide(rt, { type: 'spawned', pid: 101 }, 1000);
+  assert.equal(rt.counters.restarts, 1);
+  decide(rt, { type: 'keepalive', pid: 101 }, 1100);
+  assert.equal(spawns(decide(rt, { type: 'set-cardinality', value: 2 }, 1200)), 1);
+  decide(rt, { type: 'spawned', pid: 102 }, 1200);
+  decide(rt, { type: 'keepalive', pid: 102 }, 1300);
+  assert.equal(spawns(decide(rt, { type: 'restart' }, 1400)), 1);
+  decide(rt, { type: 'spawned', pid: 103 }, 1400);
+  assert.equal(rt.counters.restarts, 1, 'neither the new slot nor the rolling restart\'s new worker is a restart');
+});
+
+test('Restarts: a loss whose slot a lower cardinality took is not replaced, so a later scale-up is no restart', () => {
+  const rt = newRuntime(spec({ cardinality: 2, stallTimeout: 0, minUptime: 0 }));
+  started(rt, 0); // 100, 101
+  const a = decide(rt, { type: 'exited', pid: 100, code: 1, signal: null }, 10);
+  assert.equal(spawns(a), 1);
+  decide(rt, { type: 'set-cardinality', value: 1 }, 10); // the spawn asked for is cancelled
+  assert.equal(spawns(decide(rt, { type: 'set-cardinality', value: 2 }, 20)), 1);
+  decide(rt, { type: 'spawned', pid: 102 }, 20);
+  assert.equal(rt.counters.restarts, 0);
+});
