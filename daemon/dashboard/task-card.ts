@@ -4,7 +4,6 @@
 // survives the refreshes around it.
 import type { LastExitJson, TaskJson, WorkerJson } from '../../contract/types.js';
 import { badge, bytes, confirmButton, fill, h, liveTime, usageText } from './dom.js';
-import { exitSummary } from './exit-text.js';
 
 export interface TaskActions {
   start(task: string): Promise<void>;
@@ -129,9 +128,12 @@ export class TaskCard {
     fill(this.workers, t.workers.length ? t.workers.map((w) => workerRow(w, now)) : h('tr', null, h('td', { colspan: 6, class: 'empty' }, 'no workers')));
   }
 
-  /** Why a task waits, with what its last worker said: "Backing off: exited 1 — Error: …". */
+  /**
+   * Why a task waits: "Backing off: exited 1: Error: Cannot find module …". The daemon's message
+   * already names the line of the output that said what went wrong.
+   */
   private renderNote(t: TaskJson, now: number): void {
-    const why = t.last_exit ? exitSummary(t.last_exit) : null;
+    const why = t.last_exit?.message ?? null;
     let text = '';
     if (t.state === 'flapping') text = `Flapping: ${why ?? 'workers die right after their start'}; retrying every 60 s.`;
     else if (t.state === 'backoff') text = why ? `Backing off: ${why}.` : 'Backing off after quick deaths.';

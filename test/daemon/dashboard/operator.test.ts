@@ -6,8 +6,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page, Route } from 'playwright-core';
-import type { LastExitJson, TaskJson, TasksJson } from '../../../contract/types.js';
+import type { Browser, Page } from 'playwright-core';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
 import { submit, waitState } from '../../helpers/jobs.js';
 import { taskJson, waitForWorkers } from '../../helpers/tasks.js';
@@ -52,18 +51,6 @@ after(async () => {
 });
 
 const card = (task: string) => page.locator(`article[data-task="${task}"]`);
-
-/** Serves GET /tasks as the daemon answers it, changed by `edit` (data the daemon does not fill yet). */
-async function editTasks(edit: (tasks: TaskJson[]) => void): Promise<() => Promise<void>> {
-  const handler = async (route: Route) => {
-    const res = await route.fetch();
-    const body = (await res.json()) as TasksJson;
-    edit(body.tasks);
-    await route.fulfill({ response: res, json: body });
-  };
-  await page.route('**/tasks', handler);
-  return () => page.unroute('**/tasks', handler);
-}
 
 async function shot(name: string): Promise<void> {
   const file = path.join(d.dir, name);
@@ -120,16 +107,12 @@ test("a task's log view shows its workers' lines, and new ones as they come", as
 });
 
 test("every task's log (GET /tasks/log, each line `TASK PID | …`) in the same view", async () => {
-  // Served here as that route answers: it is another part of the work and not in this tree.
-  const body = `${TALKER} 101 | hello from worker 101\n${FAILING} 102 | Error: Cannot find module '${MISSING}'\n`;
-  const handler = (route: Route) => route.fulfill({ status: 200, contentType: 'text/plain; charset=utf-8', body });
-  await page.route('**/tasks/log?*', handler);
+  const [pid] = await waitForWorkers(d, TALKER, 2);
   await page.locator('#all-logs').click();
   const view = page.locator('#log-view[data-source="*"]');
-  await view.locator('pre', { hasText: `${FAILING} 102 | Error: Cannot find module` }).waitFor();
-  assert.match(await view.locator('pre').innerText(), new RegExp(`^${TALKER} 101 \\| hello from worker 101\\n`));
+  await view.locator('pre', { hasText: new RegExp(`${FAILING} \\d+ \\| Error: Cannot find module`) }).waitFor();
+  await view.locator('pre', { hasText: `${TALKER} ${pid} | hello from worker ${pid}` }).waitFor();
   assert.equal(await view.locator('h3').innerText(), "All tasks' logs");
-  await page.unroute('**/tasks/log?*', handler);
   await view.getByRole('button', { name: 'close the log' }).click();
 });
 
@@ -140,46 +123,42 @@ test("a failing task's card says it backs off, and why: the last exit's message 
   const state = (await card(FAILING).locator('header .badge').innerText()).trim();
   assert.ok(['backoff', 'flapping'].includes(state), state);
 
-  // What that worker printed, as the daemon captured it; the task's last exit carries it. The
-  // daemon fills `last_exit` in another part of this work: until then the page is given it here.
-  const output = (await d.request('GET', `/tasks/${FAILING}/log?tail=10`)).text.trimEnd().split('\n');
-  assert.ok(output.some((l) => l.includes(`Cannot find module '${MISSING}'`)), output.join('\n'));
-  const lastExit: LastExitJson = { pid: 4321, kind: 'exited', code: 1, signal: null, at: new Date().toISOString(), message: 'exited 1', output };
-  const restore = await editTasks((tasks) => {
-    const t = tasks.find((x) => x.name === FAILING)!;
-    t.state = 'backoff';
-    t.last_exit = lastExit;
+  // The task's last exit, as the daemon keeps it: the message names the telling line, the
+  // output holds what the worker printed last.
+  const last = await waitFor('the last exit with its output', async () => {
+    const e = (await taskJson(d, FAILING)).last_exit;
+    return e?.output.length ? e : undefined;
   });
+  assert.equal(last.message, `exited 1: Error: Cannot find module '${MISSING}'`);
   const note = card(FAILING).locator('.note');
-  await note.filter({ hasText: 'Backing off: exited 1 — ' }).waitFor();
-  assert.match(await note.innerText(), new RegExp(`^Backing off: exited 1 — Error: Cannot find module '${MISSING}'\\.`));
+  await note.filter({ hasText: /^(Backing off|Flapping): exited 1: / }).waitFor();
+  assert.match(await note.innerText(), new RegExp(`^(Backing off|Flapping): exited 1: Error: Cannot find module '${MISSING}'[.;]`));
   const details = card(FAILING).locator('details.last-exit');
-  assert.match(await details.locator('summary').innerText(), /^Last exit: exited 1 \(pid 4321\), \d+ s ago$/);
+  await page.waitForFunction(([task]) => /^Last exit: exited 1: .*\(pid \d+\), \d+ s ago$/.test(document.querySelector(`article[data-task="${task}"] details.last-exit summary`)?.textContent ?? ''), [FAILING] as const);
   await details.locator('summary').click();
-  assert.equal(await details.locator('pre').innerText(), output.join('\n'));
+  assert.match(await details.locator('pre').innerText(), new RegExp(`starting\\nError: Cannot find module '${MISSING}'\\n    at Module._resolveFilename`));
   await card(FAILING).scrollIntoViewIfNeeded();
   await shot('dashboard-failing-card.png');
-  await restore();
 });
 
-test('CPU and memory per task and per worker', async () => {
-  const [pid] = await waitForWorkers(d, TALKER, 2);
-  // The daemon samples usage in another part of this work: the page is given figures here.
-  const restore = await editTasks((tasks) => {
-    const t = tasks.find((x) => x.name === TALKER)!;
-    t.usage = { cpu_percent: 12.4, rss_bytes: 47_400_000 };
-    for (const w of t.workers) w.usage = w.pid === pid ? { cpu_percent: 3, rss_bytes: 1_234_567 } : null;
-    tasks.find((x) => x.name === FAILING)!.usage = null;
+test('CPU and memory per task and per worker, as the daemon samples them', async () => {
+  const pids = await waitForWorkers(d, TALKER, 2);
+  // Both workers sampled: the task's figure is their sum, and each row shows its own.
+  const t = await waitFor('both workers sampled', async () => {
+    const j = await taskJson(d, TALKER);
+    return j.usage && j.workers.every((w: { usage: unknown }) => w.usage) ? j : undefined;
   });
-  const fact = (task: string) => card(task).locator('.facts div', { hasText: 'CPU · memory' }).locator('dd');
-  await page.waitForFunction((task) => document.querySelector(`article[data-task="${task}"] .facts`)?.textContent?.includes('12 % · 45.2 MiB'), TALKER);
-  assert.equal(await fact(TALKER).innerText(), '12 % · 45.2 MiB');
-  assert.equal(await fact(FAILING).innerText(), '–', 'no sample yet');
-  const row = card(TALKER).locator(`tr[data-pid="${pid}"]`);
-  assert.deepEqual([await row.locator('td.cpu').innerText(), await row.locator('td.rss').innerText()], ['3 %', '1.2 MiB']);
-  const other = card(TALKER).locator(`tr[data-pid]:not([data-pid="${pid}"])`);
-  assert.deepEqual([await other.locator('td.cpu').innerText(), await other.locator('td.rss').innerText()], ['–', '–']);
-  await restore();
+  const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
+  const fact = card(TALKER).locator('.facts div', { hasText: 'CPU · memory' }).locator('dd');
+  await page.waitForFunction((task) => /\d+ % · [\d.]+ MiB/.test(document.querySelector(`article[data-task="${task}"] .facts`)?.textContent ?? ''), TALKER);
+  assert.match(await fact.innerText(), /^\d+ % · [\d.]+ MiB$/);
+  for (const pid of pids) {
+    const row = card(TALKER).locator(`tr[data-pid="${pid}"]`);
+    await page.waitForFunction((sel) => /MiB$/.test(document.querySelector(sel)?.textContent ?? ''), `article[data-task="${TALKER}"] tr[data-pid="${pid}"] td.rss`);
+    assert.match(await row.locator('td.cpu').innerText(), /^\d+ %$/);
+    assert.match(await row.locator('td.rss').innerText(), /^[\d.]+ MiB$/);
+  }
+  assert.ok(t.usage.rss_bytes > 0, mib(t.usage.rss_bytes));
 });
 
 test("one line a worker: a long info is cut, and all of it shows on hover", async () => {
