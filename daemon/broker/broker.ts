@@ -376,22 +376,22 @@ export class Broker {
     const now = r.exitedAt ?? Date.now();
     let write: () => void;
     let event: [string, Record<string, unknown>];
-    if (r.outcome === 'drained') {
-      // Shutdown killed it: it goes back first in line, and this attempt does not count.
-      write = () => this.store.requeue(job.id, { head: true, attempt: job.attempt, reason: r.reason });
-      event = ['job.requeued', { id: job.id, attempt: job.attempt, reason: r.reason }];
+    const d = decideEnd(r.outcome, r.exitCode, job.attempt, job.retries);
+    if (d.kind === 'again') {
+      // Shutdown or the launcher's allocation stopped it: back first in line (decideEnd says
+      // whether this attempt counted).
+      const reason = r.outcome === 'evicted' ? `attempt ${job.attempt}: ${r.reason ?? `evicted from launcher ${job.launcher ?? '?'}`}` : r.reason;
+      write = () => this.store.requeue(job.id, { head: true, attempt: d.attempt, reason });
+      event = ['job.requeued', { id: job.id, attempt: d.attempt, reason, ...(job.launcher ? { launcher: job.launcher } : {}) }];
+    } else if (d.kind === 'retry') {
+      const why = r.reason ?? (r.signal ? `killed by ${r.signal}` : `exit code ${r.exitCode}`);
+      const reason = `attempt ${job.attempt} ended: ${why}`;
+      write = () => this.store.requeue(job.id, { head: false, attempt: d.attempt, reason });
+      event = ['job.requeued', { id: job.id, attempt: d.attempt, reason }];
     } else {
-      const d = decideEnd(r.outcome, r.exitCode, job.attempt, job.retries);
-      if (d.kind === 'retry') {
-        const why = r.reason ?? (r.signal ? `killed by ${r.signal}` : `exit code ${r.exitCode}`);
-        const reason = `attempt ${job.attempt} ended: ${why}`;
-        write = () => this.store.requeue(job.id, { head: false, attempt: d.attempt, reason });
-        event = ['job.requeued', { id: job.id, attempt: d.attempt, reason }];
-      } else {
-        const fields = { state: d.state, exitCode: r.exitCode, signal: r.signal, usage: r.usage, reason: r.reason, now };
-        write = () => this.store.finish(job.id, fields);
-        event = ['job.finished', { id: job.id, state: d.state, exit_code: r.exitCode, signal: r.signal, reason: r.reason ?? null }];
-      }
+      const fields = { state: d.state, exitCode: r.exitCode, signal: r.signal, usage: r.usage, reason: r.reason, now };
+      write = () => this.store.finish(job.id, fields);
+      event = ['job.finished', { id: job.id, state: d.state, exit_code: r.exitCode, signal: r.signal, reason: r.reason ?? null }];
     }
     // Straight to the next claim, no hop through the event loop: with few slots the time from
     // one job's exit to the next one's spawn is what bounds throughput.

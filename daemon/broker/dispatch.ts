@@ -52,15 +52,18 @@ export function forEachClaim(d: DispatchDecision, claimOne: (urgentOnly: boolean
   for (let i = 0; i < d.claimUrgentBeyond; i++) if (!claimOne(true)) break;
 }
 
-/** What to do with a job whose run ended. */
-export type EndDecision = { kind: 'end'; state: EndState } | { kind: 'retry'; attempt: number };
+/**
+ * What to do with a job whose run ended: end it, retry it at the tail of its queue, or put it
+ * back at the head (`again`) with this attempt number.
+ */
+export type EndDecision = { kind: 'end'; state: EndState } | { kind: 'retry'; attempt: number } | { kind: 'again'; attempt: number };
 
-export function decideEnd(
-  outcome: Exclude<RunResult['outcome'], 'drained'>,
-  exitCode: number | null,
-  attempt: number,
-  retries: number,
-): EndDecision {
+export function decideEnd(outcome: RunResult['outcome'], exitCode: number | null, attempt: number, retries: number): EndDecision {
+  // Stopped for the launcher's sake, not the job's: first in line again, whatever its retries.
+  // A drained run (the launcher or daemon was stopped) did not count; an evicted one did run,
+  // and its attempt number says so.
+  if (outcome === 'drained') return { kind: 'again', attempt };
+  if (outcome === 'evicted') return { kind: 'again', attempt: attempt + 1 };
   let state: EndState;
   if (outcome === 'exited') state = exitCode === 0 ? 'succeeded' : 'failed';
   // 'succeeded'/'failed': an http job's verdict, from the answer's status (http-job.ts).

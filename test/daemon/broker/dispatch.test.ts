@@ -70,6 +70,13 @@ describe('decideEnd', () => {
     assert.deepEqual(decideEnd('exited', 0, 1, 5), { kind: 'end', state: 'succeeded' });
     assert.deepEqual(decideEnd('cancelled', null, 1, 5), { kind: 'end', state: 'cancelled' });
   });
+
+  it('puts a drained run back as the same attempt and an evicted one as the next, whatever the retries', () => {
+    assert.deepEqual(decideEnd('drained', null, 1, 0), { kind: 'again', attempt: 1 });
+    assert.deepEqual(decideEnd('evicted', null, 1, 0), { kind: 'again', attempt: 2 });
+    assert.deepEqual(decideEnd('evicted', null, 7, 2), { kind: 'again', attempt: 8 }, 'past its retries: never lost for an eviction');
+    assert.deepEqual(decideEnd('evicted', 0, 1, 0), { kind: 'again', attempt: 2 }, 'stopped by its launcher: an exit code after the SIGTERM says nothing of its work');
+  });
 });
 
 describe('decideRecovery', () => {

@@ -143,6 +143,22 @@ describe('remote leases in the broker', () => {
     assert.deepEqual([j.state, j.attempt], ['pending', 2]);
   });
 
+  it('an evicted run goes back at once, first in line, as the next attempt, past the job’s retries', async () => {
+    const { b, events } = broker({ concurrency: 1 });
+    const seen: Record<string, unknown>[] = [];
+    events.subscribe((e) => e.topic === 'job.requeued' && seen.push(e.data));
+    const [id, next] = b.submit([job('long'), job('next')]).jobs.map((j) => j.id);
+    assert.deepEqual(ids(await lease(b, req('slurm-7', 1))), [id]);
+    const reason = 'the Slurm allocation of launcher slurm-7 ended';
+    const f = b.remote.finish(id!, { launcher: 'slurm-7', attempt: 1, result: { outcome: 'evicted', exitCode: null, signal: 'SIGTERM', usage: null, reason } });
+    assert.equal(f.kind, 'recorded');
+    const j = b.get(id!);
+    assert.deepEqual([j.state, j.attempt, j.launcher, j.reason], ['pending', 2, null, `attempt 1: ${reason}`], 'retries 0, and not lost');
+    assert.deepEqual(seen, [{ id, attempt: 2, reason: `attempt 1: ${reason}`, launcher: 'slurm-7' }]);
+    assert.deepEqual(ids(await lease(b, req('B', 1))), [id], 'ahead of the job that waited behind it');
+    assert.equal(b.get(next!).state, 'pending');
+  });
+
   it('after a daemon restart remote jobs keep a fresh lease: re-reported they count, silent they expire', async () => {
     const first = broker({ concurrency: 10, leaseTtl: 30 });
     const [kept, silent, never] = first.b.submit([job('a', { retries: 1 }), job('b', { retries: 1 }), job('c', { retries: 1 })]).jobs.map((j) => j.id);
