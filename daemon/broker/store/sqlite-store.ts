@@ -8,6 +8,7 @@ import { monotonicFactory } from 'ulid';
 import type { ClaimOptions, Counts, EnqueueResult, FinishFields, IdMatches, JobStore, ListOrder, Page, PurgeResult, PurgeWhat, RequeueOptions } from './store.js';
 import { MATCH_COUNT_CAP, SHORT_ID_LENGTH, zeroCounts } from './store.js';
 import type { JobRecord, NewJob, Queue } from '../types.js';
+import { PendingTimeouts } from './pending-timeouts.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS broker_jobs (
@@ -28,7 +29,7 @@ CREATE TABLE IF NOT EXISTS broker_jobs (
   exit_code INTEGER, signal TEXT, usage TEXT, reason TEXT,
   sweep_key TEXT                        -- a sweep combination's name (sweep.ts)
 );
-CREATE INDEX IF NOT EXISTS broker_jobs_pending ON broker_jobs(queue_rank, pos) WHERE phase = 0;
+CREATE INDEX IF NOT EXISTS broker_jobs_pending ON broker_jobs(queue_rank, pos, timeout) WHERE phase = 0;
 CREATE INDEX IF NOT EXISTS broker_jobs_phase ON broker_jobs(phase, id);
 CREATE UNIQUE INDEX IF NOT EXISTS broker_jobs_key ON broker_jobs(key) WHERE key IS NOT NULL;
 -- The short id people copy from the dashboard: the last 8 characters (SHORT_ID_LENGTH).
@@ -40,6 +41,13 @@ CREATE TABLE IF NOT EXISTS broker_settings (name TEXT PRIMARY KEY, value TEXT NO
 // with a million pending that is a sort per claim. The head is named by the partial index.
 export const HEAD_ANY = `SELECT seq FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 ORDER BY queue_rank, pos LIMIT 1`;
 export const HEAD_URGENT = `SELECT seq FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND queue_rank = 0 ORDER BY pos LIMIT 1`;
+// The head among the jobs that fit a launcher's time left: the same index walked in dispatch
+// order, the timeout read from the index entry (no table row for a job passed over). What a
+// claim costs is the number of jobs passed over before the first that fits; when none fits,
+// PendingTimeouts says so and no query runs.
+const FITS = `(timeout IS NULL OR timeout <= ?)`;
+export const HEAD_FIT_ANY = `SELECT seq FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND ${FITS} ORDER BY queue_rank, pos LIMIT 1`;
+export const HEAD_FIT_URGENT = `SELECT seq FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND queue_rank = 0 AND ${FITS} ORDER BY pos LIMIT 1`;
 // resolveId: a prefix is a range of the id index (ids are ASCII, so every id that starts with
 // the prefix sorts below prefix + U+FFFF); a short id is a lookup in the index on the suffix.
 export const IDS_WITH_PREFIX = `SELECT id FROM broker_jobs WHERE id >= ? AND id < ? ORDER BY id DESC LIMIT ?`;
@@ -48,6 +56,8 @@ export const IDS_WITH_SUFFIX = `SELECT id FROM broker_jobs INDEXED BY broker_job
 type Row = Record<string, unknown>;
 
 const rank = (q: Queue): number => (q === 'urgent' ? 0 : 1);
+const CLAIM_SET = `phase = 1, state = 'running', launcher = ?, host = ?, started_at = ?,
+  finished_at = NULL, exit_code = NULL, signal = NULL, usage = NULL, reason = NULL, pid = NULL, pgid = NULL, proc_start = NULL`;
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 const parse = <T>(v: unknown): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : null);
 
@@ -97,6 +107,8 @@ export class SqliteStore implements JobStore {
   private readonly ulid = monotonicFactory();
   private nextPos: number;
   private readonly tally: Counts;
+  /** Undefined while unknown (a reload after a rollback failed): claims then just query. */
+  private timeouts: PendingTimeouts | undefined;
   private readonly inTx: (fn: () => unknown) => unknown;
   private readonly stmt;
 
@@ -108,6 +120,11 @@ export class SqliteStore implements JobStore {
       db.exec(`ALTER TABLE broker_jobs ADD COLUMN sweep_key TEXT`);
     }
     db.exec(`CREATE INDEX IF NOT EXISTS broker_jobs_sweep ON broker_jobs(sweep_key) WHERE sweep_key IS NOT NULL`);
+    // A store file written before claims had a max-timeout has the pending index without the
+    // timeout: built again once (a pass over the pending rows).
+    if ((db.prepare(`PRAGMA index_info(broker_jobs_pending)`).all() as unknown[]).length < 3) {
+      db.exec(`DROP INDEX broker_jobs_pending; CREATE INDEX broker_jobs_pending ON broker_jobs(queue_rank, pos, timeout) WHERE phase = 0`);
+    }
     const st = <T extends unknown[] = unknown[]>(sql: string) => db.prepare<T>(sql);
     this.stmt = {
       insert: st(`INSERT INTO broker_jobs (id, queue_rank, pos, phase, state, command, argv, cwd, env, timeout, idle_cpu,
@@ -117,12 +134,10 @@ export class SqliteStore implements JobStore {
       byId: st(`SELECT * FROM broker_jobs WHERE id = ?`),
       idsWithPrefix: st(IDS_WITH_PREFIX),
       idsWithSuffix: st(IDS_WITH_SUFFIX),
-      claimAny: st(`UPDATE broker_jobs SET phase = 1, state = 'running', launcher = ?, host = ?, started_at = ?,
-        finished_at = NULL, exit_code = NULL, signal = NULL, usage = NULL, reason = NULL, pid = NULL, pgid = NULL, proc_start = NULL
-        WHERE seq = (${HEAD_ANY}) RETURNING *`),
-      claimUrgent: st(`UPDATE broker_jobs SET phase = 1, state = 'running', launcher = ?, host = ?, started_at = ?,
-        finished_at = NULL, exit_code = NULL, signal = NULL, usage = NULL, reason = NULL, pid = NULL, pgid = NULL, proc_start = NULL
-        WHERE seq = (${HEAD_URGENT}) RETURNING *`),
+      claimAny: st(`UPDATE broker_jobs SET ${CLAIM_SET} WHERE seq = (${HEAD_ANY}) RETURNING *`),
+      claimUrgent: st(`UPDATE broker_jobs SET ${CLAIM_SET} WHERE seq = (${HEAD_URGENT}) RETURNING *`),
+      claimFitAny: st(`UPDATE broker_jobs SET ${CLAIM_SET} WHERE seq = (${HEAD_FIT_ANY}) RETURNING *`),
+      claimFitUrgent: st(`UPDATE broker_jobs SET ${CLAIM_SET} WHERE seq = (${HEAD_FIT_URGENT}) RETURNING *`),
       started: st(`UPDATE broker_jobs SET pid = ?, pgid = ?, proc_start = ? WHERE id = ? AND phase = 1`),
       finish: st(`UPDATE broker_jobs SET phase = 2, state = ?, exit_code = ?, signal = ?, usage = ?, reason = ?, finished_at = ?
         WHERE id = ? AND phase = 1 RETURNING *`),
@@ -136,6 +151,7 @@ export class SqliteStore implements JobStore {
         WHERE id = ? AND phase = 0 RETURNING *`),
       running: st(`SELECT * FROM broker_jobs WHERE phase = 1 ORDER BY id`),
       tally: st(`SELECT state, queue_rank, COUNT(*) AS n FROM broker_jobs GROUP BY state, queue_rank`),
+      pendingTimeouts: st(`SELECT queue_rank, timeout, COUNT(*) AS n FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 GROUP BY queue_rank, timeout`),
       getSetting: st(`SELECT value FROM broker_settings WHERE name = ?`),
       setSetting: st(`INSERT INTO broker_settings (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value`),
     };
@@ -144,6 +160,7 @@ export class SqliteStore implements JobStore {
     const maxOf = (r: unknown) => ((r as { p: number | null } | undefined)?.p ?? 0);
     this.nextPos = Math.max(maxOf(this.stmt.maxSeq.get()), maxOf(this.stmt.tailPos.get(0)), maxOf(this.stmt.tailPos.get(1))) + 1;
     this.tally = this.loadCounts();
+    this.timeouts = this.loadTimeouts();
     this.inTx = this.db.transaction((fn: () => unknown) => fn());
   }
 
@@ -156,21 +173,44 @@ export class SqliteStore implements JobStore {
     return c;
   }
 
-  private move(from: JobState | null, to: JobState | null, queue: Queue): void {
+  private loadTimeouts(): PendingTimeouts {
+    const t = new PendingTimeouts();
+    for (const r of this.stmt.pendingTimeouts.all() as { queue_rank: number; timeout: number | null; n: number }[]) {
+      t.add(r.queue_rank === 0 ? 'urgent' : 'normal', r.timeout, r.n);
+    }
+    return t;
+  }
+
+  private tryLoadTimeouts(): PendingTimeouts | undefined {
+    try {
+      return this.loadTimeouts();
+    } catch {
+      return undefined;
+    }
+  }
+
+  private move(from: JobState | null, to: JobState | null, job: { queue: Queue; timeout: number | null }): void {
+    const { queue } = job;
     if (from) {
       this.tally.byState[from]--;
-      if (from === 'pending') this.tally.pendingByQueue[queue]--;
+      if (from === 'pending') {
+        this.tally.pendingByQueue[queue]--;
+        this.timeouts?.remove(queue, job.timeout);
+      }
     }
     if (to) {
       this.tally.byState[to]++;
-      if (to === 'pending') this.tally.pendingByQueue[queue]++;
+      if (to === 'pending') {
+        this.tally.pendingByQueue[queue]++;
+        this.timeouts?.add(queue, job.timeout);
+      }
     }
   }
 
   enqueue(jobs: NewJob[], now: number): EnqueueResult {
     const out: JobRecord[] = [];
     const reused: boolean[] = [];
-    const added: Queue[] = [];
+    const added: NewJob[] = [];
     const startPos = this.nextPos;
     const tx = this.db.transaction(() => {
       let pos = startPos;
@@ -186,22 +226,29 @@ export class SqliteStore implements JobStore {
         const id = this.ulid(now);
         this.stmt.insert.run(id, rank(j.queue), pos++, j.command, json(j.argv), j.cwd, JSON.stringify(j.env), j.timeout,
           json(j.idleCpu), j.retries, j.key, JSON.stringify(j.labels), now, json(j.http), json(j.params), j.sweepKey ?? null);
-        added.push(j.queue);
+        added.push(j);
         reused.push(false);
         out.push(pendingRecord(j, id, now));
       }
       return pos;
     });
     this.nextPos = tx();
-    for (const q of added) this.move(null, 'pending', q);
+    for (const j of added) this.move(null, 'pending', j);
     return { jobs: out, reused };
   }
 
   claimNext(o: ClaimOptions): JobRecord | undefined {
-    const r = (o.urgentOnly ? this.stmt.claimUrgent : this.stmt.claimAny).get(o.launcher, o.host, o.now) as Row | undefined;
+    let r: Row | undefined;
+    if (o.maxTimeout === undefined) {
+      r = (o.urgentOnly ? this.stmt.claimUrgent : this.stmt.claimAny).get(o.launcher, o.host, o.now) as Row | undefined;
+    } else {
+      this.timeouts ??= this.tryLoadTimeouts();
+      if (this.timeouts && !this.timeouts.anyFits(o.urgentOnly ? ['urgent'] : ['urgent', 'normal'], o.maxTimeout)) return undefined;
+      r = (o.urgentOnly ? this.stmt.claimFitUrgent : this.stmt.claimFitAny).get(o.launcher, o.host, o.now, o.maxTimeout) as Row | undefined;
+    }
     if (!r) return undefined;
     const job = toRecord(r);
-    this.move('pending', 'running', job.queue);
+    this.move('pending', 'running', job);
     return job;
   }
 
@@ -213,7 +260,7 @@ export class SqliteStore implements JobStore {
     const r = this.stmt.finish.get(f.state, f.exitCode, f.signal, json(f.usage), f.reason, f.now, id) as Row | undefined;
     if (!r) return undefined;
     const job = toRecord(r);
-    this.move('running', job.state, job.queue);
+    this.move('running', job.state, job);
     return job;
   }
 
@@ -229,7 +276,7 @@ export class SqliteStore implements JobStore {
     }
     const r = this.stmt.requeue.get(pos, o.attempt, o.reason, id) as Row | undefined;
     if (!r) return undefined;
-    this.move(before.state, 'pending', before.queue);
+    this.move(before.state, 'pending', before);
     return toRecord(r);
   }
 
@@ -237,7 +284,7 @@ export class SqliteStore implements JobStore {
     const r = this.stmt.cancel.get(now, id) as Row | undefined;
     if (!r) return undefined;
     const job = toRecord(r);
-    this.move('pending', 'cancelled', job.queue);
+    this.move('pending', 'cancelled', job);
     return job;
   }
 
@@ -314,6 +361,8 @@ export class SqliteStore implements JobStore {
     } catch (e) {
       Object.assign(this.tally.byState, saved.byState);
       Object.assign(this.tally.pendingByQueue, saved.pendingByQueue);
+      // Rare (a store that refuses writes): read again rather than copy the tally every round.
+      this.timeouts = this.tryLoadTimeouts();
       throw e;
     }
   }
@@ -329,6 +378,7 @@ export class SqliteStore implements JobStore {
     })();
     const fresh = this.loadCounts();
     Object.assign(this.tally, fresh);
+    this.timeouts = this.tryLoadTimeouts();
     return result;
   }
 

@@ -13,6 +13,12 @@ export interface EnqueueResult {
 export interface ClaimOptions {
   /** Only the urgent queue (urgent bypass beyond the limit). */
   urgentOnly: boolean;
+  /**
+   * Only a job whose timeout is at most this many seconds, or that has none (a launcher with
+   * that much time left; a job of unknown length goes to any launcher that leases at all).
+   * The jobs passed over keep their places. Undefined: any job.
+   */
+  maxTimeout?: number | undefined;
   launcher: string;
   host: string;
   now: number;
@@ -78,7 +84,10 @@ export interface JobStore {
   atomically<T>(fn: () => T): T;
   /** All in one transaction, committed before it returns. */
   enqueue(jobs: NewJob[], now: number): EnqueueResult;
-  /** Takes the head job (urgent first, FIFO) and marks it running, atomically. */
+  /**
+   * Takes the head job (urgent first, FIFO; with `maxTimeout`, the first that fits) and marks
+   * it running, atomically.
+   */
   claimNext(opts: ClaimOptions): JobRecord | undefined;
   /** Records the process of a running job (for crash recovery). */
   markStarted(id: string, proc: { pid: number; pgid: number; procStart: number | null }): void;

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { HEAD_ANY, HEAD_URGENT, IDS_WITH_PREFIX, IDS_WITH_SUFFIX, SqliteStore } from '../../../../daemon/broker/store/sqlite-store.js';
+import { HEAD_ANY, HEAD_FIT_ANY, HEAD_FIT_URGENT, HEAD_URGENT, IDS_WITH_PREFIX, IDS_WITH_SUFFIX, SqliteStore } from '../../../../daemon/broker/store/sqlite-store.js';
 import { openDb, type Db } from '../../../../daemon/state/db.js';
 import { job, storeContract } from './store-contract.js';
 
@@ -30,16 +30,31 @@ describe('SQLite store', () => {
   it('claims with the pending index, not a scan of the table', () => {
     const { store, close } = make();
     const db = (store as unknown as { db: Db }).db;
-    for (const sql of [HEAD_ANY, HEAD_URGENT]) {
+    for (const [sql, args] of [[HEAD_ANY, []], [HEAD_URGENT, []], [HEAD_FIT_ANY, [600]], [HEAD_FIT_URGENT, [600]]] as const) {
       const plan = db
         .prepare(`EXPLAIN QUERY PLAN ${sql}`)
-        .all()
+        .all(...args)
         .map((r) => (r as { detail: string }).detail)
         .join(' | ');
       assert.match(plan, /USING (COVERING )?INDEX broker_jobs_pending/);
       assert.doesNotMatch(plan, /TEMP B-TREE/, 'no sort of the pending rows');
+      // The timeout is in the index entry: a job passed over costs no read of its row.
+      if (sql === HEAD_FIT_ANY || sql === HEAD_FIT_URGENT) assert.match(plan, /USING COVERING INDEX broker_jobs_pending/, plan);
     }
     close();
+  });
+
+  it('builds the pending index again, with the timeout, in a store file written before it had one', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bl-store-'));
+    const db = openDb(dir);
+    new SqliteStore(db).enqueue([job('long', { timeout: 100 }), job('short', { timeout: 5 })], 1);
+    db.exec('DROP INDEX broker_jobs_pending; CREATE INDEX broker_jobs_pending ON broker_jobs(queue_rank, pos) WHERE phase = 0');
+    const again = new SqliteStore(db);
+    const cols = (db.prepare(`PRAGMA index_info(broker_jobs_pending)`).all() as { name: string }[]).map((c) => c.name);
+    assert.deepEqual(cols, ['queue_rank', 'pos', 'timeout']);
+    assert.equal(again.claimNext({ urgentOnly: false, maxTimeout: 10, launcher: 'p', host: 'h', now: 2 })?.command, 'short');
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('resolves a prefix by a range of the id index and a short id by its own index: no scan', () => {

@@ -16,6 +16,8 @@ export function job(command: string, over: Partial<NewJob> = {}): NewJob {
 }
 
 const claim = (s: JobStore, urgentOnly = false) => s.claimNext({ urgentOnly, launcher: 'local', host: 'h', now: Date.now() });
+/** A claim for a launcher with `maxTimeout` seconds left. */
+const claimFit = (s: JobStore, maxTimeout: number, urgentOnly = false) => s.claimNext({ urgentOnly, maxTimeout, launcher: 'pilot', host: 'h', now: Date.now() });
 const ended = { exitCode: 0, signal: null, usage: null, reason: null, now: 1 };
 
 export function storeContract(name: string, f: StoreFactory): void {
@@ -28,6 +30,49 @@ export function storeContract(name: string, f: StoreFactory): void {
       assert.equal(claim(store)?.command, 'u2');
       assert.equal(claim(store, true), undefined);
       assert.deepEqual([claim(store)?.command, claim(store)?.command, claim(store)], ['n1', 'n2', undefined]);
+      close();
+    });
+
+    it('with a max timeout, claims the first job that fits, urgent first; no timeout fits; the others keep their places', () => {
+      const { store, close } = f.make();
+      store.enqueue([job('n-long', { timeout: 3600 }), job('n-fit', { timeout: 600 }), job('n-none'), job('n-edge', { timeout: 540 })], 1);
+      store.enqueue([job('u-long', { queue: 'urgent', timeout: 7200 }), job('u-fit', { queue: 'urgent', timeout: 30 })], 2);
+      assert.equal(claimFit(store, 540, true)?.command, 'u-fit', 'urgent-only passes over the urgent job that does not fit');
+      assert.equal(claimFit(store, 540, true), undefined, 'no other urgent job fits');
+      assert.equal(claimFit(store, 540)?.command, 'n-none', 'a job with no timeout fits (its length is unknown)');
+      assert.equal(claimFit(store, 540)?.command, 'n-edge', 'a timeout equal to the time left fits');
+      assert.equal(claimFit(store, 540), undefined, 'nothing else fits');
+      assert.equal(claimFit(store, 600)?.command, 'n-fit');
+      assert.equal(store.counts().byState.pending, 2);
+      assert.deepEqual([claim(store)?.command, claim(store)?.command, claim(store)], ['u-long', 'n-long', undefined], 'the jobs passed over, still in order');
+      close();
+    });
+
+    it('a job re-queued, cancelled or purged is seen by a claim with a max timeout as by any other', () => {
+      const { store, close } = f.make();
+      const [short, long] = store.enqueue([job('short', { timeout: 10 }), job('long', { timeout: 1000 })], 1).jobs;
+      const s = claimFit(store, 100)!;
+      assert.equal(s.id, short!.id);
+      assert.equal(claimFit(store, 100), undefined);
+      store.requeue(s.id, { head: false, attempt: 2, reason: 'evicted' });
+      assert.equal(claimFit(store, 100)?.id, short!.id, 'back in the queue, it fits again');
+      assert.ok(store.cancelPending(long!.id, 2));
+      assert.equal(claimFit(store, 1e6), undefined, 'a cancelled job is not claimed');
+      store.enqueue([job('p', { timeout: 5, queue: 'urgent' })], 3);
+      store.purge('pending');
+      assert.equal(claimFit(store, 1e6), undefined, 'a purged job is not claimed');
+      store.enqueue([job('q', { timeout: 5 })], 4);
+      assert.equal(claimFit(store, 5)?.command, 'q');
+      close();
+    });
+
+    it('a claim with a max timeout sees the jobs of a reopened store', () => {
+      const { store, reopen, close } = f.make();
+      store.enqueue([job('long', { timeout: 1000 }), job('short', { timeout: 10, queue: 'urgent' })], 1);
+      const s2 = reopen();
+      assert.equal(claimFit(s2, 10)?.command, 'short');
+      assert.equal(claimFit(s2, 999), undefined);
+      assert.equal(claimFit(s2, 1000)?.command, 'long');
       close();
     });
 
