@@ -89,3 +89,16 @@ export function judgeReport(job: JobView | undefined, launcher: string, attempt:
   if (sameRun) return { kind: 'late', why: `${yours} already ended as ${job.state}` };
   return { kind: 'late', why: `${yours} was given up: the job ended as ${job.state} (attempt ${job.attempt} on ${job.launcher ?? 'no launcher'})` };
 }
+
+/**
+ * The longest timeout a job may have to be given now to a launcher that said, when its lease
+ * request came in at `askedAt`, that it had `maxTimeoutS` seconds left (bl-launcher in an
+ * allocation that ends). Counted on this host's clock from the request's arrival, so the two
+ * hosts' clocks need not agree, and a job given at the end of a long-poll has the time that is
+ * really left. Undefined: the launcher did not say (any job); never below 0 (only jobs with no
+ * timeout fit then).
+ */
+export function maxTimeoutNow(maxTimeoutS: number | undefined, askedAt: number, now: number): number | undefined {
+  if (maxTimeoutS === undefined) return undefined;
+  return Math.max(0, maxTimeoutS - Math.max(0, now - askedAt) / 1000);
+}

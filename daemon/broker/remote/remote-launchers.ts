@@ -10,7 +10,7 @@ import type { EventBus } from '../../events/bus.js';
 import type { Db } from '../../state/db.js';
 import { decideDispatch, forEachClaim } from '../dispatch.js';
 import { JobNotes, type JobNote } from './job-notes.js';
-import { decideLeaseExpiry, judgeReport, type Lease } from './lease-rules.js';
+import { decideLeaseExpiry, judgeReport, maxTimeoutNow, type Lease } from './lease-rules.js';
 import type { JobStore } from '../store/store.js';
 import { LOCAL_LAUNCHER, type JobRecord } from '../types.js';
 import type { RunResult } from '../../../contract/run.js';
@@ -36,6 +36,11 @@ export interface LeaseRequest {
   waitMs: number;
   /** bl-launcher --exit-when-empty: answer as soon as it holds nothing and nothing is given. */
   untilIdle: boolean;
+  /**
+   * Seconds the launcher has left to run jobs (its allocation ends): only jobs whose timeout
+   * fits in what is left of them when they are given. Undefined: no limit.
+   */
+  maxTimeoutS?: number | undefined;
 }
 
 export type LeaseAnswer = { kind: 'jobs'; jobs: JobRecord[] } | { kind: 'exit' } | { kind: 'none' };
@@ -64,6 +69,8 @@ interface LauncherEntry {
 
 interface Waiter {
   req: LeaseRequest;
+  /** When the request came in (maxTimeoutS counts from then). */
+  at: number;
   done: (a: LeaseAnswer) => void;
 }
 
@@ -119,6 +126,7 @@ export class RemoteLaunchers {
       let timer: NodeJS.Timeout | undefined;
       const w: Waiter = {
         req,
+        at: now,
         done: (a) => {
           if (timer) clearTimeout(timer);
           gone.removeEventListener('abort', onGone);
@@ -176,9 +184,10 @@ export class RemoteLaunchers {
     });
     const jobs: JobRecord[] = [];
     const now = Date.now();
+    const maxTimeout = maxTimeoutNow(w.req.maxTimeoutS, w.at, now);
     try {
       forEachClaim(d, (urgentOnly) => {
-        const j = this.d.store.claimNext({ urgentOnly, launcher: name, host: w.req.host, now });
+        const j = this.d.store.claimNext({ urgentOnly, maxTimeout, launcher: name, host: w.req.host, now });
         if (j) jobs.push(j);
         return j !== undefined;
       });

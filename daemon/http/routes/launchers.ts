@@ -84,8 +84,15 @@ async function lease(ctx: Context, s: Services): Promise<void> {
   if (slots === undefined) throw new BlError('bad_value', 'expected `slots` (how many jobs the launcher runs at once), found nothing');
   const wait = b.wait === undefined ? MAX_LEASE_WAIT_S : Number(b.wait);
   if (!Number.isFinite(wait) || wait < 0) throw new BlError('bad_value', `expected \`wait\` to be seconds ≥ 0, found ${describe(b.wait)}`);
+  const m = b.max_timeout_s;
+  if (m !== undefined && m !== null && (typeof m !== 'number' || !Number.isFinite(m) || m < 0)) {
+    throw new BlError('bad_value', `expected \`max_timeout_s\` (the seconds the launcher has left to run jobs) to be a number ≥ 0, found ${describe(m)}`);
+  }
   const a = await broker.remote.lease(
-    { name, host: str(b, 'host', ctx.ip || 'unknown'), slots, waitMs: Math.min(wait, MAX_LEASE_WAIT_S) * 1000, untilIdle: b.exit_when_empty === true },
+    {
+      name, host: str(b, 'host', ctx.ip || 'unknown'), slots, waitMs: Math.min(wait, MAX_LEASE_WAIT_S) * 1000, untilIdle: b.exit_when_empty === true,
+      maxTimeoutS: typeof m === 'number' ? m : undefined,
+    },
     hangUp(ctx),
   );
   const leaseTtl = s.config.broker.leaseTtl;

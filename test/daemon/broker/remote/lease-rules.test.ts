@@ -1,7 +1,7 @@
 // The pure lease rules: expiry of silent launchers' jobs, and whether a report is current.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideLeaseExpiry, judgeReport, type Lease } from '../../../../daemon/broker/remote/lease-rules.js';
+import { decideLeaseExpiry, judgeReport, maxTimeoutNow, type Lease } from '../../../../daemon/broker/remote/lease-rules.js';
 
 const lease = (over: Partial<Lease>): Lease => ({ id: 'J1', launcher: 'a', attempt: 1, retries: 1, lastBeatAt: 0, cancelRequested: false, confirmed: true, ...over });
 
@@ -78,5 +78,15 @@ describe('judgeReport', () => {
     assert.match((judgeReport(job('succeeded', 'b', 2), 'a', 1) as { why: string }).why, /ended as succeeded \(attempt 2 on b\)/);
     assert.match((judgeReport(job('succeeded', 'a', 1), 'a', 1) as { why: string }).why, /already ended as succeeded/);
     assert.match((judgeReport(undefined, 'a', 1) as { why: string }).why, /purged/);
+  });
+});
+
+describe('maxTimeoutNow', () => {
+  it('is what the launcher said less the time its request waited here, never below 0', () => {
+    assert.equal(maxTimeoutNow(undefined, 1000, 50_000), undefined, 'a launcher with no end: any job');
+    assert.equal(maxTimeoutNow(600, 10_000, 10_000), 600);
+    assert.equal(maxTimeoutNow(600, 10_000, 30_500), 579.5, 'a job given 20.5 s into the long-poll');
+    assert.equal(maxTimeoutNow(10, 0, 60_000), 0);
+    assert.equal(maxTimeoutNow(10, 5000, 4000), 10, 'a clock that stepped back gives no extra time');
   });
 });

@@ -143,6 +143,26 @@ describe('remote leases in the broker', () => {
     assert.deepEqual([j.state, j.attempt], ['pending', 2]);
   });
 
+  it('a launcher with little time left gets only the jobs that fit it, first come first; another takes the rest', async () => {
+    const { b } = broker({ concurrency: 10 });
+    const [long, fit, none, urgentLong] = b
+      .submit([job('long', { timeout: 3600 }), job('fit', { timeout: 300 }), job('none'), job('urgent-long', { queue: 'urgent', timeout: 7200 })])
+      .jobs.map((j) => j.id);
+    assert.deepEqual(ids(await lease(b, { ...req('slurm-1', 1), maxTimeoutS: 540 })), [fit], 'the first job that fits, past two that do not');
+    assert.deepEqual(ids(await lease(b, { ...req('slurm-2', 4), maxTimeoutS: 540 })), [none], 'a job of unknown length goes to any launcher that leases');
+    assert.deepEqual(ids(await lease(b, req('big', 4))), [urgentLong, long], 'a launcher with no end takes what the others could not');
+    let got: LeaseAnswer | undefined;
+    void lease(b, { ...req('slurm-3', 1), maxTimeoutS: 100 }).then((a) => (got = a));
+    b.submit([job('too long', { timeout: 200 })]);
+    await tick();
+    await tick();
+    assert.equal(got, undefined, 'a waiting lease is not given a job that does not fit');
+    const [short] = b.submit([job('short', { timeout: 50 })]).jobs.map((j) => j.id);
+    await tick();
+    await tick();
+    assert.deepEqual(ids(got!), [short], 'but wakes for one that does');
+  });
+
   it('an evicted run goes back at once, first in line, as the next attempt, past the job’s retries', async () => {
     const { b, events } = broker({ concurrency: 1 });
     const seen: Record<string, unknown>[] = [];
