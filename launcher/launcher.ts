@@ -3,6 +3,9 @@
 // each job run with the daemon's own run code, heartbeats with usage every third of the lease
 // time, and finish reports kept on disk until the daemon answers them. A daemon outage stops
 // nothing but the leasing: jobs run on, reports wait and are sent when the daemon is back.
+// In an allocation that ends (a Slurm job, --end-at), leases ask only for jobs that end before
+// the stop (end − margin); at the stop, or on Slurm's signal, running jobs are evicted: stopped
+// and reported at once as `evicted`, so the daemon runs them again elsewhere without waiting.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { MAX_LEASE_WAIT_S, type JobJson, type LeaseJson } from '../contract/types.js';
@@ -15,6 +18,9 @@ import { errorMessage, Unreachable, type Answer, type DaemonClient } from './cli
 import type { Spawner } from '../runner/spawner.js';
 import { logTail } from './log-tail.js';
 import { Outbox, type FinishReport } from './outbox.js';
+import { allocationName, type Allocation } from './allocation-end.js';
+import { ALLOCATION_SIGNAL_WAIT_MS, fitsTimeLeft, idleExitAt, leaseTerms, mayBeAllocationEnd, stopAt, type EndClock } from './end-rules.js';
+import { wakeAt } from './wake-at.js';
 
 export interface LauncherConfig {
   client: DaemonClient;
@@ -24,6 +30,12 @@ export interface LauncherConfig {
   stateDir: string;
   exitWhenEmpty: boolean;
   killGraceMs: number;
+  /** The allocation this launcher runs in (Slurm, --end-at); undefined: none. */
+  allocation: Allocation | undefined;
+  /** --end-margin. */
+  endMarginMs: number;
+  /** --idle-exit; undefined: never. */
+  idleExitMs: number | undefined;
   /** Starts the jobs; it must kill them if this process dies (HelperSpawner with onEof 'kill'). */
   spawner: Spawner;
   log: (line: string) => void;
@@ -36,6 +48,8 @@ interface Leased {
   beating: boolean;
   /** The daemon has acknowledged a heartbeat: it knows this launcher got the job. */
   confirmed: boolean;
+  /** Ended by a SIGTERM that may be the allocation's end (end-rules.ts): its report waits. */
+  held?: { result: RunResult; cancel: () => void };
 }
 
 /** The first wait after the daemon could not be reached; it doubles up to BACKOFF_MAX_MS. */
@@ -59,6 +73,13 @@ export class Launcher {
   private stopping = false;
   /** A signal came: jobs that still arrive go straight back to the queue. */
   private signalled = false;
+  /** Why jobs that still arrive go straight back to the queue (a stop, the end, idle exit). */
+  private refusing: string | undefined;
+  /** The allocation's end has come: the reason its evicted jobs carry. */
+  private ending: string | undefined;
+  private readonly clock: EndClock;
+  private cancelStop: (() => void) | undefined;
+  private cancelIdle: (() => void) | undefined;
   /** A second signal: stop waiting for an unreachable daemon. */
   private forced = false;
   private failure: string | undefined;
@@ -68,6 +89,7 @@ export class Launcher {
 
   constructor(private readonly c: LauncherConfig) {
     this.outbox = new Outbox(c.stateDir);
+    this.clock = { endAt: c.allocation?.endAt ?? null, marginMs: c.endMarginMs };
     this.logDir = path.join(c.stateDir, 'logs');
     mkdirSync(this.logDir, { recursive: true });
   }
@@ -78,10 +100,14 @@ export class Launcher {
     if (left.length) this.c.log(`bl-launcher: ${left.length} report${left.length === 1 ? '' : 's'} of an earlier run to send`);
     for (const r of left) void this.send(r);
     this.armBeats();
+    this.armStop();
+    this.idleCheck();
     await this.leaseLoop();
     await this.until(() => this.runs.size === 0 && (this.sending.size === 0 || this.failure !== undefined));
     if (this.beatTimer) clearInterval(this.beatTimer);
     if (this.confirmTimer) clearTimeout(this.confirmTimer);
+    this.cancelStop?.();
+    this.cancelIdle?.();
     this.c.spawner.close();
     if (!this.failure) await this.bye();
     this.c.client.close();
@@ -95,8 +121,10 @@ export class Launcher {
 
   /** First SIGINT/SIGTERM: take no more jobs; the running ones end and are reported. */
   stop(why: string): void {
+    if (this.ending !== undefined) return this.hurry(why);
     if (this.signalled) return this.force(why);
     this.signalled = true;
+    this.refusing ??= `bl-launcher ${this.c.name} was stopping`;
     this.stopping = true;
     this.c.log(`bl-launcher: ${why}: taking no more jobs; ${this.runs.size} running will finish (again to kill them)`);
     // The daemon answers our waiting lease at once when we say goodbye.
@@ -112,19 +140,93 @@ export class Launcher {
     this.wake();
   }
 
+  /**
+   * The allocation's end has come (the stop, SIGUSR2, or SIGTERM in an allocation): no more
+   * leases; every running job is stopped (SIGTERM, grace, SIGKILL) and reported at once as
+   * evicted, and the daemon runs it again elsewhere; then the launcher exits. A job that ended
+   * by itself before this keeps its own end. Again: SIGKILL the jobs now.
+   */
+  end(why: string): void {
+    if (this.ending !== undefined) return this.hurry(why);
+    const reason = `${allocationName(this.c.allocation, this.c.name)} ended (${why})`;
+    this.ending = reason;
+    this.refusing = reason;
+    this.stopping = true;
+    this.cancelStop?.();
+    this.cancelIdle?.();
+    this.c.log(`bl-launcher: ${reason}: taking no more jobs; evicting ${this.runs.size} running job(s) (back to the daemon's queue)`);
+    for (const h of [...this.runs.values()]) {
+      if (h.held) this.release(h, { ...h.held.result, outcome: 'evicted', reason });
+      else h.run.kill('evicted', reason);
+    }
+    void this.bye();
+    this.wake();
+  }
+
+  /** A signal while jobs are being stopped: skip what is left of their grace. */
+  private hurry(why: string): void {
+    this.forced = true;
+    this.c.log(`bl-launcher: ${why} again: killing ${this.runs.size} running job(s) now`);
+    for (const h of this.runs.values()) h.run.hurry();
+    this.wake();
+  }
+
+  /** The timer for the stop (end − margin), when the end is known. */
+  private armStop(): void {
+    const a = this.c.allocation;
+    if (!a) return;
+    const stop = stopAt(this.clock);
+    const margin = `${this.c.endMarginMs / 1000} s`;
+    if (stop === null || a.endAt === null) {
+      this.c.log(`bl-launcher: in ${allocationName(a, this.c.name)}, end unknown (${a.source}): SIGTERM or SIGUSR2 will end it`);
+      return;
+    }
+    const end = new Date(a.endAt).toISOString();
+    this.c.log(`bl-launcher: ${allocationName(a, this.c.name)} ends at ${end} (${a.source}); leasing stops and running jobs are evicted ${margin} before (--end-margin)`);
+    this.cancelStop = wakeAt(stop, () => this.end(`--end-margin: its end at ${end} is ${margin} away`));
+  }
+
+  /** --idle-exit: counts from the moment nothing runs; a job that comes stops the count. */
+  private idleCheck(): void {
+    const ms = this.c.idleExitMs;
+    if (ms === undefined || this.stopping) return;
+    if (this.runs.size > 0) {
+      this.cancelIdle?.();
+      this.cancelIdle = undefined;
+      return;
+    }
+    this.cancelIdle ??= wakeAt(idleExitAt(Date.now(), ms), () => {
+      this.cancelIdle = undefined;
+      if (this.runs.size > 0 || this.stopping) return;
+      this.c.log(`bl-launcher: nothing to run for ${ms / 1000} s; exiting (--idle-exit)`);
+      this.stopping = true;
+      this.refusing ??= `bl-launcher ${this.c.name} was exiting (idle)`;
+      // Ends the waiting lease at once.
+      void this.bye();
+      this.wake();
+    });
+  }
+
   // ---- leases -------------------------------------------------------------------------------
 
   private async leaseLoop(): Promise<void> {
     let delay = BACKOFF_MIN_MS;
     while (!this.stopping) {
+      const terms = leaseTerms(this.clock, Date.now(), MAX_LEASE_WAIT_S);
+      if (terms === null) {
+        // The stop's timer says so too; whichever comes first.
+        this.end(`--end-margin: its end is ${this.c.endMarginMs / 1000} s away`);
+        break;
+      }
       let a: Answer;
       try {
+        const body = { slots: this.c.slots, host: this.c.host, wait: terms.waitS, exit_when_empty: this.c.exitWhenEmpty };
         a = await this.c.client.request(
           'POST',
           `/launchers/${encodeURIComponent(this.c.name)}/lease`,
-          { slots: this.c.slots, host: this.c.host, wait: MAX_LEASE_WAIT_S, exit_when_empty: this.c.exitWhenEmpty },
-          // The daemon holds a lease up to MAX_LEASE_WAIT_S; the request gets that and some slack.
-          (MAX_LEASE_WAIT_S + 15) * 1000,
+          terms.maxTimeoutS === undefined ? body : { ...body, max_timeout_s: terms.maxTimeoutS },
+          // The daemon holds a lease up to `wait`; the request gets that and some slack.
+          (terms.waitS + 15) * 1000,
         );
       } catch (e) {
         if (!(e instanceof Unreachable)) throw e;
@@ -184,9 +286,14 @@ export class Launcher {
 
   private start(j: JobJson): void {
     const result = (r: RunResult) => this.ended(j, r);
-    if (this.signalled || this.failure) {
-      // Leased as we were stopping: back to the head of the queue, this attempt not counted.
-      return result({ outcome: 'drained', exitCode: null, signal: null, usage: null, reason: `bl-launcher ${this.c.name} was stopping` });
+    const back = (reason: string) => result({ outcome: 'drained', exitCode: null, signal: null, usage: null, reason });
+    // Leased as we were stopping: back to the head of the queue, this attempt not counted.
+    if (this.refusing !== undefined || this.failure) return back(this.refusing ?? `bl-launcher ${this.c.name} was stopping`);
+    const now = Date.now();
+    if (!fitsTimeLeft(j.timeout, this.clock, now)) {
+      // The daemon measured the time left before the answer travelled: rare, at the last second.
+      const left = Math.max(0, Math.floor((stopAt(this.clock)! - now) / 1000));
+      return back(`bl-launcher ${this.c.name} has ${left} s left before its allocation's end; the job's timeout of ${j.timeout} s does not fit`);
     }
     const run = startRun(
       { id: j.id, command: j.command, argv: j.argv, cwd: j.cwd, env: j.env, timeout: j.timeout, idleCpu: j.idle_cpu, attempt: j.attempt, http: j.http },
@@ -201,9 +308,26 @@ export class Launcher {
       this.beat(true);
     }, CONFIRM_AFTER_MS);
     run.done.then(result, (e: Error) => result({ outcome: 'spawn_error', exitCode: null, signal: null, usage: null, reason: `bl-launcher: ${e.message}` }));
+    this.idleCheck();
   }
 
   private ended(j: JobJson, r: RunResult): void {
+    const h = this.runs.get(j.id);
+    if (h && !h.held && this.ending === undefined && mayBeAllocationEnd(r, this.c.allocation !== undefined)) {
+      // Slurm's SIGTERM may have reached the job before this launcher's own (end()).
+      const cancel = wakeAt(Date.now() + ALLOCATION_SIGNAL_WAIT_MS, () => this.release(h, r));
+      h.held = { result: r, cancel };
+      return;
+    }
+    this.release(h ?? j, r);
+  }
+
+  /** The run's end is final: report it (kept on disk until the daemon answers). */
+  private release(hj: Leased | JobJson, r: RunResult): void {
+    const h = 'run' in hj ? hj : undefined;
+    const j = h ? h.job : (hj as JobJson);
+    h?.held?.cancel();
+    if (h && this.runs.get(j.id) !== h) return;
     this.runs.delete(j.id);
     const report: FinishReport = {
       id: j.id,
@@ -224,6 +348,7 @@ export class Launcher {
       this.c.log(`bl-launcher: cannot keep the report of job ${j.id} on disk (${(e as Error).message}); sending it anyway`);
     }
     void this.send(report);
+    this.idleCheck();
     this.notify();
   }
 

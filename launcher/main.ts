@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// bl-launcher: reads argv and the environment, installs the signal handlers, runs a Launcher.
+// bl-launcher: reads argv and the environment (the token, the spawner, Slurm's job id and end),
+// learns when its allocation ends, installs the signal handlers, runs a Launcher.
 import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { UsageError } from '../contract/flags.js';
@@ -8,6 +9,22 @@ import { helperPrograms } from '../runner/spawn-helpers/programs.js';
 import { DaemonClient } from './client.js';
 import { Launcher } from './launcher.js';
 import { parseOptions, USAGE } from './options.js';
+import { planEnd, type Allocation } from './allocation-end.js';
+import { slurmJobEnd } from './scontrol.js';
+
+/** The allocation this launcher runs in, if any: --end-at, else Slurm's word on its job. */
+async function findAllocation(endAtFlag: number | undefined): Promise<Allocation | undefined> {
+  const plan = planEnd({ endAtFlag, slurmJobId: process.env.SLURM_JOB_ID, slurmJobEndTime: process.env.SLURM_JOB_END_TIME });
+  if (plan.kind === 'none') return undefined;
+  if (plan.warning) console.error(`bl-launcher: ${plan.warning}`);
+  if (plan.kind === 'known') return plan.allocation;
+  try {
+    return { endAt: await slurmJobEnd(plan.jobId), source: `scontrol show job ${plan.jobId}`, slurmJobId: plan.jobId };
+  } catch (e) {
+    console.error(`bl-launcher: cannot learn when Slurm job ${plan.jobId} ends (${(e as Error).message}); leasing with no end known`);
+    return { endAt: null, source: 'scontrol failed', slurmJobId: plan.jobId };
+  }
+}
 
 async function main(): Promise<number> {
   let o;
@@ -38,6 +55,7 @@ async function main(): Promise<number> {
     console.error(`bl-launcher: expected BL_SPAWNER to be "python" or "node", found "${spawner}"`);
     return 2;
   }
+  const allocation = await findAllocation(o.endAt);
   const launcher = new Launcher({
     client: new DaemonClient({ base: o.url, token: o.token, ca }),
     name: o.name,
@@ -46,12 +64,20 @@ async function main(): Promise<number> {
     stateDir: o.stateDir,
     exitWhenEmpty: o.exitWhenEmpty,
     killGraceMs: o.killGraceMs,
+    allocation,
+    endMarginMs: o.endMarginMs,
+    idleExitMs: o.idleExitMs,
     // A job whose launcher died would finish unobserved while the daemon runs it again
     // elsewhere: the helpers kill it when this process goes without a word.
     spawner: new HelperSpawner(helperPrograms(spawner), { onEof: 'kill' }),
     log: (l) => console.error(l),
   });
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => launcher.stop(sig));
+  process.on('SIGINT', () => launcher.stop('SIGINT'));
+  // In an allocation SIGTERM is its end (scancel, Slurm's time limit): jobs go back to the queue
+  // now, before Slurm's SIGKILL; outside one it is a graceful stop.
+  process.on('SIGTERM', () => (allocation ? launcher.end('SIGTERM') : launcher.stop('SIGTERM')));
+  // Slurm's warning before the end (sbatch --signal=B:USR2@<margin>).
+  process.on('SIGUSR2', () => launcher.end('SIGUSR2: its end is near'));
   console.error(`bl-launcher ${o.name}: ${o.slots} slot${o.slots === 1 ? '' : 's'}, daemon ${o.url}, state in ${o.stateDir}`);
   return launcher.run();
 }

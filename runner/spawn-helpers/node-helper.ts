@@ -111,6 +111,9 @@ function handle(m: ToHelper): void {
   start(m.k, m.req);
 }
 
+// A helper lives as long as its channel (spawn-helper.py says why); jobs start with these
+// signals at their default (libuv resets a child's handlers).
+for (const sig of ['SIGTERM', 'SIGUSR2'] as const) process.on(sig, () => undefined);
 process.on('message', (m: ToHelper) => handle(m));
 process.on('disconnect', () => {
   if (onEof === 'kill' && live.size > 0) {

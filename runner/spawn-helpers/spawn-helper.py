@@ -336,6 +336,12 @@ def main():
     wake_w.setblocking(False)
     signal.set_wakeup_fd(wake_w.fileno())
     signal.signal(signal.SIGCHLD, lambda *_: None)
+    # A helper lives as long as its channel. A batch system signals every process of a job at
+    # once (Slurm: SIGTERM at scancel and the time limit, SIGUSR2 as its warning); the parent
+    # decides what its jobs become, and must still hear how they end. Caught, not ignored, so
+    # jobs start with them at their default.
+    for s in (signal.SIGTERM, signal.SIGUSR2):
+        signal.signal(s, lambda *_: None)
 
     sp = Spawner(chan)
     sel = selectors.DefaultSelector()

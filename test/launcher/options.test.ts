@@ -27,6 +27,15 @@ describe('bl-launcher options', () => {
     }
   });
 
+  it('walltime flags: --idle-exit, --end-at (epoch seconds or ISO), --end-margin (default 60 s)', () => {
+    const none = parseOptions(['h'], d);
+    assert.deepEqual([none.idleExitMs, none.endAt, none.endMarginMs], [undefined, undefined, 60_000]);
+    const o = parseOptions(['h', '--idle-exit', '90', '-end-at=1796232112', '--end-margin', '45'], d);
+    assert.deepEqual([o.idleExitMs, o.endAt, o.endMarginMs], [90_000, 1796232112000, 45_000]);
+    assert.equal(parseOptions(['h', '--end-at', '2026-12-02T16:06:19Z'], d).endAt, Date.UTC(2026, 11, 2, 16, 6, 19));
+    assert.equal(parseOptions(['h', '--idle-exit', '0.5', '--end-margin', '0'], d).idleExitMs, 500);
+  });
+
   it('the token may come from the environment; the flag wins', () => {
     assert.equal(parseOptions(['h'], { ...d, envToken: 'E' }).token, 'E');
     assert.equal(parseOptions(['h', '--token', 'F'], { ...d, envToken: 'E' }).token, 'F');
@@ -40,6 +49,9 @@ describe('bl-launcher options', () => {
       [['h', '-x', 'many'], /found "many"/],
       [['h', '--name', 'local'], /not "local"/],
       [['h', '--bogus'], /bogus/],
+      [['h', '--idle-exit', 'soon'], /expected --idle-exit to be seconds ≥ 0, found "soon"/],
+      [['h', '--end-margin=-5'], /expected --end-margin to be seconds ≥ 0, found "-5"/],
+      [['h', '--end-at', 'tomorrow'], /expected --end-at to be epoch seconds or an ISO date and time .*found "tomorrow"/],
     ];
     for (const [argv, re] of bad) assert.throws(() => parseOptions(argv, d), (e: Error) => e instanceof UsageError && re.test(e.message), argv.join(' '));
   });

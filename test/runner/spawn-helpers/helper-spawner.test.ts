@@ -167,6 +167,26 @@ for (const program of [PYTHON_HELPER_PROGRAM, NODE_HELPER_PROGRAM]) {
       }
     });
 
+    test('SIGTERM and SIGUSR2 to a helper (a batch system signals every process of a job) leave it working: its job’s end still comes', async () => {
+      await waitFor('helpers of earlier tests to exit', () => helperChildren().length === 0);
+      const helpers = pool(program);
+      try {
+        const mark = path.join(dir, `go-${Math.random()}`);
+        const started = path.join(dir, `started-${Math.random()}`);
+        const job = run(helpers, { tries: sh(`: > ${started}; while [ ! -e ${mark} ]; do sleep 0.02; done; echo done`), cwd: dir, env: {}, logPath: log() });
+        await waitFor('the job to start', () => existsSync(started));
+        const [helper] = helperChildren();
+        for (const sig of ['SIGTERM', 'SIGUSR2'] as const) process.kill(helper!, sig);
+        writeFileSync(mark, '');
+        const end = await job;
+        assert.deepEqual([end.code, end.signal, end.log], [0, null, 'done\n']);
+        assert.ok(alive(helper!), 'the helper outlived both signals');
+      } finally {
+        helpers.close();
+      }
+      await waitFor('the helpers to exit once closed', () => helperChildren().length === 0);
+    });
+
     test('a job inherits the environment of the parent, its own variables on top', async () => {
       const helpers = pool(program);
       try {
