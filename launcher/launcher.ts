@@ -155,11 +155,12 @@ export class Launcher {
     this.cancelStop?.();
     this.cancelIdle?.();
     this.c.log(`bl-launcher: ${reason}: taking no more jobs; evicting ${this.runs.size} running job(s) (back to the daemon's queue)`);
+    // The goodbye first: the daemon answers our waiting lease before the evicted jobs are back.
+    void this.bye();
     for (const h of [...this.runs.values()]) {
       if (h.held) this.release(h, { ...h.held.result, outcome: 'evicted', reason });
       else h.run.kill('evicted', reason);
     }
-    void this.bye();
     this.wake();
   }
 
@@ -169,6 +170,10 @@ export class Launcher {
     this.c.log(`bl-launcher: ${why} again: killing ${this.runs.size} running job(s) now`);
     for (const h of this.runs.values()) h.run.hurry();
     this.wake();
+  }
+
+  private marginReason(): string {
+    return `--end-margin: its end at ${new Date(this.clock.endAt!).toISOString()} is ${this.c.endMarginMs / 1000} s away`;
   }
 
   /** The timer for the stop (end − margin), when the end is known. */
@@ -183,7 +188,7 @@ export class Launcher {
     }
     const end = new Date(a.endAt).toISOString();
     this.c.log(`bl-launcher: ${allocationName(a, this.c.name)} ends at ${end} (${a.source}); leasing stops and running jobs are evicted ${margin} before (--end-margin)`);
-    this.cancelStop = wakeAt(stop, () => this.end(`--end-margin: its end at ${end} is ${margin} away`));
+    this.cancelStop = wakeAt(stop, () => this.end(this.marginReason()));
   }
 
   /** --idle-exit: counts from the moment nothing runs; a job that comes stops the count. */
@@ -215,7 +220,7 @@ export class Launcher {
       const terms = leaseTerms(this.clock, Date.now(), MAX_LEASE_WAIT_S);
       if (terms === null) {
         // The stop's timer says so too; whichever comes first.
-        this.end(`--end-margin: its end is ${this.c.endMarginMs / 1000} s away`);
+        this.end(this.marginReason());
         break;
       }
       let a: Answer;

@@ -14,6 +14,18 @@ export interface LauncherStart {
   /** Run inside this network namespace (`ip netns exec`). */
   netns?: string;
   extra?: string[];
+  /** Variables on top of this process's environment (SLURM_JOB_ID…). */
+  env?: Record<string, string>;
+}
+
+/**
+ * This process's environment without what would put a launcher in a Slurm allocation (a test
+ * run inside a Slurm job): a test says so itself, through `env`.
+ */
+export function launcherEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env, BL_TOKEN: '' };
+  for (const k of Object.keys(env)) if (k.startsWith('SLURM_')) delete env[k];
+  return { ...env, ...extra };
 }
 
 /** A running bl-launcher; everything it prints, stdout and stderr, is in `err`. */
@@ -24,7 +36,7 @@ export function startLauncher(o: LauncherStart): TestLauncher {
   if (o.token) args.push('--token', o.token);
   args.push(...(o.extra ?? []));
   const [file, argv] = o.netns ? ['ip', ['netns', 'exec', o.netns, process.execPath, ...args]] : [process.execPath, args];
-  return new TestProcess(spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BL_TOKEN: '' } }), { stdoutInto: 'err' });
+  return new TestProcess(spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: launcherEnv(o.env) }), { stdoutInto: 'err' });
 }
 
 /** How the launcher exited, once it has (polled, up to `timeout`: a launcher that hangs fails the test). */

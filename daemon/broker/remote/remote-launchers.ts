@@ -276,6 +276,9 @@ export class RemoteLaunchers {
         let r = report.result;
         // A cancel asked for wins over whatever the kill looked like to the launcher.
         if (l.cancelRequested && r.outcome !== 'exited') r = { ...r, outcome: 'cancelled', reason: r.reason ?? 'cancelled by request' };
+        // A launcher whose allocation ends takes nothing more: its waiting lease (the report may
+        // come before its goodbye) must not be handed back the job it gives up.
+        if (r.outcome === 'evicted') for (const w of this.waiters.filter((x) => x.req.name === report.launcher)) w.done({ kind: 'none' });
         this.d.onEnded({ ...job, usage: r.usage ?? l.usage }, r);
         return { kind: 'recorded', job: this.d.store.get(id) ?? job };
       }

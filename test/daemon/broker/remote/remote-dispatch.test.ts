@@ -179,6 +179,18 @@ describe('remote leases in the broker', () => {
     assert.equal(b.get(next!).state, 'pending');
   });
 
+  it('an evicted report answers its launcher’s waiting lease empty: the job it gave back is not handed to it again', async () => {
+    const { b } = broker({ concurrency: 2 });
+    const [id] = b.submit([job('long')]).jobs.map((j) => j.id);
+    await lease(b, req('slurm-8', 2));
+    const waiting = lease(b, req('slurm-8', 2));
+    await tick();
+    b.remote.finish(id!, { launcher: 'slurm-8', attempt: 1, result: { outcome: 'evicted', exitCode: null, signal: null, usage: null, reason: 'the Slurm allocation of launcher slurm-8 ended' } });
+    assert.deepEqual(await waiting, { kind: 'none' });
+    assert.deepEqual([b.get(id!).state, b.get(id!).attempt], ['pending', 2]);
+    assert.deepEqual(ids(await lease(b, req('B', 1))), [id]);
+  });
+
   it('after a daemon restart remote jobs keep a fresh lease: re-reported they count, silent they expire', async () => {
     const first = broker({ concurrency: 10, leaseTtl: 30 });
     const [kept, silent, never] = first.b.submit([job('a', { retries: 1 }), job('b', { retries: 1 }), job('c', { retries: 1 })]).jobs.map((j) => j.id);
