@@ -5,6 +5,7 @@ import { hostToUrl, parseFlags, UsageError } from '../contract/flags.js';
 import { parseEndAt } from './allocation-end.js';
 
 export const USAGE = `usage: bl-launcher http://head:8010 -x N [--name NAME] [--token T] [--ca FILE] [--exit-when-empty]
+                   [--idle-exit S] [--end-at TIME] [--end-margin S]
 
   -x, --slots N        run up to N jobs at once (default 1)
   --name NAME          this launcher's name at the daemon (default: host name-pid)
