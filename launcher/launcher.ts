@@ -158,7 +158,7 @@ export class Launcher {
     // The goodbye first: the daemon answers our waiting lease before the evicted jobs are back.
     void this.bye();
     for (const h of [...this.runs.values()]) {
-      if (h.held) this.release(h, { ...h.held.result, outcome: 'evicted', reason });
+      if (h.held) this.release(h.job, { ...h.held.result, outcome: 'evicted', reason });
       else h.run.kill('evicted', reason);
     }
     this.wake();
@@ -320,19 +320,15 @@ export class Launcher {
     const h = this.runs.get(j.id);
     if (h && !h.held && this.ending === undefined && mayBeAllocationEnd(r, this.c.allocation !== undefined)) {
       // Slurm's SIGTERM may have reached the job before this launcher's own (end()).
-      const cancel = wakeAt(Date.now() + ALLOCATION_SIGNAL_WAIT_MS, () => this.release(h, r));
-      h.held = { result: r, cancel };
+      h.held = { result: r, cancel: wakeAt(Date.now() + ALLOCATION_SIGNAL_WAIT_MS, () => this.release(j, r)) };
       return;
     }
-    this.release(h ?? j, r);
+    this.release(j, r);
   }
 
   /** The run's end is final: report it (kept on disk until the daemon answers). */
-  private release(hj: Leased | JobJson, r: RunResult): void {
-    const h = 'run' in hj ? hj : undefined;
-    const j = h ? h.job : (hj as JobJson);
-    h?.held?.cancel();
-    if (h && this.runs.get(j.id) !== h) return;
+  private release(j: JobJson, r: RunResult): void {
+    this.runs.get(j.id)?.held?.cancel();
     this.runs.delete(j.id);
     const report: FinishReport = {
       id: j.id,
