@@ -4,8 +4,12 @@
 /** setTimeout's longest delay (about 24.8 days); a longer one would fire at once. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
 
-/** Calls `fn` once at `at` (at once, asynchronously, when that is past); returns the cancel. */
+/**
+ * Calls `fn` once at `at` (at once, asynchronously, when that is past; never when `at` is not a
+ * finite time); returns the cancel.
+ */
 export function wakeAt(at: number, fn: () => void): () => void {
+  if (!Number.isFinite(at)) return () => undefined;
   let t: NodeJS.Timeout | undefined;
   const arm = () => {
     const left = at - Date.now();

@@ -36,6 +36,10 @@ describe('wakeAt', () => {
       cancel();
       mock.timers.tick(10_000);
       assert.equal(n, 1);
+      wakeAt(Infinity, () => n++);
+      wakeAt(NaN, () => n++);
+      mock.timers.tick(2 ** 31);
+      assert.equal(n, 1, 'no time, no call (and no timer spinning)');
     } finally {
       mock.timers.reset();
     }
