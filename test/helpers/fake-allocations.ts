@@ -28,7 +28,9 @@ export class FakeAllocations {
 
   /** A pending allocation, as sbatch's answer leaves it; `over` sets any field. */
   add(over: Partial<FakeAllocation> = {}): FakeAllocation {
-    const id = over.id ?? String(this.nextId++);
+    const id = over.id ?? String(this.nextId);
+    // Slurm's ids only grow: one given by the test moves the next one past it.
+    this.nextId = Math.max(this.nextId, Number(id) + 1 || 0);
     const a: FakeAllocation = {
       id, state: 'pending', launcher: `slurm-${id}`, node: null, submitted_at: new Date().toISOString(), started_at: null, ended_at: null,
       end_at: null, connected: false, jobs_run: 0, reason: null, ...over,
