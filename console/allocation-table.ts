@@ -6,8 +6,11 @@ import { stateCell, text, type Block, type Cell } from './result.js';
 
 export const ALLOC_HEADERS = ['ID', 'STATE', 'NODE', 'TIME LEFT', 'JOBS', 'CONNECTED', 'REASON'];
 
-/** An allocation that Slurm still has (queued, running or being ended): one that can be cancelled. */
+/** An allocation that Slurm still has: queued, running or being ended. */
 export const isLive = (a: AllocationJson): boolean => a.state !== 'ended';
+
+/** Queued or running: what `alloc cancel` can still stop (an `ending` one is being stopped already). */
+export const isCancellable = (a: AllocationJson): boolean => a.state === 'pending' || a.state === 'running';
 
 /** `45s`, `12m 05s`, `3h 07m`, `2d 04h`; `-` when unknown. */
 export function timeLeftText(seconds: number | null): string {

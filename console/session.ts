@@ -4,7 +4,7 @@
 // mode, `-c` and the one-shot flags.
 import { hostToUrl, UsageError } from '../contract/flags.js';
 import type { AllocationsJson, JobJson, JobPageJson, ListJson } from '../contract/types.js';
-import { allocationNote, isLive } from './allocation-table.js';
+import { allocationNote, isCancellable } from './allocation-table.js';
 import { Client, DaemonError, UnreachableError } from './client.js';
 import { COMMANDS, commandNames, findCommand, unknownCommandMessage } from './commands/index.js';
 import type { Command, CommandContext, JobChoice, Route } from './commands/types.js';
@@ -264,10 +264,10 @@ export class Session {
     return jobs.map((j) => ({ value: j.id, note: jobNote(j) }));
   }
 
-  /** Live allocations of every host (a host without Slurm offers none), noted with their state and node. */
+  /** Queued and running allocations of every host (one without Slurm offers none), noted with their state and node. */
   async allocationCandidates(): Promise<Candidate[]> {
     const all = await this.union('allocations', async (c) => (await c.json<AllocationsJson>('GET', '/broker/allocations')).allocations);
-    return all.filter(isLive).map((a) => ({ value: a.id, note: allocationNote(a) }));
+    return all.filter(isCancellable).map((a) => ({ value: a.id, note: allocationNote(a) }));
   }
 
   /** `token`: for these hosts, and remembered for them (`connect h --token T`). */
