@@ -6,6 +6,7 @@ import { allocationBlocks, allocationCount, allocationNote, allocationStates, ti
 import { brokerBlocks } from '../../console/commands/broker.js';
 import { parseAllocArgs } from '../../console/commands/alloc.js';
 import { renderBlock, visibleLength } from '../../console/render-text.js';
+import { snapshotBlocks } from '../../console/snapshot.js';
 import type { Block } from '../../console/result.js';
 import { statusText } from '../../console/ui/status-line.js';
 import { UsageError } from '../../contract/flags.js';
@@ -84,7 +85,7 @@ test('counts: the live ones (status line, watch), by state (broker), the note Ta
   assert.equal(allocationNote(LIST.allocations[2]!), 'pending  -');
 });
 
-test('the status line and broker say allocations only when the daemon has Slurm', () => {
+test('the status line, watch and broker say allocations only when the daemon has Slurm', () => {
   const broker: BrokerJson = {
     concurrency: 4, urgent_bypass: false, paused: false, running: 1, pending: 9, pending_urgent: 0,
     counts: { pending: 9, running: 1, succeeded: 0, failed: 0, timed_out: 0, dead: 0, cancelled: 0, lost: 0 }, launchers: [],
@@ -93,6 +94,8 @@ test('the status line and broker say allocations only when the daemon has Slurm'
   assert.equal(statusText({ label: 'head:8010', snapshot }), 'head:8010  connected · 0 tasks, 0 workers · jobs 1 running, 9 pending · concurrency 4');
   const slurm = { ...snapshot, broker: { ...broker, allocations: LIST } };
   assert.equal(statusText({ label: 'head:8010', snapshot: slurm }), 'head:8010  connected · 0 tasks, 0 workers · jobs 1 running, 9 pending · concurrency 4 · 3 allocations');
+
+  assert.deepEqual(lines(snapshotBlocks(slurm)), ['No active tasks', 'Jobs: 1 running, 9 pending · concurrency 4 · 3 allocations'], 'watch');
 
   assert.doesNotMatch(lines(brokerBlocks(broker)).join('\n'), /Allocations/);
   const withPause = lines(brokerBlocks({ ...broker, allocations: { ...LIST, paused: 'sbatch failed 3 times in a row' } }));
