@@ -51,6 +51,7 @@ export function stateTone(state: string): Tone {
     case 'pending':
     case 'backoff':
     case 'stopping':
+    case 'ending':
       return 'wait';
     case 'failed':
     case 'timed_out':
@@ -61,6 +62,7 @@ export function stateTone(state: string): Tone {
       return 'bad';
     case 'cancelled':
     case 'stopped':
+    case 'ended':
     case 'false':
       return 'dim';
     default:

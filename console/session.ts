@@ -3,7 +3,8 @@
 // turn errors into `ERROR: …` lines and the SPEC's exit codes. Shared by the Ink app, stdin
 // mode, `-c` and the one-shot flags.
 import { hostToUrl, UsageError } from '../contract/flags.js';
-import type { JobJson, JobPageJson, ListJson } from '../contract/types.js';
+import type { AllocationsJson, JobJson, JobPageJson, ListJson } from '../contract/types.js';
+import { allocationNote, isCancellable } from './allocation-table.js';
 import { Client, DaemonError, UnreachableError } from './client.js';
 import { COMMANDS, commandNames, findCommand, unknownCommandMessage } from './commands/index.js';
 import type { Command, CommandContext, JobChoice, Route } from './commands/types.js';
@@ -213,6 +214,7 @@ export class Session {
       cwd: this.opts.cwd,
       taskNames: (which) => this.taskNames(which),
       jobCandidates: (which) => this.jobCandidates(which),
+      allocationCandidates: () => this.allocationCandidates(),
       knownHosts: () => [...this.known],
       commandNames,
       commands: () => COMMANDS,
@@ -260,6 +262,12 @@ export class Session {
       return [...(await newest('running')), ...pending.sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, JOB_CANDIDATES)];
     });
     return jobs.map((j) => ({ value: j.id, note: jobNote(j) }));
+  }
+
+  /** Queued and running allocations of every host (one without Slurm offers none), noted with their state and node. */
+  async allocationCandidates(): Promise<Candidate[]> {
+    const all = await this.union('allocations', async (c) => (await c.json<AllocationsJson>('GET', '/broker/allocations')).allocations);
+    return all.filter(isCancellable).map((a) => ({ value: a.id, note: allocationNote(a) }));
   }
 
   /** `token`: for these hosts, and remembered for them (`connect h --token T`). */

@@ -4,6 +4,7 @@ import type { BrokerJson, JobJson, JobPageJson, TasksJson } from '../contract/ty
 import { UnreachableError, type Client } from './client.js';
 import { newestJobs } from './newest-jobs.js';
 import { text, type Block } from './result.js';
+import { allocationCount } from './allocation-table.js';
 import { jobTable } from './job-table.js';
 import { taskTable } from './task-table.js';
 
@@ -46,7 +47,8 @@ export function snapshotBlocks(s: Snapshot, now = s.at): Block[] {
   if (s.tasks) out.push(s.tasks.length ? taskTable(s.tasks, now) : text('No active tasks', 'dim'));
   if (s.broker) {
     const b = s.broker;
-    out.push(text(`Jobs: ${b.running} running, ${b.pending} pending · concurrency ${b.concurrency}${b.urgent_bypass ? ' · urgent bypass' : ''}`, 'accent'));
+    const allocations = b.allocations ? ` · ${allocationCount(b.allocations)}` : '';
+    out.push(text(`Jobs: ${b.running} running, ${b.pending} pending · concurrency ${b.concurrency}${b.urgent_bypass ? ' · urgent bypass' : ''}${allocations}`, 'accent'));
   }
   const jobs = [...(s.running ?? []), ...(s.pending ?? [])];
   if (jobs.length) out.push(jobTable(jobs, now));

@@ -1,6 +1,8 @@
-// `broker`: the broker's state (GET /broker): limit, urgent bypass, counts, launchers.
+// `broker`: the broker's state (GET /broker): limit, urgent bypass, counts, Slurm allocations,
+// launchers.
 // `--status` shows it (BrokeredLauncher's "current state of the Broker").
 import type { BrokerJson } from '../../contract/types.js';
+import { allocationStates } from '../allocation-table.js';
 import { stateCell, type Block, type Cell, type CommandResult } from '../result.js';
 import { ago, expectArgs } from './shared.js';
 import type { Command } from './types.js';
@@ -14,6 +16,11 @@ export function brokerBlocks(b: BrokerJson): Block[] {
   ];
   const ended = Object.entries(b.counts ?? {}).filter(([s, n]) => n > 0 && s !== 'pending' && s !== 'running');
   if (ended.length) pairs.push(['Ended', ended.map(([s, n]) => `${n} ${s}`).join(', ')]);
+  // Only a daemon with `broker.slurm` says anything of allocations.
+  if (b.allocations) {
+    pairs.push(['Allocations', allocationStates(b.allocations)]);
+    if (b.allocations.paused) pairs.push(['Allocations paused', { text: b.allocations.paused, tone: 'bad' }]);
+  }
   const blocks: Block[] = [{ kind: 'pairs', pairs }];
   if (b.launchers?.length) {
     blocks.push({
@@ -29,7 +36,7 @@ export const broker: Command = {
   name: 'broker',
   aliases: ['bs'],
   usage: 'broker',
-  description: "the broker's state: concurrency, queues, launchers",
+  description: "the broker's state: concurrency, queues, allocations, launchers",
   fanOut: true,
   async run(ctx, args): Promise<CommandResult> {
     expectArgs(this, args, 0);

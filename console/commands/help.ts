@@ -18,7 +18,7 @@ export const help: Command = {
       { kind: 'table', headers: ['COMMAND', 'ALIAS', 'WHAT'], rows: chosen.map((c) => [c.usage, c.aliases.join(', '), c.description]) },
     ];
     if (!args[0]) {
-      blocks.push(text('Tab completes commands, tasks, options, job ids and hosts; Tab twice lists them. Ctrl-D or quit leaves.', 'dim'));
+      blocks.push(text('Tab completes commands, tasks, options, job and allocation ids, and hosts; Tab twice lists them. Ctrl-D or quit leaves.', 'dim'));
       blocks.push(text('With several hosts, a command for one of them takes -host=HOST (a task or job finds its own).', 'dim'));
     }
     return { blocks, json: chosen.map((c) => ({ name: c.name, aliases: c.aliases, usage: c.usage, description: c.description })) };

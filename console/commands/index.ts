@@ -1,5 +1,6 @@
 // The command table: names and aliases → command, in the order `help` lists them.
 import { didYouMean } from '../../contract/did-you-mean.js';
+import { alloc } from './alloc.js';
 import { broker } from './broker.js';
 import { cancel } from './cancel.js';
 import { concurrency } from './concurrency.js';
@@ -29,7 +30,7 @@ import { watch } from './watch.js';
 export const COMMANDS: readonly Command[] = [
   ls, listworkers, status, set, start, stop, restart, reload,
   submit, urgent, jobs, job, log, cancel, retry,
-  broker, concurrency, urgentConcurrent, purge, exitWorker, shutdown,
+  broker, concurrency, urgentConcurrent, purge, exitWorker, alloc, shutdown,
   watch, connect, help, quit,
 ];
 

@@ -22,6 +22,8 @@ export interface CommandContext {
   taskNames(which?: 'running' | 'stopped'): Promise<string[]>;
   /** Recent jobs from every host, newest first, each noted with its state and command. */
   jobCandidates(which?: JobChoice): Promise<Candidate[]>;
+  /** Queued and running Slurm allocations of every host with Slurm, each noted with its state and node. */
+  allocationCandidates(): Promise<Candidate[]>;
   /** Hosts given, connected to, or remembered. */
   knownHosts(): string[];
   /** Every command name and alias (help's completion). */

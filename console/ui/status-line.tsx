@@ -1,8 +1,10 @@
 // One line per host under the prompt: reachable or not, tasks and workers, running and
-// pending jobs, the concurrency limit. Fed by a poll of about a second (app.tsx). Cut at the
-// terminal's width rather than wrapped, so the prompt never jumps.
+// pending jobs, the concurrency limit, Slurm allocations (a daemon with `broker.slurm`). Fed by
+// a poll of about a second (app.tsx). Cut at the terminal's width rather than wrapped, so the
+// prompt never jumps.
 import React from 'react';
 import { Text } from 'ink';
+import { allocationCount } from '../allocation-table.js';
 import type { Snapshot } from '../snapshot.js';
 
 export interface HostStatus {
@@ -22,6 +24,7 @@ export function statusText(h: HostStatus): string {
   if (s.broker) {
     parts.push(`jobs ${s.broker.running} running, ${s.broker.pending} pending`);
     parts.push(`concurrency ${s.broker.concurrency}${s.broker.urgent_bypass ? ' +urgent' : ''}`);
+    if (s.broker.allocations) parts.push(allocationCount(s.broker.allocations));
   }
   return parts.join(' · ');
 }

@@ -56,6 +56,12 @@ export function until(iso: string, now = Date.now()): string {
   return ms <= 500 ? 'now' : `in ${duration(ms).replace(/^(\d+)\.\d s$/, '$1 s')}`;
 }
 
+/** What remains until `iso`, counting down: "42 s", "12 min 5 s", "3 h 7 min"; "0 s" once passed. */
+export function left(iso: string, now = Date.now()): string {
+  const s = Math.max(0, Math.round((Date.parse(iso) - now) / 1000));
+  return s < 60 ? `${s} s` : duration(s * 1000);
+}
+
 /** 850 ms, 4.2 s, 3 min 12 s, 2 h 5 min. */
 export function duration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -74,9 +80,9 @@ export function between(from: string | null, to: string | null, now = Date.now()
 /**
  * A relative time that keeps moving: the element carries its timestamp and `tickTimes` renders
  * it again every second, with no fetch. `ago` ("4 s ago"), `since` (time run so far), `until`
- * ("in 12 s").
+ * ("in 12 s"), `left` (a countdown: "12 min 5 s").
  */
-export function liveTime(kind: 'ago' | 'since' | 'until', iso: string | null, now = Date.now()): HTMLElement {
+export function liveTime(kind: 'ago' | 'since' | 'until' | 'left', iso: string | null, now = Date.now()): HTMLElement {
   const el = h('span', { class: 'live-time', title: localTime(iso) });
   if (iso) el.dataset[kind] = iso;
   el.textContent = timeText(el, now);
@@ -88,6 +94,7 @@ function timeText(el: HTMLElement, now: number): string {
   if (d.ago !== undefined) return ago(d.ago, now);
   if (d.since !== undefined) return between(d.since, null, now);
   if (d.until !== undefined) return until(d.until, now);
+  if (d.left !== undefined) return left(d.left, now);
   return ago(null);
 }
 

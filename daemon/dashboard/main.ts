@@ -4,6 +4,7 @@
 // event, are refreshed every few seconds while the page is visible, and relative times move
 // on every second without a fetch.
 import type { BrokerJson, JobJson, ListJson, TasksJson } from '../../contract/types.js';
+import { AllocationsView } from './allocations-view.js';
 import { adoptTokenFromUrl, api, ApiError, getToken, setToken, whenUnauthorized } from './api.js';
 import { renderBroker } from './broker-view.js';
 import { byId, fill, h, tickTimes } from './dom.js';
@@ -72,6 +73,12 @@ byId('submit').appendChild(
   ),
 );
 
+const allocations = new AllocationsView(byId('allocations'), {
+  add: () => act('Add allocation', () => api('POST', 'broker/allocations', { count: 1 }), 'broker'),
+  cancel: (id) => act(`Cancel allocation ${id}`, () => api('DELETE', `broker/allocations/${enc(id)}`), 'broker'),
+  resume: () => act('Resume allocations', () => api('POST', 'broker/allocations/resume'), 'broker'),
+});
+
 const summary = byId('summary');
 async function loadTasks(): Promise<void> {
   const [active, known] = await Promise.all([api<TasksJson>('GET', 'tasks'), api<ListJson>('GET', 'list')]);
@@ -92,9 +99,12 @@ async function loadBroker(): Promise<void> {
     renderBroker(byId('broker'), b, {
       concurrency: (d) => act('Concurrency', () => api('POST', `broker/concurrency/${d > 0 ? 'increase' : 'decrease'}`), 'broker'),
     });
+    allocations.update(b.allocations);
   } catch (e) {
-    if (e instanceof ApiError && e.status === 503) fill(byId('broker'), h('p', { class: 'muted' }, e.message));
-    else throw e;
+    if (e instanceof ApiError && e.status === 503) {
+      fill(byId('broker'), h('p', { class: 'muted' }, e.message));
+      allocations.update(undefined);
+    } else throw e;
   }
 }
 
@@ -117,6 +127,8 @@ const live = new LiveEvents({
       refresh.mark('broker', 'jobs');
       if (data.id === detail.selected) refresh.mark('job');
     } else if (topic.startsWith('broker.')) refresh.mark('broker', ...(topic === 'broker.purged' ? (['jobs', 'job'] as Area[]) : []));
+    // Slurm allocations are part of GET /broker.
+    else if (topic.startsWith('alloc.')) refresh.mark('broker');
     else if (topic === 'resync') refresh.all();
     else if (topic === 'daemon.stopping') notice('The daemon is shutting down.', 'info');
   },

@@ -209,6 +209,9 @@ test('the placeholders of the submit form fit, and a notice covers no Kill butto
   await page.locator('#notice', { hasText: 'Submit failed' }).waitFor();
   await page.locator('input[name="cwd"]').fill('');
   const kill = page.locator('#job-detail').getByRole('button', { name: 'Kill' });
+  // The page scrolls the job into view smoothly, and playwright's fills above scroll too: which
+  // ends where is a race. What is checked is the notice, over a Kill button in view.
+  await kill.scrollIntoViewIfNeeded();
   const free = await kill.evaluate((b) => {
     const r = b.getBoundingClientRect();
     const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
