@@ -26,6 +26,10 @@ export interface LauncherOptions {
   exitWhenEmpty: boolean;
   stateDir: string;
   killGraceMs: number;
+  /** --idle-exit S: exit after S seconds with nothing to run (a Slurm pilot's; parsed only, for now). */
+  idleExitS: number | undefined;
+  /** --end-margin S: stop leasing S seconds before the allocation ends (a Slurm pilot's; parsed only, for now). */
+  endMarginS: number | undefined;
   help: boolean;
 }
 
@@ -53,6 +57,8 @@ export function parseOptions(argv: readonly string[], d: OptionDefaults): Launch
     'exit-when-empty': { type: 'boolean' },
     'state-dir': { type: 'string' },
     'kill-grace': { type: 'string' },
+    'idle-exit': { type: 'string' },
+    'end-margin': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   const help = v.help === true;
@@ -80,6 +86,8 @@ export function parseOptions(argv: readonly string[], d: OptionDefaults): Launch
     exitWhenEmpty: v['exit-when-empty'] === true,
     stateDir: path.resolve((v['state-dir'] as string | undefined) ?? path.join(d.home, '.local', 'state', 'bl-launcher')),
     killGraceMs: v['kill-grace'] === undefined ? 3000 : positiveInt('--kill-grace', v['kill-grace'] as string, 0),
+    idleExitS: v['idle-exit'] === undefined ? undefined : positiveInt('--idle-exit', v['idle-exit'] as string, 1),
+    endMarginS: v['end-margin'] === undefined ? undefined : positiveInt('--end-margin', v['end-margin'] as string, 0),
     help,
   };
 }
