@@ -4,7 +4,8 @@
 // shutdown cancels every allocation. The Slurm calls are counted by wrappers on the PATH the
 // daemon gives its Slurm commands.
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AllocationsJson, JobJson } from '../../../../contract/types.js';
@@ -33,13 +34,12 @@ function aliveInSlurm(ids: string[]): string[] {
 
 describe('Slurm pilots', () => {
   it('50 jobs at concurrency 8 with local_slots 0 run through pilots Slurm started, each exactly once; one squeue a poll, never one a job; shutdown cancels every allocation', async (t) => {
-    const d = await startInProcess({ config: {} });
-    daemons.push(d);
-    await d.stop();
-    const w = slurmWrappers(d.dir);
-    const ran = path.join(d.dir, 'ran');
+    const dir = mkdtempSync(path.join(tmpdir(), 'bl-test-'));
+    const w = slurmWrappers(dir);
+    const ran = path.join(dir, 'ran');
     mkdirSync(ran);
-    const live = await d.restart({
+    const live = await startInProcess({
+      dir,
       config: {
         broker: {
           concurrency: 8,
@@ -50,7 +50,7 @@ describe('Slurm pilots', () => {
     });
     daemons.push(live);
     const started = Date.now();
-    const jobs = await submit(live, Array.from({ length: 50 }, (_, i) => ({ command: `sleep 0.2; echo "$BL_JOB_ID" >> ${ran}/${i}`, cwd: d.dir })));
+    const jobs = await submit(live, Array.from({ length: 50 }, (_, i) => ({ command: `sleep 0.2; echo "$BL_JOB_ID" >> ${ran}/${i}`, cwd: dir })));
     await waitFor('50 jobs to end', async () => (await live.api('GET', '/broker')).counts.succeeded + (await live.api('GET', '/broker')).counts.failed === 50 || undefined, {
       timeout: 180_000,
       interval: 250,
