@@ -127,7 +127,7 @@ function formatIssue(issue: z.ZodIssue, root: unknown): string {
 function expectedOf(issue: z.ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.expected === 'number' ? 'a number' : issue.expected === 'object' ? 'an object' : `a ${issue.expected}`;
+      return issue.expected === 'number' ? 'a number' : issue.expected === 'object' ? 'an object' : issue.expected === 'array' ? 'an array' : `a ${issue.expected}`;
     case 'too_small':
       if (issue.type === 'string') return 'a non-empty string';
       return issue.minimum === 0 ? 'a non-negative number' : `a number ≥ ${issue.minimum}`;

@@ -48,7 +48,7 @@ export const slurmSchema = z
     poll_interval: z.number().positive().optional(),
     sbatch_args: z.array(z.string()).optional(),
     env: z.record(z.string()).optional(),
-    launcher_url: z.string().url().optional(),
+    launcher_url: z.string().regex(/^https?:\/\/[^/\s]+/, 'an http:// or https:// URL (http://login1:8010)').optional(),
     name: z.string().regex(/^[A-Za-z0-9_.+-]+$/, 'a job name prefix of letters, digits and . _ - +').optional(),
   })
   .strict();
