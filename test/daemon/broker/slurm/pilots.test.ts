@@ -76,9 +76,6 @@ describe('Slurm pilots', () => {
 
     const a = live.services.broker.allocations;
     const squeue = w.count('squeue');
-    t.diagnostic(
-      `Slurm calls for 50 jobs in ${(ranFor / 1000).toFixed(1)} s: sbatch ${w.count('sbatch')}, squeue ${squeue} (poll rounds ${a.rounds}, polls ${a.polls}), scancel ${w.count('scancel')}, scontrol ${w.count('scontrol')}`,
-    );
     assert.equal(w.count('sbatch'), allocs.allocations.length);
     assert.equal(squeue, a.polls, 'every squeue is a poll');
     assert.ok(a.polls <= a.rounds, 'at most one squeue a poll round');
@@ -87,6 +84,9 @@ describe('Slurm pilots', () => {
     const ids = allocs.allocations.filter((x) => x.state !== 'ended').map((x) => x.id);
     assert.ok(ids.length > 0);
     await live.stop();
+    t.diagnostic(
+      `Slurm calls for 50 jobs (${(ranFor / 1000).toFixed(1)} s from submit to the last end) and the shutdown: sbatch ${w.count('sbatch')}, squeue ${w.count('squeue')} (poll rounds ${a.rounds}, polls ${a.polls}), scancel ${w.count('scancel')}, scontrol ${w.count('scontrol')}`,
+    );
     assert.equal(w.count('scancel'), 1, 'one scancel for all at shutdown');
     assert.deepEqual(aliveInSlurm(ids), []);
   });
