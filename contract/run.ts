@@ -17,15 +17,11 @@ export interface HttpSpec {
 /** An http job's verdict: no process, no exit code, the answer's status decides. */
 export type HttpOutcome = 'succeeded' | 'failed';
 
-/**
- * exited: on its own; the others: we killed it for that reason (http jobs: the verdict).
- * evicted: its launcher's allocation came to its end (Slurm's time limit): re-queued at once,
- * the attempt not counted, as `drained`.
- */
-export const OUTCOMES = ['exited', 'timed_out', 'dead', 'cancelled', 'drained', 'evicted', 'spawn_error', 'lost', 'succeeded', 'failed'] as const satisfies readonly (string | HttpOutcome)[];
+/** exited: on its own; the others: we killed it for that reason (http jobs: the verdict). */
+export const OUTCOMES = ['exited', 'timed_out', 'dead', 'cancelled', 'drained', 'spawn_error', 'lost', 'succeeded', 'failed'] as const satisfies readonly (string | HttpOutcome)[];
 
 /** Why a launcher killed a run; the first kill's outcome is the run's. */
-export type KillOutcome = 'timed_out' | 'dead' | 'cancelled' | 'drained' | 'evicted' | 'lost';
+export type KillOutcome = 'timed_out' | 'dead' | 'cancelled' | 'drained' | 'lost';
 
 /** How a run ended, as the launcher saw it. */
 export interface RunResult {

@@ -429,9 +429,8 @@ export class Broker {
     const now = r.exitedAt ?? Date.now();
     let write: () => void;
     let event: [string, Record<string, unknown>];
-    if (r.outcome === 'drained' || r.outcome === 'evicted') {
-      // Shutdown, or the end of its launcher's allocation, killed it: it goes back first in
-      // line, and this attempt does not count.
+    if (r.outcome === 'drained') {
+      // Shutdown killed it: it goes back first in line, and this attempt does not count.
       write = () => this.store.requeue(job.id, { head: true, attempt: job.attempt, reason: r.reason });
       event = ['job.requeued', { id: job.id, attempt: job.attempt, reason: r.reason }];
     } else {

@@ -56,7 +56,7 @@ export function forEachClaim(d: DispatchDecision, claimOne: (urgentOnly: boolean
 export type EndDecision = { kind: 'end'; state: EndState } | { kind: 'retry'; attempt: number };
 
 export function decideEnd(
-  outcome: Exclude<RunResult['outcome'], 'drained' | 'evicted'>,
+  outcome: Exclude<RunResult['outcome'], 'drained'>,
   exitCode: number | null,
   attempt: number,
   retries: number,

@@ -8,12 +8,13 @@ import { BlError } from '../../../contract/errors.js';
 import type { LauncherJson, UsageJson } from '../../../contract/types.js';
 import type { EventBus } from '../../events/bus.js';
 import type { Db } from '../../state/db.js';
-import { decideDispatch, decideRecovery, forEachClaim } from '../dispatch.js';
+import { decideDispatch, forEachClaim } from '../dispatch.js';
 import { JobNotes, type JobNote } from './job-notes.js';
 import { decideLeaseExpiry, judgeReport, type Lease } from './lease-rules.js';
 import type { JobStore } from '../store/store.js';
 import { LOCAL_LAUNCHER, type JobRecord } from '../types.js';
 import type { RunResult } from '../../../contract/run.js';
+import { decideRecovery } from '../dispatch.js';
 
 export interface RemoteDeps {
   store: JobStore;

@@ -43,7 +43,7 @@ export function mountAllocationRoutes(router: Router, s: Services): void {
     const o = await a.submitNow(count, 'POST /broker/allocations');
     const ids = o.submitted.map((x) => x.id).join(', ');
     const text = `Submitted ${plural(o.submitted.length, 'allocation')}: ${ids}${o.error ? `; the next sbatch failed: ${o.error}` : ''}`;
-    reply(ctx, text, { allocations: o.submitted, error: o.error }, 201);
+    reply(ctx, text, { paused: a.list().paused, allocations: o.submitted, error: o.error }, 201);
   });
   router.post('/broker/allocations/resume', (ctx) => {
     const a = allocations();
