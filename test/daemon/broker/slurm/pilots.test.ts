@@ -85,7 +85,7 @@ describe('Slurm pilots', () => {
     assert.ok(ids.length > 0);
     await live.stop();
     t.diagnostic(
-      `Slurm calls for 50 jobs (${(ranFor / 1000).toFixed(1)} s from submit to the last end) and the shutdown: sbatch ${w.count('sbatch')}, squeue ${w.count('squeue')} (poll rounds ${a.rounds}, polls ${a.polls}), scancel ${w.count('scancel')}, scontrol ${w.count('scontrol')}`,
+      `Slurm calls for 50 jobs (${(ranFor / 1000).toFixed(1)} s from submit to the last end) and the shutdown: sbatch ${w.count('sbatch')}, squeue ${w.count('squeue')} (poll rounds ${a.rounds}, polls ${a.polls}), scancel ${w.count('scancel')}, scontrol ${w.count('scontrol')}; the pilots' own: ${w.count('scontrol', 'any') - w.count('scontrol')} scontrol`,
     );
     assert.equal(w.count('scancel'), 1, 'one scancel for all at shutdown');
     assert.deepEqual(aliveInSlurm(ids), []);
