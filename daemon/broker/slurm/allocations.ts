@@ -4,9 +4,8 @@
 // jobs go to the pilots over the lease channel like to any launcher, and a job's start on a
 // pilot is counted from the bus. Allocations are in the store (alloc-store.ts): a restarted
 // daemon polls the ones it left and their pilots' tokens still work.
-import { mkdirSync, openSync, readSync, closeSync, fstatSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { BlError } from '../../../contract/errors.js';
 import { plural } from '../../../contract/plural.js';
 import type { AllocationJson, AllocationsJson, LauncherJson } from '../../../contract/types.js';
@@ -16,7 +15,9 @@ import type { Db } from '../../state/db.js';
 import { decideSubmit, initialRules, reduceRules, type AllocCounts, type Demand, type RulesAction, type RulesEvent, type RulesState } from './alloc-rules.js';
 import { AllocStore, type AllocRecord } from './alloc-store.js';
 import { pilotProgram } from './pilot-program.js';
-import { pilotScript, sbatchArgv, type PilotSpec } from './pilot-script.js';
+import type { PilotSpec } from './pilot-script.js';
+import { submitPilot } from './submit-pilot.js';
+import { outputTail } from './output-tail.js';
 import { LAUNCHER_PREFIX, newPilotToken, tokenHash } from './pilot-tokens.js';
 import { allUnknown, endedHow, parseSqueue, phaseOf, SQUEUE_FORMAT, type SlurmJobView } from './squeue-parse.js';
 import { failureText, findSlurmCommands, runSlurm, type SlurmCommands } from './slurm-commands.js';
@@ -24,8 +25,8 @@ import { failureText, findSlurmCommands, runSlurm, type SlurmCommands } from './
 const LAUNCHER_NAME = /^slurm-(\d+)$/;
 /** The longest a poll waits after failures in a row (doubling from the poll interval). */
 const MAX_POLL_BACKOFF_MS = 5 * 60_000;
-const SBATCH_TIMEOUT_MS = 60_000;
-const SQUEUE_TIMEOUT_MS = 60_000;
+/** squeue and scancel wait on slurmctld: slow answers are waited for, not for ever. */
+const SLURM_TIMEOUT_MS = 60_000;
 /** Ended allocations GET /broker/allocations shows beside the live ones. */
 const ENDED_SHOWN = 10;
 
@@ -191,7 +192,7 @@ export class SlurmAllocations {
     const ids = this.alive().map((a) => a.id);
     if (ids.length === 0) return true;
     this.polls++;
-    const r = await runSlurm(this.commands!, 'squeue', ['-h', '-t', 'all', '-j', ids.join(','), '-o', SQUEUE_FORMAT], SQUEUE_TIMEOUT_MS);
+    const r = await runSlurm(this.commands!, 'squeue', ['-h', '-t', 'all', '-j', ids.join(','), '-o', SQUEUE_FORMAT], SLURM_TIMEOUT_MS);
     let seen: Map<string, SlurmJobView>;
     if (r.code === 0) seen = parseSqueue(r.stdout);
     else if (r.code === 1 && allUnknown(r.stderr)) seen = new Map();
@@ -438,7 +439,6 @@ export class SlurmAllocations {
     if (!s || !c) return 'broker.slurm is no longer in the config';
     const token = newPilotToken();
     const hash = tokenHash(token);
-    const script = path.join(this.dir, `pilot-${randomBytes(6).toString('hex')}.sh`);
     const spec: PilotSpec = {
       settings: s,
       jobName: `${s.name}-${this.d.host}`,
@@ -448,29 +448,15 @@ export class SlurmAllocations {
       token,
       caFile: this.d.caFile,
     };
+    // The pilot may connect before sbatch's answer reaches us: its token works meanwhile.
     this.tokens.set(hash, '');
-    let error: string | undefined;
-    let id: string | undefined;
-    try {
-      mkdirSync(this.dir, { recursive: true });
-      writeFileSync(script, pilotScript(spec), { mode: 0o600 });
-      const r = await runSlurm(c, 'sbatch', sbatchArgv(spec, script), SBATCH_TIMEOUT_MS);
-      id = r.code === 0 ? /^(\d+)/.exec(r.stdout.trim())?.[1] : undefined;
-      if (!id) error = r.code === 0 ? `sbatch answered ${JSON.stringify(r.stdout.trim())}, expected a job id` : failureText('sbatch', r);
-    } catch (e) {
-      error = `could not write the pilot script ${script}: ${(e as Error).message}`;
-    }
-    if (error !== undefined || id === undefined) {
+    const r = await submitPilot(c, spec);
+    if ('error' in r) {
       this.tokens.delete(hash);
-      rmSync(script, { force: true });
-      this.feed({ type: 'sbatch_failed', error: error ?? 'sbatch gave no job id' });
-      return error ?? 'sbatch gave no job id';
+      this.feed({ type: 'sbatch_failed', error: r.error });
+      return r.error;
     }
-    try {
-      renameSync(script, path.join(this.dir, `${id}.sh`));
-    } catch {
-      // the script is Slurm's copy now; ours is only for reading
-    }
+    const id = r.id;
     const a: Alloc = {
       id,
       state: 'pending',
@@ -528,7 +514,7 @@ export class SlurmAllocations {
       throw new BlError('not_found', `no allocation ${id}${known.length ? ` (known: ${known.slice(-10).join(', ')})` : ' (none submitted)'}`);
     }
     if (a.state === 'ended') throw new BlError('conflict', `allocation ${id} has already ended: ${a.reason ?? 'no reason known'}`);
-    const r = await runSlurm(this.commands!, 'scancel', [id], SBATCH_TIMEOUT_MS);
+    const r = await runSlurm(this.commands!, 'scancel', [id], SLURM_TIMEOUT_MS);
     if (r.code !== 0) throw new BlError('unavailable', `scancel ${id} failed: ${failureText('scancel', r)}`);
     a.cancelledByBl = true;
     a.cancelReason = `cancelled by ${by}`;
@@ -623,7 +609,7 @@ export class SlurmAllocations {
     await this.queue;
     const alive = this.alive();
     if (alive.length === 0 || !this.commands) return;
-    const r = await runSlurm(this.commands, 'scancel', alive.map((a) => a.id), SBATCH_TIMEOUT_MS);
+    const r = await runSlurm(this.commands, 'scancel', alive.map((a) => a.id), SLURM_TIMEOUT_MS);
     if (r.code !== 0) {
       this.d.log.warn(`broker.slurm: scancel of ${plural(alive.length, 'allocation')} at shutdown failed: ${failureText('scancel', r)}; they stay recorded for the next start`);
       return;
@@ -648,22 +634,4 @@ const byId = (a: { id: string }, b: { id: string }) => Number(a.id) - Number(b.i
 function timeLeft(a: Alloc, now: number): number | null {
   if ((a.state !== 'running' && a.state !== 'ending') || a.endAt === null) return null;
   return Math.max(0, Math.round((a.endAt - now) / 1000));
-}
-
-/** The last line of a pilot's output (why it died, most often), quoted; '' when there is none. */
-function outputTail(file: string): string {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    const size = fstatSync(fd).size;
-    const n = Math.min(size, 4096);
-    const buf = Buffer.alloc(n);
-    readSync(fd, buf, 0, n, size - n);
-    const last = buf.toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean).pop();
-    return last ? JSON.stringify(last.length > 200 ? `${last.slice(0, 199)}…` : last) : '';
-  } catch {
-    return '';
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
