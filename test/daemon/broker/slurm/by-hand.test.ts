@@ -51,6 +51,9 @@ describe('Slurm allocations by hand', () => {
     const d = await startInProcess({ dir, config: { broker: { concurrency: 4, local_slots: 0, slurm: { ...SLURM, env: { ...slurm.env, PATH: w.path } } } } });
     inProcess.push(d);
 
+    // The test's daemon listens on loopback: fine on one node, said at start all the same.
+    assert.ok(d.log.some((l) => l.includes(`warn  broker.slurm: pilots will reach the daemon at ${d.url}, a loopback address: only pilots on this host can`)));
+
     const r = await d.request('POST', '/broker/allocations', '2');
     assert.equal(r.status, 201);
     const [, a, b] = /^Submitted 2 allocations: (\d+), (\d+)\n$/.exec(r.text) ?? assert.fail(r.text);

@@ -2,13 +2,14 @@
 // has none, a missing sbatch stops the start naming what was looked for (and a reload to such a
 // config keeps the running one), and each alloc.* event has its log line.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError } from '../../../../daemon/config/load.js';
 import { eventLevel, eventText } from '../../../../daemon/log/event-text.js';
 import { startInProcess, type InProcessDaemon } from '../../../helpers/in-process.js';
+import { startDaemon } from '../../../helpers/daemon.js';
 
 const daemons: InProcessDaemon[] = [];
 after(async () => {
@@ -43,6 +44,16 @@ describe('broker.slurm, no cluster needed', () => {
         return true;
       },
     );
+  });
+
+  it('bl-daemon itself: the config error on its log, exit 2', async (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bl-test-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    await assert.rejects(startDaemon({ dir, config: { broker: { slurm: { env: { PATH: '/nonexistent' } } } } }), (e: Error) => {
+      assert.match(e.message, /daemon exited \{"code":2,"signal":null\} before ready/);
+      assert.match(e.message, /error config error: \S+config\.json: broker\.slurm: expected Slurm's `sbatch` on broker\.slurm\.env\.PATH \(\/nonexistent\), found none/);
+      return true;
+    });
   });
 
   it('a reload to a config whose sbatch is missing keeps the running config', async () => {
