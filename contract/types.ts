@@ -140,6 +140,8 @@ export interface LauncherJson {
   running: number;
   last_seen_at: string | null;
   exiting: boolean;
+  /** A Slurm pilot's allocation (broker.slurm): its id, node and seconds left. */
+  allocation?: { id: string; node: string | null; time_left_s: number | null };
 }
 
 /**

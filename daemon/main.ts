@@ -155,6 +155,10 @@ async function main(): Promise<number> {
       ...(spawner ? { helpers: spawner } : {}),
     });
   } catch (e) {
+    if (e instanceof ConfigError) {
+      log.error(`config error: ${e.message}`);
+      return 2;
+    }
     if (e instanceof StateLockError) {
       log.error(e.message);
       return 1;

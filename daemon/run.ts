@@ -25,6 +25,8 @@ import { TaskSettings } from './supervisor/task-settings.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { BlError } from '../contract/errors.js';
 import { reloadText, type ReloadResult } from './config/reload-result.js';
+import { findSlurmCommands } from './broker/slurm/slurm-commands.js';
+import { hostname } from 'node:os';
 
 /** The daemon's log file in the state dir. */
 export const LOG_FILE = 'bl-daemon.log';
@@ -68,7 +70,16 @@ export interface DaemonOptions {
   spawner?: Spawner;
 }
 
+/**
+ * What the config needs of this host beyond the file: Slurm's commands where broker.slurm is
+ * set. A ConfigError, as a broken file is: the start (or the reload) does not happen.
+ */
+export function checkHost(config: DaemonConfig): void {
+  if (config.broker.slurm) findSlurmCommands(config.broker.slurm, config.file ?? '(defaults)');
+}
+
 export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}): Promise<Daemon> {
+  checkHost(config);
   const log = opts.logger ?? new Logger(opts.log ? { write: opts.log } : {});
   mkdirSync(config.stateDir, { recursive: true });
   const unlock = lockStateDir(config.stateDir);
@@ -91,6 +102,8 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     (reason) => keepalives.drop(reason),
   );
   let httpBase = '';
+  /** Where other hosts reach the daemon: its host name when it listens on every address. */
+  let publicBase = '';
   let kaEndpoint = '';
   const supervisor = new Supervisor(config.tasks, {
     events,
@@ -114,6 +127,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     allowedCommands: config.allowedCommands,
     ...(opts.spawner ? { spawner: opts.spawner } : {}),
     ...(opts.helpers ? { helpers: opts.helpers } : {}),
+    slurm: { daemonUrl: () => publicBase, caFile: config.tls?.ca, log, where: config.file ?? '(defaults)' },
   });
   const services: Services = {
     config,
@@ -150,6 +164,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     const port = (server.address() as AddressInfo).port;
     const host = config.bind === '0.0.0.0' || config.bind === '::' ? '127.0.0.1' : config.bind.includes(':') ? `[${config.bind}]` : config.bind;
     httpBase = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
+    publicBase = config.bind === '0.0.0.0' || config.bind === '::' ? `${config.tls ? 'https' : 'http'}://${hostname()}:${port}` : httpBase;
 
     const rec = await supervisor.recover();
     if (rec.adopted || rec.stopped) log.info(`workers of an earlier daemon: ${rec.adopted} adopted, ${rec.stopped} stopped`);
@@ -181,6 +196,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
         let c: DaemonConfig;
         try {
           c = load();
+          checkHost(c);
         } catch (e) {
           if (!(e instanceof ConfigError)) throw e;
           log.warn(`${trigger}: config not reloaded, the running one stays: ${e.message}`);

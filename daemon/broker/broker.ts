@@ -26,6 +26,7 @@ import type { Spawner } from '../../runner/spawner.js';
 import { RemoteLaunchers } from './remote/remote-launchers.js';
 import { persistedSetting } from './settings.js';
 import { WriteRetry } from './write-retry.js';
+import { SlurmAllocations, type AllocationsDeps } from './slurm/allocations.js';
 
 export interface BrokerOptions {
   db?: Db;
@@ -41,6 +42,17 @@ export interface BrokerOptions {
   spawner?: Spawner;
   /** Which spawn helper program (default: python3, else Node). */
   helpers?: HelperChoice;
+  /** What Slurm allocations (settings.slurm) need from the daemon. */
+  slurm?: SlurmWiring;
+}
+
+export interface SlurmWiring {
+  /** The daemon's URL for pilots (known once it listens). */
+  daemonUrl: () => string;
+  caFile: string | undefined;
+  log: AllocationsDeps['log'];
+  /** The config file, for errors that name a field. */
+  where: string;
 }
 
 // A claim the store refused is tried again after this long.
@@ -54,6 +66,8 @@ export class Broker {
   private readonly launcher: LocalLauncher;
   /** bl-launcher agents on other hosts: leases, heartbeats, reports. */
   readonly remote: RemoteLaunchers;
+  /** Slurm allocations that run bl-launcher pilots (inert without broker.slurm). */
+  readonly allocations: SlurmAllocations;
   private readonly host = hostname();
   private settings: BrokerSettings;
   private concurrency: number;
@@ -80,6 +94,8 @@ export class Broker {
       launchersExitAt: () => this.launchersExitAt,
       onEnded: (job, r) => this.onEnded(job, r),
       kick: () => this.schedule(),
+      arrived: (name, host) => this.allocations.launcherArrived(name, host),
+      left: (name) => this.allocations.launcherLeft(name),
     });
     // The daemon's jobs run on when it dies (a restarted daemon finds them by their marker).
     const spawner = o.spawner ?? new HelperSpawner(helperPrograms(o.helpers), { onEof: 'leave', idleMs: SPAWNER_IDLE_MS });
@@ -91,6 +107,37 @@ export class Broker {
     this.settings = o.settings;
     this.concurrency = persistedSetting(this.store, 'concurrency', o.settings.concurrency, Number);
     this.urgentBypass = persistedSetting(this.store, 'urgent_bypass', o.settings.urgentBypass, (v) => v === 'true');
+    const slurm = o.slurm ?? { daemonUrl: () => '', caFile: undefined, log: { info: () => undefined, warn: (m: string) => console.error(`bl-daemon: ${m}`) }, where: '(defaults)' };
+    this.allocations = new SlurmAllocations(
+      {
+        db: o.store ? undefined : o.db,
+        events: o.events,
+        stateDir: o.stateDir,
+        daemonUrl: slurm.daemonUrl,
+        caFile: slurm.caFile,
+        host: this.host.split('.')[0]!,
+        log: slurm.log,
+        broker: {
+          demand: () => {
+            const c = this.store.counts();
+            const localCap = this.settings.localSlots ?? this.concurrency;
+            return {
+              pendingNormal: c.pendingByQueue.normal,
+              pendingUrgent: c.pendingByQueue.urgent,
+              running: c.byState.running,
+              concurrency: this.concurrency,
+              urgentBypass: this.urgentBypass,
+              localFree: this.draining ? 0 : Math.max(0, localCap - this.launcher.size),
+            };
+          },
+          launchers: () => this.remote.list(),
+          connectedWithinMs: () => this.settings.leaseTtl * 1000,
+          launcherGone: (name, reason, countAttempt) => this.remote.launcherGone(name, reason, countAttempt),
+        },
+      },
+      o.settings.slurm,
+      slurm.where,
+    );
   }
 
   /**
@@ -99,6 +146,7 @@ export class Broker {
    */
   reconfigure(settings: BrokerSettings): void {
     this.settings = settings;
+    this.allocations.configure(settings.slurm, this.o.slurm?.where ?? '(defaults)', true);
     this.concurrency = persistedSetting(this.store, 'concurrency', settings.concurrency, Number);
     this.urgentBypass = persistedSetting(this.store, 'urgent_bypass', settings.urgentBypass, (v) => v === 'true');
     this.schedule();
@@ -114,6 +162,7 @@ export class Broker {
     // a daemon that only supervises never pays for them.
     if (this.store.counts().byState.pending > 0) this.warmLocal();
     this.remote.start();
+    this.allocations.start();
     this.schedule();
   }
 
@@ -227,8 +276,12 @@ export class Broker {
           last_seen_at: new Date().toISOString(),
           exiting: false,
         },
-        ...this.remote.list(),
+        ...this.remote.list().map((l) => {
+          const allocation = this.allocations.allocationOfLauncher(l.name);
+          return allocation ? { ...l, allocation } : l;
+        }),
       ],
+      ...(this.allocations.configured ? { allocations: this.allocations.list() } : {}),
       draining: this.draining,
       local_slots: this.settings.localSlots ?? null,
       exit_workers_at: this.launchersExitAt === null ? null : new Date(this.launchersExitAt).toISOString(),
@@ -411,6 +464,8 @@ export class Broker {
   async drain(forceTimeoutMs: number, force?: AbortSignal): Promise<void> {
     this.draining = true;
     this.remote.close();
+    // Beside the built-in launcher's drain: scancel, and the pilots' jobs back in the queue.
+    const allocations = this.allocations.shutdown().catch((e: Error) => console.error(`bl-daemon: cancelling the Slurm allocations failed: ${e.message}`));
     if (this.pumpRetry) clearTimeout(this.pumpRetry);
     // A forced shutdown (second CTRL+C) waits for nothing: kill now, SIGKILL without grace.
     const onForce = () => {
@@ -434,6 +489,7 @@ export class Broker {
     force?.removeEventListener('abort', onForce);
     // onEnded of the last runs happens in the same tick as settled(); let it run first.
     await new Promise((r) => setImmediate(r));
+    await allocations;
     this.writes.stop();
     this.writes.flush();
     this.launcher.close();

@@ -4,8 +4,9 @@ import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { homedir, cpus } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { configSchema, type RawConfig, type RawTask } from './schema.js';
-import type { DaemonConfig, TaskSpec } from './types.js';
+import { configSchema, type RawConfig, type RawSlurm, type RawTask } from './schema.js';
+import type { DaemonConfig, SlurmSettings, TaskSpec } from './types.js';
+import { formatSlurmDuration, parseSlurmDuration } from '../broker/slurm/slurm-time.js';
 import { didYouMean } from '../../contract/did-you-mean.js';
 import { describe } from '../../contract/errors.js';
 
@@ -29,6 +30,16 @@ export const DEFAULTS = {
   backoffInitial: 100,
   backoffMax: 30000,
   leaseTtl: 30,
+  slurm: {
+    timeLimitS: 3600,
+    slotsPerLauncher: 4,
+    maxLaunchers: 4,
+    maxPendingAllocations: 1,
+    idleExitS: 300,
+    endMarginS: 60,
+    pollIntervalS: 10,
+    name: 'bl',
+  },
 };
 
 /** What the environment says (main.ts reads it). */
@@ -116,7 +127,7 @@ function formatIssue(issue: z.ZodIssue, root: unknown): string {
 function expectedOf(issue: z.ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.expected === 'number' ? 'a number' : issue.expected === 'object' ? 'an object' : `a ${issue.expected}`;
+      return issue.expected === 'number' ? 'a number' : issue.expected === 'object' ? 'an object' : issue.expected === 'array' ? 'an array' : `a ${issue.expected}`;
     case 'too_small':
       if (issue.type === 'string') return 'a non-empty string';
       return issue.minimum === 0 ? 'a non-negative number' : `a number ≥ ${issue.minimum}`;
@@ -126,6 +137,8 @@ function expectedOf(issue: z.ZodIssue): string {
       return issue.message;
     case 'not_finite':
       return 'a finite number';
+    case 'custom':
+      return issue.message;
     default:
       return issue.message.toLowerCase();
   }
@@ -246,11 +259,43 @@ export function resolveConfig(raw: RawConfig, file: string | undefined, o: LoadO
       defaultTimeout: b.default_timeout ?? 0,
       idleCpu: b.idle_cpu,
       retries: b.retries ?? 0,
+      slurm: b.slurm ? resolveSlurm(b.slurm, where) : undefined,
     },
     stateDir: raw.state_dir ? path.resolve(dir, raw.state_dir) : path.join(o.stateHome || path.join(homedir(), '.local', 'state'), 'bl'),
     auth,
     tls,
     allowedCommands: raw.allowed_commands,
     warnings,
+  };
+}
+
+function resolveSlurm(s: RawSlurm, where: string): SlurmSettings {
+  const d = DEFAULTS.slurm;
+  const timeLimitS = s.time_limit === undefined ? d.timeLimitS : parseSlurmDuration(s.time_limit)!;
+  const endMarginS = s.end_margin ?? d.endMarginS;
+  if (endMarginS >= timeLimitS) {
+    throw new ConfigError(
+      `${where}: broker.slurm.end_margin: expected fewer seconds than time_limit (${timeLimitS} s, ${formatSlurmDuration(timeLimitS)}), found ${endMarginS}: a pilot would stop leasing before it starts`,
+    );
+  }
+  const slots = s.slots_per_launcher ?? d.slotsPerLauncher;
+  return {
+    partition: s.partition,
+    account: s.account,
+    qos: s.qos,
+    timeLimitS,
+    slotsPerLauncher: slots,
+    cpusPerLauncher: s.cpus_per_launcher ?? slots,
+    mem: s.mem === undefined ? undefined : String(s.mem),
+    gres: s.gres,
+    maxLaunchers: s.max_launchers ?? d.maxLaunchers,
+    maxPendingAllocations: s.max_pending_allocations ?? d.maxPendingAllocations,
+    idleExitS: s.idle_exit ?? d.idleExitS,
+    endMarginS,
+    pollIntervalS: s.poll_interval ?? d.pollIntervalS,
+    sbatchArgs: s.sbatch_args ?? [],
+    env: s.env ?? {},
+    launcherUrl: s.launcher_url,
+    name: s.name ?? d.name,
   };
 }

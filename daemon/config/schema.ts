@@ -2,6 +2,7 @@
 // force_timeout, autotasks, keepalives) plus bl's extensions (docs/spec.md "Config file").
 // Objects are strict: an unknown key is an error with a "did you mean" (see load.ts).
 import { z } from 'zod';
+import { parseSlurmDuration } from '../broker/slurm/slurm-time.js';
 
 const ms = z.number().int().nonnegative();
 const port = z.number().int().min(0).max(65535);
@@ -24,6 +25,34 @@ export const taskSchema = z
   })
   .strict();
 
+const seconds = z.number().nonnegative();
+const positiveInt = z.number().int().min(1);
+
+/** broker.slurm: allocations that run bl-launcher pilots on a Slurm cluster (docs/config.md). */
+export const slurmSchema = z
+  .object({
+    partition: z.string().min(1).optional(),
+    account: z.string().min(1).optional(),
+    qos: z.string().min(1).optional(),
+    time_limit: z
+      .custom<number | string>((v) => (parseSlurmDuration(v) ?? 0) > 0, 'minutes (60) or a Slurm time ("1:00:00", "2-00:00:00") longer than 0')
+      .optional(),
+    slots_per_launcher: positiveInt.optional(),
+    cpus_per_launcher: positiveInt.optional(),
+    mem: z.union([z.string().min(1), positiveInt]).optional(),
+    gres: z.string().min(1).optional(),
+    max_launchers: positiveInt.optional(),
+    max_pending_allocations: positiveInt.optional(),
+    idle_exit: z.number().positive().optional(),
+    end_margin: seconds.optional(),
+    poll_interval: z.number().positive().optional(),
+    sbatch_args: z.array(z.string()).optional(),
+    env: z.record(z.string()).optional(),
+    launcher_url: z.string().regex(/^https?:\/\/[^/\s]+/, 'an http:// or https:// URL (http://login1:8010)').optional(),
+    name: z.string().regex(/^[A-Za-z0-9_.+-]+$/, 'a job name prefix of letters, digits and . _ - +').optional(),
+  })
+  .strict();
+
 export const brokerSchema = z
   .object({
     concurrency: z.number().int().nonnegative().optional(),
@@ -33,6 +62,7 @@ export const brokerSchema = z
     default_timeout: z.number().nonnegative().optional(),
     idle_cpu: z.object({ percent: z.number().nonnegative(), seconds: z.number().positive() }).strict().optional(),
     retries: z.number().int().nonnegative().optional(),
+    slurm: slurmSchema.optional(),
   })
   .strict();
 
@@ -73,3 +103,4 @@ export const configSchema = z
 
 export type RawConfig = z.infer<typeof configSchema>;
 export type RawTask = z.infer<typeof taskSchema>;
+export type RawSlurm = z.infer<typeof slurmSchema>;

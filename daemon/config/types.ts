@@ -30,6 +30,33 @@ export interface BrokerSettings {
   defaultTimeout: number;
   idleCpu: IdleCpu | undefined;
   retries: number;
+  /** Allocations on a Slurm cluster that run bl-launcher pilots; undefined = none. */
+  slurm?: SlurmSettings | undefined;
+}
+
+/** broker.slurm with its defaults filled in; times in seconds (docs/config.md). */
+export interface SlurmSettings {
+  partition: string | undefined;
+  account: string | undefined;
+  qos: string | undefined;
+  timeLimitS: number;
+  slotsPerLauncher: number;
+  cpusPerLauncher: number;
+  /** sbatch --mem as given ("4G"; a number is MB). */
+  mem: string | undefined;
+  gres: string | undefined;
+  maxLaunchers: number;
+  maxPendingAllocations: number;
+  idleExitS: number;
+  endMarginS: number;
+  pollIntervalS: number;
+  sbatchArgs: string[];
+  /** On top of the daemon's environment, for the Slurm commands and (through sbatch) the pilots. */
+  env: Record<string, string>;
+  /** The URL pilots reach the daemon at; undefined = the daemon's own (run.ts knows it). */
+  launcherUrl: string | undefined;
+  /** Job names are `<name>-<daemon host>`. */
+  name: string;
 }
 
 export interface DaemonConfig {

@@ -13,6 +13,7 @@ import { mountMetricsRoutes } from './routes/metrics.js';
 import { dashboardPublicPaths, mountDashboardRoutes } from './routes/dashboard.js';
 import { mountBrokerRoutes } from './routes/broker.js';
 import { mountLauncherRoutes } from './routes/launchers.js';
+import { mountAllocationRoutes } from './routes/allocations.js';
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
@@ -26,10 +27,11 @@ export function createApp(services: Services): Koa {
   mountDashboardRoutes(router, services);
   mountBrokerRoutes(router, services);
   mountLauncherRoutes(router, services);
+  mountAllocationRoutes(router, services);
 
   app.use(errorMiddleware(services));
   // The dashboard's page and code are open; it answers 401 itself (routes/dashboard.ts).
-  app.use(authMiddleware(services.config.auth, new Set(['/healthz', ...dashboardPublicPaths()])));
+  app.use(authMiddleware(services.config.auth, new Set(['/healthz', ...dashboardPublicPaths()]), services.broker.allocations));
   app.use(async (ctx, next) => {
     await next();
     // Runs after allowedMethods had its say: a known path with another method is a 405

@@ -1,8 +1,19 @@
 // Bearer token and/or basic credentials; every route but /healthz needs them when set.
 // Compared in constant time (hashes of equal length), and a failure says nothing more.
+// A Slurm pilot's token (broker.slurm) opens the launcher protocol only, for its own launcher
+// name, whether the daemon has `auth` or not.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import { BlError } from '../../contract/errors.js';
+import { isLauncherProtocol, isPilotToken, LAUNCHER_PREFIX } from '../broker/slurm/pilot-tokens.js';
+
+/** The allocations' side of a pilot's credentials. */
+export interface PilotGate {
+  /** `slurm-ID` for a live allocation's token, `slurm-` for one whose sbatch is still running; undefined: none. */
+  launcherForToken(token: string): string | undefined;
+  /** A live allocation's launcher: only its token (or the daemon's credentials) speaks for it. */
+  isAllocationLauncher(name: string): boolean;
+}
 
 type Auth = { token?: string; basic?: string };
 
@@ -37,10 +48,45 @@ export function challenge(ctx: Context, auth: Auth): void {
   if (auth.basic) ctx.set('WWW-Authenticate', 'Basic realm="bl", charset="UTF-8"');
 }
 
-export function authMiddleware(auth: Auth | undefined, open: Set<string>): Middleware {
+function bearerOf(ctx: Context): string | undefined {
+  const m = /^\s*bearer\s+(\S+)\s*$/i.exec(ctx.get('Authorization'));
+  return m?.[1];
+}
+
+export function authMiddleware(auth: Auth | undefined, open: Set<string>, pilots?: PilotGate): Middleware {
   return async (ctx, next) => {
+    const bearer = bearerOf(ctx);
+    if (pilots && bearer !== undefined && isPilotToken(bearer) && !(auth && isAuthorized(ctx, auth))) {
+      const launcher = pilots.launcherForToken(bearer);
+      if (launcher === undefined) throw new BlError('unauthorized', 'authentication required');
+      if (!isLauncherProtocol(ctx.method, ctx.path)) {
+        throw new BlError('forbidden', `a Slurm allocation's token opens only the launcher protocol (lease, heartbeat, finish, goodbye), not ${ctx.method} ${ctx.path}`);
+      }
+      ctx.state.pilot = launcher;
+      return next();
+    }
     if (!auth || open.has(ctx.path) || isAuthorized(ctx, auth)) return next();
     challenge(ctx, auth);
     throw new BlError('unauthorized', 'authentication required');
   };
+}
+
+/**
+ * A launcher protocol request speaks for launcher `name`: a pilot's token only for its own, and
+ * a live allocation's launcher only with its token, or the daemon's own credentials.
+ */
+export function checkLauncherName(ctx: Context, name: string, pilots: PilotGate, auth: Auth | undefined): void {
+  const pilot = ctx.state.pilot as string | undefined;
+  if (pilot === LAUNCHER_PREFIX) {
+    // Its sbatch has not answered yet: any Slurm launcher name that no live allocation holds.
+    if (/^slurm-\d+$/.test(name) && !pilots.isAllocationLauncher(name)) return;
+    throw new BlError('forbidden', `expected this allocation token to speak for its own launcher, found launcher ${name}`);
+  }
+  if (pilot !== undefined) {
+    if (pilot === name) return;
+    throw new BlError('forbidden', `expected this allocation token to speak for launcher ${pilot} (its allocation's), found launcher ${name}`);
+  }
+  if (!auth && pilots.isAllocationLauncher(name)) {
+    throw new BlError('unauthorized', `launcher ${name} is a Slurm allocation's pilot: expected its token (Authorization: Bearer), found none`);
+  }
 }

@@ -19,7 +19,15 @@ export function eventLevel(e: BlEvent): Level {
   const d = e.data;
   switch (e.topic) {
     case 'task.flapping':
+    case 'alloc.paused':
       return 'error';
+    case 'alloc.failed':
+      return 'warn';
+    case 'alloc.submitted':
+    case 'alloc.started':
+    case 'alloc.ended':
+    case 'alloc.resumed':
+      return 'info';
     case 'worker.exited':
       return typeof d.reason === 'string' && d.reason in PURPOSE ? 'info' : 'warn';
     case 'worker.stalled':
@@ -102,6 +110,24 @@ export function eventText(e: BlEvent): string {
       return `broker: ${str(d.removed)} ${str(d.what)} jobs purged`;
     case 'broker.exit_workers':
       return 'broker: launchers asked to exit once their running jobs end';
+    case 'alloc.submitted':
+      return `allocation ${str(d.id)} submitted to Slurm (launcher ${str(d.launcher)}; ${d.by === 'demand' ? 'jobs are waiting' : `by ${str(d.by)}`})`;
+    case 'alloc.started': {
+      const ends = typeof d.end_at === 'string' ? `; its time ends at ${d.end_at} (in ${duration(Date.parse(d.end_at) - e.time)})` : '';
+      return `allocation ${str(d.id)} started on ${str(d.node)}${ends}`;
+    }
+    case 'alloc.ended': {
+      const ran = typeof d.ran_s === 'number' ? ` after ${duration(d.ran_s * 1000)}` : ' before it started';
+      return `allocation ${str(d.id)} ended${ran}, ${str(d.jobs_run)} job${d.jobs_run === 1 ? '' : 's'} run: ${str(d.reason)}`;
+    }
+    case 'alloc.failed':
+      return d.kind === 'sbatch'
+        ? `sbatch failed (${str(d.failures)} in a row): ${str(d.error)}`
+        : `allocation ${str(d.id)} died at start (${str(d.failures)} in a row): ${str(d.reason)}`;
+    case 'alloc.paused':
+      return `allocations paused: ${str(d.reason)}; POST /broker/allocations/resume (or a manual submit, or a config reload) resumes them`;
+    case 'alloc.resumed':
+      return `allocations resumed (by ${str(d.by)})`;
     default:
       return `${e.topic} ${JSON.stringify(d)}`;
   }

@@ -4,6 +4,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Services } from '../services.js';
 import { registerTaskMetrics } from './task-metrics.js';
 import { registerBrokerMetrics } from './broker-metrics.js';
+import { registerAllocationMetrics } from './allocation-metrics.js';
 
 export interface DaemonMetrics {
   registry: Registry;
@@ -15,6 +16,6 @@ export function createMetrics(s: Services): DaemonMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   registerTaskMetrics(registry, s);
-  const unsubscribe = registerBrokerMetrics(registry, s.broker, s.events);
-  return { registry, close: unsubscribe };
+  const unsubscribe = [registerBrokerMetrics(registry, s.broker, s.events), registerAllocationMetrics(registry, s.broker, s.events)];
+  return { registry, close: () => unsubscribe.forEach((u) => u()) };
 }

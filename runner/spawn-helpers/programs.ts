@@ -15,7 +15,7 @@ const NODE_HELPER = path.join(path.dirname(here), `node-helper${path.extname(her
 const PYTHON_HELPER = path.join(path.dirname(here), 'spawn-helper.py');
 
 /** Only the loader flags (tsx when run from source): test-runner or profiler flags stay here. */
-function loaderArgv(): string[] {
+export function loaderArgv(): string[] {
   const out: string[] = [];
   const a = process.execArgv;
   for (let i = 0; i < a.length; i++) {

@@ -4,10 +4,10 @@
 // Every Slurm command a test or the daemon runs needs SLURM_CONF (`env`).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { hostname, tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { freePort } from './net.js';
-import { alive } from './proc.js';
+import { alive, pidsWithEnv } from './proc.js';
 import { waitFor } from './wait.js';
 
 export interface Slurm {
@@ -32,12 +32,27 @@ export async function startSlurm(o: { cpus?: number } = {}): Promise<Slurm> {
   const partition = 'debug';
   const children: ChildProcess[] = [];
   const pidFiles = ['munged.pid', 'ctld.pid', 'd.pid'].map((f) => path.join(dir, f));
+  const conf = path.join(dir, 'slurm.conf');
   const stop = async () => {
-    for (const f of pidFiles.reverse()) {
+    // Jobs first, while slurmctld and munged still hear of their end: a job's slurmstepd (not our
+    // child) whose end no controller acknowledges retries for ever, and keeps slurmd up.
+    if (existsSync(conf)) {
+      const env = { ...process.env, SLURM_CONF: conf };
+      spawnSync('scancel', ['-u', userInfo().username], { env });
+      await waitFor('the test cluster to have no job left', () => spawnSync('squeue', ['-h', '-o', '%i'], { env, encoding: 'utf8' }).stdout.trim() === '', { timeout: 30_000, interval: 200 }).catch(
+        () => undefined,
+      );
+    }
+    // Then slurmd, slurmctld, munged, each gone before the next.
+    for (const [i, f] of [...pidFiles.entries()].reverse()) {
       const pid = existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : 0;
       if (pid > 0 && alive(pid)) process.kill(pid, 'SIGTERM');
+      const c = children[i];
+      if (c && c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+      await waitFor(`${path.basename(f, '.pid')} to stop`, () => !c || c.exitCode !== null || c.signalCode !== null, { timeout: 15_000 }).catch(() => c?.kill('SIGKILL'));
     }
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+    // A step daemon left over all the same is this cluster's: it carries its SLURM_CONF.
+    for (const pid of pidsWithEnv('SLURM_CONF', conf)) if (pid !== process.pid) process.kill(pid, 'SIGKILL');
     await waitFor('Slurm and munge to stop', () => children.every((c) => c.exitCode !== null || c.signalCode !== null));
     rmSync(dir, { recursive: true, force: true });
   };
@@ -50,7 +65,6 @@ export async function startSlurm(o: { cpus?: number } = {}): Promise<Slurm> {
     );
     await waitFor('munged to listen', () => existsSync(sock));
     const [ctldPort, dPort] = [await freePort(), await freePort()];
-    const conf = path.join(dir, 'slurm.conf');
     writeFileSync(
       conf,
       [

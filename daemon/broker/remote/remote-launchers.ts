@@ -14,6 +14,7 @@ import { decideLeaseExpiry, judgeReport, maxTimeoutNow, type Lease } from './lea
 import type { JobStore } from '../store/store.js';
 import { LOCAL_LAUNCHER, type JobRecord } from '../types.js';
 import type { RunResult } from '../../../contract/run.js';
+import { decideRecovery } from '../dispatch.js';
 
 export interface RemoteDeps {
   store: JobStore;
@@ -26,6 +27,10 @@ export interface RemoteDeps {
   onEnded: (job: JobRecord, r: RunResult) => void;
   /** Something was re-queued or freed: let the broker dispatch. */
   kick: () => void;
+  /** A launcher leased for the first time since it was listed. */
+  arrived?: (name: string, host: string) => void;
+  /** A launcher said goodbye. */
+  left?: (name: string) => void;
 }
 
 export interface LeaseRequest {
@@ -121,7 +126,10 @@ export class RemoteLaunchers {
     const now = Date.now();
     const l = this.launchers.get(req.name);
     if (l) Object.assign(l, { host: req.host, slots: req.slots, lastSeenAt: now });
-    else this.launchers.set(req.name, { name: req.name, host: req.host, slots: req.slots, firstSeenAt: now, lastSeenAt: now });
+    else {
+      this.launchers.set(req.name, { name: req.name, host: req.host, slots: req.slots, firstSeenAt: now, lastSeenAt: now });
+      this.d.arrived?.(req.name, req.host);
+    }
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const w: Waiter = {
@@ -149,7 +157,43 @@ export class RemoteLaunchers {
     const known = this.launchers.has(name);
     // A stopping launcher still runs its jobs: it stays listed (and counted) until they end.
     if (!this.leasedBy.get(name)) this.launchers.delete(name);
+    if (known) this.d.left?.(name);
     return known;
+  }
+
+  /**
+   * A launcher known to be gone with its processes (its Slurm allocation ended): its jobs are
+   * dealt with now as a lease expiry would later. `countAttempt` false: bl itself stopped them
+   * (a cancel, the shutdown), so they go back at the head with the same attempt.
+   */
+  launcherGone(name: string, reason: string, countAttempt: boolean): void {
+    const now = Date.now();
+    let changed = false;
+    for (const l of [...this.leases.values()].filter((x) => x.launcher === name)) {
+      try {
+        if (l.cancelRequested) {
+          if (this.d.store.finish(l.id, { state: 'cancelled', exitCode: null, signal: null, usage: l.usage, reason: `cancelled by request; ${reason}`, now })) {
+            this.d.events.publish('job.finished', { id: l.id, state: 'cancelled', reason: `cancelled by request; ${reason}` });
+          }
+        } else {
+          const d = countAttempt && l.confirmed ? decideRecovery(l.attempt, l.retries) : { kind: 'requeue' as const, attempt: l.attempt };
+          const why = `attempt ${l.attempt}: ${reason}`;
+          if (d.kind === 'requeue') {
+            if (this.d.store.requeue(l.id, { head: true, attempt: d.attempt, reason: why })) this.d.events.publish('job.requeued', { id: l.id, attempt: d.attempt, reason: why, launcher: name });
+          } else if (this.d.store.finish(l.id, { state: 'lost', exitCode: null, signal: null, usage: l.usage, reason: `${why}; no retries left`, now })) {
+            this.d.events.publish('job.finished', { id: l.id, state: 'lost', reason: `${why}; no retries left` });
+          }
+        }
+        this.dropLease(l.id);
+        changed = true;
+      } catch (e) {
+        // The store refused: the lease stays, and expires as any other.
+        console.error(`bl-daemon: could not re-queue job ${l.id} of launcher ${name}: ${(e as Error).message}`);
+      }
+    }
+    for (const w of this.waiters.filter((x) => x.req.name === name)) w.done({ kind: 'none' });
+    this.launchers.delete(name);
+    if (changed && !this.closed) this.d.kick();
   }
 
   /** Called by the broker whenever dispatch may have changed (submit, slot freed, limit…). */

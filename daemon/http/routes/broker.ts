@@ -13,6 +13,7 @@ import { intParam, isJsonRequest, readJson, readText } from '../body.js';
 import { serveLog } from '../log-file.js';
 import { keyValueLines, reply } from '../respond.js';
 import type { Services } from '../../services.js';
+import { allocationCounts, launcherAllocationText } from '../allocation-text.js';
 
 const FILTERS: readonly string[] = ['all', 'pending', 'running', 'completed', 'errors', ...END_STATES];
 const ORDERS: readonly string[] = ['asc', 'desc'];
@@ -128,7 +129,13 @@ export function mountBrokerRoutes(router: Router, s: Services): void {
       ['Pending', st.pending],
       ['Pending urgent', st.pending_urgent],
       ...counts,
-      ...st.launchers.map((l) => [`Launcher ${l.name}`, `${l.running} / ${l.slots} on ${l.host}`] as [string, string]),
+      ...st.launchers.map((l) => [`Launcher ${l.name}`, `${l.running} / ${l.slots} on ${l.host}${launcherAllocationText(l)}`] as [string, string]),
+      ...(st.allocations
+        ? ([
+            ['Allocations', `${allocationCounts(st.allocations)} (${s.broker.allocations.limitsText()})`],
+            ...(st.allocations.paused ? [['Allocations paused', st.allocations.paused]] : []),
+          ] as [string, string][])
+        : []),
     ]);
     reply(ctx, text, st);
   });

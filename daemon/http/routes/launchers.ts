@@ -11,6 +11,8 @@ import { OUTCOMES, type RunResult } from '../../../contract/run.js';
 import { readJson } from '../body.js';
 import { rfc3339, reply } from '../respond.js';
 import type { Services } from '../../services.js';
+import { checkLauncherName } from '../auth.js';
+import { launcherAllocationText } from '../allocation-text.js';
 
 
 type Body = Record<string, unknown>;
@@ -79,6 +81,7 @@ function hangUp(ctx: Context): AbortSignal {
 async function lease(ctx: Context, s: Services): Promise<void> {
   const broker = s.broker;
   const name = ctx.params.name!;
+  checkLauncherName(ctx, name, broker.allocations, s.config.auth);
   const b = await body(ctx);
   const slots = int(b, 'slots', 1);
   if (slots === undefined) throw new BlError('bad_value', 'expected `slots` (how many jobs the launcher runs at once), found nothing');
@@ -117,19 +120,22 @@ function keepLogTail(file: string, launcher: string, attempt: number | undefined
 export function mountLauncherRoutes(router: Router, s: Services): void {
   router.post('/launchers/:name/lease', (ctx) => lease(ctx, s));
   router.delete('/launchers/:name', (ctx) => {
+    checkLauncherName(ctx, ctx.params.name!, s.broker.allocations, s.config.auth);
     const known = s.broker.remote.bye(ctx.params.name!);
     reply(ctx, known ? `Launcher ${ctx.params.name} left` : `no launcher ${ctx.params.name} was known`, { left: known });
   });
   router.get('/launchers', (ctx) => {
     const all = s.broker.status().launchers;
-    const lines = all.map((l) => [l.name, l.host, `${l.running}/${l.slots}`, `seen ${rfc3339(Date.parse(l.last_seen_at ?? ''))}`, l.exiting ? 'exiting' : 'working'].join('\t'));
+    const lines = all.map((l) => [l.name, l.host, `${l.running}/${l.slots}`, `seen ${rfc3339(Date.parse(l.last_seen_at ?? ''))}`, (l.exiting ? 'exiting' : 'working') + launcherAllocationText(l)].join('\t'));
     reply(ctx, lines.join('\n'), { launchers: all });
   });
 
   router.post('/jobs/:id/heartbeat', async (ctx) => {
     const b = await body(ctx);
     const pid = int(b, 'pid', 1) ?? null;
-    const r = s.broker.remote.heartbeat(ctx.params.id!, { launcher: str(b, 'launcher'), attempt: int(b, 'attempt', 1), usage: usage(b), pid });
+    const launcher = str(b, 'launcher');
+    checkLauncherName(ctx, launcher, s.broker.allocations, s.config.auth);
+    const r = s.broker.remote.heartbeat(ctx.params.id!, { launcher, attempt: int(b, 'attempt', 1), usage: usage(b), pid });
     reply(ctx, `Lease of job ${ctx.params.id} renewed for ${r.leaseTtl} s`, { ok: true, lease_ttl: r.leaseTtl });
   });
 
@@ -138,6 +144,7 @@ export function mountLauncherRoutes(router: Router, s: Services): void {
     const id = ctx.params.id!;
     const broker = s.broker;
     const launcher = str(b, 'launcher');
+    checkLauncherName(ctx, launcher, broker.allocations, s.config.auth);
     const attempt = int(b, 'attempt', 1);
     const tail = b.log_tail === undefined || b.log_tail === null ? '' : String(b.log_tail);
     const a = broker.remote.finish(id, { launcher, attempt, result: runResult(b) });

@@ -67,6 +67,15 @@ const bad: [string, string, RegExp][] = [
   ['an autotask with no cmd and no path', '{"autotasks": {"A": {"cardinality": 1}}}', /autotasks\.A\.cmd: expected a command/],
   ['a non-loopback bind without auth', '{"bind": "0.0.0.0"}', /bind: "0\.0\.0\.0" is not a loopback address and no `auth`/],
   ['not an object', '[1, 2]', /expected a JSON object at the top level, found \[1,2\]$/],
+  ['broker.slurm of the wrong type', '{"broker": {"slurm": true}}', /broker\.slurm: expected an object, found true$/],
+  ['a mistyped broker.slurm key', '{"broker": {"slurm": {"max_launcher": 2}}}', /broker\.slurm\.max_launcher: unknown key, did you mean `max_launchers`\? \(expected one of: partition, account, qos, time_limit, /],
+  ['slots_per_launcher of the wrong type', '{"broker": {"slurm": {"slots_per_launcher": "4"}}}', /broker\.slurm\.slots_per_launcher: expected a number, found "4"$/],
+  ['slots_per_launcher 0', '{"broker": {"slurm": {"slots_per_launcher": 0}}}', /broker\.slurm\.slots_per_launcher: expected a number ≥ 1, found 0$/],
+  ['a time_limit Slurm does not read', '{"broker": {"slurm": {"time_limit": "1h"}}}', /broker\.slurm\.time_limit: expected minutes \(60\) or a Slurm time \("1:00:00", "2-00:00:00"\) longer than 0, found "1h"$/],
+  ['sbatch_args not a list of words', '{"broker": {"slurm": {"sbatch_args": "--exclusive"}}}', /broker\.slurm\.sbatch_args: expected an array, found "--exclusive"$/],
+  ['an env value that is not a string', '{"broker": {"slurm": {"env": {"SLURM_CONF": 1}}}}', /broker\.slurm\.env\.SLURM_CONF: expected a string, found 1$/],
+  ['a launcher_url that is not a URL', '{"broker": {"slurm": {"launcher_url": "login1:8010"}}}', /broker\.slurm\.launcher_url: expected an http:\/\/ or https:\/\/ URL \(http:\/\/login1:8010\), found "login1:8010"$/],
+  ['an end_margin as long as the time limit', '{"broker": {"slurm": {"time_limit": 1, "end_margin": 60}}}', /broker\.slurm\.end_margin: expected fewer seconds than time_limit \(60 s, 0:01:00\), found 60/],
 ];
 for (const [name, text, want] of bad) {
   test(`config error names the field: ${name}`, () => {
@@ -84,4 +93,31 @@ test('a missing config file is a clear error', () => {
   assert.throws(() => loadConfig(path.join(dir, 'nope.json')), /cannot read the config file/);
   writeFileSync(path.join(dir, 'ok.json'), '{"bind": "0.0.0.0", "insecure": true}');
   assert.equal(loadConfig(path.join(dir, 'ok.json')).bind, '0.0.0.0');
+});
+
+test('broker.slurm: the defaults, and a time limit in minutes or in Slurm\'s form', () => {
+  assert.equal(parseConfigText('{}', '/x.json').broker.slurm, undefined);
+  const d = parseConfigText('{"broker": {"slurm": {}}}', '/x.json').broker.slurm!;
+  assert.deepEqual(d, {
+    partition: undefined,
+    account: undefined,
+    qos: undefined,
+    timeLimitS: 3600,
+    slotsPerLauncher: 4,
+    cpusPerLauncher: 4,
+    mem: undefined,
+    gres: undefined,
+    maxLaunchers: 4,
+    maxPendingAllocations: 1,
+    idleExitS: 300,
+    endMarginS: 60,
+    pollIntervalS: 10,
+    sbatchArgs: [],
+    env: {},
+    launcherUrl: undefined,
+    name: 'bl',
+  });
+  const c = parseConfigText('{"broker": {"slurm": {"time_limit": "2-00:00:00", "slots_per_launcher": 8, "mem": 4000, "partition": "gpu"}}}', '/x.json').broker.slurm!;
+  assert.deepEqual([c.timeLimitS, c.cpusPerLauncher, c.mem, c.partition], [172800, 8, '4000', 'gpu']);
+  assert.equal(parseConfigText('{"broker": {"slurm": {"time_limit": 90}}}', '/x.json').broker.slurm!.timeLimitS, 5400);
 });
