@@ -1,10 +1,11 @@
 // allowed_commands for command and argv jobs. A command is cut into words (shell-words.ts:
 // anything that is not a plain word list is refused), its program resolved against the job's
 // cwd or the daemon's PATH (program-path.ts) and matched against the entries; then the job is
-// rewritten to run what was checked: argv [the resolved program, its arguments], or, when an
-// argument has a $VARIABLE or a glob an entry names, a script written from the parsed words.
-// The text the user sent never reaches a shell, so no reading of it other than ours can run.
-import { BlError, describe } from '../../../contract/errors.js';
+// rewritten to run what was checked: the resolved program's path, then the words as read,
+// each quoted by us (a $VARIABLE as one word "${NAME}", a glob an entry names bare); an argv
+// job gets the path as its argv[0]. The text the user sent never reaches a shell, so no
+// reading of it other than ours can run.
+import { BlError } from '../../../contract/errors.js';
 import type { NewJob } from '../types.js';
 import type { AllowEntry } from './allow-entries.js';
 import { physicalProgram, realFolder, resolveProgram, type Program } from './program-path.js';
@@ -60,6 +61,12 @@ function listed(list: readonly AllowEntry[]): string {
   return t.length ? `allowed_commands: ${t.join(', ')}` : 'allowed_commands names no program';
 }
 
+/** A command in a refusal: whole up to 120 characters, in JSON's notation (a newline shows as \n). */
+export function shown(v: string | string[]): string {
+  if (typeof v !== 'string') return JSON.stringify(v.map((a) => (a.length > 120 ? `${a.slice(0, 120)}…` : a)));
+  return JSON.stringify(v.length > 120 ? `${v.slice(0, 120)}…` : v);
+}
+
 const under = (p: string, folder: string): boolean => p.startsWith(folder === '/' ? '/' : `${folder}/`);
 
 /** The index of the last argument with a glob, or -1. */
@@ -74,7 +81,7 @@ function argsStartWith(args: Word[], prefix: Word[]): boolean {
 
 /** `j` as it will run, or a 403 saying what was refused and why. */
 export function gateCommand(j: NewJob, list: readonly AllowEntry[], lookup: ProgramLookup): NewJob {
-  const what = j.command !== null ? `command ${describe(j.command)}` : `argv ${describe(j.argv)}`;
+  const what = j.command !== null ? `command ${shown(j.command)}` : `argv ${shown(j.argv!)}`;
   const refuse = (why: string) => new BlError('forbidden', `${what} refused: ${why}`);
   let words: Word[];
   if (j.command !== null) {
@@ -129,7 +136,8 @@ export function gateCommand(j: NewJob, list: readonly AllowEntry[], lookup: Prog
     const g = w.parts.find((p) => p.t === 'glob')!;
     throw refuse(`it has a glob ${JSON.stringify(g.t === 'glob' ? g.s : '')} in ${JSON.stringify(w.raw)} (argument ${glob + 1}), and allowed_commands names none there; quote it to mean the character`);
   }
-  const texts = args.map(wordText);
-  if (texts.every((t): t is string => t !== null)) return { ...j, command: null, argv: [prog.path, ...texts] };
-  return { ...j, command: [shQuote(prog.path), ...args.map(wordScript)].join(' '), argv: null };
+  if (j.argv) return { ...j, argv: [prog.path, ...j.argv.slice(1)] };
+  // Written by us from the words read: sh reads it back as exactly those words (a plain one is
+  // exec'd without a shell, job-process.ts).
+  return { ...j, command: [shQuote(prog.path), ...args.map(wordScript)].join(' ') };
 }
