@@ -198,6 +198,8 @@ export class Broker {
     const j = this.get(ref);
     const id = j.id;
     if (j.state === 'pending' || j.state === 'running') throw new BlError('conflict', `job ${id} is ${j.state}; only an ended job can be retried`);
+    // A retry is judged by the list in force now (a reload may have narrowed it since the submit).
+    gateJobs([j], this.policy);
     let r: JobRecord | undefined;
     try {
       r = this.store.requeue(id, { head: false, attempt: j.attempt + 1, reason: `retry requested after ${j.state}` });

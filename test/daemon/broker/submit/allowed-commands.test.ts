@@ -41,6 +41,8 @@ describe('allowed_commands: the attacker list', () => {
   /** Paths the test server was asked for, and every request the other host got. */
   const hits: string[] = [];
   const otherHits: string[] = [];
+  /** A job of ./run.sh that ran, to retry once the list no longer names it. */
+  let runSh = '';
 
   before(async () => {
     root = realpathSync(mkdtempSync(path.join(tmpdir(), 'bl-allow-e2e-')));
@@ -292,23 +294,19 @@ describe('allowed_commands: the attacker list', () => {
       const [j] = await submit(d, { command: './run.sh', cwd: root });
       assert.equal((await waitState(d, j!.id, ['succeeded', 'failed'])).state, 'succeeded');
       assert.equal(await log(j!.id), 'config run.sh\n');
+      runSh = j!.id;
     });
   });
 
-  describe('a reload brings allowed_env and follow_redirects', () => {
-    it('with PATH allowed, argv ["echo"] is still the daemon PATH echo; redirects are not followed', async () => {
+  describe('a reload brings allowed_env, follow_redirects and a new list', () => {
+    const config = (extra: Record<string, unknown>) =>
       writeFileSync(
         path.join(root, 'config.json'),
-        JSON.stringify({
-          port: 0,
-          state_dir: path.join(root, 'state'),
-          keepalives: { inbound_port: 0, internal_port: 0 },
-          broker: { concurrency: 4 },
-          allowed_commands: ['echo ', `${tools}/`, './run.sh', `http://127.0.0.1:${port}/allowed`],
-          allowed_env: ['PATH', 'MY_*'],
-          follow_redirects: false,
-        }),
+        JSON.stringify({ port: 0, state_dir: path.join(root, 'state'), keepalives: { inbound_port: 0, internal_port: 0 }, broker: { concurrency: 4 }, ...extra }),
       );
+
+    it('with PATH allowed, argv ["echo"] is still the daemon PATH echo; redirects are not followed', async () => {
+      config({ allowed_commands: ['echo ', `${tools}/`, './run.sh', `http://127.0.0.1:${port}/allowed`], allowed_env: ['PATH', 'MY_*'], follow_redirects: false });
       assert.equal((await d.request('POST', '/config/reload')).status, 200);
       const [e, h] = await submit(d, [
         { argv: ['echo', 'hi'], cwd: root, env: { PATH: `${root}/evil-bin`, MY_X: '1' } },
@@ -321,6 +319,15 @@ describe('allowed_commands: the attacker list', () => {
       await refused({ command: 'echo hi', cwd: root, env: { LANG: 'C' } }, /^env refused: "LANG" is not a key allowed_env names \(PATH, MY_\*\)$/);
       await noMarks();
       assert.equal(existsSync(path.join(marks, 'evil-echo')), false);
+    });
+
+    it('a retry is judged by the list in force; an entry that names nothing is said in the log', async () => {
+      config({ allowed_commands: ['echo ', 'nosuch-bl-program'] });
+      assert.equal((await d.request('POST', '/config/reload')).status, 200);
+      assert.ok(d.log.some((l) => l.includes('POST /config/reload: allowed_commands: "nosuch-bl-program": there is no program "nosuch-bl-program" on the daemon\'s PATH; the entry allows nothing until it names something')), d.log.join('\n'));
+      const r = await d.request('POST', `/jobs/${runSh}/retry`, undefined, { Accept: 'application/json' });
+      assert.equal(r.status, 403, r.text);
+      assert.match(r.json.error.message, new RegExp(`^command "${root}/run\\.sh" refused: its program "${root}/run\\.sh" is ${root}/run\\.sh, which is not allowed; allowed_commands: echo, nosuch-bl-program$`));
     });
   });
 });
