@@ -14,6 +14,14 @@ export function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Also plain after the program: `=` makes an assignment only in front of it. */
+const SAFE_ARG = /^[A-Za-z0-9_@%+,./:=-]+$/;
+
+/** shQuote for a word after the program (an argument): `--lr=0.1` stays bare. */
+export function shQuoteArg(s: string): string {
+  return SAFE_ARG.test(s) ? s : shQuote(s);
+}
+
 /** `s` written inside '…' already open: each ' closes the quote, adds \' and opens it again. */
 export function inSingleQuotes(s: string): string {
   return s.replace(/'/g, `'\\''`);

@@ -5,7 +5,7 @@
 // never handed to a shell as the user wrote it: the job runs the words (an argv), or a script
 // written from them (wordScript), so a difference between this reading and a shell's cannot
 // turn data into code.
-import { shQuote } from './sh-quote.js';
+import { shQuoteArg } from './sh-quote.js';
 
 /** A piece of a word: text (quotes removed), a `$NAME` / `${NAME}`, or an unquoted glob character. */
 export type Part = { t: 'text'; s: string } | { t: 'param'; name: string } | { t: 'glob'; s: string };
@@ -243,11 +243,11 @@ export function hasGlob(w: Word): boolean {
 }
 
 /**
- * The word written for sh so that it means what was parsed: text quoted, a parameter as
+ * An argument written for sh so that it means what was parsed: text quoted, a parameter as
  * "${NAME}" (one word, never split or globbed), a glob bare. Two words are the same when their
  * scripts are: this is also how an entry's arguments are compared with a job's.
  */
 export function wordScript(w: Word): string {
   if (w.parts.length === 0) return "''";
-  return w.parts.map((p) => (p.t === 'text' ? (p.s === '' ? "''" : shQuote(p.s)) : p.t === 'param' ? `"\${${p.name}}"` : p.s)).join('');
+  return w.parts.map((p) => (p.t === 'text' ? (p.s === '' ? "''" : shQuoteArg(p.s)) : p.t === 'param' ? `"\${${p.name}}"` : p.s)).join('');
 }

@@ -13,6 +13,7 @@ import { gateCommand, ProgramLookup } from '../../../../daemon/broker/submit/com
 import { envRefusal, isEnvPattern } from '../../../../daemon/broker/submit/env-policy.js';
 import type { NewJob } from '../../../../daemon/broker/types.js';
 import { BlError } from '../../../../contract/errors.js';
+import { plainArgv } from '../../../../runner/direct-exec.js';
 
 let root: string;
 let tools: string;
@@ -95,6 +96,9 @@ describe('gateCommand: allowed, and rewritten to run what was checked', () => {
     assert.deepEqual(gate(['echo '], { command: 'echo hi there' }).command, '/usr/bin/echo hi there');
     assert.deepEqual(gate(['echo '], { command: `echo 'a b' "it's"` }).command, `/usr/bin/echo 'a b' 'it'\\''s'`);
     assert.deepEqual(gate(['echo '], { argv: ['echo', 'a b'] }).argv, ['/usr/bin/echo', 'a b']);
+    const plain = gate(['echo '], { command: 'echo --lr=0.1 A=b' }).command!;
+    assert.equal(plain, '/usr/bin/echo --lr=0.1 A=b', 'an argument with = needs no quotes');
+    assert.deepEqual(plainArgv(plain), ['/usr/bin/echo', '--lr=0.1', 'A=b'], 'so it is exec\'d with no shell in front');
   });
   it('an absolute entry and the bare name of the same file match; a linked folder is followed', () => {
     assert.deepEqual(gate(['/bin/echo'], { command: 'echo hi' }).command, '/usr/bin/echo hi');
