@@ -1,6 +1,7 @@
 // Where each `{name}` of a sweep's command sits, as sh would read the command: unquoted, in
 // '…', in "…", in a comment, or somewhere a value cannot be quoted for sure (backticks, $((…)),
-// ${…}, a here-document, after a backslash, in a here-document's delimiter). sweep.ts quotes
+// bash's ((…)) and [[…]] (which evaluate numbers, array subscripts and all), ${…}, a
+// here-document, bash's $'…', after a backslash, in a here-document's delimiter). sweep.ts quotes
 // each value for its place, so a value is one piece of data and never syntax; where it cannot
 // be quoted, only a value with no special character may go. A lexer, not a parser: it follows
 // quotes and nesting ($(…) inside "…" starts unquoted again), which is what decides how a value
@@ -15,20 +16,29 @@ export interface Slot {
   place: Place;
 }
 
-type Frame = { k: 'plain' | 'double' | 'arith' | 'brace'; depth: number };
+/**
+ * What the lexer is inside. `depth`: parentheses (braces in ${…}) opened in it; `cases`: `case`
+ * words not yet closed by `esac` (whose patterns end in a `)` that closes nothing); `close`:
+ * what ends an arith frame.
+ */
+type Frame = { k: 'plain' | 'double' | 'arith' | 'brace'; depth: number; cases: number; close?: string };
+
+const frame = (k: Frame['k'], close?: string): Frame => ({ k, depth: 0, cases: 0, ...(close ? { close } : {}) });
 
 // `{name}`, but not the shell's `${name}`.
 export const PLACEHOLDER = /(?<!\$)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
-/** Where a word may start: a `#` there begins a comment. */
+/** Where a word may start: a `#` there begins a comment, `case` a case. */
 const BEFORE_WORD = /[\s;&|()<>]/;
+
+const wordAt = (text: string, i: number): boolean => i === 0 || BEFORE_WORD.test(text[i - 1]!);
 
 export function placeholderSlots(text: string): Slot[] {
   const at = new Map<number, RegExpMatchArray>();
   for (const m of text.matchAll(PLACEHOLDER)) at.set(m.index!, m);
   if (at.size === 0) return [];
   const slots = new Map<number, Slot>();
-  const stack: Frame[] = [{ k: 'plain', depth: 0 }];
+  const stack: Frame[] = [frame('plain')];
   let heredocs = 0;
   /** Inside ${…} or $((…)) nothing is quoted for sure, whatever is nested there. */
   const place = (natural: Place): Place => (stack.some((f) => f.k === 'brace') ? 'brace' : stack.some((f) => f.k === 'arith') ? 'arith' : natural);
@@ -71,10 +81,22 @@ export function placeholderSlots(text: string): Slot[] {
       within(i + 1, stop, place('single'));
       i = stop + 1;
     } else if (c === '"') {
-      stack.push({ k: 'double', depth: 0 });
+      stack.push(frame('double'));
       i++;
     } else if (c === '$' || c === '`') i = opened(text, i, stack, within);
-    else if (c === '#' && top.k === 'plain' && (i === 0 || BEFORE_WORD.test(text[i - 1]!))) {
+    else if (top.k === 'arith' && top.depth === 0 && top.close && text.startsWith(top.close, i)) {
+      stack.pop();
+      i += top.close.length;
+    } else if (top.k === 'plain' && wordAt(text, i) && /^(?:\(\(|\[\[[\s])/.test(text.slice(i, i + 3))) {
+      stack.push(frame('arith', c === '(' ? '))' : ']]'));
+      i += 2;
+    } else if (top.k === 'plain' && wordAt(text, i) && /^case\s/.test(text.slice(i, i + 5))) {
+      top.cases++;
+      i += 4;
+    } else if (top.k === 'plain' && wordAt(text, i) && /^esac(?:$|[\s;&|)])/.test(text.slice(i, i + 5))) {
+      if (top.cases > 0) top.cases--;
+      i += 4;
+    } else if (c === '#' && top.k === 'plain' && wordAt(text, i)) {
       const nl = text.indexOf('\n', i);
       const stop = nl < 0 ? text.length : nl;
       within(i, stop, place('comment'));
@@ -94,9 +116,8 @@ export function placeholderSlots(text: string): Slot[] {
       if ((c === '(' && top.k !== 'brace') || (c === '{' && top.k === 'brace')) top.depth++;
       i++;
     } else if (c === ')' || c === '}') {
-      if (top.k === 'arith' && c === ')' && top.depth === 0 && text[i + 1] === ')') {
-        stack.pop();
-        i += 2;
+      if (c === ')' && top.k === 'plain' && top.depth === 0 && top.cases > 0) {
+        i++; // a case pattern's end
       } else if ((c === ')' && top.k !== 'brace') || (c === '}' && top.k === 'brace')) {
         if (top.depth > 0) top.depth--;
         else if (stack.length > 1) stack.pop();
@@ -122,16 +143,23 @@ function opened(text: string, i: number, stack: Frame[], within: (from: number, 
     return j + 1;
   }
   const n = text[i + 1];
+  if (n === "'") {
+    // bash's $'…': a backslash escapes a quote there, so '…' quoting does not hold.
+    let j = i + 2;
+    while (j < text.length && text[j] !== "'") j += text[j] === '\\' ? 2 : 1;
+    within(i + 2, j, 'other');
+    return j + 1;
+  }
   if (n === '(' && text[i + 2] === '(') {
-    stack.push({ k: 'arith', depth: 0 });
+    stack.push(frame('arith', '))'));
     return i + 3;
   }
   if (n === '(') {
-    stack.push({ k: 'plain', depth: 0 });
+    stack.push(frame('plain'));
     return i + 2;
   }
   if (n === '{') {
-    stack.push({ k: 'brace', depth: 0 });
+    stack.push(frame('brace'));
     return i + 2;
   }
   return i + 1;

@@ -77,10 +77,10 @@ export function substituteText(text: string, combo: Combo): string {
 
 const CANNOT_QUOTE: Partial<Record<Place, string>> = {
   backtick: 'inside backticks (write $(…) instead)',
-  arith: 'inside $((…))',
+  arith: 'inside $((…)), ((…)) or [[…]]',
   brace: 'inside ${…}',
   heredoc: 'in a here-document',
-  other: 'where it cannot be quoted (after a backslash, or as a here-document delimiter)',
+  other: "where it cannot be quoted (after a backslash, in $'…', or as a here-document delimiter)",
 };
 
 /** The value written for its place: one word of data, or a refusal naming the place. */

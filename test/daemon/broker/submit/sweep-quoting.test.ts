@@ -57,6 +57,9 @@ describe('placeholderSlots', () => {
     ['arithmetic', 'echo $(( {a} + 1 )) {b}', ['arith', 'plain']],
     ['inside ${…}, whatever is nested', 'echo ${X:-{a}} "${X:-\'{b}\'}" {c}', ['brace', 'brace', 'plain']],
     ['after a backslash', 'echo \\{a} "\\{b}"', ['other', 'other']],
+    ["bash's $'…'", "echo $'{a}' '{b}'", ['other', 'single']],
+    ["bash's ((…)) and [[…]]", 'if (( {a} > 1 )) && [[ {b} == x ]]; then echo {c}; fi', ['arith', 'arith', 'plain']],
+    ['a case inside $(…) inside "…": its patterns close nothing', 'echo "$(case x in x) echo {a};; esac)" "{b}"', ['plain', 'double']],
     ['a here-document and what follows it', 'cat <<EOF\n{a}\nEOF\necho {b}', ['heredoc', 'heredoc']],
     ['a here-document delimiter', 'cat <<{a}', ['other']],
     ["the shell's ${name} is no placeholder", 'echo ${a} {b}', ['plain']],
@@ -80,6 +83,11 @@ describe('substitute: a value is one word of data', () => {
   it('inside $(…) inside "…"', () => {
     for (const v of HOSTILE) assert.equal(run(substitute(`printf '[%s]' "$(printf '%s' {v})"`, { v })), `[${v.replace(/\n+$/, '')}]`, JSON.stringify(v));
   });
+  it('inside a case inside $(…) inside "…"', () => {
+    for (const v of HOSTILE) {
+      assert.equal(run(substitute(`printf '[%s]' "$(case x in x) printf '%s' {v};; esac)"`, { v })), `[${v.replace(/\n+$/, '')}]`, JSON.stringify(v));
+    }
+  });
   it('in the README example, with redirect and $BL_OUTPUT_DIR, plain values are as before', () => {
     assert.equal(substitute('echo lr={lr} depth={depth} > $BL_OUTPUT_DIR/result', { lr: 0.01, depth: 4 }), 'echo lr=0.01 depth=4 > $BL_OUTPUT_DIR/result');
   });
@@ -95,6 +103,9 @@ describe('substitute: a value is one word of data', () => {
     ['${…}', 'echo ${X:-{v}}'],
     ['a here-document', 'cat <<EOF\n{v}\nEOF'],
     ['after a backslash', 'echo \\{v}'],
+    ["$'…'", "echo $'{v}'"],
+    ['((…))', 'echo hi && (( {v} ))'],
+    ['[[…]]', '[[ {v} -eq 1 ]]'],
     ['a comment, with a line break', 'echo hi # {v}'],
   ];
   for (const [name, text] of refused) {
