@@ -12,6 +12,12 @@ export interface HttpSpec {
   method: string;
   body: string | null;
   headers?: Record<string, string>;
+  /**
+   * Which redirects the launcher follows: absent, any (fetch's own following); 'none', none (a
+   * 3xx is the answer); a list, only to URLs at or below one of these allowed_commands entries
+   * (runner/url-rule.ts), checked at each hop by whichever launcher runs the job.
+   */
+  redirects?: 'none' | string[];
 }
 
 /** An http job's verdict: no process, no exit code, the answer's status decides. */

@@ -152,6 +152,7 @@ async function main(): Promise<number> {
       logger: log,
       loadConfig: load,
       syncFull: process.env.BL_SYNC_FULL === '1',
+      ...(process.env.PATH !== undefined ? { searchPath: process.env.PATH } : {}),
       ...(spawner ? { helpers: spawner } : {}),
     });
   } catch (e) {

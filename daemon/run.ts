@@ -19,6 +19,8 @@ import type { HelperChoice } from '../runner/spawn-helpers/programs.js';
 import type { Spawner } from '../runner/spawner.js';
 import { lockStateDir } from './state/lock.js';
 import { createBroker } from './broker/index.js';
+import { ProgramLookup } from './broker/submit/command-gate.js';
+import type { SubmitPolicy } from './broker/submit/submit-gate.js';
 import { Logger } from './log/logger.js';
 import { logEvents } from './log/event-log.js';
 import { TaskSettings } from './supervisor/task-settings.js';
@@ -68,6 +70,8 @@ export interface DaemonOptions {
   helpers?: HelperChoice;
   /** Starts the built-in launcher's jobs instead of spawn helpers (tests). */
   spawner?: Spawner;
+  /** The daemon's PATH (main.ts reads it): where allowed_commands looks up a bare program name. */
+  searchPath?: string;
 }
 
 /**
@@ -77,6 +81,8 @@ export interface DaemonOptions {
 export function checkHost(config: DaemonConfig): void {
   if (config.broker.slurm) findSlurmCommands(config.broker.slurm, config.file ?? '(defaults)');
 }
+/** Where a bare program name is looked up when the daemon is given no PATH (POSIX's usual one). */
+export const DEFAULT_SEARCH_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}): Promise<Daemon> {
   checkHost(config);
@@ -119,12 +125,21 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
   let daemon!: Daemon;
   let resolveFinished!: () => void;
   const finished = new Promise<void>((r) => (resolveFinished = r));
+  const searchPath = opts.searchPath ?? DEFAULT_SEARCH_PATH;
+  const policyOf = (c: DaemonConfig): SubmitPolicy => ({ commands: c.allowedCommands, allowedEnv: c.allowedEnv, followRedirects: c.followRedirects, searchPath });
+  /** Entries of allowed_commands that name nothing now: each allows nothing until it does. */
+  const checkAllowList = (c: DaemonConfig, trigger = '') => {
+    if (!c.allowedCommands) return;
+    const lookup = new ProgramLookup(c.allowedCommands, searchPath);
+    lookup.resolved();
+    for (const p of lookup.problems) log.warn(`${trigger}allowed_commands: ${p}; the entry allows nothing until it names something`);
+  };
   const broker = createBroker({
     db,
     settings: config.broker,
     events,
     stateDir: config.stateDir,
-    allowedCommands: config.allowedCommands,
+    policy: policyOf(config),
     ...(opts.spawner ? { spawner: opts.spawner } : {}),
     ...(opts.helpers ? { helpers: opts.helpers } : {}),
     slurm: { daemonUrl: () => publicBase, caFile: config.tls?.ca, log, where: config.file ?? '(defaults)' },
@@ -174,11 +189,13 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
       for (const [task, problem] of supervisor.checkTasks()) log.warn(`${task}: ${problem}; relative paths resolve against ${where}`, { task, problem });
     };
     checkTasks();
+    checkAllowList(config);
     supervisor.autostart();
     broker.start();
 
     const apply = (c: DaemonConfig) => {
       broker.reconfigure(c.broker);
+      broker.setPolicy(policyOf(c));
       return supervisor.reload(c.tasks);
     };
     const load = opts.loadConfig ?? (() => loadConfig(config.file));
@@ -203,6 +220,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
           throw new BlError('bad_value', `config not reloaded, the running one stays: ${e.message}`);
         }
         for (const w of c.warnings) log.warn(`${trigger}: ${w}`);
+        checkAllowList(c, `${trigger}: `);
         const r = await apply(c);
         log.info(`${trigger}: reloaded ${config.file}: ${reloadText(r)}`, { ...r });
         checkTasks();

@@ -1,10 +1,12 @@
 // http jobs (TaskPusher's only kind of task, docs/spec.md "Broker and jobs"): a request instead of a
 // command. Parsed here from a submit, run here with fetch: no process, so no pid, usage or
 // process group; the walltime, a cancel and a shutdown abort the request. A 2xx answer is
-// success (TaskPusher wanted exactly 200; any 2xx is the usual meaning of "done").
+// success (TaskPusher wanted exactly 200; any 2xx is the usual meaning of "done"). Redirects
+// follow the job's `redirects` rule (http-redirects.ts).
 import { open } from 'node:fs/promises';
 import { BlError, describe } from '../contract/errors.js';
 import type { HttpOutcome, HttpSpec } from '../contract/run.js';
+import { fetchJob } from './http-redirects.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 /** How much of an answer's body goes to the job's log: the log is for reading, not archiving. */
@@ -81,7 +83,12 @@ export async function runHttpJob(spec: HttpSpec, logPath: string, signal: AbortS
     await log.write(`${header ?? ''}> ${spec.method} ${spec.url}\n`);
     let res: Response;
     try {
-      res = await fetch(spec.url, { method: spec.method, headers: spec.headers ?? {}, body: spec.body, signal });
+      const f = await fetchJob(spec, signal, (line) => log.write(line).then(() => undefined));
+      if ('refused' in f) {
+        await log.write(`< ${f.status}\nbl: ${f.refused}\n`);
+        return { outcome: 'failed', reason: `${f.status}: ${f.refused}` };
+      }
+      res = f.res;
     } catch (e) {
       if (signal.aborted) throw e;
       const reason = `cannot reach ${spec.url}: ${networkReason(e)}`;

@@ -19,7 +19,7 @@ import { ambiguousJobMessage, CANDIDATES_SHOWN, unknownJobMessage } from './job-
 import { LOCAL_LAUNCHER, type JobRecord, type NewJob } from './types.js';
 import type { RunResult } from '../../contract/run.js';
 import { storeUnavailable } from './store/store-errors.js';
-import { checkAllowed, dropDoneSweeps } from './submit/submit-gate.js';
+import { dropDoneSweeps, gateJobs, type SubmitPolicy } from './submit/submit-gate.js';
 import { HelperSpawner } from '../../runner/spawn-helpers/helper-spawner.js';
 import { helperPrograms, type HelperChoice } from '../../runner/spawn-helpers/programs.js';
 import type { Spawner } from '../../runner/spawner.js';
@@ -35,7 +35,8 @@ export interface BrokerOptions {
   settings: BrokerSettings;
   events: EventBus;
   stateDir: string;
-  allowedCommands?: string[] | undefined;
+  /** allowed_commands and what goes with it; default: none (anything may be submitted). */
+  policy?: SubmitPolicy;
   /** SIGTERM → SIGKILL delay when a job is killed (timeout, idle, cancel, drain). */
   killGraceMs?: number;
   /** What starts the built-in launcher's jobs; default: spawn helpers (`helpers`). */
@@ -80,6 +81,7 @@ export class Broker {
   /** End-of-run writes the store refused (full disk…), tried again until they pass. */
   private readonly writes = new WriteRetry();
   private launchersExitAt: number | null = null;
+  private policy: SubmitPolicy;
   private endWaiters: (() => void)[] = [];
 
   constructor(private readonly o: BrokerOptions) {
@@ -105,6 +107,7 @@ export class Broker {
       onEnded: (job, r) => this.onEnded(job, r),
     });
     this.settings = o.settings;
+    this.policy = o.policy ?? { commands: undefined, allowedEnv: undefined, followRedirects: true, searchPath: '' };
     this.concurrency = persistedSetting(this.store, 'concurrency', o.settings.concurrency, Number);
     this.urgentBypass = persistedSetting(this.store, 'urgent_bypass', o.settings.urgentBypass, (v) => v === 'true');
     const slurm = o.slurm ?? { daemonUrl: () => '', caFile: undefined, log: { info: () => undefined, warn: (m: string) => console.error(`bl-daemon: ${m}`) }, where: '(defaults)' };
@@ -152,6 +155,11 @@ export class Broker {
     this.schedule();
   }
 
+  /** A reload's allowed_commands, allowed_env and follow_redirects: the next submit is judged by them. */
+  setPolicy(policy: SubmitPolicy): void {
+    this.policy = policy;
+  }
+
   /** Crash recovery, then dispatch. */
   start(): void {
     if (this.started) return;
@@ -175,11 +183,11 @@ export class Broker {
   /** `skipped`: sweep combinations that already succeeded (submit-gate.ts). */
   submit(submitted: NewJob[]): EnqueueResult & { skipped: number } {
     if (this.closed) throw new BlError('unavailable', 'the broker is shutting down; no job was submitted');
-    checkAllowed(submitted, this.o.allowedCommands);
+    const allowed = gateJobs(submitted, this.policy);
     let res: EnqueueResult;
     let skipped: number;
     try {
-      const gated = dropDoneSweeps(submitted, this.store);
+      const gated = dropDoneSweeps(allowed, this.store);
       skipped = gated.skipped;
       res = this.store.enqueue(gated.jobs, Date.now());
     } catch (e) {
@@ -239,6 +247,8 @@ export class Broker {
     const j = this.get(ref);
     const id = j.id;
     if (j.state === 'pending' || j.state === 'running') throw new BlError('conflict', `job ${id} is ${j.state}; only an ended job can be retried`);
+    // A retry is judged by the list in force now (a reload may have narrowed it since the submit).
+    gateJobs([j], this.policy);
     let r: JobRecord | undefined;
     try {
       r = this.store.requeue(id, { head: false, attempt: j.attempt + 1, reason: `retry requested after ${j.state}` });

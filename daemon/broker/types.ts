@@ -21,6 +21,8 @@ export interface NewJob {
   labels: Record<string, string>;
   /** An http job (runner/http-job.ts): a request the launcher makes instead of a command. */
   http?: HttpSpec | null;
+  /** Its URL as submitted, when parsing changed it: allowed_commands judges what was written. Not stored. */
+  submittedUrl?: string;
   /** A sweep's combination (sweep.ts). */
   params?: Record<string, unknown> | null;
   /** sha256 of the command template and the combination: a succeeded one is skipped unless `force`. */

@@ -9,6 +9,7 @@ import type { DaemonConfig, SlurmSettings, TaskSpec } from './types.js';
 import { formatSlurmDuration, parseSlurmDuration } from '../broker/slurm/slurm-time.js';
 import { didYouMean } from '../../contract/did-you-mean.js';
 import { describe } from '../../contract/errors.js';
+import { parseAllowEntries, type AllowEntry } from '../broker/submit/allow-entries.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -234,6 +235,12 @@ export function resolveConfig(raw: RawConfig, file: string | undefined, o: LoadO
       if (!existsSync(tls[k])) throw new ConfigError(`${where}: tls.${k}: expected a readable PEM file, found no file at ${tls[k]}`);
     }
   }
+  let allowedCommands: AllowEntry[] | undefined;
+  try {
+    allowedCommands = raw.allowed_commands && parseAllowEntries(raw.allowed_commands, dir);
+  } catch (e) {
+    throw new ConfigError(`${where}: ${(e as Error).message}`);
+  }
   const b = raw.broker ?? {};
   const kaHost = ka.host ?? DEFAULTS.keepaliveHost;
   return {
@@ -264,7 +271,9 @@ export function resolveConfig(raw: RawConfig, file: string | undefined, o: LoadO
     stateDir: raw.state_dir ? path.resolve(dir, raw.state_dir) : path.join(o.stateHome || path.join(homedir(), '.local', 'state'), 'bl'),
     auth,
     tls,
-    allowedCommands: raw.allowed_commands,
+    allowedCommands,
+    allowedEnv: raw.allowed_env,
+    followRedirects: raw.follow_redirects ?? true,
     warnings,
   };
 }

@@ -98,6 +98,8 @@ export const configSchema = z
       .optional(),
     tls: z.object({ cert: z.string().min(1), key: z.string().min(1), ca: z.string().optional() }).strict().optional(),
     allowed_commands: z.array(z.string().min(1)).optional(),
+    allowed_env: z.array(z.string().regex(/^(?:[A-Za-z_][A-Za-z0-9_]*\*?|\*)$/, 'a variable name, or a prefix of one ending in *')).optional(),
+    follow_redirects: z.boolean().optional(),
   })
   .strict();
 

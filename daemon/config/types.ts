@@ -1,5 +1,6 @@
 // The config after loading: every default filled in, every path absolute, times in ms.
 import type { IdleCpu } from '../../contract/run.js';
+import type { AllowEntry } from '../broker/submit/allow-entries.js';
 
 export interface TaskSpec {
   name: string;
@@ -78,7 +79,12 @@ export interface DaemonConfig {
   stateDir: string;
   auth: { token?: string; basic?: string } | undefined;
   tls: { cert: string; key: string; ca?: string } | undefined;
-  allowedCommands: string[] | undefined;
+  /** allowed_commands, each entry read (relative paths against the config file's folder). */
+  allowedCommands: AllowEntry[] | undefined;
+  /** allowed_env: the only keys a job's env may set. */
+  allowedEnv: string[] | undefined;
+  /** false: http jobs follow no redirect. */
+  followRedirects: boolean;
   /** Things worth saying at start that do not stop it (e.g. a `path` that does not exist). */
   warnings: string[];
 }

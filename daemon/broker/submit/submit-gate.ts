@@ -1,30 +1,76 @@
-// What a submit must pass after parsing, before the store sees it: allowed_commands, and a
-// sweep's combinations that already succeeded. Both run on the expanded jobs, so a prefix is
-// checked against the command as it will run, `{name}` already replaced.
-import { BlError, describe } from '../../../contract/errors.js';
+// What a submit must pass after parsing, before the store sees it: allowed_commands (and the
+// env and redirect rules that go with it), and a sweep's combinations that already succeeded.
+// Both run on the expanded jobs: the list judges each command as it will run, its `{name}`s
+// already replaced (as quoted words, sweep.ts).
+import { BlError } from '../../../contract/errors.js';
+import type { HttpSpec } from '../../../contract/run.js';
+import type { UrlRule } from '../../../runner/url-rule.js';
 import type { JobStore } from '../store/store.js';
 import type { NewJob } from '../types.js';
+import type { AllowEntry } from './allow-entries.js';
+import { gateCommand, ProgramLookup } from './command-gate.js';
+import { envRefusal } from './env-policy.js';
+import { gateUrl } from './url-gate.js';
 
-/** What allowed_commands is matched against: the command, argv joined, or an http job's URL. */
-function matchedText(j: NewJob): string {
-  if (j.http) return j.http.url;
-  return j.command ?? (j.argv ?? []).join(' ');
+/** The config's rules for what a submit may run (docs/config.md "allowed_commands"). */
+export interface SubmitPolicy {
+  /** allowed_commands, parsed; undefined: no allow-list. */
+  commands: readonly AllowEntry[] | undefined;
+  /** allowed_env: the only keys a job's env may set; undefined: all but REFUSED_ENV under an allow-list. */
+  allowedEnv: readonly string[] | undefined;
+  /** false: an http job's redirect is its answer, never followed. */
+  followRedirects: boolean;
+  /** The daemon's PATH, where a bare program name is looked up. */
+  searchPath: string;
+}
+
+/** Set by the daemon for a sweep's job, not by whoever submitted it. */
+const SWEEP_ENV = new Set(['BL_PARAMS', 'BL_OUTPUT_DIR']);
+
+function gateEnv(j: NewJob, allowedEnv: readonly string[] | undefined): void {
+  for (const key of Object.keys(j.env)) {
+    if (j.params && SWEEP_ENV.has(key)) continue;
+    const why = envRefusal(key, allowedEnv);
+    if (why) {
+      const fix = allowedEnv ? '' : '; allowed_commands refuses it unless allowed_env names it';
+      throw new BlError('forbidden', `env refused: ${why}${fix}`);
+    }
+  }
+}
+
+/** Where an http job's redirects may go: absent = fetch's own following, as without a list. */
+function redirects(list: readonly AllowEntry[] | undefined, follow: boolean): HttpSpec['redirects'] {
+  if (!follow) return 'none';
+  return list ? list.flatMap((e) => (e.kind === 'url' ? [e.text] : [])) : undefined;
 }
 
 /**
- * golang-job-runner's only security feature, kept: a job must start with one of the prefixes.
- * An http job has no command, so its URL is what a prefix must match (an allow-list meant for
- * commands refuses every URL unless the operator lists one).
+ * The jobs as they will be stored and run, or a 403 for the first one the policy refuses (then
+ * nothing of the submit is stored). With allowed_commands, a command job comes back as the argv
+ * of its resolved program (command-gate.ts) and an http job carries the URLs its redirects may
+ * reach.
  */
-export function checkAllowed(jobs: NewJob[], allowed: string[] | undefined): void {
-  if (!allowed) return;
-  for (const j of jobs) {
-    const text = matchedText(j);
-    if (!allowed.some((p) => text.startsWith(p))) {
-      const what = j.http ? `http job URL ${describe(text)}` : `command ${describe(text)}`;
-      throw new BlError('forbidden', `${what} does not start with one of allowed_commands (${allowed.join(', ')}); nothing was submitted`);
+export function gateJobs(jobs: NewJob[], p: SubmitPolicy): NewJob[] {
+  const list = p.commands;
+  const envRule = list !== undefined || p.allowedEnv !== undefined;
+  if (!list && !envRule && p.followRedirects) return jobs;
+  const rules: UrlRule[] = (list ?? []).flatMap((e) => (e.kind === 'url' ? [e.rule] : []));
+  const lookup = list ? new ProgramLookup(list, p.searchPath) : undefined;
+  const many = jobs.length > 1;
+  return jobs.map((j, i) => {
+    try {
+      if (j.http) {
+        const http = list ? gateUrl(j as NewJob & { http: HttpSpec }, rules) : j.http;
+        const r = redirects(list, p.followRedirects);
+        return r === undefined ? j : { ...j, http: { ...http, redirects: r } };
+      }
+      if (envRule) gateEnv(j, p.allowedEnv);
+      return list ? gateCommand(j, list, lookup!) : j;
+    } catch (e) {
+      if (e instanceof BlError && many) throw new BlError(e.code, `job ${i + 1} of ${jobs.length}: ${e.message}; nothing was submitted`);
+      throw e;
     }
-  }
+  });
 }
 
 /** Drops sweep jobs whose combination already succeeded, unless the submit said `force`. */

@@ -111,7 +111,11 @@ export function parseJob(raw: unknown, where: string, d: SubmitDefaults, cwds: M
     key = o.key;
   }
   const job: NewJob = { command, argv, cwd, env: stringMap(where, 'env', o.env), queue, timeout, idleCpu, retries, key, labels: stringMap(where, 'labels', o.labels) };
-  if (http) job.http = http;
+  if (http) {
+    job.http = http;
+    const written = ((o.http ?? o) as Record<string, unknown>).url as string;
+    if (written !== http.url) job.submittedUrl = written;
+  }
   return job;
 }
 

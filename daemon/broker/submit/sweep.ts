@@ -3,9 +3,15 @@
 // sees the expanded jobs. Tasks-In-A-Bottle gave every task one output directory; here each
 // combination gets its own, named by the sha256 of its canonical JSON, so a re-run of the same
 // combination lands in the same place and a different one never collides.
+//
+// A value is data, always: in a command it becomes one shell word (quoted for where its
+// `{name}` stands, shell-context.ts), in argv it is text inside its element. A value a place
+// cannot quote for sure (inside backticks, $((…)), ${…}, a here-document) is refused.
 import path from 'node:path';
 import { BlError, describe } from '../../../contract/errors.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
+import { inDoubleQuotes, inSingleQuotes, isShSafe, shQuote } from './sh-quote.js';
+import { PLACEHOLDER, placeholderSlots, type Place, type Slot } from './shell-context.js';
 import type { NewJob } from '../types.js';
 
 export type Scalar = string | number | boolean;
@@ -18,8 +24,6 @@ export const MAX_COMBINATIONS = 100_000;
 export const DEFAULT_OUTPUT_ROOT = 'bl-runs';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-// `{name}`, but not the shell's `${name}`: a sweep command is usually a shell string.
-const PLACEHOLDER = /(?<!\$)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 export function parseParams(where: string, raw: unknown): Grid {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -66,8 +70,63 @@ export function placeholders(text: string): string[] {
   return [...text.matchAll(PLACEHOLDER)].map((m) => m[1]!);
 }
 
-export function substitute(text: string, combo: Combo): string {
+/** `{name}` replaced by the value as text: an argv element stays one element whatever it holds. */
+export function substituteText(text: string, combo: Combo): string {
   return text.replace(PLACEHOLDER, (whole, name: string) => (name in combo ? String(combo[name]) : whole));
+}
+
+const CANNOT_QUOTE: Partial<Record<Place, string>> = {
+  backtick: 'inside backticks (write $(…) instead)',
+  arith: 'inside $((…)), ((…)) or [[…]]',
+  brace: 'inside ${…}',
+  heredoc: 'in a here-document',
+  other: "where it cannot be quoted (after a backslash, in $'…', or as a here-document delimiter)",
+};
+
+/** The value written for its place: one word of data, or a refusal naming the place. */
+function quoted(value: string, slot: Slot, where: string): string {
+  switch (slot.place) {
+    case 'plain':
+      return shQuote(value);
+    case 'single':
+      return inSingleQuotes(value);
+    case 'double':
+      return inDoubleQuotes(value);
+    case 'comment':
+      if (!/[\n\r]/.test(value)) return value;
+      break;
+    default:
+      if (isShSafe(value)) return value;
+  }
+  const place = slot.place === 'comment' ? 'in a comment (a line break would end it)' : CANNOT_QUOTE[slot.place];
+  throw new BlError('bad_value', `${where}: the value ${describe(value)} of {${slot.name}} stands ${place}, where only letters, digits and _@%+,./:- can go`);
+}
+
+/** A command template read once: its text between placeholders, and each placeholder's place. */
+export interface Template {
+  text: string;
+  slots: Slot[];
+}
+
+export function commandTemplate(text: string): Template {
+  return { text, slots: placeholderSlots(text) };
+}
+
+/** The command with each `{name}` replaced by its value as one shell word (sh-quote.ts). */
+export function substituteCommand(t: Template, combo: Combo, where = 'job'): string {
+  let out = '';
+  let at = 0;
+  for (const s of t.slots) {
+    if (!(s.name in combo)) continue;
+    out += t.text.slice(at, s.start) + quoted(String(combo[s.name]), s, where);
+    at = s.end;
+  }
+  return out + t.text.slice(at);
+}
+
+/** substituteCommand for a command given as text. */
+export function substitute(text: string, combo: Combo, where = 'job'): string {
+  return substituteCommand(commandTemplate(text), combo, where);
 }
 
 /** Names the combination: the same command template with the same values is the same run. */
@@ -105,13 +164,14 @@ export function expandSweep(where: string, job: NewJob, grid: Grid, o: SweepOpti
   // sweep spends its time here.
   const templateJson = canonicalJson(template);
   const root = path.resolve(job.cwd, o.outputRoot);
+  const command = job.command === null ? null : commandTemplate(job.command);
   return combinations(grid).map((combo) => {
     const canonical = canonicalJson(combo);
     const hash = sha256Hex(canonical);
     return {
       ...job,
-      command: job.command === null ? null : substitute(job.command, combo),
-      argv: job.argv === null ? null : job.argv.map((a) => substitute(a, combo)),
+      command: command === null ? null : substituteCommand(command, combo, where),
+      argv: job.argv === null ? null : job.argv.map((a) => substituteText(a, combo)),
       env: { ...job.env, BL_PARAMS: canonical, BL_OUTPUT_DIR: path.join(root, hash) },
       // An idempotency key names the submit; each combination needs its own or all but one
       // would come back as the first.

@@ -2,7 +2,7 @@
 // their canonical params; the same sweep again makes no job; `force` runs them all again.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
@@ -97,6 +97,49 @@ describe('parameter sweeps', () => {
     const other = await d.api('POST', '/jobs', { command: 'touch "$BL_OUTPUT_DIR/x"', cwd: work, params: { n: [1] }, output_root: 'elsewhere' });
     await allSucceed([r.jobs[0].id, other.jobs[0].id]);
     assert.deepEqual(readdirSync(path.join(work, 'elsewhere')), [sha('{"n":1}')]);
+  });
+
+  // With no allow-list: a value is one shell word of data all the same (sweep.ts).
+  const HOSTILE = ['a b', `it's "quoted"`, '$HOME', '`touch X`', '$(touch X)', 'a; touch X', 'a && touch X', 'line\ntouch X', '\\', '*', '', '-n', '~', '# not a comment'];
+
+  it('gives a job each hostile value intact, as one argument, unquoted or in quotes, and runs none of it', async () => {
+    const r = await d.api('POST', '/jobs', {
+      command: `printf '%s' {v} > "$BL_OUTPUT_DIR/plain"; printf '%s' "{v}" > "$BL_OUTPUT_DIR/double"; printf '%s' '{v}' > "$BL_OUTPUT_DIR/single"; printf '%s|' {v} > "$BL_OUTPUT_DIR/count"`,
+      cwd: work,
+      params: { v: HOSTILE },
+      output_root: 'hostile',
+    });
+    assert.equal(r.jobs.length, HOSTILE.length);
+    await allSucceed(r.jobs.map((j: { id: string }) => j.id));
+    for (const j of r.jobs as { env: Record<string, string>; params: { v: string } }[]) {
+      const dir = j.env.BL_OUTPUT_DIR!;
+      for (const f of ['plain', 'double', 'single']) assert.equal(readFileSync(path.join(dir, f), 'utf8'), j.params.v, `${f}: ${JSON.stringify(j.params.v)}`);
+      assert.equal(readFileSync(path.join(dir, 'count'), 'utf8'), `${j.params.v}|`, 'one argument');
+    }
+    assert.equal(existsSync(path.join(work, 'X')), false, 'no value ran as a command');
+  });
+
+  it('gives argv jobs each value inside its element', async () => {
+    const r = await d.api('POST', '/jobs', { argv: ['/bin/sh', '-c', 'printf "%s|" "$@" > "$BL_OUTPUT_DIR/args"', 'sh', '{v}', 'x={v}'], cwd: work, params: { v: HOSTILE }, output_root: 'hostile-argv' });
+    await allSucceed(r.jobs.map((j: { id: string }) => j.id));
+    for (const j of r.jobs as { env: Record<string, string>; params: { v: string } }[]) {
+      assert.equal(readFileSync(path.join(j.env.BL_OUTPUT_DIR!, 'args'), 'utf8'), `${j.params.v}|x=${j.params.v}|`);
+    }
+    assert.equal(existsSync(path.join(work, 'X')), false);
+  });
+
+  it("runs the README's example as written", async () => {
+    const r = await d.api('POST', '/jobs', { command: 'echo lr={lr} depth={depth} > $BL_OUTPUT_DIR/result', cwd: work, params: { lr: [0.1, 0.01], depth: [2, 4] }, output_root: 'readme' });
+    await allSucceed(r.jobs.map((j: { id: string }) => j.id));
+    for (const j of r.jobs as { env: Record<string, string>; params: { lr: number; depth: number } }[]) {
+      assert.equal(readFileSync(path.join(j.env.BL_OUTPUT_DIR!, 'result'), 'utf8'), `lr=${j.params.lr} depth=${j.params.depth}\n`);
+    }
+  });
+
+  it('refuses a value where it cannot be quoted, with 400', async () => {
+    const r = await d.request('POST', '/jobs', { command: 'echo `echo {v}`', cwd: work, params: { v: ['$(touch X)'] } }, { Accept: 'application/json' });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.error.message, 'job: the value "$(touch X)" of {v} stands inside backticks (write $(…) instead), where only letters, digits and _@%+,./:- can go');
   });
 
   it('refuses bad sweeps with 400 and a message', async () => {

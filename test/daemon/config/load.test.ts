@@ -51,6 +51,17 @@ test('tasks extension: per-task values override the globals; relative paths reso
   assert.deepEqual(a.env, { X: '1' });
 });
 
+test('allowed_commands: each entry read, relative paths against the config folder; allowed_env and follow_redirects', () => {
+  const c = parseConfigText(JSON.stringify({ allowed_commands: ['echo ', 'tools/', './run.sh', 'git pull', 'http://127.0.0.1:/hook'], allowed_env: ['MY_*'], follow_redirects: false }), '/etc/bl/c.json');
+  assert.deepEqual(
+    c.allowedCommands!.map((e) => (e.kind === 'program' ? [e.kind, e.program, e.args.map((w) => w.raw)] : e.kind === 'folder' ? [e.kind, e.folder] : [e.kind, e.rule.port, e.rule.path])),
+    [['program', 'echo', []], ['folder', '/etc/bl/tools/'], ['program', '/etc/bl/./run.sh', []], ['program', 'git', ['pull']], ['url', '*', '/hook']],
+  );
+  assert.deepEqual([c.allowedEnv, c.followRedirects], [['MY_*'], false]);
+  const none = parseConfigText('{}', '/etc/bl/c.json');
+  assert.deepEqual([none.allowedCommands, none.allowedEnv, none.followRedirects], [undefined, undefined, true]);
+});
+
 test('defaults: force_timeout 0 means 60000; no file means port 8010 and no tasks', () => {
   assert.equal(parseConfigText('{"force_timeout": 0}', '/x.json').forceTimeout, 60000);
   const d = loadConfig(undefined);
@@ -76,6 +87,10 @@ const bad: [string, string, RegExp][] = [
   ['an env value that is not a string', '{"broker": {"slurm": {"env": {"SLURM_CONF": 1}}}}', /broker\.slurm\.env\.SLURM_CONF: expected a string, found 1$/],
   ['a launcher_url that is not a URL', '{"broker": {"slurm": {"launcher_url": "login1:8010"}}}', /broker\.slurm\.launcher_url: expected an http:\/\/ or https:\/\/ URL \(http:\/\/login1:8010\), found "login1:8010"$/],
   ['an end_margin as long as the time limit', '{"broker": {"slurm": {"time_limit": 1, "end_margin": 60}}}', /broker\.slurm\.end_margin: expected fewer seconds than time_limit \(60 s, 0:01:00\), found 60/],
+  ['an allowed command with an operator', '{"allowed_commands": ["echo", "echo hi; ls"]}', /allowed_commands\[1\]: "echo hi; ls": it has a ";" \(a second command\).*: an entry is a program and its first arguments$/],
+  ['an allowed URL with user info', '{"allowed_commands": ["http://u:p@h/x"]}', /allowed_commands\[0\]: "http:\/\/u:p@h\/x": expected no user info/],
+  ['an allowed_env key that is no name', '{"allowed_env": ["A-B"]}', /allowed_env\.0: expected a variable name, or a prefix of one ending in \*, found "A-B"$/],
+  ['follow_redirects not a boolean', '{"follow_redirects": "no"}', /follow_redirects: expected a boolean, found "no"$/],
 ];
 for (const [name, text, want] of bad) {
   test(`config error names the field: ${name}`, () => {
