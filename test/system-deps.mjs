@@ -1,6 +1,6 @@
 // `npm test` runs this first: the tests drive real programs (tmux for the console, Chromium for
 // the dashboard, /usr/bin/python3 with python3-zmq for the Python worker, curl for the shell
-// worker, ip for network namespaces). On a fresh Debian machine as root it installs what is
+// worker, ip for network namespaces, Slurm and munge for the allocation tests). On a fresh Debian machine as root it installs what is
 // missing, so `npm install && npm test` is the whole set-up; elsewhere it names the command.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,6 +14,11 @@ const needs = [
   ['iproute2', () => has('ip', ['-V'])],
   ['procps', () => has('ps', ['--version'])],
   ['openssl', () => has('openssl', ['version'])],
+  // A one-node Slurm, started by test/helpers/slurm.ts as the tests' own children.
+  ['slurmctld', () => existsSync('/usr/sbin/slurmctld')],
+  ['slurmd', () => existsSync('/usr/sbin/slurmd')],
+  ['slurm-client', () => existsSync('/usr/bin/sbatch')],
+  ['munge', () => existsSync('/usr/sbin/munged')],
 ];
 const missing = needs.filter(([, ok]) => !ok()).map(([pkg]) => pkg);
 if (missing.length === 0) process.exit(0);

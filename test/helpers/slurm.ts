@@ -21,11 +21,6 @@ export interface Slurm {
   stop(): Promise<void>;
 }
 
-/** Whether this machine has Slurm's and munge's programs (`.ci/run` installs them). */
-export function haveSlurm(): boolean {
-  return ['/usr/sbin/slurmctld', '/usr/sbin/slurmd', '/usr/sbin/munged', '/usr/bin/sbatch'].every((p) => existsSync(p));
-}
-
 export async function startSlurm(o: { cpus?: number } = {}): Promise<Slurm> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bl-slurm-'));
   const node = hostname().split('.')[0]!;
