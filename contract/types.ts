@@ -165,7 +165,7 @@ export interface AllocationJson {
   /** Its launcher has connected to the daemon. */
   connected: boolean;
   jobs_run: number;
-  /** Why it ended (idle exit, time limit, cancelled, failed at start, …). */
+  /** Why it ended (idle exit, time limit, cancelled, failed at start, …); while queued, why Slurm keeps it waiting. */
   reason: string | null;
 }
 

@@ -19,7 +19,7 @@ import type { PilotSpec } from './pilot-script.js';
 import { submitPilot } from './submit-pilot.js';
 import { outputTail } from './output-tail.js';
 import { LAUNCHER_PREFIX, newPilotToken, tokenHash } from './pilot-tokens.js';
-import { allUnknown, endedHow, parseSqueue, phaseOf, SQUEUE_FORMAT, type SlurmJobView } from './squeue-parse.js';
+import { allUnknown, endedHow, neverStarts, parseSqueue, phaseOf, SQUEUE_FORMAT, type SlurmJobView } from './squeue-parse.js';
 import { failureText, findSlurmCommands, runSlurm, type SlurmCommands } from './slurm-commands.js';
 
 const LAUNCHER_NAME = /^slurm-(\d+)$/;
@@ -214,6 +214,10 @@ export class SlurmAllocations {
   private follow(a: Alloc, v: SlurmJobView | undefined, now: number): void {
     const phase = v ? phaseOf(v.state) : 'ended';
     if (phase === 'ended') return this.end(a, now, v);
+    const never = v ? neverStarts(v) : null;
+    if (never !== null && a.cancelReason === null) return void this.giveUp(a, never);
+    // A queued allocation shows why Slurm keeps it waiting (Priority, Resources…).
+    if (phase === 'pending') a.reason = v?.reason ? `waiting in Slurm: ${v.reason}` : null;
     if (v?.node) a.node = v.node;
     if (phase === 'running' || phase === 'ending') {
       if (v?.timeLeftS != null) a.endAt = now + v.timeLeftS * 1000;
@@ -227,7 +231,10 @@ export class SlurmAllocations {
     const first = a.startedAt === null;
     a.startedAt = at;
     if (a.endAt === null && this.settings) a.endAt = at + this.settings.timeLimitS * 1000;
-    if (a.state === 'pending') a.state = 'running';
+    if (a.state === 'pending') {
+      a.state = 'running';
+      if (a.cancelReason === null) a.reason = null;
+    }
     this.save(a);
     if (first) this.d.events.publish('alloc.started', { id: a.id, launcher: launcherOf(a.id), node: a.node, end_at: iso(a.endAt) });
   }
@@ -523,6 +530,21 @@ export class SlurmAllocations {
     this.settle(a, true, Date.now());
     this.save(a);
     return this.json(a, Date.now());
+  }
+
+  /**
+   * A queued allocation Slurm will never start: scancel it and count it as one that died at
+   * start (not cancelledByBl), so three in a row pause submission with the reason, and jobs
+   * waiting behind it are not held by it.
+   */
+  private async giveUp(a: Alloc, why: string): Promise<void> {
+    a.cancelReason = why;
+    a.reason = why;
+    this.d.log.warn(`broker.slurm: allocation ${a.id}: ${why}; cancelling it`);
+    const r = await runSlurm(this.commands!, 'scancel', [a.id], SLURM_TIMEOUT_MS);
+    if (r.code !== 0) this.d.log.warn(`broker.slurm: scancel ${a.id} failed: ${failureText('scancel', r)}`);
+    if (a.state === 'pending') this.end(a, Date.now(), undefined);
+    this.schedule();
   }
 
   /** A pending allocation cancelled is over at once: it never ran. */

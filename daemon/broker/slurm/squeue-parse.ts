@@ -69,6 +69,27 @@ export function endedHow(v: SlurmJobView | undefined): string {
   return `${words} (Slurm: ${v.state}${v.reason ? `, ${v.reason}` : ''})`;
 }
 
+// Pending reasons Slurm gives a job it cannot start as asked while the cluster's configuration
+// stays as it is: waiting on them only blocks the jobs behind (max_pending_allocations holds the
+// place). Reasons of a busy cluster (Priority, Resources, AssocGrp*Limit…) are waited out.
+const NEVER: Record<string, string> = {
+  PartitionConfig: 'the partition cannot give what a pilot asks (slots_per_launcher CPUs, sbatch_args); compare with `scontrol show partition`',
+  BadConstraints: "the partition's nodes cannot meet a pilot's constraints (slots_per_launcher CPUs, sbatch_args)",
+  PartitionNodeLimit: "a pilot asks for more nodes than the partition allows, or its nodes are down",
+  PartitionTimeLimit: "time_limit is longer than the partition's MaxTime",
+  InvalidAccount: 'the account is not known to Slurm',
+  InvalidQOS: 'the QOS is not known to Slurm',
+  AccountNotAllowed: 'the account may not use this partition',
+  QOSNotAllowed: 'the QOS may not use this partition',
+};
+
+/** Why a pending allocation will never start (Slurm's reason in words), or null when it may. */
+export function neverStarts(v: SlurmJobView): string | null {
+  if (phaseOf(v.state) !== 'pending' || v.reason === null) return null;
+  const words = NEVER[v.reason];
+  return words === undefined ? null : `Slurm will not start it as asked: ${v.reason} (${words})`;
+}
+
 /** squeue's answer when none of the ids asked for is known any more (it exits 1 for that). */
 export function allUnknown(stderr: string): boolean {
   return /invalid job id specified/i.test(stderr);

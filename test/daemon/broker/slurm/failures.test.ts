@@ -1,7 +1,8 @@
 // When Slurm will not run the pilots: sbatch refused (a partition that does not exist) pauses
 // submission after 3 failures in a row, with the reason in GET /broker and GET
 // /broker/allocations, one sbatch a poll interval at most (no storm); the resume route, a manual
-// submit and a config reload resume it. Pilots that die at start (3 in a row) pause it too.
+// submit and a config reload resume it. Pilots that die at start (3 in a row) pause it too, and
+// so do allocations Slurm keeps queued for a reason that never clears (cancelled at once).
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -107,5 +108,18 @@ describe('Slurm allocations that fail', () => {
     }
     assert.match((await d.request('GET', '/metrics')).text, /^bl_allocation_failures_total\{kind="start"\} 3$/m);
     assert.match(d.log.join('\n'), /warn  allocation \d+ died at start \(3 in a row\): allocation \d+ ended without its launcher connecting/);
+  });
+  it('pilots Slurm will never start (more CPUs than the node has): each cancelled at once, paused after 3 with the reason', async () => {
+    const { d, w } = await daemon({ cpus_per_launcher: 64 });
+    await submit(d, { command: 'true', cwd: d.dir });
+    const reason = await waitFor('submission to pause', () => paused(d), { timeout: 60_000 });
+    assert.match(reason, /^3 allocations in a row died at start; the last: allocation \d+ ended without its launcher connecting: Slurm will not start it as asked: (PartitionConfig|BadConstraints|PartitionNodeLimit) \(/);
+    assert.equal(w.count('sbatch'), 3);
+    assert.equal(w.count('scancel'), 3);
+    const list: AllocationsJson = await d.api('GET', '/broker/allocations');
+    assert.deepEqual(list.allocations.map((x) => x.state), ['ended', 'ended', 'ended']);
+    const queued = slurm.run('squeue', ['-h', '-o', '%i']).split('\n');
+    assert.deepEqual(list.allocations.filter((x) => queued.includes(x.id)), [], 'none left waiting in Slurm');
+    assert.match(d.log.join('\n'), /warn  broker\.slurm: allocation \d+: Slurm will not start it as asked/);
   });
 });

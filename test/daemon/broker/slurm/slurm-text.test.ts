@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatSlurmDuration, parseSlurmDuration } from '../../../../daemon/broker/slurm/slurm-time.js';
-import { allUnknown, endedHow, parseSqueue, phaseOf } from '../../../../daemon/broker/slurm/squeue-parse.js';
+import { allUnknown, endedHow, neverStarts, parseSqueue, phaseOf } from '../../../../daemon/broker/slurm/squeue-parse.js';
 import { pilotScript, sbatchArgv, shellQuote, type PilotSpec } from '../../../../daemon/broker/slurm/pilot-script.js';
 import { isLauncherProtocol, isPilotToken, newPilotToken } from '../../../../daemon/broker/slurm/pilot-tokens.js';
 import type { SlurmSettings } from '../../../../daemon/config/types.js';
@@ -65,6 +65,14 @@ describe('squeue', () => {
     assert.equal(endedHow(undefined), "no longer in Slurm's queue");
     assert.ok(allUnknown('slurm_load_jobs error: Invalid job id specified\n'));
     assert.ok(!allUnknown('squeue: error: Unable to contact slurm controller'));
+  });
+
+  it('a queued allocation Slurm will never start, and one that waits its turn', () => {
+    const v = (state: string, reason: string | null) => ({ id: '1', state, node: null, reason, timeLeftS: null, elapsedS: null });
+    assert.match(neverStarts(v('PENDING', 'PartitionConfig'))!, /^Slurm will not start it as asked: PartitionConfig \(the partition cannot give/);
+    assert.match(neverStarts(v('PENDING', 'PartitionTimeLimit'))!, /time_limit is longer than the partition's MaxTime/);
+    for (const r of ['Priority', 'Resources', 'AssocGrpCpuLimit', null]) assert.equal(neverStarts(v('PENDING', r)), null, String(r));
+    assert.equal(neverStarts(v('RUNNING', 'PartitionConfig')), null, 'a running one is not judged by a stale reason');
   });
 });
 
