@@ -276,7 +276,7 @@ export class SlurmAllocations {
         jobsRun: a.jobsRun,
         workPending: d.pendingNormal + d.pendingUrgent > 0,
         cancelledByBl: a.cancelledByBl,
-        how: tail ? `${how}; its output ends: ${tail}` : `${how}; its output: ${path.join(this.dir, `${a.id}.out`)}`,
+        how: tail ? `${how}; its output ends: ${tail}` : a.startedAt === null ? how : `${how}; its output: ${path.join(this.dir, `${a.id}.out`)}`,
       },
     });
   }

@@ -73,8 +73,8 @@ export function endedHow(v: SlurmJobView | undefined): string {
 // stays as it is: waiting on them only blocks the jobs behind (max_pending_allocations holds the
 // place). Reasons of a busy cluster (Priority, Resources, AssocGrp*Limit…) are waited out.
 const NEVER: Record<string, string> = {
-  PartitionConfig: 'the partition cannot give what a pilot asks (slots_per_launcher CPUs, sbatch_args); compare with `scontrol show partition`',
-  BadConstraints: "the partition's nodes cannot meet a pilot's constraints (slots_per_launcher CPUs, sbatch_args)",
+  PartitionConfig: 'the partition cannot give what a pilot asks: cpus_per_launcher, sbatch_args; see scontrol show partition',
+  BadConstraints: "no node of the partition meets what a pilot asks: cpus_per_launcher, sbatch_args",
   PartitionNodeLimit: "a pilot asks for more nodes than the partition allows, or its nodes are down",
   PartitionTimeLimit: "time_limit is longer than the partition's MaxTime",
   InvalidAccount: 'the account is not known to Slurm',
