@@ -32,7 +32,7 @@ export function createApp(services: Services): Koa {
   const allMethods = [...new Set([...router.stack.flatMap((l) => l.methods), 'OPTIONS'])].join(', ');
   app.use(errorMiddleware(services));
   // The dashboard's page and code are open; it answers 401 itself (routes/dashboard.ts).
-  app.use(authMiddleware(services.config.auth, new Set(['/healthz', ...dashboardPublicPaths()]), services.broker.allocations));
+  app.use(authMiddleware(services.config.auth, new Set(['/healthz', ...dashboardPublicPaths()]), services.broker.allocations, services.keepaliveKeys));
   app.use(async (ctx, next) => {
     await next();
     // Runs after allowedMethods had its say: a known path with another method is a 405
