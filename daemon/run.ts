@@ -10,6 +10,7 @@ import { EventBus } from './events/bus.js';
 import { EventPublisher } from './events/publisher.js';
 import { KeepaliveListener } from './keepalive/listener.js';
 import { KeepaliveStats } from './keepalive/stats.js';
+import { KeepaliveKeys } from './http/keepalive-key.js';
 import { openDb } from './state/db.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { WorkerRecords } from './supervisor/worker-records.js';
@@ -97,6 +98,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
   const unlog = logEvents(events, log);
   const forceCtl = new AbortController();
   const keepalives = new KeepaliveStats();
+  const keepaliveKeys = KeepaliveKeys.load(config.stateDir);
 
   const publisher = new EventPublisher();
   const listener = new KeepaliveListener(
@@ -118,6 +120,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     log,
     logDir: path.join(config.stateDir, 'logs', 'tasks'),
     endpoints: () => ({ keepalive: kaEndpoint, http: httpBase }),
+    keepaliveKey: (task) => keepaliveKeys.key(task),
     force: forceCtl.signal,
   });
 
@@ -149,6 +152,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     events,
     supervisor,
     keepalives,
+    keepaliveKeys,
     broker,
     startedAt: Date.now(),
     requestShutdown: (reason) => void daemon.shutdown(reason),

@@ -6,12 +6,15 @@ import type { KeepaliveStats } from './keepalive/stats.js';
 import type { Broker } from './broker/index.js';
 import type { Logger } from './log/logger.js';
 import type { ReloadResult } from './config/reload-result.js';
+import type { KeepaliveKeys } from './http/keepalive-key.js';
 
 export interface Services {
   config: DaemonConfig;
   events: EventBus;
   supervisor: Supervisor;
   keepalives: KeepaliveStats;
+  /** The `key` of BL_KEEPALIVE_URL, which opens one task's keep-alive route under auth. */
+  keepaliveKeys: KeepaliveKeys;
   /** Asks the daemon to shut down gracefully (POST /shutdown). */
   requestShutdown: (reason: string) => void;
   startedAt: number;
