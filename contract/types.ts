@@ -2,7 +2,15 @@
 // the daemon, the console and the launcher. Times are ISO 8601 strings, null when none.
 import type { HttpSpec, IdleCpu } from './run.js';
 
-export type TaskState = 'running' | 'stopped' | 'backoff' | 'flapping';
+/** `waiting`: started, its workers held until every task it requires is ready (`waiting_for`). */
+export type TaskState = 'running' | 'stopped' | 'backoff' | 'flapping' | 'waiting';
+
+/** A required task not ready yet: `ready` of its `cardinality` workers are. */
+export interface AwaitedJson {
+  task: string;
+  ready: number;
+  cardinality: number;
+}
 
 export interface TaskCounters {
   stalled: number;
@@ -69,6 +77,10 @@ export interface TaskJson {
   /** The sum over its live workers; null when none has been sampled. */
   usage: ProcessUsageJson | null;
   last_exit: LastExitJson | null;
+  /** The tasks its `requires` names (config). */
+  requires: string[];
+  /** While `waiting`: the required tasks not ready yet; else empty. */
+  waiting_for: AwaitedJson[];
 }
 
 /** GET /tasks → running tasks; GET /list → every known task. */

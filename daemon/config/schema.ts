@@ -22,6 +22,8 @@ export const taskSchema = z
     backoff: z.object({ initial: ms.optional(), max: ms.optional() }).strict().optional(),
     capture_output: z.boolean().optional(),
     adopt: z.boolean().optional(),
+    /** Tasks whose workers must all be ready before this one's start (task-graph.ts). */
+    requires: z.array(z.string().min(1)).optional(),
   })
   .strict();
 

@@ -4,6 +4,8 @@
 // backoff that follows; successes of jobs are debug (a batch of 10,000 must not flood it).
 import type { BlEvent } from '../events/bus.js';
 import type { Level } from './level.js';
+import type { AwaitedJson } from '../../contract/types.js';
+import { awaitedText } from '../../contract/awaited-text.js';
 
 /** Why a worker was stopped on purpose (decide.ts's StopReason), as the log says it. */
 const PURPOSE: Record<string, string> = {
@@ -75,6 +77,10 @@ export function eventText(e: BlEvent): string {
       return `${task} started`;
     case 'task.stopped':
       return `${task} stopped`;
+    case 'task.waiting':
+      return `${task} started, waiting for ${Array.isArray(d.waiting_for) ? awaitedText(d.waiting_for as AwaitedJson[]) : 'the tasks it requires'} before its first worker`;
+    case 'task.requirements_ready':
+      return `${task}: ${Array.isArray(d.requires) ? d.requires.join(', ') : 'the tasks it requires'} ready; starting its workers`;
     case 'task.scaled':
       return `${task} cardinality set to ${str(d.cardinality)}`;
     case 'task.flapping':

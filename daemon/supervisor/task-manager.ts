@@ -392,9 +392,11 @@ export class TaskManager {
     // exit comes before its replacement's start. The replacement first: the clean-up below
     // reads /proc, which takes milliseconds.
     const now = Date.now();
-    const next = decide(this.rt, { type: 'exited', pid: proc.pid, code, signal, output: proc.output?.recent() ?? [], errorLine }, now);
+    const exited: TaskEvent = { type: 'exited', pid: proc.pid, code, signal, output: proc.output?.recent() ?? [], errorLine };
+    const next = decide(this.rt, exited, now);
     this.deps.events.publish('worker.exited', { task: this.name, pid: proc.pid, code, signal, reason, uptime_ms: uptime, message, ...exitOutlook(this.rt, now) });
     this.execute(next);
+    this.deps.dispatched?.(this.name, exited);
     if (!proc.stopping) {
       // The worker died by itself: what it left behind in its group goes too.
       const grace = this.rt.spec.gracePeriod;

@@ -46,7 +46,7 @@ export function fakeTask(name: string, t: FakeTask): TaskJson {
     name, running: t.running, state: t.running ? 'running' : 'stopped', cmd: '/bin/sleep', args: ['1000'],
     cardinality: t.cardinality, active: t.running ? t.cardinality : 0, dead: 0, started_at: null, last_alive_at: null,
     stall_timeout: 0, grace_period: 100, counters: { stalled: 0, exited_ok: 0, exited_error: 0, stopped: 0, restarts: 0 },
-    next_start_at: null, workers, usage: null, last_exit: null, ...t.extra,
+    next_start_at: null, workers, usage: null, last_exit: null, requires: [], waiting_for: [], ...t.extra,
   };
 }
 
