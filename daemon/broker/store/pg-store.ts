@@ -23,9 +23,10 @@ import { MATCH_COUNT_CAP, SHORT_ID_LENGTH, zeroCounts } from './store.js';
 const WRITE_LOCK = 0x626c_0002;
 
 const CLAIM_SET = `phase = 1, state = 'running', launcher = $1, host = $2, started_at = $3, finished_at = NULL, exit_code = NULL,
-  signal = NULL, usage = NULL, reason = NULL, pid = NULL, pgid = NULL, proc_start = NULL`;
-const HEAD = (urgentOnly: boolean, fit: boolean) =>
-  `SELECT seq FROM broker_jobs WHERE phase = 0${urgentOnly ? ' AND queue_rank = 0' : ''}${fit ? ' AND (timeout IS NULL OR timeout <= $4)' : ''}
+  signal = NULL, usage = NULL, reason = NULL, pid = NULL, pgid = NULL, proc_start = NULL, lease_owner = $5, lease_expires = $6`;
+// $4: the max timeout, or null for any job.
+const HEAD = (urgentOnly: boolean) =>
+  `SELECT seq FROM broker_jobs WHERE phase = 0${urgentOnly ? ' AND queue_rank = 0' : ''} AND ($4::float8 IS NULL OR timeout IS NULL OR timeout <= $4)
    ORDER BY queue_rank, pos LIMIT 1 FOR UPDATE SKIP LOCKED`;
 
 type Tx = { client: pg.PoolClient };
@@ -112,12 +113,40 @@ export class PgStore implements AsyncJobStore {
 
   claimNext(o: ClaimOptions): Promise<JobRecord | undefined> {
     return this.write(async () => {
-      const fit = o.maxTimeout !== undefined;
-      const args: unknown[] = [o.launcher, o.host, o.now];
-      if (fit) args.push(o.maxTimeout);
-      const r = await this.q(`UPDATE broker_jobs SET ${CLAIM_SET} WHERE seq = (${HEAD(o.urgentOnly, fit)}) RETURNING *`, args);
+      const args: unknown[] = [o.launcher, o.host, o.now, o.maxTimeout ?? null, o.lease?.owner ?? null, o.lease?.until ?? null];
+      const r = await this.q(`UPDATE broker_jobs SET ${CLAIM_SET} WHERE seq = (${HEAD(o.urgentOnly)}) RETURNING *`, args);
       return r.rows[0] ? toRecord(r.rows[0]) : undefined;
     });
+  }
+
+  /** Extends the leases `owner` holds on its running jobs to `until`; how many it holds. */
+  async renewLeases(owner: string, until: number): Promise<number> {
+    const r = await this.q(`UPDATE broker_jobs SET lease_expires = $2 WHERE lease_owner = $1 AND phase = 1`, [owner, until]);
+    return r.rowCount ?? 0;
+  }
+
+  /** Running jobs whose lease ran out before `now` (their daemon stopped renewing), oldest lease first. */
+  async expiredLeases(now: number, limit = 1000): Promise<JobRecord[]> {
+    const r = await this.q(`SELECT * FROM broker_jobs WHERE phase = 1 AND lease_expires < $1 ORDER BY lease_expires LIMIT $2`, [now, limit]);
+    return r.rows.map(toRecord);
+  }
+
+  /** Says this daemon is alive (its row in bl_daemons: who shares the store, and since when). */
+  async heartbeat(d: { id: string; host: string; pid: number; url: string | null }, now: number): Promise<void> {
+    await this.q(
+      `INSERT INTO bl_daemons (id, host, pid, url, started_at, seen_at) VALUES ($1, $2, $3, $4, $5, $5)
+       ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at, url = excluded.url`,
+      [d.id, d.host, d.pid, d.url, now],
+    );
+  }
+
+  /** The daemons that said they were alive since `since`. */
+  async daemons(since: number): Promise<{ id: string; host: string; pid: number; url: string | null; startedAt: number; seenAt: number }[]> {
+    const r = await this.q<{ id: string; host: string; pid: number; url: string | null; started_at: number; seen_at: number }>(
+      `SELECT * FROM bl_daemons WHERE seen_at >= $1 ORDER BY started_at`,
+      [since],
+    );
+    return r.rows.map((x) => ({ id: x.id, host: x.host, pid: x.pid, url: x.url, startedAt: x.started_at, seenAt: x.seen_at }));
   }
 
   async markStarted(id: string, p: { pid: number; pgid: number; procStart: number | null }): Promise<void> {

@@ -82,4 +82,37 @@ describe('PostgreSQL store, shared by several daemons', () => {
     assert.equal((await store.counts()).byState.pending, 2, 'counts taken back too');
     await close();
   });
+
+  it('a lease held by one daemon: renewed it holds; past it another daemon finds the jobs, re-queues them, and a late end is refused', async () => {
+    const { store, reopen, close } = await make();
+    const b = (await reopen()) as PgStore;
+    const t0 = 1_000_000;
+    await store.enqueue([job('x'), job('y'), job('z')], t0);
+    const lease = { owner: 'daemon-a', until: t0 + 1000 };
+    const mine = [];
+    for (let i = 0; i < 2; i++) mine.push((await store.claimNext({ urgentOnly: false, launcher: 'local', host: 'a', now: t0, lease }))!);
+    await b.claimNext({ urgentOnly: false, launcher: 'local', host: 'b', now: t0, lease: { owner: 'daemon-b', until: t0 + 60_000 } });
+    assert.deepEqual(await b.expiredLeases(t0 + 500), [], 'within the lease');
+    assert.equal(await store.renewLeases('daemon-a', t0 + 3000), 2);
+    assert.deepEqual(await b.expiredLeases(t0 + 2000), [], 'renewed');
+    const late = await b.expiredLeases(t0 + 4000);
+    assert.deepEqual(late.map((j) => j.command).sort(), ['x', 'y'], 'only the silent daemon\'s jobs');
+    for (const j of late) await b.requeue(j.id, { head: true, attempt: j.attempt + 1, reason: 'daemon-a stopped renewing its lease' });
+    assert.equal(await store.finish(mine[0]!.id, { state: 'succeeded', exitCode: 0, signal: null, usage: null, reason: null, now: t0 + 5000 }), undefined, 'the late end of a re-queued job is refused');
+    const again = (await b.claimNext({ urgentOnly: false, launcher: 'local', host: 'b', now: t0 + 5000 }))!;
+    assert.equal(again.attempt, 2);
+    assert.equal(again.reason, null, 'a claim clears the reason');
+    assert.equal((await b.counts()).byState.running, 2);
+    await close();
+  });
+
+  it('daemons say they are alive in one table', async () => {
+    const { store, close } = await make();
+    await store.heartbeat({ id: 'd1', host: 'h1', pid: 10, url: 'http://h1:8010' }, 100);
+    await store.heartbeat({ id: 'd2', host: 'h2', pid: 20, url: null }, 150);
+    await store.heartbeat({ id: 'd1', host: 'h1', pid: 10, url: 'http://h1:8010' }, 300);
+    assert.deepEqual((await store.daemons(200)).map((d) => [d.id, d.startedAt, d.seenAt]), [['d1', 100, 300]]);
+    assert.equal((await store.daemons(0)).length, 2);
+    await close();
+  });
 });
