@@ -27,6 +27,7 @@ export function eventLevel(e: BlEvent): Level {
       return 'warn';
     case 'alloc.submitted':
     case 'alloc.started':
+    case 'alloc.connected':
     case 'alloc.ended':
     case 'alloc.resumed':
       return 'info';
@@ -122,6 +123,8 @@ export function eventText(e: BlEvent): string {
       const ends = typeof d.end_at === 'string' ? `; its time ends at ${d.end_at} (in ${duration(Date.parse(d.end_at) - e.time)})` : '';
       return `allocation ${str(d.id)} started on ${str(d.node)}${ends}`;
     }
+    case 'alloc.connected':
+      return `allocation ${str(d.id)}: its launcher ${str(d.launcher)} connected from ${str(d.node)}`;
     case 'alloc.ended': {
       const ran = typeof d.ran_s === 'number' ? ` after ${duration(d.ran_s * 1000)}` : ' before it started';
       return `allocation ${str(d.id)} ended${ran}, ${str(d.jobs_run)} job${d.jobs_run === 1 ? '' : 's'} run: ${str(d.reason)}`;

@@ -287,6 +287,7 @@ export class SlurmAllocations {
   launcherArrived(name: string, host: string): void {
     const a = this.allocOf(name);
     if (!a || a.state === 'ended') return;
+    const was = a.connected;
     a.connected = true;
     a.leaving = false;
     if (!a.node) a.node = host;
@@ -295,6 +296,9 @@ export class SlurmAllocations {
       this.save(a);
     }
     if (a.startedAt === null) this.markStarted(a, Date.now());
+    // Slurm usually says an allocation started before its pilot has leased: whoever shows
+    // `connected` (the dashboard) hears it from this event.
+    if (!was) this.d.events.publish('alloc.connected', { id: a.id, launcher: name, node: a.node });
     this.schedule();
   }
 
