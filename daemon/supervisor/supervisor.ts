@@ -14,7 +14,7 @@ import type { TaskEvent } from './decide.js';
 import type { TaskSettings } from './task-settings.js';
 import { checkTask } from './preflight.js';
 import type { Logger } from '../log/logger.js';
-import type { ReloadResult } from '../config/reload-result.js';
+import type { ReloadPlan } from '../config/reload-plan.js';
 import { dependentsOf, withRequirements } from '../config/task-graph.js';
 import { gate } from './readiness.js';
 
@@ -236,40 +236,38 @@ export class Supervisor {
     return { adopted, stopped: stops.length };
   }
 
+  /** The tasks that run or still have workers (a reload plan's `running`). */
+  activeNames(): Set<string> {
+    return new Set(this.running().map((m) => m.name));
+  }
+
   /**
-   * SIGHUP: new task set. Added autostart tasks start, removed ones stop, changed ones get
-   * the fields the file changed (applied to the next spawn; the cardinality at once), and
-   * keep what was set at run time elsewhere. Unchanged tasks are not touched.
+   * SIGHUP: a new task set and the plan made of it (reload-plan.ts). Removed tasks stop; changed
+   * ones take the fields the file changed and keep what was set at run time elsewhere (a
+   * cardinality rescales at once); those the plan restarts are replaced worker by worker, once
+   * (a rolling restart); new autostart tasks start, with what they require. Unchanged tasks are
+   * not touched.
    */
-  async reload(specs: Map<string, TaskSpec>): Promise<ReloadResult> {
-    const added: string[] = [];
-    const removed: string[] = [];
-    const changed: string[] = [];
+  async reload(specs: Map<string, TaskSpec>, plan: ReloadPlan): Promise<void> {
     const stops: Promise<void>[] = [];
     for (const [name, m] of this.managers) {
-      if (!specs.has(name)) {
-        removed.push(name);
-        stops.push(m.stop().then(() => m.close()));
-        this.managers.delete(name);
-      }
+      if (specs.has(name)) continue;
+      stops.push(m.stop().then(() => m.close()));
+      this.managers.delete(name);
     }
-    for (const name of this.specs.keys()) if (!specs.has(name) && !removed.includes(name)) removed.push(name);
+    const restart = new Set(plan.restart.map((r) => r.task));
     for (const [name, spec] of specs) {
       const old = this.specs.get(name);
-      if (!old) {
-        added.push(name);
-        continue;
-      }
-      if (JSON.stringify(old) !== JSON.stringify(spec)) {
-        changed.push(name);
-        this.managers.get(name)?.dispatch({ type: 'reconfigure', spec, previous: old });
-      }
+      if (!old || JSON.stringify(old) === JSON.stringify(spec)) continue;
+      const m = this.managers.get(name);
+      if (!m) continue;
+      m.dispatch({ type: 'reconfigure', spec, previous: old });
+      if (restart.has(name) && m.view.running) m.dispatch({ type: 'restart' });
     }
     this.specs = new Map(specs);
     this.deps.settings.sync(this.specs);
-    for (const name of added) if (specs.get(name)!.autostart) this.start(name);
+    for (const name of plan.start) this.start(name);
     await Promise.all(stops);
-    return { added, removed, changed };
   }
 
   close(): void {
