@@ -4,8 +4,12 @@
 // event (ZeroMQ PUB) carry the plan. `bl-daemon --check` prints what the same SIGHUP would do.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { programArgv, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { TestProcess } from '../helpers/test-process.js';
 import { EventWatcher } from '../helpers/zmq.js';
 import { uniq } from '../helpers/uniq.js';
 import { taskJson, taskProcesses, waitForProcessCount, waitForWorkers } from '../helpers/tasks.js';
@@ -72,4 +76,59 @@ test('SIGHUP restarts exactly the task whose args changed, once; the other keeps
   d.proc.kill('SIGHUP');
   await waitFor('the second reload in the log', () => d.err.includes(`info  SIGHUP: reloaded ${d.configFile}: nothing changed\n`));
   assert.deepEqual(taskProcesses(Changed).sort(), fresh.sort());
+});
+
+/** Runs `bl-daemon ARGS` to its exit. */
+async function blDaemon(args: string[], cwd: string): Promise<{ code: number | null; out: string; err: string }> {
+  const p = new TestProcess(spawn(process.execPath, [...programArgv('daemon/main'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
+  cleanups.push(() => p.cleanup());
+  const { code } = await p.exited;
+  return { code, out: p.out, err: p.err };
+}
+
+test('bl-daemon --check: alone, the tasks a valid file defines in start order (exit 0), or the field that is wrong (exit 2)', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bl-check-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'bl.json');
+  writeFileSync(file, JSON.stringify({ tasks: { Web: { cmd: 'node', args: ['web.js'], cardinality: 4, requires: ['Db'] }, Db: { cmd: 'sleep', args: ['1000'] }, Tool: { cmd: 'true', autostart: false } } }));
+  const ok = await blDaemon(['--check', `-conf=${file}`], dir);
+  assert.equal(ok.code, 0, ok.err);
+  assert.equal(
+    ok.out,
+    `${file}: valid; 3 tasks, in the order they start:\n  Db    sleep 1000  (1 worker, autostart)\n  Web   node web.js  (4 workers, autostart, requires Db)\n  Tool  true  (1 worker, defined only)\n`,
+  );
+  writeFileSync(file, JSON.stringify({ tasks: { Web: { cmd: 'node', requires: ['Db'] }, Db: { cmd: 'sleep', requires: ['Web'] } } }));
+  const bad = await blDaemon(['--check', `-conf=${file}`], dir);
+  assert.equal(bad.code, 2);
+  assert.equal(bad.err, `bl-daemon: config not valid: ${file}: tasks.Web.requires: a cycle of requirements, Web → Db → Web: none of them could ever start\n`);
+  assert.equal(bad.out, '');
+});
+
+test('bl-daemon --check -host: what a SIGHUP of that daemon would do with the file, nothing done', async () => {
+  const T = uniq('Svc');
+  const d: TestDaemon = await startDaemon({ config: { tasks: { [T]: { cmd: 'sleep', args: ['1000'], cardinality: 1, stall_timeout: 0 } } } });
+  cleanups.push(async () => {
+    if (!d.exitInfo) await d.stop();
+    d.cleanup();
+  });
+  const [pid] = await waitForWorkers(d, T, 1);
+  const cfg = JSON.parse(readFileSync(d.configFile!, 'utf8'));
+  cfg.tasks[T].args = ['2000'];
+  cfg.broker = { concurrency: 7 };
+  const edited = path.join(d.dir, 'edited.json');
+  writeFileSync(edited, JSON.stringify(cfg));
+
+  const r = await blDaemon(['--check', `-conf=${edited}`, `-host=${d.url}`], d.dir);
+  assert.equal(r.code, 0, r.err);
+  // The body stands for the daemon's own file: the plan names it.
+  assert.equal(r.out, `A reload of ${d.configFile} would:\n  restart ${T}: args ["1000"] → ["2000"]\n  set broker.concurrency ${(await d.api('GET', '/broker')).concurrency} → 7\n`);
+  const own = await blDaemon(['--check', `-host=${d.url}`], d.dir);
+  assert.equal(own.out, `A reload of ${d.configFile} would change nothing\n`);
+  assert.deepEqual(taskProcesses(T), [pid], 'nothing was done');
+
+  cfg.tasks[T].cardinality = 'two';
+  writeFileSync(edited, JSON.stringify(cfg));
+  const bad = await blDaemon(['--check', `-conf=${edited}`, `-host=${d.url}`], d.dir);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, new RegExp(`answered 400: config not valid: .*tasks\\.${T}\\.cardinality: expected a number, found "two"`));
 });
