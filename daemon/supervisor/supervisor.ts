@@ -10,7 +10,7 @@ import { WorkerRecords, type WorkerRecord } from './worker-records.js';
 import { sameProcess } from '../../proc/stat.js';
 import { stopTree } from '../../proc/stop-tree.js';
 import { inheritedEnv } from '../../proc/inherited-env.js';
-import type { TaskEvent } from './decide.js';
+import { liveWorkers, type TaskEvent } from './decide.js';
 import type { TaskSettings } from './task-settings.js';
 import { checkTask } from './preflight.js';
 import type { Logger } from '../log/logger.js';
@@ -147,16 +147,20 @@ export class Supervisor {
   private requirementsChanged(task: string, e: TaskEvent): void {
     if (this.gated.size === 0 || e.type === 'requirements') return;
     for (const name of [...this.gated]) {
-      const m = this.managers.get(name);
-      if (!m || !m.view.running || m.view.waiting.length === 0) {
-        this.gated.delete(name);
-        continue;
-      }
-      if (name !== task && !this.specs.get(name)?.requires.includes(task)) continue;
-      const g = this.gateOf(name);
-      if (g.waiting.length === 0) this.gated.delete(name);
-      m.dispatch({ type: 'requirements', waiting: g.waiting, recheckAt: g.recheckAt });
+      if (name === task || this.specs.get(name)?.requires.includes(task)) this.regate(name);
     }
+  }
+
+  /** Asks a waiting task's gate again; forgets the tasks that no longer wait. */
+  private regate(name: string): void {
+    const m = this.managers.get(name);
+    if (!m || !m.view.running || m.view.waiting.length === 0 || !this.specs.has(name)) {
+      this.gated.delete(name);
+      return;
+    }
+    const g = this.gateOf(name);
+    if (g.waiting.length === 0) this.gated.delete(name);
+    m.dispatch({ type: 'requirements', waiting: g.waiting, recheckAt: g.recheckAt });
   }
 
   /**
@@ -262,10 +266,13 @@ export class Supervisor {
       const m = this.managers.get(name);
       if (!m) continue;
       m.dispatch({ type: 'reconfigure', spec, previous: old });
-      if (restart.has(name) && m.view.running) m.dispatch({ type: 'restart' });
+      // A task with no live worker yet (waiting, backing off) starts its next ones as redefined.
+      if (restart.has(name) && m.view.running && liveWorkers(m.view).length > 0) m.dispatch({ type: 'restart' });
     }
     this.specs = new Map(specs);
     this.deps.settings.sync(this.specs);
+    // A waiting task whose `requires` changed may wait for less now.
+    for (const name of [...this.gated]) this.regate(name);
     for (const name of plan.start) this.start(name);
     await Promise.all(stops);
   }

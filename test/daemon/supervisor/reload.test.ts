@@ -60,3 +60,31 @@ test('a reloaded config takes what the file changed and keeps the run-time setti
   j = await taskJson(dm, K);
   assert.deepEqual([j.args, j.stall_timeout, j.counters.restarts], [['2000'], 60000, 0], 'a rolling restart is no loss to count');
 });
+
+test('a waiting task whose requirement the file drops starts its workers at the reload', async () => {
+  const A = uniq('Never');
+  const B = uniq('Waits');
+  const dm = await startInProcess({
+    config: {
+      tasks: {
+        // A sends no keep-alive with stall detection on: never ready.
+        [A]: { cmd: 'sleep', args: ['1000'], stall_timeout: 600000 },
+        [B]: { cmd: 'sleep', args: ['1000'], stall_timeout: 0, requires: [A] },
+      },
+    },
+  });
+  try {
+    await waitForWorkers(dm, A, 1);
+    assert.equal((await taskJson(dm, B)).state, 'waiting');
+    const file = dm.config.file!;
+    const raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw.tasks[B].requires = [];
+    writeFileSync(file, JSON.stringify(raw));
+    const plan = await dm.daemon.reload(loadConfig(file));
+    assert.deepEqual(plan.change, [{ task: B, changes: [{ field: 'requires', from: [A], to: [] }] }]);
+    await waitForProcessCount(B, 1);
+    assert.equal((await taskJson(dm, B)).state, 'running');
+  } finally {
+    await dm.cleanup();
+  }
+});
