@@ -83,6 +83,45 @@ export interface TaskJson {
   waiting_for: AwaitedJson[];
 }
 
+/** One field a reload changes; `from`/`to` are left out where the values are not shown (env, auth). */
+export interface ReloadFieldChangeJson {
+  field: string;
+  from?: unknown;
+  to?: unknown;
+}
+
+export interface ReloadTaskChangeJson {
+  task: string;
+  changes: ReloadFieldChangeJson[];
+}
+
+export interface ReloadSettingChangeJson extends ReloadFieldChangeJson {
+  /** false: kept as it is until the daemon restarts (a port, the state dir…). */
+  applied: boolean;
+}
+
+/**
+ * What a reload does (POST /config/reload, the `config.reloaded` event) or would do (POST
+ * /config/check): the config file, the tasks started, stopped, restarted and why, the rest.
+ */
+export interface ReloadPlanJson {
+  file: string | null;
+  /** New tasks that autostart. */
+  start: string[];
+  /** New tasks only defined (autostart false). */
+  add: string[];
+  /** Tasks the file no longer has that run: stopped. */
+  stop: string[];
+  /** Tasks the file no longer has that do not run. */
+  remove: string[];
+  /** Running tasks whose definition (cmd, args, cwd, env, capture_output) changed: replaced worker by worker, once. */
+  restart: ReloadTaskChangeJson[];
+  /** Other changed tasks: taken without a restart (a cardinality rescales), or not running. */
+  change: ReloadTaskChangeJson[];
+  /** Settings outside the tasks that changed. */
+  settings: ReloadSettingChangeJson[];
+}
+
 /** GET /tasks → running tasks; GET /list → every known task. */
 export interface TasksJson {
   tasks: TaskJson[];

@@ -4,7 +4,8 @@
 // backoff that follows; successes of jobs are debug (a batch of 10,000 must not flood it).
 import type { BlEvent } from '../events/bus.js';
 import type { Level } from './level.js';
-import type { AwaitedJson } from '../../contract/types.js';
+import type { AwaitedJson, ReloadPlanJson } from '../../contract/types.js';
+import { planSummary } from '../config/reload-text.js';
 import { awaitedText } from '../../contract/awaited-text.js';
 
 /** Why a worker was stopped on purpose (decide.ts's StopReason), as the log says it. */
@@ -44,7 +45,7 @@ export function eventLevel(e: BlEvent): Level {
     case 'job.started':
       return 'debug';
     default:
-      return e.topic.startsWith('task.') || e.topic.startsWith('broker.') || e.topic.startsWith('daemon.') || e.topic === 'worker.started' || e.topic === 'job.requeued'
+      return e.topic.startsWith('task.') || e.topic.startsWith('broker.') || e.topic.startsWith('daemon.') || e.topic.startsWith('config.') || e.topic === 'worker.started' || e.topic === 'job.requeued'
         ? 'info'
         : 'debug';
   }
@@ -92,6 +93,8 @@ export function eventText(e: BlEvent): string {
       return `${task}: rolling restart of ${str(d.workers)} workers`;
     case 'task.restarted':
       return `${task}: rolling restart done`;
+    case 'config.reloaded':
+      return `${str(d.trigger)}: reloaded ${str(d.file)}: ${planSummary(d as unknown as ReloadPlanJson)}`;
     case 'daemon.stopping':
       return `shutting down (${str(d.reason)}): stopping workers and jobs`;
     case 'job.submitted':

@@ -10,11 +10,11 @@ import { WorkerRecords, type WorkerRecord } from './worker-records.js';
 import { sameProcess } from '../../proc/stat.js';
 import { stopTree } from '../../proc/stop-tree.js';
 import { inheritedEnv } from '../../proc/inherited-env.js';
-import type { TaskEvent } from './decide.js';
+import { liveWorkers, type TaskEvent } from './decide.js';
 import type { TaskSettings } from './task-settings.js';
 import { checkTask } from './preflight.js';
 import type { Logger } from '../log/logger.js';
-import type { ReloadResult } from '../config/reload-result.js';
+import type { ReloadPlan } from '../config/reload-plan.js';
 import { dependentsOf, withRequirements } from '../config/task-graph.js';
 import { gate } from './readiness.js';
 
@@ -147,16 +147,20 @@ export class Supervisor {
   private requirementsChanged(task: string, e: TaskEvent): void {
     if (this.gated.size === 0 || e.type === 'requirements') return;
     for (const name of [...this.gated]) {
-      const m = this.managers.get(name);
-      if (!m || !m.view.running || m.view.waiting.length === 0) {
-        this.gated.delete(name);
-        continue;
-      }
-      if (name !== task && !this.specs.get(name)?.requires.includes(task)) continue;
-      const g = this.gateOf(name);
-      if (g.waiting.length === 0) this.gated.delete(name);
-      m.dispatch({ type: 'requirements', waiting: g.waiting, recheckAt: g.recheckAt });
+      if (name === task || this.specs.get(name)?.requires.includes(task)) this.regate(name);
     }
+  }
+
+  /** Asks a waiting task's gate again; forgets the tasks that no longer wait. */
+  private regate(name: string): void {
+    const m = this.managers.get(name);
+    if (!m || !m.view.running || m.view.waiting.length === 0 || !this.specs.has(name)) {
+      this.gated.delete(name);
+      return;
+    }
+    const g = this.gateOf(name);
+    if (g.waiting.length === 0) this.gated.delete(name);
+    m.dispatch({ type: 'requirements', waiting: g.waiting, recheckAt: g.recheckAt });
   }
 
   /**
@@ -236,40 +240,41 @@ export class Supervisor {
     return { adopted, stopped: stops.length };
   }
 
+  /** The tasks that run or still have workers (a reload plan's `running`). */
+  activeNames(): Set<string> {
+    return new Set(this.running().map((m) => m.name));
+  }
+
   /**
-   * SIGHUP: new task set. Added autostart tasks start, removed ones stop, changed ones get
-   * the fields the file changed (applied to the next spawn; the cardinality at once), and
-   * keep what was set at run time elsewhere. Unchanged tasks are not touched.
+   * SIGHUP: a new task set and the plan made of it (reload-plan.ts). Removed tasks stop; changed
+   * ones take the fields the file changed and keep what was set at run time elsewhere (a
+   * cardinality rescales at once); those the plan restarts are replaced worker by worker, once
+   * (a rolling restart); new autostart tasks start, with what they require. Unchanged tasks are
+   * not touched.
    */
-  async reload(specs: Map<string, TaskSpec>): Promise<ReloadResult> {
-    const added: string[] = [];
-    const removed: string[] = [];
-    const changed: string[] = [];
+  async reload(specs: Map<string, TaskSpec>, plan: ReloadPlan): Promise<void> {
     const stops: Promise<void>[] = [];
     for (const [name, m] of this.managers) {
-      if (!specs.has(name)) {
-        removed.push(name);
-        stops.push(m.stop().then(() => m.close()));
-        this.managers.delete(name);
-      }
+      if (specs.has(name)) continue;
+      stops.push(m.stop().then(() => m.close()));
+      this.managers.delete(name);
     }
-    for (const name of this.specs.keys()) if (!specs.has(name) && !removed.includes(name)) removed.push(name);
+    const restart = new Set(plan.restart.map((r) => r.task));
     for (const [name, spec] of specs) {
       const old = this.specs.get(name);
-      if (!old) {
-        added.push(name);
-        continue;
-      }
-      if (JSON.stringify(old) !== JSON.stringify(spec)) {
-        changed.push(name);
-        this.managers.get(name)?.dispatch({ type: 'reconfigure', spec, previous: old });
-      }
+      if (!old || JSON.stringify(old) === JSON.stringify(spec)) continue;
+      const m = this.managers.get(name);
+      if (!m) continue;
+      m.dispatch({ type: 'reconfigure', spec, previous: old });
+      // A task with no live worker yet (waiting, backing off) starts its next ones as redefined.
+      if (restart.has(name) && m.view.running && liveWorkers(m.view).length > 0) m.dispatch({ type: 'restart' });
     }
     this.specs = new Map(specs);
     this.deps.settings.sync(this.specs);
-    for (const name of added) if (specs.get(name)!.autostart) this.start(name);
+    // A waiting task whose `requires` changed may wait for less now.
+    for (const name of [...this.gated]) this.regate(name);
+    for (const name of plan.start) this.start(name);
     await Promise.all(stops);
-    return { added, removed, changed };
   }
 
   close(): void {
