@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { HEAD_ANY, HEAD_FIT_ANY, HEAD_FIT_URGENT, HEAD_URGENT, IDS_WITH_PREFIX, IDS_WITH_SUFFIX, SqliteStore } from '../../../../daemon/broker/store/sqlite-store.js';
 import { openDb, type Db } from '../../../../daemon/state/db.js';
 import { job, storeContract } from './store-contract.js';
+import { dependencyContract } from './dependency-contract.js';
 
 function make() {
   const dir = mkdtempSync(path.join(tmpdir(), 'bl-store-'));
@@ -25,6 +26,7 @@ function make() {
 }
 
 storeContract('SQLite', { make });
+dependencyContract('SQLite', { make });
 
 describe('SQLite store', () => {
   it('claims with the pending index, not a scan of the table', () => {
