@@ -133,10 +133,11 @@ export interface ListJson {
 /** The states a job ends in: "completed" lists them all, "errors" all but `succeeded`. */
 export const END_STATES = ['succeeded', 'failed', 'timed_out', 'dead', 'cancelled', 'lost'] as const;
 export type EndState = (typeof END_STATES)[number];
-export const JOB_STATES = ['pending', 'running', ...END_STATES] as const;
+/** `waiting`: submitted with `after`, not yet runnable (not counted against the concurrency). */
+export const JOB_STATES = ['waiting', 'pending', 'running', ...END_STATES] as const;
 export type JobState = (typeof JOB_STATES)[number];
 /** `state=` filters of GET /jobs. */
-export type JobListFilter = 'pending' | 'running' | 'completed' | 'errors' | JobState;
+export type JobListFilter = 'waiting' | 'pending' | 'running' | 'completed' | 'errors' | JobState;
 
 export interface UsageJson {
   cpu_max: number;
@@ -159,6 +160,12 @@ export interface JobJson {
   key: string | null;
   labels: Record<string, string>;
   params: Record<string, unknown> | null;
+  /** The sweep this job is a combination of (`after` may name it), null for a plain job. */
+  sweep: string | null;
+  /** The jobs and sweeps it waits on (ids), as resolved at its submit. */
+  after: string[];
+  /** true: released when each of `after` has ended, however; false: only when each succeeded. */
+  after_any: boolean;
   state: JobState;
   attempt: number;
   launcher: string | null;
@@ -182,7 +189,7 @@ export interface JobPageJson {
 }
 
 /** POST /jobs: a single object submitted → the job; an array (or a sweep) → `{jobs}`. */
-export type SubmitReplyJson = JobJson | { jobs: JobJson[]; skipped?: number };
+export type SubmitReplyJson = JobJson | { jobs: JobJson[]; skipped?: number; sweep?: string };
 
 export interface LauncherJson {
   name: string;
@@ -235,6 +242,8 @@ export interface BrokerJson {
   running: number;
   pending: number;
   pending_urgent: number;
+  /** Jobs waiting on others (`after`), not yet pending. */
+  waiting: number;
   counts: Record<JobState, number>;
   launchers: LauncherJson[];
   /** Present when `broker.slurm` is configured. */

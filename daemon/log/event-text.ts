@@ -43,6 +43,7 @@ export function eventLevel(e: BlEvent): Level {
       return d.state === 'succeeded' ? 'debug' : 'warn';
     case 'job.submitted':
     case 'job.started':
+    case 'job.released':
       return 'debug';
     default:
       return e.topic.startsWith('task.') || e.topic.startsWith('broker.') || e.topic.startsWith('daemon.') || e.topic.startsWith('config.') || e.topic === 'worker.started' || e.topic === 'job.requeued'
@@ -108,6 +109,8 @@ export function eventText(e: BlEvent): string {
       const why = typeof d.reason === 'string' && d.reason ? d.reason : d.signal || typeof d.exit_code === 'number' ? exitText(d.exit_code, d.signal) : 'no reason given';
       return `job ${str(d.id)} ${str(d.state)}: ${why}`;
     }
+    case 'job.released':
+      return `job ${str(d.id)} released: what it waited on has ended`;
     case 'job.requeued':
       return `job ${str(d.id)} re-queued for attempt ${str(d.attempt)}: ${str(d.reason)}`;
     case 'job.late_report':

@@ -326,7 +326,7 @@ export class SlurmAllocations {
       return;
     }
     // Work came or went, or the room for it changed: maybe more allocations are wanted.
-    if (e.topic === 'job.submitted' || e.topic === 'job.requeued' || e.topic === 'broker.concurrency' || e.topic === 'broker.urgent_bypass') this.schedule();
+    if (e.topic === 'job.submitted' || e.topic === 'job.released' || e.topic === 'job.requeued' || e.topic === 'broker.concurrency' || e.topic === 'broker.urgent_bypass') this.schedule();
   }
 
   private allocOf(launcher: string): Alloc | undefined {

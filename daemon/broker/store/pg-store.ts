@@ -13,7 +13,7 @@ import { monotonicFactory } from 'ulid';
 import { BlError, describe } from '../../../contract/errors.js';
 import { JOB_STATES, type JobListFilter, type JobState } from '../../../contract/types.js';
 import type { JobRecord, NewJob } from '../types.js';
-import { json, pendingRecord, rank, toRecord, type Row } from './sqlite-store.js';
+import { json, newRecord, rank, toRecord, type Row } from './sqlite-store.js';
 import type { AsyncJobStore } from './async-store.js';
 import type { ClaimOptions, Counts, EnqueueResult, FinishFields, IdMatches, ListOrder, Page, PurgeResult, PurgeWhat, RequeueOptions } from './store.js';
 import { MATCH_COUNT_CAP, SHORT_ID_LENGTH, zeroCounts } from './store.js';
@@ -31,7 +31,10 @@ const HEAD = (urgentOnly: boolean) =>
 
 type Tx = { client: pg.PoolClient };
 
-export class PgStore implements AsyncJobStore {
+/** What the PostgreSQL store does not hold yet: jobs waiting on others (`after`). */
+export type PgJobStore = Omit<AsyncJobStore, 'takeSettled' | 'getByKey' | 'findSweep'>;
+
+export class PgStore implements PgJobStore {
   private readonly ulid = monotonicFactory();
   private readonly tx = new AsyncLocalStorage<Tx>();
 
@@ -101,7 +104,7 @@ export class PgStore implements AsyncJobStore {
         }
         const id = this.ulid(now);
         batch.push({ j, id, at: now });
-        const rec = pendingRecord(j, id, now);
+        const rec = newRecord(j, id, now, 'pending', null);
         if (j.key !== null) keyed.set(j.key, rec);
         out.push(rec);
         reused.push(false);

@@ -8,6 +8,7 @@ import { HEAD_ANY, HEAD_FIT_ANY, HEAD_FIT_URGENT, HEAD_URGENT, IDS_WITH_PREFIX, 
 import { openDb, type Db } from '../../../../daemon/state/db.js';
 import { job, storeContract } from './store-contract.js';
 import { asyncStore } from '../../../../daemon/broker/store/async-store.js';
+import { dependencyContract } from './dependency-contract.js';
 
 function make() {
   const dir = mkdtempSync(path.join(tmpdir(), 'bl-store-'));
@@ -31,6 +32,7 @@ storeContract('SQLite', {
     return { store: asyncStore(m.store), reopen: async () => asyncStore(m.reopen()), close: async () => m.close() };
   },
 });
+dependencyContract('SQLite', { make });
 
 describe('SQLite store', () => {
   it('claims with the pending index, not a scan of the table', () => {

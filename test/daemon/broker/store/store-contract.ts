@@ -4,7 +4,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MATCH_COUNT_CAP, SHORT_ID_LENGTH } from '../../../../daemon/broker/store/store.js';
-import type { AsyncJobStore } from '../../../../daemon/broker/store/async-store.js';
+import type { PgJobStore } from '../../../../daemon/broker/store/pg-store.js';
+
+/** The verbs every store has (PgJobStore: the PostgreSQL store has no `after` yet). */
+type AsyncJobStore = PgJobStore;
 import type { NewJob } from '../../../../daemon/broker/types.js';
 
 export interface StoreFactory {
