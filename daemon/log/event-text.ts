@@ -41,7 +41,7 @@ export function eventLevel(e: BlEvent): Level {
     case 'job.started':
       return 'debug';
     default:
-      return e.topic.startsWith('task.') || e.topic.startsWith('broker.') || e.topic.startsWith('daemon.') || e.topic === 'worker.started' || e.topic === 'job.requeued'
+      return e.topic.startsWith('task.') || e.topic.startsWith('broker.') || e.topic.startsWith('daemon.') || e.topic === 'worker.started' || e.topic === 'job.requeued' || e.topic === 'job.reattached'
         ? 'info'
         : 'debug';
   }
@@ -97,6 +97,11 @@ export function eventText(e: BlEvent): string {
       if (d.state === 'succeeded') return `job ${str(d.id)} succeeded`;
       const why = typeof d.reason === 'string' && d.reason ? d.reason : d.signal || typeof d.exit_code === 'number' ? exitText(d.exit_code, d.signal) : 'no reason given';
       return `job ${str(d.id)} ${str(d.state)}: ${why}`;
+    }
+    case 'job.reattached': {
+      if (typeof d.pid !== 'number') return `job ${str(d.id)} of the earlier daemon: no process left; waiting for its keeper to write its end`;
+      const kept = typeof d.keeper === 'number' ? `its keeper pid ${d.keeper}` : 'its keeper is gone, its exit code will be unknown';
+      return `job ${str(d.id)} of the earlier daemon followed on (pid ${d.pid}, ${kept})`;
     }
     case 'job.requeued':
       return `job ${str(d.id)} re-queued for attempt ${str(d.attempt)}: ${str(d.reason)}`;
