@@ -9,7 +9,7 @@ import { stopTree } from '../proc/stop-tree.js';
 import { JOB_MARKER, type TreeRoot } from '../proc/job-tree.js';
 import type { Spawner, SpawnRequest } from './spawner.js';
 import type { IdleCpu, KillOutcome, RunResult } from '../contract/run.js';
-import { addSample, type UsageSampler } from './usage-sampler.js';
+import { addRusage, addSample, type Rusage, type UsageSampler } from './usage-sampler.js';
 
 export interface JobSpec {
   id: string;
@@ -37,6 +37,13 @@ export interface JobRunOptions {
    * neither the /proc read nor the write.
    */
   onIdentified?: (p: { pid: number; pgid: number; procStart: number }) => void;
+  /** Where the job's keeper writes its end if the daemon is gone by then (SpawnRequest.endFile). */
+  endFile?: string;
+  /**
+   * When the job started, if before this run (a job re-attached after a restart of the
+   * daemon): its walltime and its first usage span count from then.
+   */
+  startedAt?: number;
 }
 
 /** The line a log gets before a retry's output: the attempts of a job share one log. */
@@ -55,6 +62,9 @@ export class JobRun {
   private timer: NodeJS.Timeout | undefined;
   private idle: IdleState = { lowSince: null };
   private readonly hurried = new AbortController();
+  private released = false;
+  private rusage: Rusage | undefined;
+  private startedAt = 0;
 
   constructor(
     readonly spec: JobSpec,
@@ -64,9 +74,15 @@ export class JobRun {
     opts.spawner.spawn(this.request(), {
       spawned: (pid) => this.started(pid),
       failed: (message) => this.failed(message),
-      exited: (code, signal, left, at) => this.exited(code, signal, left, at),
+      exited: (code, signal, left, at, rusage) => {
+        if (this.released) return;
+        this.rusage = rusage;
+        this.exited(code, signal, left, at);
+      },
       lost: (reason) => {
-        // Nobody will report this exit: stop the tree and call the run lost.
+        // Released: its keeper has it. Else nobody will report this exit: stop the tree and
+        // call the run lost.
+        if (this.released) return;
         this.kill('lost', reason);
         this.exited(null, null, true, Date.now());
       },
@@ -79,6 +95,18 @@ export class JobRun {
     // Not spawned yet: it is killed the moment its pid is known (started()).
     this.killing = { outcome, reason, finished: !this.root };
     if (this.root) this.terminate();
+  }
+
+  /**
+   * Lets the job run on unobserved (the daemon stops and leaves it to its keeper): no more
+   * walltime, samples or end; `done` never resolves. False once a kill has begun.
+   */
+  release(): boolean {
+    if (this.killing || this.exit) return false;
+    this.released = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.stopSampling?.();
+    return true;
   }
 
   /** Skips what is left of the kill's grace period: SIGKILL now. */
@@ -103,7 +131,7 @@ export class JobRun {
     const plain = spec.argv ? null : plainArgv(spec.command ?? '');
     const tries = spec.argv ? [{ file: spec.argv[0]!, args: spec.argv.slice(1) }] : plain ? [{ file: plain[0]!, args: plain.slice(1) }, shell] : [shell];
     const header = attemptHeader(spec.attempt);
-    return { tries, cwd: spec.cwd, env, logPath: opts.logPath, header };
+    return { tries, cwd: spec.cwd, env, logPath: opts.logPath, header, ...(opts.endFile ? { endFile: opts.endFile } : {}) };
   }
 
   private failed(message: string): void {
@@ -116,7 +144,7 @@ export class JobRun {
     const { spec, opts } = this;
     this.pid = pid;
     this.root = { pid, pgid: pid };
-    const startedAt = Date.now();
+    const startedAt = (this.startedAt = opts.startedAt ?? Date.now());
     opts.onStarted?.({ pid, pgid: pid });
     if (this.killing) {
       this.terminate();
@@ -124,7 +152,8 @@ export class JobRun {
     }
     let identified = false;
     if (spec.timeout) {
-      this.timer = setTimeout(() => this.kill('timed_out', `walltime of ${spec.timeout} s exceeded`), spec.timeout * 1000);
+      const left = spec.timeout * 1000 - (Date.now() - startedAt);
+      this.timer = setTimeout(() => this.kill('timed_out', `walltime of ${spec.timeout} s exceeded`), Math.max(0, left));
     }
     this.stopSampling = opts.sampler.watch(this.root, startedAt, (s) => {
       for (const [p, t] of s.pids) this.seen.set(p, t);
@@ -162,7 +191,7 @@ export class JobRun {
       outcome: k ? k.outcome : 'exited',
       exitCode: this.exit.code,
       signal: this.exit.signal,
-      usage: this.usage,
+      usage: this.rusage ? addRusage(this.usage, this.rusage, this.exit.at - this.startedAt) : this.usage,
       reason: k ? k.reason : null,
       exitedAt: this.exit.at,
     });

@@ -26,9 +26,10 @@ export interface SpawnEvents {
   failed(message: string): void;
   /**
    * `left`: its group still had processes when it was reaped. `at`: when it was reaped
-   * (epoch ms; the report reaches the caller a moment later).
+   * (epoch ms; the report reaches the caller a moment later). `rusage`: what its keeper
+   * measured, for a job followed after a restart (spawn-helpers/end-file.ts).
    */
-  exited(code: number | null, signal: string | null, left: boolean, at: number): void;
+  exited(code: number | null, signal: string | null, left: boolean, at: number, rusage?: { cpu: number | null; maxrss: number | null }): void;
   /** The spawner died: the job may run on, but its exit will never be reported. */
   lost(reason: string): void;
 }

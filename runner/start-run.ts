@@ -16,6 +16,8 @@ export interface Run {
   kill(outcome: KillOutcome, reason: string): void;
   /** Skip what is left of a kill's grace period. */
   hurry(): void;
+  /** Lets it run on unobserved, left to its keeper (JobRun); false (or absent): it cannot be. */
+  release?(): boolean;
 }
 
 export type RunnableJob = JobSpec & { http?: HttpSpec | null };

@@ -83,3 +83,21 @@ export function addSample(u: UsageJson | null, s: Sample): UsageJson {
     rss_last: s.rssBytes,
   };
 }
+
+/** What a job's keeper measured of it (spawn-helpers/end-file.ts): CPU seconds, peak RSS bytes. */
+export interface Rusage {
+  cpu: number | null;
+  maxrss: number | null;
+}
+
+/**
+ * Folds a keeper's measures into the sampled usage of a run of `spanMs`: its peak RSS counts
+ * towards rss_max; with no sample at all (the job ran while no daemon watched), its CPU time
+ * over the span stands for both CPU figures and its peak for both RSS ones.
+ */
+export function addRusage(u: UsageJson | null, r: Rusage, spanMs: number): UsageJson | null {
+  if (u) return r.maxrss === null ? u : { ...u, rss_max: Math.max(u.rss_max, r.maxrss) };
+  if (r.cpu === null && r.maxrss === null) return null;
+  const cpu = r.cpu === null ? 0 : Math.round((r.cpu * 1000 * 1000) / Math.max(1, spanMs)) / 10;
+  return { cpu_max: cpu, cpu_last: cpu, rss_max: r.maxrss ?? 0, rss_last: r.maxrss ?? 0 };
+}

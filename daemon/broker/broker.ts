@@ -11,7 +11,8 @@ import type { BrokerJson, JobListFilter } from '../../contract/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Db } from '../state/db.js';
 import { decideDispatch, decideEnd, forEachClaim } from './dispatch.js';
-import { jobLogPath, LocalLauncher } from './local-launcher.js';
+import { endsDir, jobLogPath, LocalLauncher } from './local-launcher.js';
+import { KEEPER_MARK } from './reattach.js';
 import { recoverLocalJobs } from './recovery.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { EnqueueResult, JobStore, ListOrder, Page, PurgeWhat } from './store/store.js';
@@ -100,8 +101,10 @@ export class Broker {
       arrived: (name, host) => this.allocations.launcherArrived(name, host),
       left: (name) => this.allocations.launcherLeft(name),
     });
-    // The daemon's jobs run on when it dies (a restarted daemon finds them by their marker).
-    const spawner = o.spawner ?? new HelperSpawner(helperPrograms(o.helpers), { onEof: 'leave', idleMs: SPAWNER_IDLE_MS });
+    // The daemon's jobs run on when it dies, their helpers staying as their keepers, marked so
+    // that the next daemon finds them (recovery.ts).
+    const spawner =
+      o.spawner ?? new HelperSpawner(helperPrograms(o.helpers), { onEof: 'keep', idleMs: SPAWNER_IDLE_MS, env: { [KEEPER_MARK]: endsDir(o.stateDir) } });
     this.launcher = new LocalLauncher(o.stateDir, o.killGraceMs ?? 3000, spawner, {
       onStarted: (id, p) => this.o.events.publish('job.started', { id, pid: p?.pid ?? null, launcher: LOCAL_LAUNCHER }),
       onIdentified: (id, p) => this.writes.write(() => this.store.markStarted(id, p)),
@@ -164,7 +167,7 @@ export class Broker {
   /** Crash recovery, then dispatch. */
   start(): void {
     if (this.started) return;
-    recoverLocalJobs(this.store, this.o.events);
+    recoverLocalJobs({ store: this.store, events: this.o.events, launcher: this.launcher, ended: (job, r) => this.onEnded(job, r) });
     // Only now may anything be claimed: recovery must not mistake a fresh claim for a leftover.
     this.started = true;
     // The spawner helpers (two python3 processes, ~7 MiB PSS each) start with the first work:
@@ -489,11 +492,14 @@ export class Broker {
 
   /**
    * Stops dispatching, lets running jobs end for up to `forceTimeoutMs`, then kills the rest
-   * and puts them back at the head of their queue (same attempt). Every write is done when
-   * it resolves; the db is the daemon's to close.
+   * and puts them back at the head of their queue (same attempt). `keepJobs`: the built-in
+   * launcher's jobs are left running under their keepers instead, for the next daemon to
+   * follow (http jobs, which cannot outlive the daemon, go back to the queue). Every write is
+   * done when it resolves; the db is the daemon's to close.
    */
-  async drain(forceTimeoutMs: number, force?: AbortSignal): Promise<void> {
+  async drain(forceTimeoutMs: number, force?: AbortSignal, keepJobs = false): Promise<void> {
     this.draining = true;
+    if (keepJobs) this.launcher.releaseAll('the daemon shut down keeping its jobs running; an http job cannot outlive it');
     this.remote.close();
     // Beside the built-in launcher's drain: scancel, and the pilots' jobs back in the queue.
     const allocations = this.allocations.shutdown().catch((e: Error) => console.error(`bl-daemon: cancelling the Slurm allocations failed: ${e.message}`));

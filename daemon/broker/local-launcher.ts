@@ -1,10 +1,15 @@
 // The daemon's built-in launcher: runs claimed jobs on this host, one Run each (runner/), and
-// reports how each ended. It holds only running jobs; the queue stays in the store.
-import { mkdirSync } from 'node:fs';
+// reports how each ended. It holds only running jobs; the queue stays in the store. A job's
+// keeper (its spawn helper) writes its end under jobs/ends/ when the daemon is gone by then;
+// a restarted daemon follows such jobs here too (reattach.ts).
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { KillOutcome, RunResult } from '../../contract/run.js';
 import type { UsageJson } from '../../contract/types.js';
 import { startRun, type Run } from '../../runner/start-run.js';
+import { runJob } from '../../runner/job-process.js';
+import { endFileName } from '../../runner/spawn-helpers/end-file.js';
+import { AwaitedEnd, EndsWatch, FollowSpawner, type Known, type Leader } from './reattach.js';
 import type { Spawner } from '../../runner/spawner.js';
 import { UsageSampler } from '../../runner/usage-sampler.js';
 import type { JobRecord } from './types.js';
@@ -20,10 +25,17 @@ export function jobLogPath(stateDir: string, id: string): string {
   return path.join(stateDir, 'jobs', `${id}.log`);
 }
 
+/** Where keepers write the ends of the daemon's jobs. */
+export function endsDir(stateDir: string): string {
+  return path.join(stateDir, 'jobs', 'ends');
+}
+
 export class LocalLauncher {
   private readonly runs = new Map<string, Run>();
   private waiters: (() => void)[] = [];
   private readonly sampler = new UsageSampler();
+  readonly endsDir: string;
+  private readonly ends: EndsWatch;
 
   constructor(
     private readonly stateDir: string,
@@ -31,7 +43,13 @@ export class LocalLauncher {
     private readonly spawner: Spawner,
     private readonly hooks: LauncherHooks,
   ) {
-    mkdirSync(path.join(stateDir, 'jobs'), { recursive: true });
+    this.endsDir = endsDir(stateDir);
+    mkdirSync(this.endsDir, { recursive: true });
+    this.ends = new EndsWatch(this.endsDir);
+  }
+
+  private endFile(job: JobRecord): string {
+    return path.join(this.endsDir, endFileName(job.id, job.attempt));
   }
 
   /** Jobs running here (their end not reported yet). */
@@ -53,16 +71,58 @@ export class LocalLauncher {
       graceMs: this.graceMs,
       onStarted: (p) => this.hooks.onStarted(job.id, p),
       onIdentified: (p) => this.hooks.onIdentified(job.id, p),
+      endFile: this.endFile(job),
     });
     if (job.http) this.hooks.onStarted(job.id, null);
+    this.track(job, r, false);
+  }
+
+  /** Follows a job of an earlier daemon whose leader lives, to its end, as one started here. */
+  attach(job: JobRecord, leader: Leader): void {
+    const r = runJob(job, {
+      logPath: jobLogPath(this.stateDir, job.id),
+      sampler: this.sampler,
+      spawner: new FollowSpawner(leader, this.endFile(job), this.ends),
+      graceMs: this.graceMs,
+      onIdentified: (p) => this.hooks.onIdentified(job.id, p),
+      ...(job.startedAt !== null ? { startedAt: job.startedAt } : {}),
+    });
+    this.track(job, r, true);
+  }
+
+  /** Waits for the end of a job of an earlier daemon that has no process left, while a keeper may write it. */
+  awaitEnd(job: JobRecord, keepers: Known[]): void {
+    this.track(job, new AwaitedEnd(this.endFile(job), keepers, this.ends, job.startedAt), true);
+  }
+
+  /** `kept`: its end may be in an end file, removed once the end is recorded. */
+  private track(job: JobRecord, r: Run, kept: boolean): void {
     this.runs.set(job.id, r);
     void r.done
       .then((result) => {
         this.runs.delete(job.id);
         this.hooks.onEnded(job, result);
+        if (kept) rmSync(this.endFile(job), { force: true });
         for (const w of this.waiters.splice(0)) w();
       })
       .catch((e) => console.error(`bl-daemon: ending job ${job.id} failed:`, e));
+  }
+
+  /**
+   * Leaves every running job to its keeper (a stop that keeps jobs): this daemon hears no
+   * more of them and the next one follows them. One that cannot outlive the daemon (an http
+   * job, a kill under way) is killed as drained. Returns how many were left running.
+   */
+  releaseAll(reason: string): number {
+    let n = 0;
+    for (const [id, r] of this.runs) {
+      if (r.release?.()) {
+        this.runs.delete(id);
+        n++;
+      } else r.kill('drained', reason);
+    }
+    for (const w of this.waiters.splice(0)) w();
+    return n;
   }
 
   kill(id: string, outcome: KillOutcome, reason: string): boolean {
@@ -88,6 +148,7 @@ export class LocalLauncher {
 
   /** After the last run: ends the spawner's helpers, if any. */
   close(): void {
+    this.ends.close();
     this.spawner.close();
   }
 

@@ -1,30 +1,108 @@
-// After a crash of the daemon: jobs the store says were running on the built-in launcher.
-// Their processes may still run: only processes proven to be the job's are killed (the
-// recorded pid when its start time matches, as a recycled pid never does; its group and
-// descendants; anything carrying the job's BL_JOB_ID marker, and their descendants). Then each
+// At a start: jobs the store says run on the built-in launcher were started by an earlier
+// daemon. Each one's keeper (its spawn helper, which outlived that daemon) may have written its
+// end: then that is its end, with no second run. A job whose process still runs is followed to
+// its end (local-launcher.ts attach). One with no process and no end is waited for while a
+// keeper lives that may still write it; else only processes proven to be the job's are killed
+// (the recorded pid when its start time matches, as a recycled pid never does; its group and
+// descendants; anything carrying the job's BL_JOB_ID marker, and their descendants), and the
 // job goes back to the head of its queue while retries remain, else it is `lost`.
-import { scanStats, type ProcStat } from '../../proc/stat.js';
-import { sigkillTree } from '../../proc/job-tree.js';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { scanStats, statIndex, pidsWithMarker, type ProcStat } from '../../proc/stat.js';
+import { JOB_MARKER, sigkillTree } from '../../proc/job-tree.js';
+import { endFileName } from '../../runner/spawn-helpers/end-file.js';
+import type { RunResult } from '../../contract/run.js';
 import type { EventBus } from '../events/bus.js';
 import { decideRecovery } from './dispatch.js';
+import type { LocalLauncher } from './local-launcher.js';
+import { decideRecoveryOf } from './reattach-rules.js';
+import { endResult, findKeepers, knownAlive, listEnds, readEnd, type Known, type Leader } from './reattach.js';
 import type { JobStore } from './store/store.js';
 import { LOCAL_LAUNCHER, type JobRecord } from './types.js';
 
-export function recoverLocalJobs(store: JobStore, events: EventBus): void {
+export interface RecoveryDeps {
+  store: JobStore;
+  events: EventBus;
+  launcher: LocalLauncher;
+  /** Records a run's end as if the run had reported it (the broker's own path). */
+  ended(job: JobRecord, result: RunResult): void;
+}
+
+export function recoverLocalJobs(d: RecoveryDeps): void {
+  const { store, events, launcher } = d;
+  const dir = launcher.endsDir;
   const left = store.running(LOCAL_LAUNCHER);
-  const stats = left.length ? scanStats() : [];
-  // Newest first, each to the head: the oldest ends up first, as they were.
-  for (const job of left.sort((a, b) => (a.id < b.id ? 1 : -1))) {
-    killLeftovers(job, stats);
-    const d = decideRecovery(job.attempt, job.retries);
-    const reason = 'the daemon stopped while the job ran';
-    if (d.kind === 'requeue') {
-      store.requeue(job.id, { head: true, attempt: d.attempt, reason });
-      events.publish('job.requeued', { id: job.id, attempt: d.attempt, reason });
-    } else {
-      store.finish(job.id, { state: 'lost', exitCode: null, signal: null, usage: null, reason, now: Date.now() });
-      events.publish('job.finished', { id: job.id, state: 'lost', reason });
+  const known = new Set<string>();
+  if (left.length > 0) {
+    const stats = scanStats();
+    const keepers = findKeepers(dir, stats);
+    const keepersAlive = keepers.some(knownAlive);
+    // Newest first, each to the head: the oldest ends up first, as they were.
+    for (const job of left.sort((a, b) => (a.id < b.id ? 1 : -1))) {
+      const name = endFileName(job.id, job.attempt);
+      known.add(name);
+      const leader = job.http ? undefined : findLeader(job, stats, keepers);
+      // Read after /proc: an end written as its job vanished from there is seen.
+      const end = readEnd(path.join(dir, name));
+      const a = decideRecoveryOf({ http: !!job.http, end, leaderAlive: leader !== undefined, keepersAlive });
+      if (a.kind === 'ended') {
+        if (a.end.left) killLeftovers(job, stats);
+        d.ended(job, endResult(a.end, job.startedAt));
+        rmSync(path.join(dir, name), { force: true });
+      } else if (a.kind === 'attach') {
+        launcher.attach(job, leader!);
+        events.publish('job.reattached', { id: job.id, pid: leader!.pid, keeper: leader!.keeper?.pid ?? null });
+      } else if (a.kind === 'await') {
+        launcher.awaitEnd(job, keepers);
+        events.publish('job.reattached', { id: job.id, pid: null, keeper: null });
+      } else {
+        killLeftovers(job, stats);
+        requeueOrLose(store, events, job, a.reason);
+      }
     }
+  }
+  // Ends of jobs recorded already (a keeper writes the ends it reported lately, which its
+  // daemon may or may not have recorded): nothing to do with them.
+  for (const f of listEnds(dir)) if (!known.has(f)) rmSync(path.join(dir, f), { force: true });
+}
+
+function requeueOrLose(store: JobStore, events: EventBus, job: JobRecord, reason: string): void {
+  const d = decideRecovery(job.attempt, job.retries);
+  if (d.kind === 'requeue') {
+    store.requeue(job.id, { head: true, attempt: d.attempt, reason });
+    events.publish('job.requeued', { id: job.id, attempt: d.attempt, reason });
+  } else {
+    store.finish(job.id, { state: 'lost', exitCode: null, signal: null, usage: null, reason, now: Date.now() });
+    events.publish('job.finished', { id: job.id, state: 'lost', reason });
+  }
+}
+
+/**
+ * The job's live leader: the recorded pid when its start time matches; without a record (a
+ * job younger than its first usage sample), the process carrying its marker and attempt whose
+ * parent is a keeper, else the one heading its session whose parent does not carry the marker.
+ */
+function findLeader(job: JobRecord, stats: ProcStat[], keepers: Known[]): Leader | undefined {
+  const { byPid } = statIndex(stats);
+  const keeperOf = (ppid: number): Known | null => keepers.find((k) => k.pid === ppid) ?? null;
+  if (job.pid !== null && job.procStart !== null) {
+    const st = byPid.get(job.pid);
+    return st && st.startTime === job.procStart ? { pid: st.pid, startTime: st.startTime, keeper: keeperOf(st.ppid) } : undefined;
+  }
+  const marked = pidsWithMarker(JOB_MARKER, job.id, 0).filter((p) => byPid.has(p) && hasVar(p, 'BL_JOB_ATTEMPT', String(job.attempt)));
+  const ours = new Set(marked);
+  const kept = marked.find((p) => keeperOf(byPid.get(p)!.ppid));
+  const pid = kept ?? marked.find((p) => byPid.get(p)!.pgid === p && !ours.has(byPid.get(p)!.ppid));
+  if (pid === undefined) return undefined;
+  const st = byPid.get(pid)!;
+  return { pid, startTime: st.startTime, keeper: keeperOf(st.ppid) };
+}
+
+function hasVar(pid: number, name: string, value: string): boolean {
+  try {
+    return ('\0' + readFileSync(`/proc/${pid}/environ`, 'latin1')).includes(`\0${name}=${value}\0`);
+  } catch {
+    return false;
   }
 }
 

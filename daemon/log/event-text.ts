@@ -46,7 +46,7 @@ export function eventLevel(e: BlEvent): Level {
     case 'job.released':
       return 'debug';
     default:
-      return e.topic.startsWith('task.') || e.topic.startsWith('broker.') || e.topic.startsWith('daemon.') || e.topic.startsWith('config.') || e.topic === 'worker.started' || e.topic === 'job.requeued'
+      return e.topic.startsWith('task.') || e.topic.startsWith('broker.') || e.topic.startsWith('daemon.') || e.topic.startsWith('config.') || e.topic === 'worker.started' || e.topic === 'job.requeued' || e.topic === 'job.reattached'
         ? 'info'
         : 'debug';
   }
@@ -111,6 +111,11 @@ export function eventText(e: BlEvent): string {
     }
     case 'job.released':
       return `job ${str(d.id)} released: what it waited on has ended`;
+    case 'job.reattached': {
+      if (typeof d.pid !== 'number') return `job ${str(d.id)} of the earlier daemon: no process left; waiting for its keeper to write its end`;
+      const kept = typeof d.keeper === 'number' ? `its keeper pid ${d.keeper}` : 'its keeper is gone, its exit code will be unknown';
+      return `job ${str(d.id)} of the earlier daemon followed on (pid ${d.pid}, ${kept})`;
+    }
     case 'job.requeued':
       return `job ${str(d.id)} re-queued for attempt ${str(d.attempt)}: ${str(d.reason)}`;
     case 'job.late_report':

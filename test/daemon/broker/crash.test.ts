@@ -1,6 +1,7 @@
-// After kill -9 of the daemon, pending jobs are all there in order, a running job is re-queued
-// at the head (retries left) or lost, never stuck in `running`, and its processes do not survive
-// the restart: that needs a daemon process. A graceful stop lets the jobs that end within
+// After kill -9 of the daemon, pending jobs are all there in order, and a running job whose
+// keeper and leader are gone too (as after a reboot; survive-restart.test.ts has the jobs that
+// live on) is re-queued at the head (retries left) or lost, never stuck in `running`, and what
+// is left of its processes does not survive the restart: that needs a daemon process. A graceful stop lets the jobs that end within
 // force_timeout finish and puts the rest back at the head: that runs in this process (the exit
 // code of a daemon process after a graceful stop is signals.test.ts's to check).
 import assert from 'node:assert/strict';
@@ -8,7 +9,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../../helpers/daemon.js';
 import { startInProcess, type InProcessDaemon } from '../../helpers/in-process.js';
-import { descendants, isSpawner, pidsWithEnv, ppidOf } from '../../helpers/proc.js';
+import { alive, descendants, isSpawner, pidsWithEnv, ppidOf } from '../../helpers/proc.js';
 import { waitFor } from '../../helpers/wait.js';
 import { allJobs, Marks, submit, waitState } from '../../helpers/jobs.js';
 
@@ -24,7 +25,7 @@ describe('broker crash recovery and drain', () => {
     for (const d of inProcess.reverse()) await d.cleanup();
   });
 
-  it('kill -9 with pending and running jobs: order kept, running ones re-queued or lost, their processes gone', async () => {
+  it('kill -9 with pending jobs, and running ones whose keepers and leaders die too: order kept, those re-queued or lost, their leftovers gone', async () => {
     const d = await startDaemon({ config: { broker: { concurrency: 2 } } });
     processes.push(d);
     // Runs longer than the test; its grandchild is in its group, as a job's helpers are.
@@ -46,8 +47,12 @@ describe('broker crash recovery and drain', () => {
     assert.deepEqual(before, [pending[1]!.id, pending[3]!.id, pending[0]!.id, pending[2]!.id]);
     // `running` is written at the claim, a moment before the spawner has the processes up.
     await waitFor('the job and its grandchild to run', () => pidsWithEnv('BL_JOB_ID', keep!.id).length === 2 && pidsWithEnv('BL_JOB_ID', lose!.id).length === 2);
+    const leaders = [(await d.api('GET', `/jobs/${keep!.id}`)).pid as number, (await d.api('GET', `/jobs/${lose!.id}`)).pid as number];
+    const keepers = descendants(d.pid).filter(isSpawner);
     await d.kill9();
     assert.equal(pidsWithEnv('BL_JOB_ID', keep!.id).length, 2, 'jobs outlive a kill -9 of the daemon (own groups)');
+    for (const p of [...keepers, ...leaders]) process.kill(p, 'SIGKILL');
+    await waitFor('the leaders to be gone, their children left', () => leaders.every((p) => !alive(p)));
 
     const d2 = await d.restart();
     processes.push(d2);
@@ -60,7 +65,7 @@ describe('broker crash recovery and drain', () => {
     assert.equal(k.attempt, 2);
     const l = await d2.api('GET', `/jobs/${lose!.id}`);
     assert.equal(l.state, 'lost');
-    assert.match(l.reason, /daemon stopped/);
+    assert.match(l.reason, /daemon stopped while the job ran and no keeper recorded its end/);
     // The re-queued normal job goes first in the normal queue; urgent jobs still lead.
     assert.deepEqual((await allJobs(d2, 'pending')).map((j) => j.id), [pending[1]!.id, pending[3]!.id, keep!.id, pending[0]!.id, pending[2]!.id]);
     await waitFor('the left-over job processes to be killed', () => pidsWithEnv('BL_JOB_ID', keep!.id).length === 0 && pidsWithEnv('BL_JOB_ID', lose!.id).length === 0);

@@ -83,6 +83,9 @@ test('task, daemon and broker events are info lines', () => {
     ['broker.urgent_bypass', { urgent_bypass: true }, 'broker: urgent jobs now start beside a full limit'],
     ['broker.purged', { what: 'completed', removed: 12 }, 'broker: 12 completed jobs purged'],
     ['job.requeued', { id: 'J1', attempt: 2, reason: 'attempt 1 ended: exit code 1' }, 'job J1 re-queued for attempt 2: attempt 1 ended: exit code 1'],
+    ['job.reattached', { id: 'J1', pid: 40, keeper: 39 }, 'job J1 of the earlier daemon followed on (pid 40, its keeper pid 39)'],
+    ['job.reattached', { id: 'J1', pid: 40, keeper: null }, 'job J1 of the earlier daemon followed on (pid 40, its keeper is gone, its exit code will be unknown)'],
+    ['job.reattached', { id: 'J1', pid: null, keeper: null }, 'job J1 of the earlier daemon: no process left; waiting for its keeper to write its end'],
   ];
   for (const [topic, data, text] of cases) assert.deepEqual(line(ev(topic, data)), ['info', text], topic);
 });
