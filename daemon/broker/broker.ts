@@ -97,7 +97,7 @@ export class Broker {
       onEnded: (job, r) => this.onEnded(job, r),
       kick: () => this.schedule(),
       arrived: (name, host) => this.allocations.launcherArrived(name, host),
-      left: (name) => this.allocations.launcherLeft(name),
+      left: (name, why) => this.allocations.launcherLeft(name, why),
     });
     // The daemon's jobs run on when it dies (a restarted daemon finds them by their marker).
     const spawner = o.spawner ?? new HelperSpawner(helperPrograms(o.helpers), { onEof: 'leave', idleMs: SPAWNER_IDLE_MS });
