@@ -77,6 +77,8 @@ export class Launcher {
   private refusing: string | undefined;
   /** The allocation's end has come: the reason its evicted jobs carry. */
   private ending: string | undefined;
+  /** Why it leaves, said in its goodbye. */
+  private leaving: string | undefined;
   private readonly clock: EndClock;
   private cancelStop: (() => void) | undefined;
   private cancelIdle: (() => void) | undefined;
@@ -109,7 +111,7 @@ export class Launcher {
     this.cancelStop?.();
     this.cancelIdle?.();
     this.c.spawner.close();
-    if (!this.failure) await this.bye();
+    if (!this.failure) await this.bye(this.leaving ?? 'its lease loop ended');
     this.c.client.close();
     if (this.sending.size > 0) this.c.log(`bl-launcher: ${this.sending.size} report(s) not yet accepted are kept in ${this.c.stateDir}/outbox for the next start`);
     if (this.failure) {
@@ -128,7 +130,7 @@ export class Launcher {
     this.stopping = true;
     this.c.log(`bl-launcher: ${why}: taking no more jobs; ${this.runs.size} running will finish (again to kill them)`);
     // The daemon answers our waiting lease at once when we say goodbye.
-    void this.bye();
+    void this.bye(`stopped by ${why}`);
     this.wake();
   }
 
@@ -156,7 +158,7 @@ export class Launcher {
     this.cancelIdle?.();
     this.c.log(`bl-launcher: ${reason}: taking no more jobs; evicting ${this.runs.size} running job(s) (back to the daemon's queue)`);
     // The goodbye first: the daemon answers our waiting lease before the evicted jobs are back.
-    void this.bye();
+    void this.bye(reason);
     for (const h of [...this.runs.values()]) {
       if (h.held) this.release(h.job, { ...h.held.result, outcome: 'evicted', reason });
       else h.run.kill('evicted', reason);
@@ -207,7 +209,7 @@ export class Launcher {
       this.stopping = true;
       this.refusing ??= `bl-launcher ${this.c.name} was exiting (idle)`;
       // Ends the waiting lease at once.
-      void this.bye();
+      void this.bye(`nothing to run for ${ms / 1000} s (--idle-exit)`);
       this.wake();
     });
   }
@@ -257,6 +259,7 @@ export class Launcher {
       if (a.status === 204) {
         if (this.c.exitWhenEmpty && this.runs.size === 0) {
           this.c.log('bl-launcher: nothing left to run; exiting (--exit-when-empty)');
+          this.leaving ??= 'nothing left to run (--exit-when-empty)';
           this.stopping = true;
         }
         continue;
@@ -270,6 +273,7 @@ export class Launcher {
       for (const j of leased?.jobs ?? []) this.start(j);
       if (leased?.exit) {
         this.c.log(`bl-launcher: the daemon asked the launchers to exit (exit-worker); ${this.runs.size} running job(s) will finish`);
+        this.leaving ??= 'the daemon asked the launchers to exit (exit-worker)';
         this.stopping = true;
       }
     }
@@ -479,9 +483,11 @@ export class Launcher {
     this.changed = undefined;
   }
 
-  private async bye(): Promise<void> {
+  /** Goodbye to the daemon, with why (the first one said counts): it shows where this launcher's Slurm allocation ended. */
+  private async bye(why: string): Promise<void> {
+    this.leaving ??= why;
     try {
-      await this.c.client.request('DELETE', `/launchers/${encodeURIComponent(this.c.name)}`, undefined, 3000);
+      await this.c.client.request('DELETE', `/launchers/${encodeURIComponent(this.c.name)}?reason=${encodeURIComponent(this.leaving)}`, undefined, 3000);
     } catch {
       // best effort: the daemon forgets a silent launcher by itself
     }

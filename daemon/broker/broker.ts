@@ -99,7 +99,7 @@ export class Broker {
       onEnded: (job, r) => this.onEnded(job, r),
       kick: () => this.schedule(),
       arrived: (name, host) => this.allocations.launcherArrived(name, host),
-      left: (name) => this.allocations.launcherLeft(name),
+      left: (name, why) => this.allocations.launcherLeft(name, why),
     });
     // The daemon's jobs run on when it dies, their helpers staying as their keepers, marked so
     // that the next daemon finds them (recovery.ts).

@@ -29,8 +29,8 @@ export interface RemoteDeps {
   kick: () => void;
   /** A launcher leased for the first time since it was listed. */
   arrived?: (name: string, host: string) => void;
-  /** A launcher said goodbye. */
-  left?: (name: string) => void;
+  /** A launcher said goodbye, and maybe why. */
+  left?: (name: string, why: string | undefined) => void;
 }
 
 export interface LeaseRequest {
@@ -152,12 +152,12 @@ export class RemoteLaunchers {
   }
 
   /** A launcher says goodbye: its waiting lease ends now; it leaves the list once it holds no job. */
-  bye(name: string): boolean {
+  bye(name: string, why?: string): boolean {
     for (const w of this.waiters.filter((x) => x.req.name === name)) w.done({ kind: 'none' });
     const known = this.launchers.has(name);
     // A stopping launcher still runs its jobs: it stays listed (and counted) until they end.
     if (!this.leasedBy.get(name)) this.launchers.delete(name);
-    if (known) this.d.left?.(name);
+    if (known) this.d.left?.(name, why);
     return known;
   }
 

@@ -61,6 +61,8 @@ interface Alloc extends AllocRecord {
   leaving: boolean;
   /** Why bl cancelled it, once it did. */
   cancelReason: string | null;
+  /** Why its launcher said it leaves (idle, the end of its time, a signal). */
+  leftReason: string | null;
 }
 
 export interface SubmitOutcome {
@@ -97,7 +99,7 @@ export class SlurmAllocations {
     this.dir = path.join(d.stateDir, 'slurm');
     this.store = d.db ? new AllocStore(d.db) : undefined;
     for (const r of this.store?.load() ?? []) {
-      this.allocs.set(r.id, { ...r, connected: false, leaving: r.state === 'ending', cancelReason: r.cancelledByBl ? r.reason : null });
+      this.allocs.set(r.id, { ...r, connected: false, leaving: r.state === 'ending', cancelReason: r.cancelledByBl ? r.reason : null, leftReason: null });
       if (r.state !== 'ended') this.tokens.set(r.tokenHash, r.id);
     }
     this.configure(settings, where);
@@ -252,7 +254,7 @@ export class SlurmAllocations {
   }
 
   private end(a: Alloc, now: number, v: SlurmJobView | undefined): void {
-    const how = a.cancelReason ?? endedHow(v);
+    const how = a.cancelReason ?? endedHow(v, a.leftReason);
     a.state = 'ended';
     a.endedAt = now;
     a.connected = false;
@@ -302,11 +304,13 @@ export class SlurmAllocations {
     this.schedule();
   }
 
-  /** A launcher said goodbye (it exits: idle, end of its time, a signal). */
-  launcherLeft(name: string): void {
+  /** A launcher said goodbye (it exits: idle, end of its time, a signal), and maybe why. */
+  launcherLeft(name: string, why?: string): void {
     const a = this.allocOf(name);
     if (!a || a.state === 'ended') return;
     a.leaving = true;
+    // The first word counts: the goodbye at its exit only repeats it.
+    a.leftReason ??= why ?? null;
     a.connected = false;
     this.settle(a, false, Date.now());
     this.schedule();
@@ -485,6 +489,7 @@ export class SlurmAllocations {
       connected: false,
       leaving: false,
       cancelReason: null,
+      leftReason: null,
     };
     this.allocs.set(id, a);
     this.tokens.set(hash, id);

@@ -62,8 +62,13 @@ const ENDS: Record<string, string> = {
   DEADLINE: 'its deadline passed',
 };
 
-/** How an allocation ended, in words, with Slurm's own state and reason; `v` undefined: squeue no longer lists it. */
-export function endedHow(v: SlurmJobView | undefined): string {
+/**
+ * How an allocation ended, in words, with Slurm's own state and reason; `v` undefined: squeue no
+ * longer lists it. `said`: why its launcher said it was leaving, which tells a pilot's own exit
+ * (idle, the end of its time) better than Slurm's COMPLETED does.
+ */
+export function endedHow(v: SlurmJobView | undefined, said?: string | null): string {
+  if (said && (!v || v.state === 'COMPLETED')) return `its launcher exited: ${said}${v ? ` (Slurm: ${v.state})` : ''}`;
   if (!v) return "no longer in Slurm's queue";
   const words = ENDS[v.state] ?? v.state.toLowerCase().replace(/_/g, ' ');
   return `${words} (Slurm: ${v.state}${v.reason ? `, ${v.reason}` : ''})`;

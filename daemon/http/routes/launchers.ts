@@ -121,7 +121,9 @@ export function mountLauncherRoutes(router: Router, s: Services): void {
   router.post('/launchers/:name/lease', (ctx) => lease(ctx, s));
   router.delete('/launchers/:name', (ctx) => {
     checkLauncherName(ctx, ctx.params.name!, s.broker.allocations, s.config.auth);
-    const known = s.broker.remote.bye(ctx.params.name!);
+    // Why it leaves (`?reason=`, bl-launcher says it): kept as where its Slurm allocation ended.
+    const why = typeof ctx.query.reason === 'string' && ctx.query.reason.trim() !== '' ? ctx.query.reason.trim().slice(0, 300) : undefined;
+    const known = s.broker.remote.bye(ctx.params.name!, why);
     reply(ctx, known ? `Launcher ${ctx.params.name} left` : `no launcher ${ctx.params.name} was known`, { left: known });
   });
   router.get('/launchers', (ctx) => {

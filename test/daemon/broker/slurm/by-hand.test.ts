@@ -135,6 +135,19 @@ describe('Slurm allocations by hand', () => {
     assert.equal(w.count('scontrol'), 0);
   });
 
+  it('a pilot with nothing to run exits after idle_exit; its allocation says so', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bl-test-'));
+    const d = await startInProcess({ dir, config: { broker: { concurrency: 2, local_slots: 0, slurm: { ...SLURM, max_launchers: 1, idle_exit: 2, env: { ...slurm.env } } } } });
+    inProcess.push(d);
+    const [, id] = /^Submitted 1 allocation: (\d+)\n$/.exec((await d.request('POST', '/broker/allocations')).text) ?? assert.fail('no allocation');
+    const ended = await waitFor('the idle pilot to end', async () => (await list(d)).find((x) => x.id === id && x.state === 'ended'), { timeout: 60_000 });
+    assert.equal(ended.reason, 'its launcher exited: nothing to run for 2 s (--idle-exit) (Slurm: COMPLETED)');
+    assert.ok(d.log.some((l) => l.includes(`allocation ${id} ended after `) && l.endsWith('0 jobs run: its launcher exited: nothing to run for 2 s (--idle-exit) (Slurm: COMPLETED)')), d.log.join('\n'));
+    // Its own choice, with no work waiting: not a pilot that died at start.
+    assert.equal((await d.api('GET', '/broker/allocations')).paused, null);
+    await d.stop();
+  });
+
   it('a daemon killed with -9 finds its allocation at its restart; the pilot reconnects and its job ends once', async () => {
     const port = await freePort();
     const dir = mkdtempSync(path.join(tmpdir(), 'bl-test-'));

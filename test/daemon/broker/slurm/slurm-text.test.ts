@@ -63,6 +63,12 @@ describe('squeue', () => {
     assert.equal(endedHow(m.get('15')), 'failed (Slurm: FAILED, NonZeroExitCode)');
     assert.equal(endedHow(m.get('16')), 'time limit reached (Slurm: TIMEOUT)');
     assert.equal(endedHow(undefined), "no longer in Slurm's queue");
+    // What its launcher said on leaving tells a pilot's own exit apart; Slurm's words win otherwise.
+    const idle = 'nothing to run for 300 s (--idle-exit)';
+    assert.equal(endedHow({ id: '17', state: 'COMPLETED', node: 'n1', reason: null, timeLeftS: null, elapsedS: 400 }, idle), `its launcher exited: ${idle} (Slurm: COMPLETED)`);
+    assert.equal(endedHow(undefined, idle), `its launcher exited: ${idle}`);
+    assert.equal(endedHow(m.get('16'), 'the Slurm allocation of launcher slurm-16 ended (SIGTERM)'), 'time limit reached (Slurm: TIMEOUT)');
+    assert.equal(endedHow({ id: '17', state: 'COMPLETED', node: 'n1', reason: null, timeLeftS: null, elapsedS: 400 }, null), 'its launcher exited (Slurm: COMPLETED)');
     assert.ok(allUnknown('slurm_load_jobs error: Invalid job id specified\n'));
     assert.ok(!allUnknown('squeue: error: Unable to contact slurm controller'));
   });
