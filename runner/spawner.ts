@@ -24,7 +24,10 @@ export interface SpawnEvents {
    * (epoch ms; the report reaches the caller a moment later).
    */
   exited(code: number | null, signal: string | null, left: boolean, at: number): void;
-  /** The spawner died: the job may run on, but its exit will never be reported. */
+  /**
+   * The spawner died after it was asked for this job: the job may run on (or may have started
+   * without its pid being reported), but its exit will never be reported.
+   */
   lost(reason: string): void;
 }
 

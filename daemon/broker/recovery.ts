@@ -1,10 +1,11 @@
 // After a crash of the daemon: jobs the store says were running on the built-in launcher.
 // Their processes may still run: only processes proven to be the job's are killed (the
 // recorded pid when its start time matches, as a recycled pid never does; its group and
-// descendants; anything carrying the job's BL_JOB_ID marker, and their descendants). Then each
-// job goes back to the head of its queue while retries remain, else it is `lost`.
+// descendants; anything carrying the marker of the attempt that ran, BL_JOB_RUN, and their
+// descendants). Then each job goes back to the head of its queue while retries remain, else
+// it is `lost`.
 import { scanStats, type ProcStat } from '../../proc/stat.js';
-import { sigkillTree } from '../../proc/job-tree.js';
+import { runMarker, sigkillTree } from '../../proc/job-tree.js';
 import type { EventBus } from '../events/bus.js';
 import { decideRecovery } from './dispatch.js';
 import type { JobStore } from './store/store.js';
@@ -33,9 +34,10 @@ function killLeftovers(job: JobRecord, stats: ProcStat[] = scanStats()): number 
   const leaderOk = job.pid !== null && stats.some((s) => s.pid === job.pid && s.startTime === job.procStart);
   // Without a verified leader its pid and group id may belong to someone else by now:
   // -1 matches no process, so only the marker finds the job's processes.
-  const root = leaderOk ? { pid: job.pid!, pgid: job.pgid ?? job.pid!, marker: job.id } : markerOnly(job.id);
+  const marker = runMarker(job.id, job.attempt);
+  const root = leaderOk ? { pid: job.pid!, pgid: job.pgid ?? job.pid!, marker } : markerOnly(marker);
   return sigkillTree(root, stats);
 }
 
 /** A tree found by its marker alone: -1 is no process and no group. */
-const markerOnly = (id: string) => ({ pid: -1, pgid: -1, marker: id });
+const markerOnly = (marker: string) => ({ pid: -1, pgid: -1, marker });
