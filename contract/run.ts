@@ -27,12 +27,14 @@ export type HttpOutcome = 'succeeded' | 'failed';
  * exited: on its own; the others: we killed it for that reason (http jobs: the verdict).
  * drained: its launcher was stopped (the same attempt runs again, first in line); evicted: its
  * launcher's allocation (a Slurm job) ends (the next attempt runs first in line, whatever the
- * job's retries: the job did nothing wrong).
+ * job's retries: the job did nothing wrong). orphaned: the spawn helper that started it died,
+ * so its exit could never be known; its processes were stopped and the next attempt runs
+ * first in line, a bounded number of times beyond its retries (dispatch.ts ORPHAN_RERUNS).
  */
-export const OUTCOMES = ['exited', 'timed_out', 'dead', 'cancelled', 'drained', 'evicted', 'spawn_error', 'lost', 'succeeded', 'failed'] as const satisfies readonly (string | HttpOutcome)[];
+export const OUTCOMES = ['exited', 'timed_out', 'dead', 'cancelled', 'drained', 'evicted', 'orphaned', 'spawn_error', 'lost', 'succeeded', 'failed'] as const satisfies readonly (string | HttpOutcome)[];
 
 /** Why a launcher killed a run; the first kill's outcome is the run's. */
-export type KillOutcome = 'timed_out' | 'dead' | 'cancelled' | 'drained' | 'evicted' | 'lost';
+export type KillOutcome = 'timed_out' | 'dead' | 'cancelled' | 'drained' | 'evicted' | 'orphaned' | 'lost';
 
 /** How a run ended, as the launcher saw it. */
 export interface RunResult {

@@ -432,7 +432,9 @@ export class Launcher {
             if (a.status === 200) h.confirmed = true;
             if (a.status === 410 || a.status === 404) {
               const why = errorMessage(a);
-              this.c.log(`bl-launcher: killing job ${job.id}: ${why}`);
+              // The processes of this attempt only (BL_JOB_RUN): the job's next attempt may run
+              // on this same host under another launcher.
+              this.c.log(`bl-launcher: killing job ${job.id} attempt ${job.attempt}: ${why}`);
               if (/cancelled by request/.test(why)) run.kill('cancelled', 'cancelled by request');
               else run.kill('lost', why);
             }

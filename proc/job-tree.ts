@@ -1,15 +1,24 @@
 // A job's process tree from /proc: its group, the descendants of its leader (also those that
-// moved to a group of their own) and anything carrying its BL_JOB_ID marker (a daemonised
+// moved to a group of their own) and anything carrying the marker of its run (a daemonised
 // grandchild that lost its parent), from one scan of /proc (stat.ts).
+//
+// Every process of a job carries BL_JOB_ID=<id> and BL_JOB_RUN=<id>:<attempt>. Kills go by the
+// run marker: an attempt given up on one launcher (cut off past its lease) may still run while
+// the next attempt of the same job runs on another launcher of the same host, and a kill of
+// the one must never reach the other.
 import { pidsWithMarker, scanStats, statIndex, type ProcStat } from './stat.js';
 import { signalPid } from './stop-tree.js';
 
 export const JOB_MARKER = 'BL_JOB_ID';
+export const RUN_MARKER = 'BL_JOB_RUN';
+
+/** The value of a run's marker: the job and its attempt. */
+export const runMarker = (id: string, attempt: number): string => `${id}:${attempt}`;
 
 export interface TreeRoot {
   pid: number;
   pgid: number;
-  /** When set, processes carrying BL_JOB_ID=<marker> count too (costs a read of every environ). */
+  /** When set, processes carrying BL_JOB_RUN=<marker> count too (costs a read of every environ). */
   marker?: string;
 }
 
@@ -26,7 +35,7 @@ export function treeOf(root: TreeRoot, stats: ProcStat[] = scanStats()): ProcSta
   for (const st of byGroup.get(root.pgid) ?? []) add(st);
   // One read of every environ serves all the trees asked for within 50 ms (a usage sample of
   // every running job, a burst of kills); a stop polls again, so a later escapee is still found.
-  if (root.marker !== undefined) for (const p of pidsWithMarker(JOB_MARKER, root.marker)) add(byPid.get(p));
+  if (root.marker !== undefined) for (const p of pidsWithMarker(RUN_MARKER, root.marker)) add(byPid.get(p));
   return [...seen.values()];
 }
 

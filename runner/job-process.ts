@@ -6,7 +6,7 @@ import type { UsageJson } from '../contract/types.js';
 import { plainArgv } from './direct-exec.js';
 import { idleStep, type IdleState } from './idle-cpu.js';
 import { stopTree } from '../proc/stop-tree.js';
-import { JOB_MARKER, type TreeRoot } from '../proc/job-tree.js';
+import { JOB_MARKER, RUN_MARKER, runMarker, sigkillTree, type TreeRoot } from '../proc/job-tree.js';
 import type { Spawner, SpawnRequest } from './spawner.js';
 import type { IdleCpu, KillOutcome, RunResult } from '../contract/run.js';
 import { addRusage, addSample, type Rusage, type UsageSampler } from './usage-sampler.js';
@@ -33,7 +33,7 @@ export interface JobRunOptions {
   /**
    * The leader's /proc start time, from the first usage sample (about a second in): crash
    * recovery needs it to kill a left-over job by pid, and a job that ends sooner never needs
-   * it (recovery then finds its processes by their BL_JOB_ID marker), so short jobs cost
+   * it (recovery then finds its processes by their BL_JOB_RUN marker), so short jobs cost
    * neither the /proc read nor the write.
    */
   onIdentified?: (p: { pid: number; pgid: number; procStart: number }) => void;
@@ -65,12 +65,15 @@ export class JobRun {
   private released = false;
   private rusage: Rusage | undefined;
   private startedAt = 0;
+  /** What every process of this run carries, and what its kills find escapees by: this attempt only. */
+  private readonly marker: { name: string; value: string };
 
   constructor(
     readonly spec: JobSpec,
     private readonly opts: JobRunOptions,
   ) {
     this.done = new Promise((r) => (this.resolve = r));
+    this.marker = { name: RUN_MARKER, value: runMarker(spec.id, spec.attempt) };
     opts.spawner.spawn(this.request(), {
       spawned: (pid) => this.started(pid),
       failed: (message) => this.failed(message),
@@ -80,10 +83,14 @@ export class JobRun {
         this.exited(code, signal, left, at);
       },
       lost: (reason) => {
-        // Released: its keeper has it. Else nobody will report this exit: stop the tree and
-        // call the run lost.
+        // Released: its keeper has it.
         if (this.released) return;
-        this.kill('lost', reason);
+        // Its spawn helper died: nobody will report this exit. The tree is stopped and the run
+        // ends orphaned, which the broker runs again (decideEnd) rather than calling it lost.
+        this.kill('orphaned', `its spawn helper died (${reason}); the job was stopped to run again`);
+        // Asked for, never reported: it may have started all the same. Whatever of this run
+        // runs is found by its marker.
+        if (!this.root) sigkillTree({ pid: -1, pgid: -1, marker: this.marker.value });
         this.exited(null, null, true, Date.now());
       },
     });
@@ -118,7 +125,7 @@ export class JobRun {
     const k = this.killing!;
     k.finished = false;
     const { pid, pgid } = this.root!;
-    void stopTree({ pid, pgid, grace: this.opts.graceMs, marker: { name: JOB_MARKER, value: this.spec.id }, known: this.seen, abort: this.hurried.signal, interval: 50 }).finally(() => {
+    void stopTree({ pid, pgid, grace: this.opts.graceMs, marker: this.marker, known: this.seen, abort: this.hurried.signal, interval: 50 }).finally(() => {
       k.finished = true;
       this.settle();
     });
@@ -126,7 +133,7 @@ export class JobRun {
 
   private request(): SpawnRequest {
     const { spec, opts } = this;
-    const env = { ...spec.env, [JOB_MARKER]: spec.id, BL_JOB_ATTEMPT: String(spec.attempt) };
+    const env = { ...spec.env, [JOB_MARKER]: spec.id, BL_JOB_ATTEMPT: String(spec.attempt), [RUN_MARKER]: this.marker.value };
     const shell = { file: '/bin/sh', args: ['-c', spec.command ?? ''] };
     const plain = spec.argv ? null : plainArgv(spec.command ?? '');
     const tries = spec.argv ? [{ file: spec.argv[0]!, args: spec.argv.slice(1) }] : plain ? [{ file: plain[0]!, args: plain.slice(1) }, shell] : [shell];
@@ -177,7 +184,7 @@ export class JobRun {
     const pid = this.pid!;
     if (!this.killing && left) {
       // The leader is done but it left processes in its group: they do not outlive the job.
-      void stopTree({ pid, grace: this.opts.graceMs, marker: { name: JOB_MARKER, value: this.spec.id }, known: this.seen, interval: 50 });
+      void stopTree({ pid, grace: this.opts.graceMs, marker: this.marker, known: this.seen, interval: 50 });
     }
     this.settle();
   }

@@ -30,7 +30,10 @@ export interface SpawnEvents {
    * measured, for a job followed after a restart (spawn-helpers/end-file.ts).
    */
   exited(code: number | null, signal: string | null, left: boolean, at: number, rusage?: { cpu: number | null; maxrss: number | null }): void;
-  /** The spawner died: the job may run on, but its exit will never be reported. */
+  /**
+   * The spawner died after it was asked for this job: the job may run on (or may have started
+   * without its pid being reported), but its exit will never be reported.
+   */
   lost(reason: string): void;
 }
 

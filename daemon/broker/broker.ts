@@ -21,6 +21,7 @@ import { LOCAL_LAUNCHER, type JobRecord, type NewJob } from './types.js';
 import type { RunResult } from '../../contract/run.js';
 import { storeUnavailable } from './store/store-errors.js';
 import { dropDoneSweeps, gateJobs, type SubmitPolicy } from './submit/submit-gate.js';
+import { checkSpawnable } from './submit/spawnable.js';
 import { HelperSpawner } from '../../runner/spawn-helpers/helper-spawner.js';
 import { helperPrograms, type HelperChoice } from '../../runner/spawn-helpers/programs.js';
 import type { Spawner } from '../../runner/spawner.js';
@@ -187,6 +188,7 @@ export class Broker {
   /** `skipped`: sweep combinations that already succeeded (submit-gate.ts). */
   submit(submitted: NewJob[]): EnqueueResult & { skipped: number } {
     if (this.closed) throw new BlError('unavailable', 'the broker is shutting down; no job was submitted');
+    checkSpawnable(submitted);
     const allowed = gateJobs(submitted, this.policy);
     let res: EnqueueResult;
     let skipped: number;
@@ -465,7 +467,8 @@ export class Broker {
     if (d.kind === 'again') {
       // Shutdown or the launcher's allocation stopped it: back first in line (decideEnd says
       // whether this attempt counted).
-      const reason = r.outcome === 'evicted' ? `attempt ${job.attempt}: ${r.reason ?? `evicted from launcher ${job.launcher ?? '?'}`}` : r.reason;
+      const reason =
+        r.outcome === 'evicted' ? `attempt ${job.attempt}: ${r.reason ?? `evicted from launcher ${job.launcher ?? '?'}`}` : r.outcome === 'orphaned' ? `attempt ${job.attempt}: ${r.reason ?? 'its spawn helper died'}` : r.reason;
       write = () => this.store.requeue(job.id, { head: true, attempt: d.attempt, reason });
       event = ['job.requeued', { id: job.id, attempt: d.attempt, reason, ...(job.launcher ? { launcher: job.launcher } : {}) }];
     } else if (d.kind === 'retry') {
@@ -474,9 +477,10 @@ export class Broker {
       write = () => this.store.requeue(job.id, { head: false, attempt: d.attempt, reason });
       event = ['job.requeued', { id: job.id, attempt: d.attempt, reason }];
     } else {
-      const fields = { state: d.state, exitCode: r.exitCode, signal: r.signal, usage: r.usage, reason: r.reason, now };
+      const reason = d.why ? `${r.reason ?? r.outcome}; ${d.why}` : r.reason;
+      const fields = { state: d.state, exitCode: r.exitCode, signal: r.signal, usage: r.usage, reason, now };
       write = () => this.store.finish(job.id, fields);
-      event = ['job.finished', { id: job.id, state: d.state, exit_code: r.exitCode, signal: r.signal, reason: r.reason ?? null }];
+      event = ['job.finished', { id: job.id, state: d.state, exit_code: r.exitCode, signal: r.signal, reason: reason ?? null }];
     }
     // Straight to the next claim, no hop through the event loop: with few slots the time from
     // one job's exit to the next one's spawn is what bounds throughput.

@@ -56,7 +56,13 @@ export function forEachClaim(d: DispatchDecision, claimOne: (urgentOnly: boolean
  * What to do with a job whose run ended: end it, retry it at the tail of its queue, or put it
  * back at the head (`again`) with this attempt number.
  */
-export type EndDecision = { kind: 'end'; state: EndState } | { kind: 'retry'; attempt: number } | { kind: 'again'; attempt: number };
+export type EndDecision = { kind: 'end'; state: EndState; why?: string } | { kind: 'retry'; attempt: number } | { kind: 'again'; attempt: number };
+
+/**
+ * Runs a job may have beyond its retries when the spawn helper running it dies: a helper's death
+ * is not the job's doing, but a job that kills its helper itself must not run for ever.
+ */
+export const ORPHAN_RERUNS = 2;
 
 export function decideEnd(outcome: RunResult['outcome'], exitCode: number | null, attempt: number, retries: number): EndDecision {
   // Stopped for the launcher's sake, not the job's: first in line again, whatever its retries.
@@ -64,6 +70,10 @@ export function decideEnd(outcome: RunResult['outcome'], exitCode: number | null
   // and its attempt number says so.
   if (outcome === 'drained') return { kind: 'again', attempt };
   if (outcome === 'evicted') return { kind: 'again', attempt: attempt + 1 };
+  if (outcome === 'orphaned') {
+    if (attempt <= retries + ORPHAN_RERUNS) return { kind: 'again', attempt: attempt + 1 };
+    return { kind: 'end', state: 'lost', why: `no run left after attempt ${attempt} (retries ${retries}, and ${ORPHAN_RERUNS} more when a spawn helper dies)` };
+  }
   let state: EndState;
   if (outcome === 'exited') state = exitCode === 0 ? 'succeeded' : 'failed';
   // 'succeeded'/'failed': an http job's verdict, from the answer's status (http-job.ts).

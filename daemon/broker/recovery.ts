@@ -4,12 +4,13 @@
 // its end (local-launcher.ts attach). One with no process and no end is waited for while a
 // keeper lives that may still write it; else only processes proven to be the job's are killed
 // (the recorded pid when its start time matches, as a recycled pid never does; its group and
-// descendants; anything carrying the job's BL_JOB_ID marker, and their descendants), and the
+// descendants; anything carrying the marker of the attempt that ran, BL_JOB_RUN, and their
+// descendants), and the
 // job goes back to the head of its queue while retries remain, else it is `lost`.
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { scanStats, statIndex, pidsWithMarker, type ProcStat } from '../../proc/stat.js';
-import { JOB_MARKER, sigkillTree } from '../../proc/job-tree.js';
+import { JOB_MARKER, runMarker, sigkillTree } from '../../proc/job-tree.js';
 import { endFileName } from '../../runner/spawn-helpers/end-file.js';
 import type { RunResult } from '../../contract/run.js';
 import type { EventBus } from '../events/bus.js';
@@ -111,9 +112,10 @@ function killLeftovers(job: JobRecord, stats: ProcStat[] = scanStats()): number 
   const leaderOk = job.pid !== null && stats.some((s) => s.pid === job.pid && s.startTime === job.procStart);
   // Without a verified leader its pid and group id may belong to someone else by now:
   // -1 matches no process, so only the marker finds the job's processes.
-  const root = leaderOk ? { pid: job.pid!, pgid: job.pgid ?? job.pid!, marker: job.id } : markerOnly(job.id);
+  const marker = runMarker(job.id, job.attempt);
+  const root = leaderOk ? { pid: job.pid!, pgid: job.pgid ?? job.pid!, marker } : markerOnly(marker);
   return sigkillTree(root, stats);
 }
 
 /** A tree found by its marker alone: -1 is no process and no group. */
-const markerOnly = (id: string) => ({ pid: -1, pgid: -1, marker: id });
+const markerOnly = (marker: string) => ({ pid: -1, pgid: -1, marker });

@@ -1,7 +1,7 @@
 // Jobs forked by small helper processes that report pids and exits over IPC (protocol.ts). A
 // request goes to an idle helper, and a new helper (up to one per core) starts when every one
-// is busy forking. A helper that dies takes its reports with it: its jobs are `lost` to the
-// caller, which stops their trees. One that dies before it is ready (no python3, too old) is a
+// is busy forking. A helper that dies takes its reports with it: its jobs, started or only
+// asked for, are `lost` to the caller, which stops their trees and runs them again. One that dies before it is ready (no python3, too old) is a
 // program this host cannot run: the next program in the list takes its requests.
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
@@ -68,7 +68,9 @@ class Helper {
         return onGone(this, { why, orphans });
       }
       onGone(this, null);
-      for (const k of [...this.inflight.keys()]) this.fail(k, why);
+      // Every request it was sent may have started a job, reported or not: each is lost to
+      // the caller, who stops what runs of it (by its marker) and runs it again.
+      for (const k of [...this.inflight.keys()]) this.fail(k, why, true);
     };
     child.on('exit', (code, signal) => die(`the ${program.name} process exited (${signal ?? `code ${code}`})`));
     child.on('error', (e) => die(`the ${program.name} process failed: ${e.message}`));
@@ -120,15 +122,14 @@ class Helper {
     for (const m of out) if (m.k !== 0) this.fail(m.k, `cannot reach the ${this.program.name}: ${why}`);
   }
 
-  private fail(k: number, message: string): void {
+  /** `mayRun`: the request reached the helper, which may have started it without a word. */
+  private fail(k: number, message: string, mayRun = false): void {
     const f = this.inflight.get(k);
     if (!f) return;
     this.inflight.delete(k);
-    if (f.spawned) f.ev.lost(message);
-    else {
-      this.forking--;
-      f.ev.failed(message);
-    }
+    if (!f.spawned) this.forking--;
+    if (f.spawned || mayRun) f.ev.lost(message);
+    else f.ev.failed(message);
   }
 
   private onMessage(m: FromHelper): void {

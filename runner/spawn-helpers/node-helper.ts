@@ -4,11 +4,11 @@
 // (`onEof`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { JOB_MARKER, sigkillTree } from '../../proc/job-tree.js';
+import { RUN_MARKER, sigkillTree } from '../../proc/job-tree.js';
 import { groupExists, scanStats } from '../../proc/stat.js';
 import type { SpawnRequest } from '../spawner.js';
 import { writeEnd, type KeeperEnd } from './end-file.js';
-import { LOG_NAMED_AFTER_MS, RECENT_ENDS_S, type FromHelper, type OnEof, type ToHelper } from './protocol.js';
+import { LOG_NAMED_AFTER_MS, RECENT_ENDS_S, requestProblem, type FromHelper, type OnEof, type ToHelper } from './protocol.js';
 
 interface Job {
   pid: number;
@@ -72,7 +72,7 @@ function tryNext(k: number, req: SpawnRequest, i: number, fd: number, created: b
   closeSync(fd);
   const pid = child.pid;
   const startedAt = Date.now();
-  live.set(k, { pid, marker: req.env[JOB_MARKER] });
+  live.set(k, { pid, marker: req.env[RUN_MARKER] });
   child.on('error', () => undefined); // later errors are about signalling; the exit still comes
   send({ k, t: 'spawned', pid });
   child.once('exit', (code, signal) => {
@@ -113,7 +113,15 @@ function handle(m: ToHelper): void {
     onEof = m.onEof;
     return;
   }
-  start(m.k, m.req);
+  try {
+    const why = requestProblem(m.req);
+    if (why !== undefined) return send({ k: m.k, t: 'failed', message: `cannot start the job: ${why}` });
+    start(m.k, m.req);
+  } catch (e) {
+    // One request this helper could not handle fails alone (protocol.ts).
+    if ([...live.keys()].includes(m.k)) console.error(`bl: after starting job ${m.k}: ${(e as Error).message}`);
+    else send({ k: m.k, t: 'failed', message: `cannot start the job: the spawn helper could not handle its request (${(e as Error).message})` });
+  }
 }
 
 /** The ends reported lately (protocol.ts, 'keep'), and whether the parent is gone. */

@@ -9,7 +9,7 @@
 //                            on top), and what the helper does with running jobs when the
 //                            channel closes (the parent died or let it go):
 //                            'leave': they run on, in sessions of their own (the daemon: a
-//                            restarted daemon finds them by their BL_JOB_ID);
+//                            restarted daemon finds them by their BL_JOB_RUN);
 //                            'kill': SIGKILL to each job's tree (bl-launcher: a job whose
 //                            launcher died would finish unobserved while the daemon runs it
 //                            again elsewhere);
@@ -38,7 +38,13 @@
 // Creating a named file is the dearest step of a short job (the directory insert); the Python
 // helper creates the log unnamed (O_TMPFILE) and links it then, the Node helper (which cannot
 // link an unnamed file) creates it by name and removes it at a silent early end. An earlier
-// attempt's log is appended to by name.
+// attempt's log is appended to by name; every log is open for append, named or not.
+//
+// A request a helper cannot carry out is that job's `failed`, never the helper's end: what
+// execve cannot take (requestProblem: a NUL byte, an environment name that is empty or holds
+// `=`) is refused before anything starts, and anything else a request breaks is caught and
+// told as its failure. The daemon refuses such jobs at submit already
+// (daemon/broker/submit/spawnable.ts); this is for whatever reaches a helper anyway.
 import type { SpawnRequest } from '../spawner.js';
 
 export type OnEof = 'leave' | 'kill' | 'keep';
@@ -55,3 +61,18 @@ export type FromHelper =
   | { k: number; t: 'spawned'; pid: number }
   | { k: number; t: 'failed'; message: string }
   | { k: number; t: 'exited'; code: number | null; signal: string | null; left: boolean; at: number };
+
+/** Why execve could not take this request; undefined: it can (spawn-helper.py says it alike). */
+export function requestProblem(req: SpawnRequest): string | undefined {
+  for (const t of req.tries) {
+    const words = [t.file, ...t.args];
+    const i = words.findIndex((w) => w.includes('\0'));
+    if (i >= 0) return `argument ${i} of ${JSON.stringify(t.file)} holds a NUL byte`;
+  }
+  if (req.cwd.includes('\0')) return 'the working directory holds a NUL byte';
+  for (const [name, value] of Object.entries(req.env)) {
+    if (name === '' || name.includes('=') || name.includes('\0')) return `the environment variable name ${JSON.stringify(name)} is empty or holds = or a NUL byte`;
+    if (value.includes('\0')) return `the environment variable ${name} holds a NUL byte`;
+  }
+  return undefined;
+}

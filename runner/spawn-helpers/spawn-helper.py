@@ -23,9 +23,13 @@ import time
 if sys.version_info < (3, 8):
     sys.exit("bl: the python3 spawner needs Python 3.8 or later (posix_spawn with setsid)")
 
-# Every process of a job inherits this variable (runner/job-process.ts sets it).
-JOB_MARKER = "BL_JOB_ID"
+# Every process of a job's run inherits this variable, BL_JOB_RUN=<id>:<attempt>
+# (runner/job-process.ts sets it; proc/job-tree.ts says why kills go by the attempt).
+RUN_MARKER = "BL_JOB_RUN"
 LOG_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
+# An unnamed log is opened for append too: once named, an earlier or later attempt's processes
+# may write to it by name, and no writer may overwrite another's lines.
+TMP_LOG_FLAGS = os.O_TMPFILE | os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC
 # protocol.ts LOG_NAMED_AFTER_MS; a reader following a log polls it every 200 ms.
 LOG_NAMED_AFTER_S = 0.2
 # Python ignores these two for itself; a job must start with every signal at its default,
@@ -62,14 +66,30 @@ class Job:
         self.k = k
         self.path = path
         self.fd = fd  # the unnamed log's fd until it is named or dropped, else None
-        self.marker = marker  # its BL_JOB_ID, which every process of its tree inherits
+        self.marker = marker  # its BL_JOB_RUN, which every process of its tree inherits
+
+
+def request_problem(req):
+    """Why execve could not take this request (protocol.ts requestProblem, word for word); None: it can."""
+    for t in req["tries"]:
+        for i, a in enumerate([t["file"]] + t["args"]):
+            if "\0" in a:
+                return "argument %d of %s holds a NUL byte" % (i, json.dumps(t["file"]))
+    if "\0" in req["cwd"]:
+        return "the working directory holds a NUL byte"
+    for name, value in req["env"].items():
+        if name == "" or "=" in name or "\0" in name:
+            return "the environment variable name %s is empty or holds = or a NUL byte" % json.dumps(name)
+        if "\0" in value:
+            return "the environment variable %s holds a NUL byte" % name
+    return None
 
 
 def open_log(path):
     """(fd, named): the log, unnamed when it does not exist yet and the filesystem allows."""
     if not os.path.lexists(path):
         try:
-            return os.open(os.path.dirname(path) or ".", os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o666), False
+            return os.open(os.path.dirname(path) or ".", TMP_LOG_FLAGS, 0o666), False
         except OSError:
             pass  # no O_TMPFILE here (or no directory: the named open says so)
     return os.open(path, LOG_FLAGS, 0o666), True
@@ -135,6 +155,9 @@ class Spawner:
             self.chan.sendall(data)
 
     def handle(self, msg):
+        if not isinstance(msg, dict):
+            sys.stderr.write("bl: the spawn helper got a message that is not an object; ignored\n")
+            return
         if "batch" in msg:
             for m in msg["batch"]:
                 self.handle(m)
@@ -143,14 +166,26 @@ class Spawner:
             self.base_env = msg["env"]
             self.on_eof = msg.get("onEof", "leave")
             return
-        self.launch(msg["k"], msg["req"])
+        k = msg.get("k", 0)
+        try:
+            self.launch(k, msg["req"])
+        except Exception as e:  # noqa: BLE001 - one bad request must not end the helper
+            # A request this helper could not handle fails alone: the other jobs are its to
+            # report. (One whose pid went out already is only told here.)
+            if any(j.k == k for j in self.jobs.values()):
+                sys.stderr.write("bl: after starting job %s: %r\n" % (k, e))
+            else:
+                self.send({"k": k, "t": "failed", "message": "cannot start the job: the spawn helper could not handle its request (%r)" % e})
 
     def launch(self, k, req):
+        why = request_problem(req)
+        if why:
+            return self.send({"k": k, "t": "failed", "message": "cannot start the job: %s" % why})
         try:
             fd, named = open_log(req["logPath"])
         except OSError as e:
             return self.send({"k": k, "t": "failed", "message": "cannot open the log file %s: %s" % (req["logPath"], e.strerror)})
-        job = Job(k, req["logPath"], None if named else fd, req["env"].get(JOB_MARKER))
+        job = Job(k, req["logPath"], None if named else fd, req["env"].get(RUN_MARKER))
         if req.get("header"):
             try:
                 os.write(fd, req["header"].encode())
@@ -179,6 +214,8 @@ class Spawner:
             os.chdir(req["cwd"])
         except OSError as e:
             return self.fail(job, req, fd, "spawn %s %s" % (req["tries"][0]["file"], errno.errorcode.get(e.errno, e.errno)))
+        except (ValueError, TypeError) as e:
+            return self.fail(job, req, fd, "the working directory: %s" % e)
         try:
             last = None
             for t in req["tries"]:
@@ -187,6 +224,9 @@ class Spawner:
                 except OSError as e:
                     last = "spawn %s %s" % (t["file"], errno.errorcode.get(e.errno, e.errno))
                     continue
+                except (ValueError, TypeError) as e:
+                    # What execve cannot take (a NUL byte, a name with =): no other try helps.
+                    return self.fail(job, req, fd, "spawn %s: %s" % (t["file"], e))
                 self.jobs[pid] = job
                 if req.get("endFile"):
                     self.end_files[pid] = req["endFile"]
@@ -355,7 +395,7 @@ def kill_trees(jobs):
             procs[int(name)] = (int(rest[1]), int(rest[2]))
         except (OSError, IndexError, ValueError):
             continue
-    markers = {(JOB_MARKER + "=" + j.marker).encode() for j in jobs.values() if j.marker}
+    markers = {(RUN_MARKER + "=" + j.marker).encode() for j in jobs.values() if j.marker}
     doomed = set()
     for pid, (_, pgrp) in procs.items():
         if pgrp in jobs:
@@ -435,8 +475,14 @@ def main():
             buf += data
             *lines, buf = buf.split(b"\n")
             for line in lines:
-                if line:
-                    sp.handle(json.loads(line))
+                if not line:
+                    continue
+                try:
+                    msg = json.loads(line)
+                except ValueError as e:
+                    sys.stderr.write("bl: the spawn helper got a line that is not JSON (%s); ignored\n" % e)
+                    continue
+                sp.handle(msg)
         # SIGCHLD only wakes the loop; a wait after every turn also catches an exit whose
         # signal came while a request was being handled.
         sp.reap()

@@ -2,17 +2,20 @@
 // to this machine by a veth pair on a private /30, binds the daemon (with a token: a
 // non-loopback bind needs auth) to this end, and runs launcher A inside the namespace. With A's
 // link down past the lease, its job is re-queued and runs on launcher B; when the link is back,
-// A's late report is kept as a note and makes no second completion. Everything is made and
+// A's late report is kept as a note and makes no second completion. And when A's attempt still
+// runs as the link comes back, A is told (410) to kill it: it kills its own attempt only, never
+// the next attempt running under B on the same machine (one /proc: the namespace shares it). Everything is made and
 // removed by the test; traffic stays between the namespace and here. The daemon runs in this
 // process (in this network namespace); the launchers are bl-launcher processes.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startInProcess, type InProcessDaemon } from '../helpers/in-process.js';
 import { waitFor } from '../helpers/wait.js';
 import { job, Marks, submit, waitJob, waitLaunchers } from '../helpers/jobs.js';
+import { alive, pidsWithEnv } from '../helpers/proc.js';
 import { startLauncher, type TestLauncher } from './launcher-helpers.js';
 
 const n = process.pid % 10000;
@@ -137,5 +140,57 @@ describe('a launcher cut off from the daemon', () => {
       const l = (await d.api('GET', '/broker')).launchers.find((x: { name: string }) => x.name === 'A');
       return l && Date.parse(l.last_seen_at) > upAt ? l : undefined;
     });
+  });
+
+  it('a launcher back from the cut kills its own attempt, never the re-run of the same job beside it; the re-run succeeds', async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    for (const l of launchers.splice(0)) l.cleanup();
+    await daemon?.cleanup();
+    const d = (daemon = await startInProcess({
+      config: { bind: HOST_IP, auth: { token: TOKEN }, broker: { concurrency: 4, local_slots: 0, lease_ttl: 2, retries: 1 } },
+      clientToken: TOKEN,
+    }));
+    const dir = d.dir;
+    const marks = new Marks(path.join(dir, 'marks'));
+    const a = startLauncher({ url: d.url, name: 'A', stateDir: path.join(dir, 'la'), token: TOKEN, netns: NS });
+    launchers.push(a);
+    await waitLaunchers(d, ['A']);
+    // Each attempt runs a child in the background (a process the group and the marker both
+    // reach), says it runs, and waits for the test to let it end.
+    const attempt = 'kill-$BL_JOB_ATTEMPT';
+    const [j] = await submit(d, { command: `sleep 600 & ${marks.made(attempt)}; ${marks.awaited(`${attempt}-go`)}; kill $!; echo "attempt $BL_JOB_ATTEMPT"`, cwd: dir });
+    await marks.waitMade('kill-1');
+    await waitJob(d, j!.id, 'to run on A', (x) => x.state === 'running' && x.launcher === 'A' && x.pid !== null);
+    const b = startLauncher({ url: d.url, name: 'B', stateDir: path.join(dir, 'lb'), token: TOKEN });
+    launchers.push(b);
+
+    inNs('link', 'set', NS_IF, 'down');
+    await waitJob(d, j!.id, 'to be re-queued after the lease', (x) => x.attempt === 2);
+    await marks.waitMade('kill-2');
+    const onB = await waitJob(d, j!.id, 'to run on B', (x) => x.state === 'running' && x.launcher === 'B' && x.pid !== null);
+    // Attempt 2's lasting processes: its leader and its background sleep (the wait loop's
+    // short sleeps come and go).
+    const lasting = (run: string) => pidsWithEnv('BL_JOB_RUN', run).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\0' + '600\0');
+    const second = [onB.pid!, ...lasting(`${j!.id}:2`)];
+    assert.equal(second.length, 2, 'attempt 2: its shell and its background sleep');
+    assert.equal(lasting(`${j!.id}:1`).length, 1, 'attempt 1 runs on this machine too');
+
+    // The link is back while attempt 1 still runs under A: its heartbeat is answered 410.
+    inNs('link', 'set', NS_IF, 'up');
+    await waitFor('A to be told to kill attempt 1', () => /killing job \S+ attempt 1: job \S+: attempt 1 on launcher A was given up: attempt 2 runs on launcher B; kill attempt 1/.test(a.err), { timeout: 20000 });
+    await waitFor('every process of attempt 1 to be gone', () => pidsWithEnv('BL_JOB_RUN', `${j!.id}:1`).length === 0);
+    assert.deepEqual(second.filter(alive), second, 'attempt 2 untouched');
+    assert.equal((await job(d, j!.id)).state, 'running');
+
+    marks.make('kill-2-go');
+    const done = await waitJob(d, j!.id, 'to end', (x) => !['pending', 'running'].includes(x.state));
+    assert.deepEqual({ state: done.state, attempt: done.attempt, launcher: done.launcher, exit_code: done.exit_code }, { state: 'succeeded', attempt: 2, launcher: 'B', exit_code: 0 });
+    // A's word about attempt 1 (killed) is a note, not a second end.
+    const notes = await waitFor('the late report of attempt 1 to be noted', async () => {
+      const n = (await d.api('GET', `/jobs/${j!.id}/notes`)).notes as { text: string }[];
+      return n.length > 0 ? n : undefined;
+    }, { timeout: 20000 });
+    assert.match(notes[0]!.text, /late report from launcher A \(attempt 1: lost\) ignored/);
+    assert.equal((await job(d, j!.id)).state, 'succeeded');
   });
 });

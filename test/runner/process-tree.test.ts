@@ -1,6 +1,7 @@
 // A job past its walltime is `timed_out` and its whole tree (grandchild and a process that left
 // the group included) is gone; the idle-CPU rule; exit codes and signals recorded; the log holds
-// the output (tail, follow); retries; a job whose spawn helper dies is lost, its tree stopped.
+// the output (tail, follow); retries; a job whose spawn helper dies has its tree stopped and runs
+// again, a bounded number of times.
 // Real job processes, forked by the spawn helpers of a daemon started in this process.
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -104,18 +105,26 @@ describe('job processes', () => {
     assert.equal((await waitState(d, j!.id, 'failed')).attempt, 4);
   });
 
-  it('calls a job lost, and stops its tree, when the spawner process dies under it; another spawner starts the next job', async () => {
-    const [j] = await submit(d, { command: 'sleep 60 & exec sleep 61', cwd: '/' });
+  it('stops the tree of a job whose spawner process dies under it and runs it again as its next attempt; another spawner starts it', async () => {
+    // Attempt 1 runs until it is killed; attempt 2 says so and ends.
+    const requeues: Record<string, unknown>[] = [];
+    const unsubscribe = d.services.events.subscribe((e) => e.topic === 'job.requeued' && requeues.push(e.data));
+    after(unsubscribe);
+    const [j] = await submit(d, { command: 'if [ "$BL_JOB_ATTEMPT" = 1 ]; then sleep 60 & exec sleep 61; fi; echo "attempt $BL_JOB_ATTEMPT"', cwd: '/' });
     await waitState(d, j!.id, 'running');
-    await waitFor('the job processes', () => pidsWithEnv('BL_JOB_ID', j!.id).length === 2);
+    await waitFor('the job processes', () => pidsWithEnv('BL_JOB_RUN', `${j!.id}:1`).length === 2);
     // The spawner that forked this job (there may be more than one): the job leader's parent.
     const leader = (await waitJob(d, j!.id, 'its pid', (x) => x.pid !== null)).pid!;
     const spawner = ppidOf(leader)!;
     assert.ok(ppidOf(spawner) === process.pid && isSpawner(spawner), 'the daemon forks jobs from a spawner process of its own');
     process.kill(spawner, 'SIGKILL');
-    const lost = await waitState(d, j!.id, 'lost');
-    assert.match(lost.reason!, /spawn helper process exited/);
-    assert.deepEqual(pidsWithEnv('BL_JOB_ID', j!.id), []);
+    const again = await waitState(d, j!.id, 'succeeded');
+    assert.equal(again.attempt, 2);
+    assert.deepEqual(pidsWithEnv('BL_JOB_RUN', `${j!.id}:1`), [], 'nothing of attempt 1 is left');
+    assert.equal((await d.request('GET', `/jobs/${j!.id}/log`)).text, '--- bl: attempt 2 ---\nattempt 2\n');
+    const requeue = requeues.find((e) => e.id === j!.id);
+    assert.equal(requeue?.attempt, 2);
+    assert.match(String(requeue?.reason), /^attempt 1: its spawn helper died \(the python3 spawn helper process exited \(SIGKILL\)\); the job was stopped to run again$/);
     const [next] = await submit(d, { command: `${marks.made('next-runs')}; ${marks.awaited('next-go')}; echo again`, cwd: '/' });
     await marks.waitMade('next-runs');
     const leader2 = (await waitJob(d, next!.id, 'its pid', (x) => x.pid !== null)).pid!;

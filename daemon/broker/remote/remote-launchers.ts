@@ -270,12 +270,15 @@ export class RemoteLaunchers {
 
   // ---- heartbeats, cancel, finish -----------------------------------------------------------
 
-  /** Refreshes the lease; a 410 tells the launcher to kill the job (cancelled, or not its own). */
+  /**
+   * Refreshes the lease; a 410 tells the launcher to kill its run of the job (cancelled, or
+   * given up), naming the attempt: only that attempt's processes are to go.
+   */
   heartbeat(id: string, hb: HeartbeatReport): { leaseTtl: number } {
     const now = Date.now();
     this.seen(hb.launcher, now);
     const l = this.currentLease(id, hb.launcher, hb.attempt);
-    if (l.cancelRequested) throw new BlError('gone', `job ${id} was cancelled by request: kill it`);
+    if (l.cancelRequested) throw new BlError('gone', `job ${id} was cancelled by request: kill attempt ${l.attempt}`);
     l.lastBeatAt = now;
     l.confirmed = true;
     if (hb.usage) l.usage = hb.usage;
@@ -291,7 +294,7 @@ export class RemoteLaunchers {
     const l = this.leases.get(id);
     if (l && l.launcher === launcher && (attempt === undefined || attempt === l.attempt)) return l;
     const v = judgeReport(this.d.store.get(id), launcher, attempt);
-    throw new BlError('gone', `job ${id}: ${v.kind === 'late' ? v.why : 'not leased here'}; kill it`);
+    throw new BlError('gone', `job ${id}: ${v.kind === 'late' ? v.why : 'not leased here'}; kill ${attempt === undefined ? 'it' : `attempt ${attempt}`}`);
   }
 
   private seen(name: string, now: number): void {

@@ -38,6 +38,7 @@ function stringMap(where: string, field: string, v: unknown): Record<string, str
 
 /** An existing directory, checked once per distinct path of a batch. */
 function checkCwd(where: string, cwd: string, seen: Map<string, boolean>): void {
+  if (cwd.includes('\0')) throw new BlError('bad_value', `${where}: expected \`cwd\` without a NUL byte (\\u0000), found ${describe(cwd)}`);
   if (!seen.has(cwd)) {
     let ok = false;
     try {

@@ -1,7 +1,7 @@
 // The pure dispatch and end-of-run rules: no processes, no clocks.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideDispatch, decideEnd, decideRecovery, type DispatchState } from '../../../daemon/broker/dispatch.js';
+import { decideDispatch, decideEnd, decideRecovery, ORPHAN_RERUNS, type DispatchState } from '../../../daemon/broker/dispatch.js';
 
 const base: DispatchState = {
   concurrency: 2,
@@ -76,6 +76,15 @@ describe('decideEnd', () => {
     assert.deepEqual(decideEnd('evicted', null, 1, 0), { kind: 'again', attempt: 2 });
     assert.deepEqual(decideEnd('evicted', null, 7, 2), { kind: 'again', attempt: 8 }, 'past its retries: never lost for an eviction');
     assert.deepEqual(decideEnd('evicted', 0, 1, 0), { kind: 'again', attempt: 2 }, 'stopped by its launcher: an exit code after the SIGTERM says nothing of its work');
+  });
+
+  it('runs an orphaned run (its spawn helper died) again first in line as the next attempt, up to ORPHAN_RERUNS beyond its retries, then lost', () => {
+    assert.equal(ORPHAN_RERUNS, 2);
+    assert.deepEqual(decideEnd('orphaned', null, 1, 0), { kind: 'again', attempt: 2 });
+    assert.deepEqual(decideEnd('orphaned', null, 2, 0), { kind: 'again', attempt: 3 });
+    assert.deepEqual(decideEnd('orphaned', null, 3, 0), { kind: 'end', state: 'lost', why: 'no run left after attempt 3 (retries 0, and 2 more when a spawn helper dies)' });
+    assert.deepEqual(decideEnd('orphaned', null, 4, 2), { kind: 'again', attempt: 5 }, 'its own retries count too');
+    assert.deepEqual(decideEnd('orphaned', null, 5, 2).kind, 'end');
   });
 });
 

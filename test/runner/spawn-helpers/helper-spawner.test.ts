@@ -100,6 +100,55 @@ for (const program of [PYTHON_HELPER_PROGRAM, NODE_HELPER_PROGRAM]) {
       await waitFor('the helpers to exit once closed', () => helperChildren().length === 0);
     });
 
+    test('a request execve cannot take fails alone, with the reason; the helper lives on and runs the next jobs', async () => {
+      await waitFor('helpers of earlier tests to exit', () => helperChildren().length === 0);
+      const helpers = pool(program, 1);
+      try {
+        await run(helpers, { tries: sh('true'), cwd: dir, env: {}, logPath: log() });
+        const [helper] = helperChildren();
+        const t = (args: string[]) => [{ file: '/bin/echo', args }];
+        const poison: [Omit<SpawnRequest, 'header' | 'logPath'>, RegExp][] = [
+          [{ tries: t(['a\0b']), cwd: dir, env: {} }, /argument 1 of "\/bin\/echo" holds a NUL byte/],
+          [{ tries: [{ file: '/bin/ec\0ho', args: [] }], cwd: dir, env: {} }, /argument 0 of .* holds a NUL byte/],
+          [{ tries: sh('echo $A'), cwd: dir, env: { 'A=B': 'x' } }, /name "A=B" is empty or holds = or a NUL byte/],
+          [{ tries: sh('true'), cwd: dir, env: { '': 'x' } }, /name "" is empty/],
+          [{ tries: sh('true'), cwd: dir, env: { 'A\0': 'x' } }, /name "A\\u0000" is empty or holds = or a NUL byte/],
+          [{ tries: sh('true'), cwd: dir, env: { A: 'x\0y' } }, /variable A holds a NUL byte/],
+          [{ tries: sh('true'), cwd: `${dir}\0x`, env: {} }, /working directory holds a NUL byte/],
+          // Not even a request of the protocol: whatever it breaks fails that job alone.
+          [{ tries: [], cwd: dir, env: {} }, /cannot start the job/],
+          [{ tries: sh('true'), cwd: dir, env: { A: 5 as unknown as string } }, /cannot start the job/],
+          [{ tries: [{ file: '/bin/echo', args: [7 as unknown as string] }], cwd: dir, env: {} }, /cannot start the job/],
+        ];
+        const results: Promise<unknown>[] = [];
+        poison.forEach(([req, why], i) => {
+          results.push(assert.rejects(run(helpers, { ...req, logPath: log() }), why, `poison ${i}`));
+          results.push(run(helpers, { tries: sh(`echo innocent ${i}`), cwd: dir, env: { N: String(i) }, logPath: log() }).then((r) => assert.deepEqual([r.code, r.log], [0, `innocent ${i}\n`])));
+        });
+        await Promise.all(results);
+        assert.deepEqual(helperChildren(), [helper], 'the same helper, alive');
+      } finally {
+        helpers.close();
+      }
+    });
+
+    test('a job\'s log is open for append, whether the log is new or an earlier attempt\'s', async () => {
+      const helpers = pool(program);
+      try {
+        const file = log();
+        // O_APPEND is 02000 in the flags /proc shows (octal).
+        const flags = 'grep flags /proc/self/fdinfo/1';
+        const first = await run(helpers, { tries: sh(flags), cwd: dir, env: {}, logPath: file });
+        const second = await run(helpers, { tries: sh(flags), cwd: dir, env: {}, logPath: file, header: '--- 2 ---\n' });
+        const all = [...second.log.matchAll(/flags:\s+(\d+)/g)].map((m) => parseInt(m[1]!, 8));
+        assert.equal(all.length, 2, second.log);
+        assert.equal(first.log.split('\n')[0], second.log.split('\n')[0]);
+        for (const f of all) assert.equal(f & 0o2000, 0o2000, `flags ${f.toString(8)} without O_APPEND`);
+      } finally {
+        helpers.close();
+      }
+    });
+
     test('helpers exit once idle for idleMs, never while a job runs; the next job starts new ones', async () => {
       await waitFor('helpers of earlier tests to exit', () => helperChildren().length === 0);
       const helpers = pool(program, 2, { idleMs: 150 });
@@ -287,10 +336,10 @@ for (const program of [PYTHON_HELPER_PROGRAM, NODE_HELPER_PROGRAM]) describe(`th
     try {
       const pids = path.join(dir, `tree-${Math.random()}`);
       // A child in the job's group, and a grandchild in a session of its own (setsid), which
-      // only its BL_JOB_ID marker ties to the job.
+      // only its BL_JOB_RUN marker ties to the job.
       const script = `sleep 600 & echo $! >> ${pids}; setsid sleep 600 & echo $! >> ${pids}; wait`;
       let leader = 0;
-      helpers.spawn({ tries: sh(script), cwd: dir, env: { BL_JOB_ID: `job-${Math.random()}` }, logPath: path.join(dir, 'tree.log'), header: null }, { ...quiet, spawned: (p) => (leader = p) });
+      helpers.spawn({ tries: sh(script), cwd: dir, env: { BL_JOB_RUN: `job-${Math.random()}:1` }, logPath: path.join(dir, 'tree.log'), header: null }, { ...quiet, spawned: (p) => (leader = p) });
       const tree = await waitFor('the job and its two children', () => {
         const kids = readLog(pids).trim().split('\n').filter(Boolean).map(Number);
         return leader > 0 && kids.length === 2 && kids.every(alive) ? [leader, ...kids] : undefined;
