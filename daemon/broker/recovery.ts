@@ -17,11 +17,13 @@ export function recoverLocalJobs(store: JobStore, events: EventBus): void {
   for (const job of left.sort((a, b) => (a.id < b.id ? 1 : -1))) {
     killLeftovers(job, stats);
     const d = decideRecovery(job.attempt, job.retries);
-    const reason = 'the daemon stopped while the job ran';
+    const why = `attempt ${job.attempt}: the daemon stopped while the job ran`;
     if (d.kind === 'requeue') {
+      const reason = `${why}; re-queued as attempt ${d.attempt}`;
       store.requeue(job.id, { head: true, attempt: d.attempt, reason });
       events.publish('job.requeued', { id: job.id, attempt: d.attempt, reason });
     } else {
+      const reason = `${why}; no retries left`;
       store.finish(job.id, { state: 'lost', exitCode: null, signal: null, usage: null, reason, now: Date.now() });
       events.publish('job.finished', { id: job.id, state: 'lost', reason });
     }

@@ -5,7 +5,7 @@ import type { TaskSpec } from '../../../daemon/config/types.js';
 
 function spec(over: Partial<TaskSpec> = {}): TaskSpec {
   return {
-    name: 'T', cmd: '/bin/true', args: [], cwd: '/', env: {}, cardinality: 2, autostart: true,
+    name: 'T', cmd: '/bin/true', args: [], cwd: '/', env: {}, cardinality: 2, maxCardinality: 256, autostart: true,
     stallTimeout: 1000, gracePeriod: 100, minUptime: 1000, backoffInitial: 100, backoffMax: 30000,
     captureOutput: false, adopt: false, source: 'tasks', ...over,
   };
