@@ -232,6 +232,16 @@ test('reconfigure takes the fields the file changed and keeps what was set at ru
   assert.deepEqual(stops(a).map((s) => [s.pid, s.reason]), [[102, 'scale']], 'the newest goes');
 });
 
+test('a max_cardinality lowered by the file cuts a cardinality set at run time to it', () => {
+  const old = spec({ cardinality: 2, maxCardinality: 10 });
+  const rt = newRuntime(old);
+  started(rt, 0);
+  decide(rt, { type: 'set-cardinality', value: 8 }, 10);
+  const a = decide(rt, { type: 'reconfigure', spec: { ...old, maxCardinality: 5 }, previous: old }, 20);
+  assert.equal(rt.spec.cardinality, 5);
+  assert.deepEqual(a.filter((x) => x.type === 'emit').map((x) => (x as { data: unknown }).data), [{ task: 'T', cardinality: 5 }]);
+});
+
 test('reconfigure of a stopped task changes its settings and starts nothing', () => {
   const old = spec({ cardinality: 1 });
   const rt = newRuntime(old);
