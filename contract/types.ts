@@ -198,6 +198,13 @@ export interface LauncherJson {
   running: number;
   last_seen_at: string | null;
   exiting: boolean;
+  /**
+   * working (or exiting) while heard from within its heartbeat interval; silent past it; gone
+   * once lease_ttl has passed without a word (its jobs re-queued). The built-in launcher: working.
+   */
+  state?: 'working' | 'exiting' | 'silent' | 'gone';
+  /** Seconds since the launcher was last heard from (0 while it waits for jobs). */
+  silent_s?: number;
   /** A Slurm pilot's allocation (broker.slurm): its id, node and seconds left. */
   allocation?: { id: string; node: string | null; time_left_s: number | null };
 }

@@ -11,6 +11,7 @@ import { loadConfig, parseConfigText, ConfigError } from './config/load.js';
 import { startDaemon, LOG_FILE, type Daemon } from './run.js';
 import { runCheck } from './check.js';
 import { StateLockError } from './state/lock.js';
+import { unreadableStoreText } from './state/db.js';
 import { Logger } from './log/logger.js';
 import { isLevel, LEVELS } from './log/level.js';
 
@@ -189,6 +190,11 @@ async function main(): Promise<number> {
     }
     if (e instanceof StateLockError) {
       log.error(e.message);
+      return 1;
+    }
+    const unreadable = unreadableStoreText(config.stateDir, e);
+    if (unreadable) {
+      log.error(unreadable);
       return 1;
     }
     const err = e as NodeJS.ErrnoException;

@@ -1,7 +1,7 @@
 // `broker`: the broker's state (GET /broker): limit, urgent bypass, counts, Slurm allocations,
 // launchers.
 // `--status` shows it (BrokeredLauncher's "current state of the Broker").
-import type { BrokerJson } from '../../contract/types.js';
+import type { BrokerJson, LauncherJson } from '../../contract/types.js';
 import { allocationStates } from '../allocation-table.js';
 import { stateCell, type Block, type Cell, type CommandResult } from '../result.js';
 import { ago, expectArgs } from './shared.js';
@@ -27,10 +27,17 @@ export function brokerBlocks(b: BrokerJson): Block[] {
     blocks.push({
       kind: 'table',
       headers: ['LAUNCHER', 'HOST', 'SLOTS', 'RUNNING', 'SEEN', 'STATE'],
-      rows: b.launchers.map((l) => [l.name, l.host, String(l.slots), String(l.running), ago(l.last_seen_at), stateCell(l.exiting ? 'stopping' : 'running')]),
+      rows: b.launchers.map((l) => [l.name, l.host, String(l.slots), String(l.running), ago(l.last_seen_at), launcherCell(l)]),
     });
   }
   return blocks;
+}
+
+/** running, stopping, `silent 12 s` (waiting) or `gone 40 s` (bad): what the daemon last heard. */
+function launcherCell(l: LauncherJson): Cell {
+  if (l.state === 'silent') return { text: `silent ${l.silent_s ?? '?'} s`, tone: 'wait' };
+  if (l.state === 'gone') return { text: `gone ${l.silent_s ?? '?'} s`, tone: 'bad' };
+  return stateCell(l.exiting ? 'stopping' : 'running');
 }
 
 export const broker: Command = {

@@ -294,6 +294,8 @@ export class Broker {
           running: this.launcher.size,
           last_seen_at: new Date().toISOString(),
           exiting: false,
+          state: 'working',
+          silent_s: 0,
         },
         ...this.remote.list().map((l) => {
           const allocation = this.allocations.allocationOfLauncher(l.name);

@@ -67,12 +67,14 @@ export function recoverLocalJobs(d: RecoveryDeps): void {
   for (const f of listEnds(dir)) if (!known.has(f)) rmSync(path.join(dir, f), { force: true });
 }
 
-function requeueOrLose(store: JobStore, events: EventBus, job: JobRecord, reason: string): void {
+function requeueOrLose(store: JobStore, events: EventBus, job: JobRecord, why: string): void {
   const d = decideRecovery(job.attempt, job.retries);
   if (d.kind === 'requeue') {
+    const reason = `attempt ${job.attempt}: ${why}; re-queued as attempt ${d.attempt}`;
     store.requeue(job.id, { head: true, attempt: d.attempt, reason });
     events.publish('job.requeued', { id: job.id, attempt: d.attempt, reason });
   } else {
+    const reason = `attempt ${job.attempt}: ${why}; no retries left`;
     store.finish(job.id, { state: 'lost', exitCode: null, signal: null, usage: null, reason, now: Date.now() });
     events.publish('job.finished', { id: job.id, state: 'lost', reason });
   }

@@ -29,6 +29,8 @@ export const DEFAULTS = {
   stallTimeout: 60000,
   gracePeriod: 100,
   keepaliveMaxMessageSize: 1024 * 1024,
+  /** Workers a task may have unless it says more: a typo of 20000 must not fork 20000. */
+  maxCardinality: 256,
   minUptime: 1000,
   backoffInitial: 100,
   backoffMax: 30000,
@@ -172,13 +174,21 @@ export function resolveConfig(raw: RawConfig, file: string | undefined, o: LoadO
       cmd = path.join(path.resolve(dir, raw.path), name + (raw.filesuffix ?? ''));
     }
     if (cmd.includes('/') && !path.isAbsolute(cmd)) cmd = path.resolve(cwd, cmd);
+    const cardinality = t.cardinality ?? base?.cardinality ?? 1;
+    const maxCardinality = t.max_cardinality ?? base?.maxCardinality ?? DEFAULTS.maxCardinality;
+    if (cardinality > maxCardinality) {
+      throw new ConfigError(
+        `${where}: ${source}.${name}.cardinality: expected at most ${maxCardinality} (the task's max_cardinality${t.max_cardinality === undefined ? ', by default' : ''}), found ${cardinality}; raise max_cardinality to run more`,
+      );
+    }
     return {
       name,
       cmd,
       args: t.args ?? base?.args ?? [],
       cwd,
       env: { ...(base?.env ?? {}), ...(t.env ?? {}) },
-      cardinality: t.cardinality ?? base?.cardinality ?? 1,
+      cardinality,
+      maxCardinality,
       autostart: t.autostart ?? (source === 'path' ? false : true),
       stallTimeout: t.stall_timeout ?? base?.stallTimeout ?? stallTimeout,
       gracePeriod: t.grace_period ?? base?.gracePeriod ?? gracePeriod,
@@ -253,6 +263,11 @@ export function resolveConfig(raw: RawConfig, file: string | undefined, o: LoadO
   }
   const b = raw.broker ?? {};
   const kaHost = ka.host ?? DEFAULTS.keepaliveHost;
+  if (!isLoopback(kaHost) && !auth) {
+    warnings.push(
+      `keepalives.host: "${kaHost}" is not a loopback address and no \`auth\` is set: whoever reaches the keep-alive and event ports (inbound_port, internal_port) can keep any task's workers alive and read every event; the ZeroMQ sockets take no credentials, so bind them to 127.0.0.1 unless other hosts' workers need them`,
+    );
+  }
   return {
     file,
     port: raw.port ?? DEFAULTS.port,

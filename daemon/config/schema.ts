@@ -15,6 +15,7 @@ export const taskSchema = z
     cwd: z.string().min(1).optional(),
     env: z.record(z.string()).optional(),
     cardinality: z.number().int().nonnegative().optional(),
+    max_cardinality: z.number().int().min(1).optional(),
     autostart: z.boolean().optional(),
     stall_timeout: ms.optional(),
     grace_period: ms.optional(),

@@ -9,6 +9,8 @@ export interface TaskSpec {
   cwd: string;
   env: Record<string, string>;
   cardinality: number;
+  /** The most workers the task may be given, in the file or at run time. */
+  maxCardinality: number;
   autostart: boolean;
   /** 0 = stall detection off (for programs that send no keep-alives). */
   stallTimeout: number;

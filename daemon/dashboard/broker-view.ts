@@ -45,7 +45,7 @@ export function renderBroker(el: HTMLElement, b: BrokerJson, actions: BrokerActi
           'p',
           { class: 'launchers muted' },
           'Launchers: ',
-          b.launchers.map((l, i) => [i ? ', ' : '', h('span', { title: `last seen ${ago(l.last_seen_at)}` }, `${l.name} on ${l.host} (${l.running}/${l.slots})${l.exiting ? ' exiting' : ''}`)]),
+          b.launchers.map((l, i) => [i ? ', ' : '', h('span', { title: `last seen ${ago(l.last_seen_at)}` }, `${l.name} on ${l.host} (${l.running}/${l.slots})${l.state === 'silent' ? ` silent for ${l.silent_s} s` : l.state === 'gone' ? ` gone, silent for ${l.silent_s} s` : l.exiting ? ' exiting' : ''}`)]),
         )
       : null,
   );

@@ -255,7 +255,10 @@ function apply(rt: TaskRuntime, e: TaskEvent, now: number, out: Action[]): void 
       return;
     case 'reconfigure':
       rt.spec = reconfigured(rt.spec, e.spec, e.previous);
-      if (e.spec.cardinality !== e.previous.cardinality) {
+      // A cardinality set at run time stays under a max_cardinality the file lowered.
+      const capped = rt.spec.cardinality > rt.spec.maxCardinality;
+      if (capped) rt.spec = { ...rt.spec, cardinality: rt.spec.maxCardinality };
+      if (capped || e.spec.cardinality !== e.previous.cardinality) {
         out.push({ type: 'emit', topic: 'task.scaled', data: { task: rt.spec.name, cardinality: rt.spec.cardinality } });
       }
       return;

@@ -8,7 +8,7 @@ import { didYouMean } from '../../contract/did-you-mean.js';
 import { TaskManager, workerTree, type ManagerDeps } from './task-manager.js';
 import { WorkerRecords, type WorkerRecord } from './worker-records.js';
 import { sameProcess } from '../../proc/stat.js';
-import { stopTree } from '../../proc/stop-tree.js';
+import { stopTreeBatched } from '../../proc/stop-tree.js';
 import { inheritedEnv } from '../../proc/inherited-env.js';
 import { liveWorkers, type TaskEvent } from './decide.js';
 import type { TaskSettings } from './task-settings.js';
@@ -232,7 +232,7 @@ export class Supervisor {
         byTask.set(r.task, [...(byTask.get(r.task) ?? []), r]);
         adopted++;
       } else {
-        stops.push(stopTree({ ...workerTree(r), grace: spec?.gracePeriod ?? 100 }).then(() => records.remove(r.pid)));
+        stops.push(stopTreeBatched(workerTree(r), { grace: spec?.gracePeriod ?? 100 }).then(() => records.remove(r.pid)));
       }
     }
     for (const [task, recs] of byTask) this.get(task).adopt(recs);

@@ -12,7 +12,7 @@ import { decide, exitMessage, record, newRuntime, type Action, type StopReason, 
 import { OutputCapture, type WorkerOutput } from './output-capture.js';
 import { outputChannels, type OutputChannel } from './output-channels.js';
 import { workerSampler, type ProcessUsage } from './worker-usage.js';
-import { stopTree } from '../../proc/stop-tree.js';
+import { stopTreeBatched } from '../../proc/stop-tree.js';
 import { ancestorIn, sameProcess, readStat } from '../../proc/stat.js';
 import { resolveCommand, isDirectory, type Program } from './command-path.js';
 import { nextPid } from '../../proc/next-pid.js';
@@ -402,7 +402,7 @@ export class TaskManager {
       const grace = this.rt.spec.gracePeriod;
       this.track(
         new Promise<void>((r) => setImmediate(r))
-          .then(() => stopTree({ ...workerTree(proc), grace, abort: this.deps.force }))
+          .then(() => stopTreeBatched(workerTree(proc), { grace, abort: this.deps.force }))
           .then(() => this.outputEnded(proc)),
       );
     }
@@ -421,9 +421,10 @@ export class TaskManager {
     if (!proc || proc.stopping) return;
     proc.stopping = true;
     const grace = this.rt.spec.gracePeriod;
-    // A forced shutdown: SIGKILL is the first signal (stopTree sees the abort and kills the rest).
+    // A forced shutdown: SIGKILL is the first signal (the stop sees the abort and kills the rest).
+    // The workers a stop, a scale-down or a shutdown ends in one turn go out as one batch.
     const signal = this.deps.force.aborted ? ('SIGKILL' as const) : undefined;
-    const t = stopTree({ ...workerTree(proc), grace, abort: this.deps.force, signal }).then(async (r) => {
+    const t = stopTreeBatched(workerTree(proc), { grace, abort: this.deps.force, ...(signal ? { signal } : {}) }).then(async (r) => {
       await proc.done;
       if (r.forced) this.deps.events.publish('worker.killed', { task: this.name, pid, reason, after_ms: r.took });
       await this.outputEnded(proc);

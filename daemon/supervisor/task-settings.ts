@@ -70,7 +70,7 @@ export class TaskSettings {
     if (!this.rows.has(spec.name)) return spec;
     return {
       ...spec,
-      cardinality: this.value(spec, 'cardinality') as number,
+      cardinality: Math.min(this.value(spec, 'cardinality') as number, spec.maxCardinality),
       stallTimeout: this.value(spec, 'stall_timeout') as number,
       gracePeriod: this.value(spec, 'grace_period') as number,
     };

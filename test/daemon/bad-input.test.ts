@@ -26,6 +26,7 @@ const cases: [string, string, number, RegExp, unknown?][] = [
   ['POST', `/tasks/${T}/set/cardinality/-1`, 400, /expected `cardinality` to be an integer ≥ 0, found -1$/m],
   ['POST', `/tasks/${T}/set/cardinality/lots`, 400, /found "lots"/],
   ['POST', `/tasks/${T}/set/cardinality/1.5`, 400, /integer/],
+  ['POST', `/tasks/${T}/set/cardinality/257`, 400, new RegExp(`expected a cardinality of at most 256 \\(task "${T}"'s max_cardinality\\), found 257`)],
   ['POST', `/tasks/${T}/set/colour/red`, 400, /unknown option "colour"; expected one of: cardinality, stall_timeout, grace_period/],
   ['POST', `/tasks/${T}/set/grace_period/soon`, 400, /grace_period/],
   ['POST', `/tasks/${T}/workers/1/alive`, 400, /pid/],
@@ -74,6 +75,8 @@ const configs: [string, string, RegExp][] = [
   ['a mistyped key', '{"keepalives": {"stall_timout": 1000}}', /config error: FILE: keepalives\.stall_timout: unknown key, did you mean `stall_timeout`\?/],
   ['a wrong type', '{"tasks": {"A": {"cmd": "x", "cardinality": "two"}}}', /tasks\.A\.cardinality: expected a number, found "two"/],
   ['broken JSON', '{"port": 8010', /not valid JSON/],
+  ['a cardinality over the default cap', '{"tasks": {"A": {"cmd": "x", "cardinality": 300}}}', /tasks\.A\.cardinality: expected at most 256 \(the task's max_cardinality, by default\), found 300; raise max_cardinality/],
+  ['a cardinality over its cap', '{"tasks": {"A": {"cmd": "x", "cardinality": 3, "max_cardinality": 2}}}', /tasks\.A\.cardinality: expected at most 2 \(the task's max_cardinality\), found 3/],
   ['an exposed bind', '{"bind": "0.0.0.0", "port": 0}', /bind: "0\.0\.0\.0" is not a loopback address/],
 ];
 for (const [name, text, want] of configs) {

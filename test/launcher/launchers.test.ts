@@ -84,6 +84,25 @@ describe('bl-launcher', () => {
     assert.equal(readFileSync(side, 'utf8'), 'attempt 2\n', 'the side effect happened once, by the re-queued attempt');
   });
 
+  it('a launcher killed with -9 is listed silent after its heartbeat interval, gone after the lease', async () => {
+    // Heartbeats every 2 s: silent after 3 s without a word, gone after 6 s.
+    const { d, marks } = await daemon({ lease_ttl: 6 });
+    const l = launcher({ url: d.url, name: 'K', stateDir: path.join(d.dir, 'lk') });
+    await waitLaunchers(d, ['K']);
+    const [j] = await submit(d, { command: held(marks, 'k-job'), cwd: d.dir });
+    await waitJob(d, j!.id, 'to run on K with a pid', (x) => x.state === 'running' && x.launcher === 'K' && x.pid !== null);
+    const line = async () => (await d.request('GET', '/launchers')).text.split('\n').find((x) => x.startsWith('K\t')) ?? '';
+    assert.match(await line(), /\tworking$/);
+    await l.kill9();
+    const silent = await waitFor('K listed silent', async () => /\tsilent for (\d+) s$/.exec(await line()));
+    assert.ok(Number(silent[1]) >= 3, silent[0]);
+    const gone = await waitFor('K listed gone', async () => /\tgone \(silent for (\d+) s\)$/.exec(await line()));
+    assert.ok(Number(gone[1]) >= 6, gone[0]);
+    const k = ((await d.api('GET', '/broker')).launchers as { name: string; state: string; silent_s: number }[]).find((x) => x.name === 'K')!;
+    assert.equal(k.state, 'gone');
+    await waitJob(d, j!.id, 'to be re-queued', (x) => x.attempt === 2 || x.state !== 'running');
+  });
+
   it('exit-worker: a busy launcher finishes its job, reports it and exits 0; an idle one exits at once', async () => {
     const { d, marks } = await daemon({});
     const busy = launcher({ url: d.url, name: 'busy', stateDir: path.join(d.dir, 'l1') });

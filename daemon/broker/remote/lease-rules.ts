@@ -102,3 +102,22 @@ export function maxTimeoutNow(maxTimeoutS: number | undefined, askedAt: number, 
   if (maxTimeoutS === undefined) return undefined;
   return Math.max(0, maxTimeoutS - Math.max(0, now - askedAt) / 1000);
 }
+
+export type LauncherState = 'working' | 'exiting' | 'silent' | 'gone';
+
+/** Slack over the heartbeat interval before a launcher is called silent (a beat on a busy link). */
+export const SILENT_SLACK_MS = 1000;
+
+/**
+ * What the launcher list says of a launcher: `working` (or `exiting`) while it is heard from
+ * within its heartbeat interval (a third of lease_ttl, as bl-launcher beats) or holds a waiting
+ * lease request; `silent` past that; `gone` once a whole lease_ttl has passed without a word,
+ * when its jobs have been re-queued. A launcher killed with -9 is not listed as working for the
+ * ten minutes it stays on the list.
+ */
+export function launcherState(l: { lastSeenAt: number; waiting: boolean; exiting: boolean }, now: number, leaseTtlMs: number): { state: LauncherState; silentMs: number } {
+  const silentMs = l.waiting ? 0 : Math.max(0, now - l.lastSeenAt);
+  if (silentMs > leaseTtlMs) return { state: 'gone', silentMs };
+  if (silentMs > leaseTtlMs / 3 + SILENT_SLACK_MS) return { state: 'silent', silentMs };
+  return { state: l.exiting ? 'exiting' : 'working', silentMs };
+}

@@ -10,7 +10,7 @@ import type { EventBus } from '../../events/bus.js';
 import type { Db } from '../../state/db.js';
 import { decideDispatch, forEachClaim } from '../dispatch.js';
 import { JobNotes, type JobNote } from './job-notes.js';
-import { decideLeaseExpiry, judgeReport, maxTimeoutNow, type Lease } from './lease-rules.js';
+import { decideLeaseExpiry, judgeReport, launcherState, maxTimeoutNow, type Lease } from './lease-rules.js';
 import type { JobStore } from '../store/store.js';
 import { LOCAL_LAUNCHER, type JobRecord } from '../types.js';
 import type { RunResult } from '../../../contract/run.js';
@@ -373,7 +373,9 @@ export class RemoteLaunchers {
       }
       // A launcher in a long-poll is connected now.
       const seen = waiting.has(l.name) ? now : l.lastSeenAt;
-      out.push({ name: l.name, host: l.host, slots: l.slots, running, last_seen_at: new Date(seen).toISOString(), exiting: this.exiting(l) });
+      const exiting = this.exiting(l);
+      const s = launcherState({ lastSeenAt: l.lastSeenAt, waiting: waiting.has(l.name), exiting }, now, this.d.leaseTtlMs());
+      out.push({ name: l.name, host: l.host, slots: l.slots, running, last_seen_at: new Date(seen).toISOString(), exiting, state: s.state, silent_s: Math.floor(s.silentMs / 1000) });
     }
     return out;
   }

@@ -5,7 +5,7 @@ import { appendFileSync } from 'node:fs';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { BlError, describe } from '../../../contract/errors.js';
-import { MAX_LEASE_WAIT_S, type LeaseJson, type UsageJson } from '../../../contract/types.js';
+import { MAX_LEASE_WAIT_S, type LauncherJson, type LeaseJson, type UsageJson } from '../../../contract/types.js';
 import { jobJson } from '../job-json.js';
 import { OUTCOMES, type RunResult } from '../../../contract/run.js';
 import { readJson } from '../body.js';
@@ -117,6 +117,14 @@ function keepLogTail(file: string, launcher: string, attempt: number | undefined
   }
 }
 
+/** A launcher's state column: `working`, `exiting`, `silent for 12 s`, `gone (silent for 40 s)`. */
+export function launcherStateText(l: LauncherJson): string {
+  const state = l.state ?? (l.exiting ? 'exiting' : 'working');
+  if (state === 'silent') return `silent for ${l.silent_s ?? '?'} s`;
+  if (state === 'gone') return `gone (silent for ${l.silent_s ?? '?'} s)`;
+  return state;
+}
+
 export function mountLauncherRoutes(router: Router, s: Services): void {
   router.post('/launchers/:name/lease', (ctx) => lease(ctx, s));
   router.delete('/launchers/:name', (ctx) => {
@@ -128,7 +136,7 @@ export function mountLauncherRoutes(router: Router, s: Services): void {
   });
   router.get('/launchers', (ctx) => {
     const all = s.broker.status().launchers;
-    const lines = all.map((l) => [l.name, l.host, `${l.running}/${l.slots}`, `seen ${rfc3339(Date.parse(l.last_seen_at ?? ''))}`, (l.exiting ? 'exiting' : 'working') + launcherAllocationText(l)].join('\t'));
+    const lines = all.map((l) => [l.name, l.host, `${l.running}/${l.slots}`, `seen ${rfc3339(Date.parse(l.last_seen_at ?? ''))}`, launcherStateText(l) + launcherAllocationText(l)].join('\t'));
     reply(ctx, lines.join('\n'), { launchers: all });
   });
 

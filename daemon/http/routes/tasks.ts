@@ -87,7 +87,10 @@ export function mountTaskRoutes(router: Router, s: Services): void {
       throw new BlError('bad_value', `unknown option "${option}"; expected one of: ${OPTIONS.join(', ')}`);
     }
     if (option === 'cardinality') {
-      m.dispatch({ type: 'set-cardinality', value: intParam('cardinality', value) });
+      const n = intParam('cardinality', value);
+      const max = m.view.spec.maxCardinality;
+      if (n > max) throw new BlError('bad_value', `expected a cardinality of at most ${max} (task "${m.name}"'s max_cardinality), found ${n}; raise max_cardinality in the config for more`);
+      m.dispatch({ type: 'set-cardinality', value: n });
       reply(ctx, 'Changed workers cardinality', taskJson(m));
       return;
     }

@@ -30,7 +30,8 @@ describe('broker crash recovery and drain', () => {
     processes.push(d);
     // Runs longer than the test; its grandchild is in its group, as a job's helpers are.
     const long = 'sleep 60 & exec sleep 60';
-    const [keep] = await submit(d, { command: long, cwd: '/', retries: 1 });
+    // Says its attempt number, as the re-run after the restart must.
+    const [keep] = await submit(d, { command: `echo "run $BL_JOB_ATTEMPT"; ${long}`, cwd: '/', retries: 1 });
     const [lose] = await submit(d, { command: long, cwd: '/' });
     await waitState(d, keep!.id, 'running');
     await waitState(d, lose!.id, 'running');
@@ -63,15 +64,21 @@ describe('broker crash recovery and drain', () => {
     const k = await d2.api('GET', `/jobs/${keep!.id}`);
     assert.equal(k.state, 'pending');
     assert.equal(k.attempt, 2);
+    assert.equal(k.reason, 'attempt 1: the daemon stopped while the job ran and no keeper recorded its end (the host restarted, or its keeper was killed); re-queued as attempt 2');
     const l = await d2.api('GET', `/jobs/${lose!.id}`);
     assert.equal(l.state, 'lost');
-    assert.match(l.reason, /daemon stopped while the job ran and no keeper recorded its end/);
+    assert.equal(l.reason, 'attempt 1: the daemon stopped while the job ran and no keeper recorded its end (the host restarted, or its keeper was killed); no retries left');
     // The re-queued normal job goes first in the normal queue; urgent jobs still lead.
     assert.deepEqual((await allJobs(d2, 'pending')).map((j) => j.id), [pending[1]!.id, pending[3]!.id, keep!.id, pending[0]!.id, pending[2]!.id]);
     await waitFor('the left-over job processes to be killed', () => pidsWithEnv('BL_JOB_ID', keep!.id).length === 0 && pidsWithEnv('BL_JOB_ID', lose!.id).length === 0);
 
     await d2.api('PUT', '/broker/concurrency/2');
     await waitFor('the quick jobs to run', async () => (await d2.api('GET', '/broker')).counts.succeeded === 4);
+    // The re-run is attempt 2 wherever it says so: the job, its environment, its log.
+    await waitState(d2, keep!.id, 'running');
+    assert.equal((await d2.api('GET', `/jobs/${keep!.id}`)).attempt, 2);
+    await waitFor('the re-run to say its attempt', async () => /^--- bl: attempt 2 ---\nrun 2$/m.test((await d2.request('GET', `/jobs/${keep!.id}/log`)).text));
+    assert.match((await d2.request('GET', `/jobs/${keep!.id}`)).text, /^Attempt:\t2 of 2$/m);
     await d2.api('DELETE', `/jobs/${keep!.id}`);
     await waitState(d2, keep!.id, 'cancelled');
   });

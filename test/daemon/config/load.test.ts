@@ -136,3 +136,16 @@ test('broker.slurm: the defaults, and a time limit in minutes or in Slurm\'s for
   assert.deepEqual([c.timeLimitS, c.cpusPerLauncher, c.mem, c.partition], [172800, 8, '4000', 'gpu']);
   assert.equal(parseConfigText('{"broker": {"slurm": {"time_limit": 90}}}', '/x.json').broker.slurm!.timeLimitS, 5400);
 });
+
+test('ZeroMQ sockets on a non-loopback address without auth: a warning says what is open', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bl-load-'));
+  const load = (c: object) => {
+    const f = path.join(dir, 'c.json');
+    writeFileSync(f, JSON.stringify(c));
+    return loadConfig(f).warnings.join('\n');
+  };
+  assert.match(load({ keepalives: { host: '0.0.0.0' } }), /keepalives\.host: "0\.0\.0\.0" is not a loopback address and no `auth` is set: .*can keep any task's workers alive and read every event/);
+  assert.match(load({ keepalives: { host: 'eth0' } }), /keepalives\.host: "eth0" is not a loopback address/);
+  assert.doesNotMatch(load({ keepalives: { host: '0.0.0.0' }, auth: { token: 't' } }), /keepalives\.host/);
+  for (const host of ['127.0.0.1', 'localhost', '::1']) assert.doesNotMatch(load({ keepalives: { host } }), /keepalives\.host/, host);
+});

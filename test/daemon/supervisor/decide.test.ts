@@ -5,7 +5,7 @@ import type { TaskSpec } from '../../../daemon/config/types.js';
 
 function spec(over: Partial<TaskSpec> = {}): TaskSpec {
   return {
-    name: 'T', cmd: '/bin/true', args: [], cwd: '/', env: {}, cardinality: 2, autostart: true,
+    name: 'T', cmd: '/bin/true', args: [], cwd: '/', env: {}, cardinality: 2, maxCardinality: 256, autostart: true,
     stallTimeout: 1000, gracePeriod: 100, minUptime: 1000, backoffInitial: 100, backoffMax: 30000,
     captureOutput: false, adopt: false, requires: [], source: 'tasks', ...over,
   };
@@ -230,6 +230,16 @@ test('reconfigure takes the fields the file changed and keeps what was set at ru
   assert.equal(rt.spec.gracePeriod, 300);
   assert.deepEqual(emits(a).map((e) => [e.topic, e.data]), [['task.scaled', { task: 'T', cardinality: 2 }]]);
   assert.deepEqual(stops(a).map((s) => [s.pid, s.reason]), [[102, 'scale']], 'the newest goes');
+});
+
+test('a max_cardinality lowered by the file cuts a cardinality set at run time to it', () => {
+  const old = spec({ cardinality: 2, maxCardinality: 10 });
+  const rt = newRuntime(old);
+  started(rt, 0);
+  decide(rt, { type: 'set-cardinality', value: 8 }, 10);
+  const a = decide(rt, { type: 'reconfigure', spec: { ...old, maxCardinality: 5 }, previous: old }, 20);
+  assert.equal(rt.spec.cardinality, 5);
+  assert.deepEqual(a.filter((x) => x.type === 'emit').map((x) => (x as { data: unknown }).data), [{ task: 'T', cardinality: 5 }]);
 });
 
 test('reconfigure of a stopped task changes its settings and starts nothing', () => {

@@ -7,7 +7,7 @@ import type { TaskSpec } from '../../../daemon/config/types.js';
 
 function spec(over: Partial<TaskSpec> = {}): TaskSpec {
   return {
-    name: 'T', cmd: '/bin/true', args: [], cwd: '/', env: {}, cardinality: 1, autostart: true,
+    name: 'T', cmd: '/bin/true', args: [], cwd: '/', env: {}, cardinality: 1, maxCardinality: 256, autostart: true,
     stallTimeout: 0, gracePeriod: 100, minUptime: 1000, backoffInitial: 100, backoffMax: 30000,
     captureOutput: false, adopt: false, requires: [], source: 'tasks', ...over,
   };

@@ -15,7 +15,7 @@ after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function spec(name: string, over: Partial<TaskSpec> = {}): TaskSpec {
   return {
-    name, cmd: '/bin/true', args: [], cwd: '/', env: {}, cardinality: 2, autostart: true,
+    name, cmd: '/bin/true', args: [], cwd: '/', env: {}, cardinality: 2, maxCardinality: 256, autostart: true,
     stallTimeout: 1000, gracePeriod: 100, minUptime: 1000, backoffInitial: 100, backoffMax: 30000,
     captureOutput: false, adopt: false, requires: [], source: 'tasks', ...over,
   };

@@ -1,7 +1,7 @@
 // The pure lease rules: expiry of silent launchers' jobs, and whether a report is current.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideLeaseExpiry, judgeReport, maxTimeoutNow, type Lease } from '../../../../daemon/broker/remote/lease-rules.js';
+import { decideLeaseExpiry, judgeReport, launcherState, maxTimeoutNow, type Lease } from '../../../../daemon/broker/remote/lease-rules.js';
 
 const lease = (over: Partial<Lease>): Lease => ({ id: 'J1', launcher: 'a', attempt: 1, retries: 1, lastBeatAt: 0, cancelRequested: false, confirmed: true, ...over });
 
@@ -88,5 +88,27 @@ describe('maxTimeoutNow', () => {
     assert.equal(maxTimeoutNow(600, 10_000, 30_500), 579.5, 'a job given 20.5 s into the long-poll');
     assert.equal(maxTimeoutNow(10, 0, 60_000), 0);
     assert.equal(maxTimeoutNow(10, 5000, 4000), 10, 'a clock that stepped back gives no extra time');
+  });
+});
+
+describe('launcherState', () => {
+  const ttl = 30_000; // bl-launcher beats every 10 s
+  const at = (silentMs: number, o: { waiting?: boolean; exiting?: boolean } = {}) => launcherState({ lastSeenAt: 100_000 - silentMs, waiting: o.waiting ?? false, exiting: o.exiting ?? false }, 100_000, ttl);
+
+  it('working while heard within its heartbeat interval (and a second of slack), exiting if asked to', () => {
+    assert.deepEqual(at(0), { state: 'working', silentMs: 0 });
+    assert.deepEqual(at(11_000), { state: 'working', silentMs: 11_000 });
+    assert.deepEqual(at(5000, { exiting: true }), { state: 'exiting', silentMs: 5000 });
+  });
+
+  it('silent past its heartbeat interval, gone past the lease', () => {
+    assert.deepEqual(at(11_001), { state: 'silent', silentMs: 11_001 });
+    assert.deepEqual(at(30_000), { state: 'silent', silentMs: 30_000 });
+    assert.deepEqual(at(30_001), { state: 'gone', silentMs: 30_001 });
+    assert.deepEqual(at(9 * 60_000, { exiting: true }), { state: 'gone', silentMs: 9 * 60_000 }, 'an exiting launcher goes too');
+  });
+
+  it('a launcher waiting in a lease request is heard now', () => {
+    assert.deepEqual(at(60_000, { waiting: true }), { state: 'working', silentMs: 0 });
   });
 });
