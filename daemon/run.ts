@@ -10,6 +10,8 @@ import { EventBus } from './events/bus.js';
 import { EventPublisher } from './events/publisher.js';
 import { KeepaliveListener } from './keepalive/listener.js';
 import { KeepaliveStats } from './keepalive/stats.js';
+import { KeepaliveKeys } from './http/keepalive-key.js';
+import { DropReporter } from './keepalive/drop-reporter.js';
 import { openDb } from './state/db.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { WorkerRecords } from './supervisor/worker-records.js';
@@ -100,16 +102,23 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
   const unlog = logEvents(events, log);
   const forceCtl = new AbortController();
   const keepalives = new KeepaliveStats();
+  const keepaliveKeys = KeepaliveKeys.load(config.stateDir);
 
   const publisher = new EventPublisher();
-  const listener = new KeepaliveListener(
-    (k, frames) => {
+  const drops = new DropReporter((line) => log.warn(line));
+  const listener = new KeepaliveListener({
+    maxMessageSize: config.keepalives.maxMessageSize,
+    onMessage: (k, frames) => {
       const r = supervisor.keepalive(k.task, k.pid, k.status, k.info);
       keepalives.count(r, k.task);
       publisher.publish(frames);
     },
-    (reason) => keepalives.drop(reason),
-  );
+    onDrop: (reason) => {
+      keepalives.drop(reason);
+      drops.drop(reason);
+    },
+    onError: (message) => log.error(message),
+  });
   let httpBase = '';
   /** Where other hosts reach the daemon: its host name when it listens on every address. */
   let publicBase = '';
@@ -121,6 +130,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     log,
     logDir: path.join(config.stateDir, 'logs', 'tasks'),
     endpoints: () => ({ keepalive: kaEndpoint, http: httpBase }),
+    keepaliveKey: (task) => keepaliveKeys.key(task),
     force: forceCtl.signal,
   });
 
@@ -155,6 +165,8 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     events,
     supervisor,
     keepalives,
+    keepaliveKeys,
+    keepaliveListener: listener,
     broker,
     startedAt: Date.now(),
     requestShutdown: (reason) => void daemon.shutdown(reason),
@@ -283,6 +295,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
           await Promise.all([broker.drain(config.forceTimeout, forceCtl.signal), supervisor.stopAll('shutdown')]);
           supervisor.close();
           await listener.close();
+          drops.close();
           publisher.close();
           server.close();
           server.closeAllConnections();

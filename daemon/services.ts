@@ -3,15 +3,21 @@ import type { DaemonConfig } from './config/types.js';
 import type { EventBus } from './events/bus.js';
 import type { Supervisor } from './supervisor/supervisor.js';
 import type { KeepaliveStats } from './keepalive/stats.js';
+import type { KeepaliveListener } from './keepalive/listener.js';
 import type { Broker } from './broker/index.js';
 import type { Logger } from './log/logger.js';
 import type { ReloadPlan } from './config/reload-plan.js';
+import type { KeepaliveKeys } from './http/keepalive-key.js';
 
 export interface Services {
   config: DaemonConfig;
   events: EventBus;
   supervisor: Supervisor;
   keepalives: KeepaliveStats;
+  /** The `key` of BL_KEEPALIVE_URL, which opens one task's keep-alive route under auth. */
+  keepaliveKeys: KeepaliveKeys;
+  /** The keep-alive socket's reader: its `problem` fails GET /healthz. */
+  keepaliveListener: KeepaliveListener;
   /** Asks the daemon to shut down gracefully (POST /shutdown). */
   requestShutdown: (reason: string) => void;
   startedAt: number;

@@ -14,6 +14,11 @@ export interface SpawnRequest {
   logPath: string;
   /** A line written to the log before the output (the attempt number). */
   header: string | null;
+  /**
+   * Where the helper writes the job's end if it outlives its parent (onEof 'keep',
+   * spawn-helpers/end-file.ts); none: the end is only reported.
+   */
+  endFile?: string;
 }
 
 export interface SpawnEvents {

@@ -1,9 +1,10 @@
 // `npm test` runs this first: the tests drive real programs (tmux for the console, Chromium for
 // the dashboard, /usr/bin/python3 with python3-zmq for the Python worker, curl for the shell
-// worker, ip for network namespaces, Slurm and munge for the allocation tests). On a fresh Debian machine as root it installs what is
+// worker, ip for network namespaces, Slurm and munge for the allocation tests, PostgreSQL for
+// the shared store's tests). On a fresh Debian machine as root it installs what is
 // missing, so `npm install && npm test` is the whole set-up; elsewhere it names the command.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 
 const has = (cmd, args = ['--version']) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 const needs = [
@@ -19,6 +20,8 @@ const needs = [
   ['slurmd', () => existsSync('/usr/sbin/slurmd')],
   ['slurm-client', () => existsSync('/usr/bin/sbatch')],
   ['munge', () => existsSync('/usr/sbin/munged')],
+  // A PostgreSQL server, started by test/helpers/postgres.ts in a temp dir for the store tests.
+  ['postgresql', () => existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/postgres`))],
 ];
 const missing = needs.filter(([, ok]) => !ok()).map(([pkg]) => pkg);
 if (missing.length === 0) process.exit(0);

@@ -28,6 +28,7 @@ export const DEFAULTS = {
   internalPort: 5592,
   stallTimeout: 60000,
   gracePeriod: 100,
+  keepaliveMaxMessageSize: 1024 * 1024,
   minUptime: 1000,
   backoffInitial: 100,
   backoffMax: 30000,
@@ -265,6 +266,7 @@ export function resolveConfig(raw: RawConfig, file: string | undefined, o: LoadO
       internalPort: ka.internal_port ?? DEFAULTS.internalPort,
       stallTimeout,
       gracePeriod,
+      maxMessageSize: ka.max_message_size ?? DEFAULTS.keepaliveMaxMessageSize,
     },
     tasks,
     broker: {

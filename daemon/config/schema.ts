@@ -86,6 +86,7 @@ export const configSchema = z
         internal_port: port.optional(),
         stall_timeout: ms.optional(),
         grace_period: ms.optional(),
+        max_message_size: z.number().int().min(1024).optional(),
       })
       .strict()
       .optional(),

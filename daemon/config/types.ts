@@ -76,6 +76,8 @@ export interface DaemonConfig {
     internalPort: number;
     stallTimeout: number;
     gracePeriod: number;
+    /** Bytes: a larger keep-alive message is refused by libzmq, its sender's connection closed. */
+    maxMessageSize: number;
   };
   tasks: Map<string, TaskSpec>;
   broker: BrokerSettings;

@@ -37,6 +37,7 @@ class Helper {
   constructor(
     readonly program: HelperProgram,
     onEof: OnEof,
+    ownEnv: Record<string, string> | undefined,
     onGone: (h: Helper, early: { why: string; orphans: Flight[] } | null) => void,
     private readonly onQuiet: () => void,
   ) {
@@ -46,6 +47,8 @@ class Helper {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       detached: true,
       serialization: 'json',
+      // Jobs get the environment sent over the channel, not the helper's own.
+      ...(ownEnv ? { env: { ...inheritedEnv(), ...ownEnv } } : {}),
     });
     // Neither the helper nor its channel keeps the parent alive; close() ends it.
     child.unref();
@@ -162,6 +165,11 @@ export interface HelperSpawnerOptions {
    * for a batch would otherwise keep for good.
    */
   idleMs?: number;
+  /**
+   * Variables of the helper processes themselves (not of their jobs): a mark by which a
+   * restarted daemon finds the keepers of its jobs in /proc.
+   */
+  env?: Record<string, string>;
 }
 
 export class HelperSpawner implements Spawner {
@@ -207,7 +215,7 @@ export class HelperSpawner implements Spawner {
   }
 
   private newHelper(): Helper {
-    return new Helper(this.program, this.o.onEof, (gone, early) => this.gone(gone, early), () => this.quiet());
+    return new Helper(this.program, this.o.onEof, this.o.env, (gone, early) => this.gone(gone, early), () => this.quiet());
   }
 
   /** A helper has nothing in flight: when none has, the idle clock starts. */

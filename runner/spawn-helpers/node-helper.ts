@@ -1,12 +1,14 @@
 // The spawn helper in Node, for hosts without python3 (protocol.ts; spawn-helper.py is the
 // faster one: Node's spawn forks this whole process). Starts what the parent sends, reports
-// pids and exits; when the parent goes it leaves its jobs running or kills them (`onEof`).
+// pids and exits; when the parent goes it leaves its jobs running, kills them or keeps them
+// (`onEof`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { JOB_MARKER, sigkillTree } from '../../proc/job-tree.js';
 import { groupExists, scanStats } from '../../proc/stat.js';
 import type { SpawnRequest } from '../spawner.js';
-import { LOG_NAMED_AFTER_MS, type FromHelper, type OnEof, type ToHelper } from './protocol.js';
+import { writeEnd, type KeeperEnd } from './end-file.js';
+import { LOG_NAMED_AFTER_MS, RECENT_ENDS_S, type FromHelper, type OnEof, type ToHelper } from './protocol.js';
 
 interface Job {
   pid: number;
@@ -79,6 +81,9 @@ function tryNext(k: number, req: SpawnRequest, i: number, fd: number, created: b
     const left = groupExists(pid);
     if (created && !left && at - startedAt < LOG_NAMED_AFTER_MS) dropIfEmpty(req.logPath);
     send({ k, t: 'exited', code, signal, left, at });
+    // No rusage of a child in Node: the end says what the exit said.
+    if (req.endFile) noteEnd(req.endFile, { pid, code, signal, at, left, cpu: null, maxrss: null });
+    if (orphaned && live.size === 0) process.exit(0);
   });
 }
 
@@ -111,6 +116,29 @@ function handle(m: ToHelper): void {
   start(m.k, m.req);
 }
 
+/** The ends reported lately (protocol.ts, 'keep'), and whether the parent is gone. */
+const recent: { at: number; file: string; end: KeeperEnd }[] = [];
+let orphaned = false;
+const RECENT_MAX = 4096;
+
+/** Writes a job's end when no parent hears of it, else keeps it a while. */
+function noteEnd(file: string, end: KeeperEnd): void {
+  if (orphaned) return writeEndOrSay(file, end);
+  recent.push({ at: end.at, file, end });
+  const old = Date.now() - RECENT_ENDS_S * 1000;
+  let drop = Math.max(0, recent.length - RECENT_MAX);
+  while (drop < recent.length && recent[drop]!.at < old) drop++;
+  if (drop > 0) recent.splice(0, drop);
+}
+
+function writeEndOrSay(file: string, end: KeeperEnd): void {
+  try {
+    writeEnd(file, end);
+  } catch (e) {
+    process.stderr.write(`bl: cannot write the end of job ${end.pid} to ${file}: ${(e as Error).message}\n`);
+  }
+}
+
 // A helper lives as long as its channel (spawn-helper.py says why); jobs start with these
 // signals at their default (libuv resets a child's handlers).
 for (const sig of ['SIGTERM', 'SIGUSR2'] as const) process.on(sig, () => undefined);
@@ -119,6 +147,12 @@ process.on('disconnect', () => {
   if (onEof === 'kill' && live.size > 0) {
     const stats = scanStats();
     for (const { pid, marker } of live.values()) sigkillTree({ pid, pgid: pid, ...(marker ? { marker } : {}) }, stats);
+  }
+  if (onEof === 'keep') {
+    orphaned = true;
+    for (const r of recent.splice(0)) writeEndOrSay(r.file, r.end);
+    // The jobs' exits keep this process alive; the last one's end exits it.
+    if (live.size > 0) return;
   }
   process.exit(0);
 });

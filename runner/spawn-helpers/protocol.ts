@@ -12,7 +12,13 @@
 //                            restarted daemon finds them by their BL_JOB_ID);
 //                            'kill': SIGKILL to each job's tree (bl-launcher: a job whose
 //                            launcher died would finish unobserved while the daemon runs it
-//                            again elsewhere).
+//                            again elsewhere);
+//                            'keep': they run on and the helper stays, their keeper: it waits
+//                            on them, writes the end of each whose request named an `endFile`
+//                            there (end-file.ts: tmp + rename), and exits when none is left
+//                            (the daemon: the next one reads the ends, no job runs twice).
+//                            The ends it reported in its last RECENT_ENDS_S are written too:
+//                            the parent may have died before it recorded them.
 //   {k: n, req}              start a job (runner/spawner.ts SpawnRequest)
 //   {k: 0, batch: [msg...]}  the messages above, in order: what one turn of the parent's event
 //                            loop posted, in one write (one wake-up of the helper)
@@ -35,7 +41,10 @@
 // attempt's log is appended to by name.
 import type { SpawnRequest } from '../spawner.js';
 
-export type OnEof = 'leave' | 'kill';
+export type OnEof = 'leave' | 'kill' | 'keep';
+
+/** spawn-helper.py RECENT_S and node-helper.ts: how far back a keeper writes ends it reported. */
+export const RECENT_ENDS_S = 30;
 
 export const LOG_NAMED_AFTER_MS = 200;
 

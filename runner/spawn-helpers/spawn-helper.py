@@ -34,6 +34,10 @@ LOG_NAMED_AFTER_S = 0.2
 DEFAULT_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ)
 # execvp's rule: these mean "not in this PATH entry", look in the next one.
 NOT_HERE = (errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.ELOOP, errno.ENAMETOOLONG)
+# protocol.ts RECENT_ENDS_S: a keeper also writes the ends it reported this recently, which its
+# parent may have died before recording; at most RECENT_MAX of them are kept.
+RECENT_S = 30
+RECENT_MAX = 4096
 
 
 def channel():
@@ -117,6 +121,9 @@ class Spawner:
         self.to_name = collections.deque()  # (deadline, Job) in spawn order
         self.out = []
         self.path_cache = {}
+        self.end_files = {}  # pid -> where its end goes when this helper outlives its parent
+        self.recent = collections.deque()  # (monotonic time, end file, end) reported lately
+        self.orphaned = False  # the parent went and this helper keeps its jobs (onEof "keep")
 
     def send(self, msg):
         self.out.append(json.dumps(msg, separators=(",", ":")) + "\n")
@@ -181,6 +188,8 @@ class Spawner:
                     last = "spawn %s %s" % (t["file"], errno.errorcode.get(e.errno, e.errno))
                     continue
                 self.jobs[pid] = job
+                if req.get("endFile"):
+                    self.end_files[pid] = req["endFile"]
                 self.send({"k": k, "t": "spawned", "pid": pid})
                 return pid
             return self.fail(job, req, fd, last)
@@ -231,7 +240,7 @@ class Spawner:
     def reap(self):
         while self.jobs:
             try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
@@ -251,9 +260,11 @@ class Spawner:
                     os.close(job.fd)
                     job.fd = None
             if os.WIFSIGNALED(status):
-                self.send({"k": k, "t": "exited", "code": None, "signal": signal_name(os.WTERMSIG(status)), "left": left, "at": at})
+                msg = {"k": k, "t": "exited", "code": None, "signal": signal_name(os.WTERMSIG(status)), "left": left, "at": at}
             else:
-                self.send({"k": k, "t": "exited", "code": os.WEXITSTATUS(status), "signal": None, "left": left, "at": at})
+                msg = {"k": k, "t": "exited", "code": os.WEXITSTATUS(status), "signal": None, "left": left, "at": at}
+            self.send(msg)
+            self.note_end(pid, msg, usage)
 
     def name_due(self, now):
         """Names the logs of jobs running for LOG_NAMED_AFTER_S; the seconds to the next, or None."""
@@ -275,10 +286,60 @@ class Spawner:
         self.to_name.clear()
 
     def parent_gone(self):
-        """The channel closed: kill the jobs or leave them (onEof), and leave their logs named."""
+        """The channel closed: kill the jobs, leave them or keep them (onEof), and leave their logs named."""
         if self.on_eof == "kill" and self.jobs:
             kill_trees(self.jobs)
+        if self.on_eof == "keep":
+            self.orphaned = True
+            self.out = []
+            for _, path, end in self.recent:
+                write_end(path, end)
+            self.recent.clear()
         self.name_all()
+
+    def note_end(self, pid, msg, usage):
+        """Writes a job's end when no parent hears of it, else keeps it a while (RECENT_S)."""
+        path = self.end_files.pop(pid, None)
+        if path is None:
+            return
+        end = {"pid": pid, "code": msg["code"], "signal": msg["signal"], "at": msg["at"], "left": msg["left"],
+               "cpu": round(usage.ru_utime + usage.ru_stime, 3), "maxrss": usage.ru_maxrss * 1024}
+        if self.orphaned:
+            return write_end(path, end)
+        now = time.monotonic()
+        self.recent.append((now, path, end))
+        while self.recent and (len(self.recent) > RECENT_MAX or self.recent[0][0] < now - RECENT_S):
+            self.recent.popleft()
+
+
+def write_end(path, end):
+    """A job's end, whole or not at all (runner/spawn-helpers/end-file.ts)."""
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    try:
+        with open(tmp, "w") as f:
+            json.dump(end, f, separators=(",", ":"))
+        os.rename(tmp, path)
+    except OSError as e:
+        sys.stderr.write("bl: cannot write the end of job %d to %s: %s\n" % (end["pid"], path, e.strerror))
+
+
+def keep(sp, sel, chan):
+    """The parent went: with onEof "keep", waits on the jobs left, writing each end, until none is."""
+    if not sp.orphaned:
+        return
+    sel.unregister(chan)
+    while True:
+        sp.reap()
+        sp.out = []
+        if not sp.jobs:
+            return
+        # SIGCHLD wakes the select; the timeout is a net for a wake-up lost to a full pipe.
+        for key, _ in sel.select(5.0):
+            try:
+                while key.fileobj.recv(4096):
+                    pass
+            except BlockingIOError:
+                pass
 
 
 def kill_trees(jobs):
@@ -370,7 +431,7 @@ def main():
                 data = b""  # the parent went with messages of ours unread: as at EOF
             if not data:
                 sp.parent_gone()
-                return
+                return keep(sp, sel, chan)
             buf += data
             *lines, buf = buf.split(b"\n")
             for line in lines:
@@ -384,7 +445,7 @@ def main():
         except (BrokenPipeError, ConnectionResetError):
             # The parent went while this was written: as at EOF.
             sp.parent_gone()
-            return
+            return keep(sp, sel, chan)
 
 
 if __name__ == "__main__":

@@ -53,15 +53,15 @@ export const HEAD_FIT_URGENT = `SELECT seq FROM broker_jobs INDEXED BY broker_jo
 export const IDS_WITH_PREFIX = `SELECT id FROM broker_jobs WHERE id >= ? AND id < ? ORDER BY id DESC LIMIT ?`;
 export const IDS_WITH_SUFFIX = `SELECT id FROM broker_jobs INDEXED BY broker_jobs_short_id WHERE substr(id, -${SHORT_ID_LENGTH}) = ? LIMIT ?`;
 
-type Row = Record<string, unknown>;
+export type Row = Record<string, unknown>;
 
-const rank = (q: Queue): number => (q === 'urgent' ? 0 : 1);
+export const rank = (q: Queue): number => (q === 'urgent' ? 0 : 1);
 const CLAIM_SET = `phase = 1, state = 'running', launcher = ?, host = ?, started_at = ?,
   finished_at = NULL, exit_code = NULL, signal = NULL, usage = NULL, reason = NULL, pid = NULL, pgid = NULL, proc_start = NULL`;
-const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+export const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 const parse = <T>(v: unknown): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : null);
 
-function toRecord(r: Row): JobRecord {
+export function toRecord(r: Row): JobRecord {
   return {
     id: r.id as string,
     command: (r.command as string | null) ?? null,
@@ -94,7 +94,7 @@ function toRecord(r: Row): JobRecord {
 }
 
 /** A literal in one fixed shape: a spread of the submit into 28 fields cost 30 µs a job. */
-function pendingRecord(j: NewJob, id: string, now: number): JobRecord {
+export function pendingRecord(j: NewJob, id: string, now: number): JobRecord {
   return {
     id, command: j.command, argv: j.argv, http: j.http ?? null, cwd: j.cwd, env: j.env, queue: j.queue, timeout: j.timeout,
     idleCpu: j.idleCpu, retries: j.retries, key: j.key, labels: j.labels, params: j.params ?? null, state: 'pending', attempt: 1,

@@ -22,6 +22,12 @@ export interface ClaimOptions {
   launcher: string;
   host: string;
   now: number;
+  /**
+   * A shared store: the daemon whose launcher runs the job holds it until `until` (ms) unless
+   * it renews; past that any daemon may re-queue it. The embedded store has one daemon and
+   * ignores it (its recovery at start plays that part).
+   */
+  lease?: { owner: string; until: number } | undefined;
 }
 
 export interface FinishFields {

@@ -9,7 +9,7 @@ import { jobDetail, jobJson, jobLine, JOB_LINE_HEADER } from '../job-json.js';
 import { parseJsonSubmit, parseTextSubmit, type SubmitDefaults } from '../../broker/submit/submit-parse.js';
 import { submitReply } from '../../broker/submit/submit-reply.js';
 import type { ListOrder } from '../../broker/store/store.js';
-import { intParam, isJsonRequest, readJson, readText } from '../body.js';
+import { checkJsonDepth, intParam, isJsonRequest, readJson, readText } from '../body.js';
 import { serveLog } from '../log-file.js';
 import { keyValueLines, reply } from '../respond.js';
 import type { Services } from '../../services.js';
@@ -38,6 +38,7 @@ function queryString(ctx: Context, name: string): string | undefined {
 function jobsJson(text: string): unknown {
   const t = text.trim();
   if (!t.startsWith('{') && !t.startsWith('[')) return undefined;
+  checkJsonDepth(t);
   try {
     const v: unknown = JSON.parse(t);
     const isObj = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x);

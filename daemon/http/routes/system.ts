@@ -11,14 +11,17 @@ const CONFIG_LIMIT = 1024 * 1024;
 
 export function mountSystemRoutes(router: Router, s: Services): void {
   router.get('/healthz', (ctx) => {
+    // A dead keep-alive listener fails the probe: every worker would be stalled and replaced.
+    const problems = [s.keepaliveListener.problem].filter((p): p is string => p !== undefined);
     const h = {
-      status: 'ok',
+      status: problems.length ? 'failing' : 'ok',
+      ...(problems.length ? { problems } : {}),
       pid: process.pid,
       uptime_s: Math.round((Date.now() - s.startedAt) / 1000),
       tasks_running: s.supervisor.running().length,
       keepalives: s.keepalives.toJSON(),
     };
-    reply(ctx, healthText(h), h);
+    reply(ctx, healthText(h), h, problems.length ? 503 : 200);
   });
 
   router.post('/shutdown', (ctx) => {

@@ -1,0 +1,83 @@
+// The PostgreSQL store's schema, as numbered steps. A step once released is never edited: a
+// change is a new step at the end. `bl_schema` records the steps applied; a database whose
+// newest step is past the last one here belongs to a newer bl and is refused, never altered.
+export interface Migration {
+  version: number;
+  what: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    what: 'jobs, settings and the daemons sharing them',
+    sql: `
+CREATE TABLE broker_jobs (
+  seq BIGSERIAL PRIMARY KEY,
+  id TEXT COLLATE "C" NOT NULL UNIQUE,  -- ULIDs: byte order is time order, whatever the locale
+  queue_rank SMALLINT NOT NULL,         -- 0 urgent, 1 normal: the claim order
+  pos BIGINT NOT NULL,                  -- FIFO position in its queue; head re-queues go below
+  phase SMALLINT NOT NULL,              -- 0 pending, 1 running, 2 ended
+  state TEXT NOT NULL,
+  command TEXT, argv TEXT, http TEXT,
+  cwd TEXT NOT NULL, env TEXT NOT NULL,
+  timeout DOUBLE PRECISION, idle_cpu TEXT, retries INTEGER NOT NULL,
+  key TEXT COLLATE "C", labels TEXT NOT NULL, params TEXT,
+  attempt INTEGER NOT NULL,
+  launcher TEXT, host TEXT,
+  pid INTEGER, pgid INTEGER, proc_start BIGINT,
+  submitted_at BIGINT NOT NULL, started_at BIGINT, finished_at BIGINT,
+  exit_code INTEGER, signal TEXT, usage TEXT, reason TEXT,
+  sweep_key TEXT,
+  -- The daemon whose launcher runs the job, and until when its claim holds unless renewed.
+  lease_owner TEXT, lease_expires BIGINT
+);
+CREATE INDEX broker_jobs_pending ON broker_jobs(queue_rank, pos, timeout) WHERE phase = 0;
+CREATE INDEX broker_jobs_phase ON broker_jobs(phase, id);
+CREATE UNIQUE INDEX broker_jobs_key ON broker_jobs(key) WHERE key IS NOT NULL;
+CREATE INDEX broker_jobs_short_id ON broker_jobs(right(id, 8));
+CREATE INDEX broker_jobs_sweep ON broker_jobs(sweep_key) WHERE sweep_key IS NOT NULL;
+CREATE INDEX broker_jobs_lease ON broker_jobs(lease_owner, lease_expires) WHERE phase = 1;
+CREATE SEQUENCE broker_pos;
+CREATE TABLE broker_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Jobs by state and queue, kept by statement triggers: every daemon reads the whole queue's
+-- counts in one small read (dispatch, status, metrics), whatever the table holds.
+CREATE TABLE broker_counts (
+  state TEXT NOT NULL,
+  queue_rank SMALLINT NOT NULL,
+  n BIGINT NOT NULL,
+  PRIMARY KEY (state, queue_rank)
+);
+CREATE FUNCTION broker_counts_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    INSERT INTO broker_counts AS c (state, queue_rank, n)
+      SELECT state, queue_rank, count(*) FROM new_rows GROUP BY state, queue_rank ORDER BY state, queue_rank
+      ON CONFLICT (state, queue_rank) DO UPDATE SET n = c.n + excluded.n;
+  END IF;
+  IF TG_OP IN ('DELETE', 'UPDATE') THEN
+    UPDATE broker_counts AS c SET n = c.n - o.k
+      FROM (SELECT state, queue_rank, count(*) AS k FROM old_rows GROUP BY state, queue_rank) o
+      WHERE c.state = o.state AND c.queue_rank = o.queue_rank;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER broker_counts_ins AFTER INSERT ON broker_jobs REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION broker_counts_add();
+CREATE TRIGGER broker_counts_upd AFTER UPDATE ON broker_jobs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION broker_counts_add();
+CREATE TRIGGER broker_counts_del AFTER DELETE ON broker_jobs REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION broker_counts_add();
+CREATE TABLE bl_daemons (
+  id TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  url TEXT,
+  started_at BIGINT NOT NULL,
+  seen_at BIGINT NOT NULL
+);
+`,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
