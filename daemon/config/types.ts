@@ -17,6 +17,11 @@ export interface TaskSpec {
   backoffInitial: number;
   backoffMax: number;
   captureOutput: boolean;
+  /** The task's log is rotated at this size (bytes), `logKeep` rotated files kept. */
+  logMaxBytes: number;
+  logKeep: number;
+  /** Each captured line starts with its ISO 8601 time. */
+  logTimestamps: boolean;
   adopt: boolean;
   /** Where the task came from: a file under `path`, `autotasks` or `tasks`. */
   source: 'path' | 'autotasks' | 'tasks';
