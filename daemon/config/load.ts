@@ -11,6 +11,7 @@ import { didYouMean } from '../../contract/did-you-mean.js';
 import { describe } from '../../contract/errors.js';
 import { checkTaskGraph, TaskGraphError } from './task-graph.js';
 import { parseAllowEntries, type AllowEntry } from '../broker/submit/allow-entries.js';
+import { LOG_KEEP, LOG_ROTATE_BYTES } from '../supervisor/log-writer.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -196,6 +197,9 @@ export function resolveConfig(raw: RawConfig, file: string | undefined, o: LoadO
       backoffInitial: t.backoff?.initial ?? base?.backoffInitial ?? DEFAULTS.backoffInitial,
       backoffMax: t.backoff?.max ?? base?.backoffMax ?? DEFAULTS.backoffMax,
       captureOutput: t.capture_output ?? base?.captureOutput ?? true,
+      logMaxBytes: t.log_max_bytes ?? base?.logMaxBytes ?? LOG_ROTATE_BYTES,
+      logKeep: t.log_keep ?? base?.logKeep ?? LOG_KEEP,
+      logTimestamps: t.log_timestamps ?? base?.logTimestamps ?? false,
       adopt: t.adopt ?? base?.adopt ?? globalAdopt,
       requires: t.requires ?? base?.requires ?? [],
       source,

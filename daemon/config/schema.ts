@@ -22,6 +22,9 @@ export const taskSchema = z
     min_uptime: ms.optional(),
     backoff: z.object({ initial: ms.optional(), max: ms.optional() }).strict().optional(),
     capture_output: z.boolean().optional(),
+    log_max_bytes: z.number().int().min(1024).optional(),
+    log_keep: z.number().int().min(0).max(100).optional(),
+    log_timestamps: z.boolean().optional(),
     adopt: z.boolean().optional(),
     /** Tasks whose workers must all be ready before this one's start (task-graph.ts). */
     requires: z.array(z.string().min(1)).optional(),

@@ -19,6 +19,11 @@ export interface TaskSpec {
   backoffInitial: number;
   backoffMax: number;
   captureOutput: boolean;
+  /** The task's log is rotated at this size (bytes), `logKeep` rotated files kept. */
+  logMaxBytes: number;
+  logKeep: number;
+  /** Each captured line starts with its ISO 8601 time. */
+  logTimestamps: boolean;
   adopt: boolean;
   /** Tasks whose every worker must be ready (a first keep-alive, or min_uptime with stall
    * detection off) before this one spawns its first; names checked, no cycle (task-graph.ts). */

@@ -2,11 +2,23 @@
 // log of every task. What comes within one turn of the event loop goes in one write(2), synced
 // (page cache): a disk that lags holds the loop, the loop stops reading the workers' pipes, and
 // the workers block on a full pipe — output is slowed, never dropped. At `rotateBytes` the file
-// moves to `<file>.1` (replacing the one before) and a new one starts.
-import { closeSync, fstatSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+// moves to `<file>.1` (the older ones one place on, the one past `keep` removed) and a new one
+// starts: a rotation is renames, which take no time from the writer whatever the size, and
+// which a reader that has a file open does not notice (log/rotations.ts, http/log-follow.ts).
+import { closeSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { rotatedPath, rotationHistory, type RotationHistory } from '../log/rotations.js';
 
 export const LOG_ROTATE_BYTES = 16 * 1024 * 1024;
+/** Rotated files kept beside the one being written. */
+export const LOG_KEEP = 3;
+
+export interface LogLimits {
+  /** A file is rotated once it reaches this many bytes. */
+  maxBytes: number;
+  /** Rotated files kept (`<file>.1` … `<file>.<keep>`); 0: the file is emptied and begun again. */
+  keep: number;
+}
 /** Queued bytes written at once rather than at the end of the turn. */
 const FLUSH_BYTES = 256 * 1024;
 /** How often the path is looked at: removed or replaced under us (logrotate), the file is opened again. */
@@ -21,11 +33,15 @@ export class LogWriter {
   private queued = 0;
   private scheduled = false;
   private failed = false;
+  private readonly history: RotationHistory;
 
   constructor(
     readonly file: string,
-    private readonly rotateBytes = LOG_ROTATE_BYTES,
-  ) {}
+    /** Read at each write: a reload's new limits apply to the file being written. */
+    private readonly limits: () => LogLimits = () => ({ maxBytes: LOG_ROTATE_BYTES, keep: LOG_KEEP }),
+  ) {
+    this.history = rotationHistory(file);
+  }
 
   /** Opens the file now (creating its folder): throws when it cannot be written. */
   open(): void {
@@ -36,6 +52,7 @@ export class LogWriter {
     this.ino = st.ino;
     this.size = st.size;
     this.checkedAt = Date.now();
+    this.history.opened(this.ino);
   }
 
   write(data: Buffer): void {
@@ -61,7 +78,7 @@ export class LogWriter {
       this.open();
       for (let off = 0; off < data.length; ) off += writeSync(this.fd!, data, off, data.length - off);
       this.size += data.length;
-      if (this.size >= this.rotateBytes) this.rotate();
+      if (this.size >= this.limits().maxBytes) this.rotate();
       this.failed = false;
     } catch (e) {
       // Said once until a write works again: a full disk must not flood the daemon's stderr.
@@ -77,11 +94,19 @@ export class LogWriter {
   }
 
   private rotate(): void {
+    this.history.closed(this.ino, this.size);
     this.closeFd();
-    try {
-      renameSync(this.file, this.file + '.1');
-    } catch {
-      // removed meanwhile: nothing to keep
+    const { keep } = this.limits();
+    // Oldest first, each to the place after it; the one at `keep` makes room by going.
+    const steps: (() => void)[] = [() => rmSync(rotatedPath(this.file, Math.max(keep, 1)), { force: true })];
+    for (let i = keep - 1; i >= 0; i--) steps.push(() => renameSync(rotatedPath(this.file, i), rotatedPath(this.file, i + 1)));
+    if (keep === 0) steps.push(() => rmSync(this.file, { force: true }));
+    for (const step of steps) {
+      try {
+        step();
+      } catch {
+        // a file removed meanwhile: nothing to move
+      }
     }
     this.open();
   }
@@ -91,7 +116,10 @@ export class LogWriter {
     if (this.fd === undefined || now - this.checkedAt < RECHECK_MS) return;
     this.checkedAt = now;
     const st = statSync(this.file, { throwIfNoEntry: false });
-    if (!st || st.ino !== this.ino) this.closeFd();
+    if (!st || st.ino !== this.ino) {
+      this.history.closed(this.ino, this.size);
+      this.closeFd();
+    }
     else this.size = st.size; // truncated in place (copytruncate) starts the count again
   }
 

@@ -7,7 +7,7 @@
 // closes it, which may be after the worker's exit.
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { acquireLog, releaseLog, LogWriter } from './log-writer.js';
+import { acquireLog, releaseLog, LogWriter, type LogLimits } from './log-writer.js';
 import { countLines, lastErrorLine, lastLinesOf, prefixLines } from './output-lines.js';
 
 /** The interleaved log of every task, beside the folder of the task logs. */
@@ -37,6 +37,11 @@ export interface WorkerOutput {
   readonly ended: Promise<void>;
 }
 
+/** A task's log settings (log_max_bytes, log_keep, log_timestamps), read as they are now. */
+export interface CaptureSettings extends LogLimits {
+  timestamps: boolean;
+}
+
 export class OutputCapture {
   private taskLog: LogWriter | undefined;
   private allLog: LogWriter | undefined;
@@ -46,11 +51,12 @@ export class OutputCapture {
   constructor(
     private readonly task: string,
     private readonly taskLogFile: string,
+    private readonly settings: () => CaptureSettings = () => ({ maxBytes: 16 * 1024 * 1024, keep: 3, timestamps: false }),
   ) {}
 
   /** Opens both logs before a spawn: a log that cannot be written stops the spawn, as a missing cwd does. */
   open(): void {
-    this.taskLog ??= new LogWriter(this.taskLogFile);
+    this.taskLog ??= new LogWriter(this.taskLogFile, this.settings);
     this.taskLog.open();
     this.allLog ??= acquireLog(path.join(path.dirname(path.dirname(this.taskLogFile)), ALL_TASKS_LOG));
     this.allLog.open();
@@ -75,10 +81,21 @@ export class OutputCapture {
       const e = lastErrorLine(lines, ERROR_LINE_WINDOW);
       if (e) error = { text: cut(e.text, ERROR_LINE_CHARS), line: count - e.after };
     };
+    // With log_timestamps, each line starts with the time it was read (a line whose start was
+    // written before, a prompt, keeps the time of its start).
+    const stamp = (): Buffer | undefined => (this.settings().timestamps ? Buffer.from(`${new Date().toISOString()} `) : undefined);
     const wholeLines = (lines: Buffer) => {
       const n = countLines(lines);
-      this.taskLog?.write(lines);
-      this.allLog?.write(prefixLines(prefix, lines, n));
+      const ts = stamp();
+      if (ts) {
+        const rest = open ? lines.indexOf(0x0a) + 1 : 0;
+        if (rest > 0) this.taskLog?.write(lines.subarray(0, rest));
+        this.taskLog?.write(prefixLines(ts, lines.subarray(rest), rest > 0 ? n - 1 : n));
+        this.allLog?.write(prefixLines(Buffer.concat([prefix, ts]), lines, n));
+      } else {
+        this.taskLog?.write(lines);
+        this.allLog?.write(prefixLines(prefix, lines, n));
+      }
       remember(lines, n);
       open = false;
     };
@@ -90,8 +107,9 @@ export class OutputCapture {
       idle = undefined;
       if (partial) {
         const line = Buffer.concat([partial, NEWLINE]);
-        this.taskLog?.write(partial);
-        this.allLog?.write(prefixLines(prefix, line, 1));
+        const ts = stamp();
+        this.taskLog?.write(ts && !open ? Buffer.concat([ts, partial]) : partial);
+        this.allLog?.write(prefixLines(ts ? Buffer.concat([prefix, ts]) : prefix, line, 1));
         remember(line, 1);
         partial = undefined;
         open = true;

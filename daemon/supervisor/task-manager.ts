@@ -86,7 +86,10 @@ export class TaskManager {
     private readonly deps: ManagerDeps,
   ) {
     this.rt = newRuntime(spec);
-    this.capture = new OutputCapture(spec.name, this.logFile());
+    this.capture = new OutputCapture(spec.name, this.logFile(), () => {
+      const s = this.rt.spec;
+      return { maxBytes: s.logMaxBytes, keep: s.logKeep, timestamps: s.logTimestamps };
+    });
   }
 
   get name(): string {

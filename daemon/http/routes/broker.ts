@@ -108,7 +108,8 @@ export function mountBrokerRoutes(router: Router, s: Services): void {
   router.get('/jobs/:id/log', (ctx) => {
     const b = s.broker;
     const { id } = b.get(ctx.params.id!);
-    serveLog(ctx, b.logPath(id), () => b.isEnded(id));
+    // A job's log is written by the job itself and never rotated.
+    serveLog(ctx, b.logPath(id), { until: () => b.isEnded(id), rotated: false });
   });
   router.delete('/jobs/:id', (ctx) => {
     const j = s.broker.cancel(ctx.params.id!);

@@ -39,7 +39,7 @@ export function mountTaskRoutes(router: Router, s: Services): void {
 
   // Before /tasks/:name: every task's output, `TASK PID | line`, in the order it came.
   router.get('/tasks/log', (ctx) => {
-    serveLog(ctx, path.join(s.config.stateDir, 'logs', ALL_TASKS_LOG), undefined, ALL_LOG_TAIL);
+    serveLog(ctx, path.join(s.config.stateDir, 'logs', ALL_TASKS_LOG), { defaultTail: ALL_LOG_TAIL });
   });
 
   router.get('/tasks/:name', (ctx) => {

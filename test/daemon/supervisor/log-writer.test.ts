@@ -16,7 +16,7 @@ test('writes in order, once a turn or when flushed; rotates to .1 at the limit',
   const dir = tmp();
   try {
     const f = path.join(dir, 'sub', 't.log');
-    const w = new LogWriter(f, 10);
+    const w = new LogWriter(f, () => ({ maxBytes: 10, keep: 1 }));
     w.open();
     w.write(Buffer.from('1234\n'));
     w.write(Buffer.from('5678\n'));

@@ -11,7 +11,7 @@ function spec(over: Partial<TaskSpec> = {}): TaskSpec {
   return {
     name: 'A', cmd: '/bin/true', args: [], cwd: '/', env: {}, cardinality: 2, autostart: true,
     stallTimeout: 1000, gracePeriod: 100, minUptime: 500, backoffInitial: 100, backoffMax: 30000,
-    captureOutput: false, adopt: false, requires: [], maxCardinality: 256, source: 'tasks', ...over,
+    captureOutput: false, logMaxBytes: 1 << 24, logKeep: 3, logTimestamps: false, adopt: false, requires: [], maxCardinality: 256, source: 'tasks', ...over,
   };
 }
 
