@@ -98,6 +98,7 @@ export class Broker {
       kick: () => this.schedule(),
       arrived: (name, host) => this.allocations.launcherArrived(name, host),
       left: (name, why) => this.allocations.launcherLeft(name, why),
+      stoppedByBl: (name) => this.allocations.stoppedByBl(name),
     });
     // The daemon's jobs run on when it dies (a restarted daemon finds them by their marker).
     const spawner = o.spawner ?? new HelperSpawner(helperPrograms(o.helpers), { onEof: 'leave', idleMs: SPAWNER_IDLE_MS });
