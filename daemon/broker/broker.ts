@@ -101,6 +101,7 @@ export class Broker {
       kick: () => this.schedule(),
       arrived: (name, host) => this.allocations.launcherArrived(name, host),
       left: (name, why) => this.allocations.launcherLeft(name, why),
+      stoppedByBl: (name) => this.allocations.stoppedByBl(name),
     });
     // The daemon's jobs run on when it dies, their helpers staying as their keepers, marked so
     // that the next daemon finds them (recovery.ts).

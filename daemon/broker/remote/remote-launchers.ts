@@ -31,6 +31,8 @@ export interface RemoteDeps {
   arrived?: (name: string, host: string) => void;
   /** A launcher said goodbye, and maybe why. */
   left?: (name: string, why: string | undefined) => void;
+  /** Why bl itself is ending this launcher's allocation (a cancel), or undefined: its jobs' evictions are then not the jobs' attempts. */
+  stoppedByBl?: (name: string) => string | undefined;
 }
 
 export interface LeaseRequest {
@@ -323,6 +325,10 @@ export class RemoteLaunchers {
         let r = report.result;
         // A cancel asked for wins over whatever the kill looked like to the launcher.
         if (l.cancelRequested && r.outcome !== 'exited') r = { ...r, outcome: 'cancelled', reason: r.reason ?? 'cancelled by request' };
+        // Evicted because bl cancelled the allocation: bl stopped the job, the same attempt
+        // again (as when the allocation's end reaches the daemon before this report).
+        const byBl = r.outcome === 'evicted' ? this.d.stoppedByBl?.(report.launcher) : undefined;
+        if (byBl !== undefined) r = { ...r, outcome: 'drained', reason: `attempt ${l.attempt}: ${byBl}` };
         // A launcher whose allocation ends takes nothing more: its waiting lease (the report may
         // come before its goodbye) must not be handed back the job it gives up.
         if (r.outcome === 'evicted') for (const w of this.waiters.filter((x) => x.req.name === report.launcher)) w.done({ kind: 'none' });

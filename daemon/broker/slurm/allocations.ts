@@ -530,10 +530,16 @@ export class SlurmAllocations {
       throw new BlError('not_found', `no allocation ${id}${known.length ? ` (known: ${known.slice(-10).join(', ')})` : ' (none submitted)'}`);
     }
     if (a.state === 'ended') throw new BlError('conflict', `allocation ${id} has already ended: ${a.reason ?? 'no reason known'}`);
-    const r = await runSlurm(this.commands!, 'scancel', [id], SLURM_TIMEOUT_MS);
-    if (r.code !== 0) throw new BlError('unavailable', `scancel ${id} failed: ${failureText('scancel', r)}`);
+    // Said before scancel: its pilot's reports of the jobs scancel's SIGTERM evicts may come
+    // before scancel's answer, and must find that bl stopped them.
+    const was = { cancelledByBl: a.cancelledByBl, cancelReason: a.cancelReason };
     a.cancelledByBl = true;
     a.cancelReason = `cancelled by ${by}`;
+    const r = await runSlurm(this.commands!, 'scancel', [id], SLURM_TIMEOUT_MS);
+    if (r.code !== 0) {
+      Object.assign(a, was);
+      throw new BlError('unavailable', `scancel ${id} failed: ${failureText('scancel', r)}`);
+    }
     a.reason = a.cancelReason;
     if (a.state === 'pending') return this.endNow(a);
     this.settle(a, true, Date.now());
@@ -567,6 +573,12 @@ export class SlurmAllocations {
     const was = this.rules.paused !== null;
     this.feed({ type: 'resume', by });
     return was;
+  }
+
+  /** Why bl is ending this launcher's allocation (a cancel, the shutdown), or undefined. */
+  stoppedByBl(launcher: string): string | undefined {
+    const a = this.allocOf(launcher);
+    return a?.cancelReason != null && a.cancelledByBl ? `allocation ${a.id} ended: ${a.cancelReason}` : undefined;
   }
 
   /** The pilot's launcher name a token speaks for: `slurm-ID`, `slurm-` while its sbatch runs, undefined: none. */
@@ -640,15 +652,21 @@ export class SlurmAllocations {
     await this.queue;
     const alive = this.alive();
     if (alive.length === 0 || !this.commands) return;
+    // Said before scancel, as in cancel(): the pilots' eviction reports may come first.
+    const was = alive.map((a) => ({ cancelledByBl: a.cancelledByBl, cancelReason: a.cancelReason }));
+    for (const a of alive) {
+      a.cancelledByBl = true;
+      a.cancelReason ??= "cancelled at the daemon's shutdown";
+    }
     const r = await runSlurm(this.commands, 'scancel', alive.map((a) => a.id), SLURM_TIMEOUT_MS);
     if (r.code !== 0) {
+      alive.forEach((a, i) => Object.assign(a, was[i]));
       this.d.log.warn(`broker.slurm: scancel of ${plural(alive.length, 'allocation')} at shutdown failed: ${failureText('scancel', r)}; they stay recorded for the next start`);
       return;
     }
     this.d.log.info(`broker.slurm: cancelled ${plural(alive.length, 'allocation')} at shutdown: ${alive.map((a) => a.id).join(', ')}`);
     const now = Date.now();
     for (const a of alive) {
-      a.cancelledByBl = true;
       a.cancelReason = "cancelled at the daemon's shutdown";
       this.end(a, now, undefined);
     }

@@ -135,6 +135,24 @@ describe('Slurm allocations by hand', () => {
     assert.equal(w.count('scontrol'), 0);
   });
 
+  it('an allocation cancelled by hand mid-job: the job goes back to the queue as the same attempt (bl stopped it), and runs again', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bl-test-'));
+    const d = await startInProcess({ dir, config: { broker: { concurrency: 2, local_slots: 0, slurm: { ...SLURM, max_launchers: 1, env: { ...slurm.env } } } } });
+    inProcess.push(d);
+    const [job] = await submit(d, { command: 'sleep 600', cwd: dir });
+    const first = await waitJob(d, job!.id, 'to run on a pilot', (j) => j.state === 'running' && j.pid !== null && /^slurm-\d+$/.test(j.launcher ?? ''), 60_000);
+    const id = first.launcher!.slice('slurm-'.length);
+    assert.equal((await d.request('DELETE', `/broker/allocations/${id}`)).status, 202);
+    const back = await waitJob(d, job!.id, 'to be back in the queue', (j) => j.reason !== first.reason && j.launcher !== first.launcher, 60_000);
+    assert.equal(back.attempt, 1, JSON.stringify(back));
+    assert.equal(back.reason, `attempt 1: allocation ${id} ended: cancelled by DELETE /broker/allocations/${id}`);
+    const again = await waitJob(d, job!.id, 'to run again on the next pilot', (j) => j.state === 'running' && j.launcher !== first.launcher && j.pid !== null, 60_000);
+    assert.equal(again.attempt, 1);
+    assert.equal((await d.request('DELETE', `/jobs/${job!.id}`)).status, 202);
+    await waitState(d, job!.id, 'cancelled', 30_000);
+    await d.stop();
+  });
+
   it('a pilot with nothing to run exits after idle_exit; its allocation says so', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bl-test-'));
     const d = await startInProcess({ dir, config: { broker: { concurrency: 2, local_slots: 0, slurm: { ...SLURM, max_launchers: 1, idle_exit: 2, env: { ...slurm.env } } } } });
