@@ -12,8 +12,8 @@ export interface Services {
   events: EventBus;
   supervisor: Supervisor;
   keepalives: KeepaliveStats;
-  /** Asks the daemon to shut down gracefully (POST /shutdown). */
-  requestShutdown: (reason: string) => void;
+  /** Asks the daemon to shut down gracefully (POST /shutdown); `keepJobs`: its jobs run on. */
+  requestShutdown: (reason: string, o?: { keepJobs?: boolean }) => void;
   startedAt: number;
   broker: Broker;
   /** The daemon's log (stderr and state_dir/bl-daemon.log). */
