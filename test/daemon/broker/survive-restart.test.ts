@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../../helpers/daemon.js';
-import { alive, descendants, isSpawner, pidsWithEnv, ppidOf } from '../../helpers/proc.js';
+import { alive, descendants, isSpawner, pidsWithEnv, ppidOf, statFields } from '../../helpers/proc.js';
 import { waitFor } from '../../helpers/wait.js';
 import { Marks, submit, waitState } from '../../helpers/jobs.js';
 import type { JobJson } from '../../../contract/types.js';
@@ -136,6 +136,34 @@ describe('running jobs survive a restart of the daemon', () => {
     assert.deepEqual((await d2.stop()).code, 0);
     assert.deepEqual(pidsWithEnv('BL_JOB_ID', held!.id), [], 'no job process outlives a normal stop');
     await waitFor('no keeper left', () => pidsWithEnv('BL_KEEPER_OF', ends).length === 0, { timeout: 30000 });
+  });
+
+  it('a job that ended while its keeper was held up is awaited, not re-queued: its end comes once the keeper writes it', async () => {
+    const d = await startDaemon({ config: { broker: { concurrency: 1 } } });
+    daemons.push(d);
+    const marks = new Marks(path.join(d.dir, 'marks'));
+    const [job] = await submit(d, { command: `${marks.made('runs')}; ${marks.awaited('go')}; exit 6`, cwd: '/' });
+    await marks.waitMade('runs');
+    const leader = await waitFor('its pid', async () => (await d.api('GET', `/jobs/${job!.id}`)).pid as number | null);
+    const keeper = ppidOf(leader)!;
+    assert.ok(isSpawner(keeper));
+    await d.kill9();
+    // Stopped, the keeper cannot reap the job: it is a zombie, gone with no end written yet.
+    process.kill(keeper, 'SIGSTOP');
+    try {
+      marks.make('go');
+      await waitFor('the job to be a zombie', () => statFields(leader)?.[0] === 'Z', { timeout: 30000 });
+      const d2 = await d.restart();
+      daemons.push(d2);
+      assert.match(d2.err, new RegExp(`job ${job!.id} of the earlier daemon: no process left; waiting for its keeper to write its end`));
+      assert.equal((await d2.api('GET', `/jobs/${job!.id}`)).state, 'running');
+      process.kill(keeper, 'SIGCONT');
+      const j = await waitState(d2, job!.id, 'failed', 30000);
+      assert.deepEqual([j.exit_code, j.attempt], [6, 1]);
+    } finally {
+      // Never left stopped by a test that failed; it may have exited already.
+      if (alive(keeper)) process.kill(keeper, 'SIGCONT');
+    }
   });
 
   it('kill -9 of the daemon and its keepers: every job is re-queued or lost, none left running', async () => {
