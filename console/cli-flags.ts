@@ -15,6 +15,8 @@ const SPEC = {
   status: { type: 'boolean' },
   submit: { type: 'string' },
   urgent: { type: 'string' },
+  after: { type: 'string', multiple: true },
+  'after-any': { type: 'boolean' },
   'increase-concurrency': { type: 'boolean' },
   'decrease-concurrency': { type: 'boolean' },
   'enable-urgent-concurrent': { type: 'boolean' },
@@ -92,13 +94,18 @@ export function parseCli(argv: readonly string[]): CliOptions {
   const oneShots: OneShot[] = [];
   // `--submit sleep 1` as BrokeredLauncher took it: the words after the flag are the command.
   let words = positionals;
+  const after = ((v.after as string[] | undefined) ?? []).flatMap((a) => a.split(',')).map((a) => a.trim()).filter(Boolean);
+  const afterFlags = [...after.map((a) => `--after ${a}`), ...(v['after-any'] ? ['--after-any'] : [])].join(' ');
   for (const q of ['submit', 'urgent'] as const) {
     const cmd = v[q] as string | undefined;
     if (cmd === undefined) continue;
     const full = [cmd, ...words].join(' ').trim();
     words = [];
     if (full === '') throw new UsageError(`--${q}: expected a command to run, got nothing`);
-    oneShots.push({ flag: q, lines: [`${q} ${full}`] });
+    oneShots.push({ flag: q, lines: [`${q} ${afterFlags ? `${afterFlags} ` : ''}${full}`] });
+  }
+  if ((v.after !== undefined || v['after-any']) && !oneShots.some((s) => s.flag === 'submit' || s.flag === 'urgent')) {
+    throw new UsageError('--after and --after-any go with --submit or --urgent');
   }
   for (const [flag, lines, confirm] of ONE_SHOTS) if (v[flag]) oneShots.push({ flag, lines, confirm });
   const commands = [...((v.command as string[] | undefined) ?? [])];
@@ -135,6 +142,9 @@ One-shot flags:
   --status                          the broker's state and the running tasks
   --submit CMD…                     queue CMD (cwd = here) on the normal queue
   --urgent CMD…                     queue CMD on the urgent queue
+  --after ID[,ID…]                  with --submit/--urgent: the job waits until these jobs (ids,
+                                    keys) or sweeps have succeeded; repeatable
+  --after-any                       with --after: until they have ended, however
   --increase-concurrency            job limit + 1
   --decrease-concurrency            job limit - 1
   --enable-urgent-concurrent        urgent jobs ignore the limit

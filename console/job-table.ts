@@ -32,7 +32,7 @@ export function jobTable(jobs: JobJson[], now = Date.now()): Block {
 
 /** How a job ended, for the end of a followed log: `--- job 01… succeeded (exit 0)`. */
 export function jobEndLine(j: JobJson): string {
-  if (j.state === 'pending' || j.state === 'running') return `--- the log stream ended; job ${j.id} is ${j.state}`;
+  if (j.state === 'pending' || j.state === 'running' || j.state === 'waiting') return `--- the log stream ended; job ${j.id} is ${j.state}`;
   const how = j.exit_code !== null ? ` (exit ${j.exit_code})` : j.signal ? ` (${j.signal})` : '';
   return `--- job ${j.id} ${j.state}${how}${j.reason ? `: ${j.reason}` : ''}`;
 }

@@ -12,6 +12,13 @@ import { openHistory } from './history.js';
 
 const streams: Streams = { out: process.stdout, err: process.stderr };
 
+// `bl-console --status | head -1`: the reader has what it wanted and went away. Nothing more
+// can be shown, and that is no failure of ours.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(EXIT.ok);
+  throw e;
+});
+
 /** Token writes still under way; the process waits for them before it exits. */
 const saving: Promise<void>[] = [];
 

@@ -49,6 +49,7 @@ export function stateTone(state: string): Tone {
     case 'true':
       return 'good';
     case 'pending':
+    case 'waiting':
     case 'backoff':
     case 'stopping':
     case 'ending':

@@ -48,7 +48,8 @@ export function snapshotBlocks(s: Snapshot, now = s.at): Block[] {
   if (s.broker) {
     const b = s.broker;
     const allocations = b.allocations ? ` · ${allocationCount(b.allocations)}` : '';
-    out.push(text(`Jobs: ${b.running} running, ${b.pending} pending · concurrency ${b.concurrency}${b.urgent_bypass ? ' · urgent bypass' : ''}${allocations}`, 'accent'));
+    const waiting = b.waiting ? `, ${b.waiting} waiting` : '';
+    out.push(text(`Jobs: ${b.running} running, ${b.pending} pending${waiting} · concurrency ${b.concurrency}${b.urgent_bypass ? ' · urgent bypass' : ''}${allocations}`, 'accent'));
   }
   const jobs = [...(s.running ?? []), ...(s.pending ?? [])];
   if (jobs.length) out.push(jobTable(jobs, now));

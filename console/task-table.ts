@@ -4,6 +4,7 @@
 import type { ProcessUsageJson, TaskJson } from '../contract/types.js';
 import { stateCell, type Block, type Cell, type Tone } from './result.js';
 import { ago } from './commands/shared.js';
+import { awaitedText } from '../contract/awaited-text.js';
 
 /** `12.5%` of one core (`188%`: nearly two); `-` when not sampled. */
 export function cpuText(u: ProcessUsageJson | null | undefined): string {
@@ -34,6 +35,12 @@ function workersCell(t: TaskJson): Cell {
   return { text: `${t.active}/${t.cardinality}`, tone };
 }
 
+/** Why a task does not run well: what it waits for, else its last exit; nothing when it does. */
+function whyCell(t: TaskJson): Cell {
+  if (t.state === 'waiting' && t.waiting_for?.length) return { text: `waiting for ${awaitedText(t.waiting_for)}`, tone: 'wait' };
+  return !runningWell(t) && t.last_exit ? { text: `${t.last_exit.message} (${ago(t.last_exit.at)})`, tone: 'bad' } : '';
+}
+
 export const LS_HEADERS = ['TASK', 'STATE', 'WORKERS', 'RESTARTS', 'CPU', 'MEM', 'LAST EXIT'];
 
 /** `ls`: every task; the last exit only where the task is not running well. */
@@ -45,7 +52,7 @@ export function lsTable(tasks: TaskJson[]): Block {
     String(t.counters.restarts),
     cpuText(t.usage),
     memText(t.usage),
-    !runningWell(t) && t.last_exit ? { text: `${t.last_exit.message} (${ago(t.last_exit.at)})`, tone: 'bad' } : '',
+    whyCell(t),
   ]);
   return { kind: 'table', headers: LS_HEADERS, rows, flex: LS_HEADERS.length - 1 };
 }
@@ -78,6 +85,8 @@ export function taskBlocks(t: TaskJson): Block[] {
     ['Grace period', `${t.grace_period} ms`],
   ];
   if (t.next_start_at) pairs.push(['Next start at', `${t.next_start_at} (${ago(t.next_start_at)})`]);
+  if (t.requires?.length) pairs.push(['Requires', t.requires.join(', ')]);
+  if (t.waiting_for?.length) pairs.push(['Waiting for', { text: awaitedText(t.waiting_for), tone: 'wait' }]);
   const e = t.last_exit;
   pairs.push(['Last exit', e ? { text: `${e.message}${e.pid !== null ? ` (pid ${e.pid})` : ''} at ${e.at} (${ago(e.at)})`, tone: runningWell(t) ? 'plain' : 'bad' } : '-']);
   const blocks: Block[] = [{ kind: 'pairs', pairs }];

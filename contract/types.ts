@@ -2,7 +2,15 @@
 // the daemon, the console and the launcher. Times are ISO 8601 strings, null when none.
 import type { HttpSpec, IdleCpu } from './run.js';
 
-export type TaskState = 'running' | 'stopped' | 'backoff' | 'flapping';
+/** `waiting`: started, its workers held until every task it requires is ready (`waiting_for`). */
+export type TaskState = 'running' | 'stopped' | 'backoff' | 'flapping' | 'waiting';
+
+/** A required task not ready yet: `ready` of its `cardinality` workers are. */
+export interface AwaitedJson {
+  task: string;
+  ready: number;
+  cardinality: number;
+}
 
 export interface TaskCounters {
   stalled: number;
@@ -69,6 +77,49 @@ export interface TaskJson {
   /** The sum over its live workers; null when none has been sampled. */
   usage: ProcessUsageJson | null;
   last_exit: LastExitJson | null;
+  /** The tasks its `requires` names (config). */
+  requires: string[];
+  /** While `waiting`: the required tasks not ready yet; else empty. */
+  waiting_for: AwaitedJson[];
+}
+
+/** One field a reload changes; `from`/`to` are left out where the values are not shown (env, auth). */
+export interface ReloadFieldChangeJson {
+  field: string;
+  from?: unknown;
+  to?: unknown;
+}
+
+export interface ReloadTaskChangeJson {
+  task: string;
+  changes: ReloadFieldChangeJson[];
+}
+
+export interface ReloadSettingChangeJson extends ReloadFieldChangeJson {
+  /** false: kept as it is until the daemon restarts (a port, the state dir…). */
+  applied: boolean;
+}
+
+/**
+ * What a reload does (POST /config/reload, the `config.reloaded` event) or would do (POST
+ * /config/check): the config file, the tasks started, stopped, restarted and why, the rest.
+ */
+export interface ReloadPlanJson {
+  file: string | null;
+  /** New tasks that autostart. */
+  start: string[];
+  /** New tasks only defined (autostart false). */
+  add: string[];
+  /** Tasks the file no longer has that run: stopped. */
+  stop: string[];
+  /** Tasks the file no longer has that do not run. */
+  remove: string[];
+  /** Running tasks whose definition (cmd, args, cwd, env, capture_output) changed: replaced worker by worker, once. */
+  restart: ReloadTaskChangeJson[];
+  /** Other changed tasks: taken without a restart (a cardinality rescales), or not running. */
+  change: ReloadTaskChangeJson[];
+  /** Settings outside the tasks that changed. */
+  settings: ReloadSettingChangeJson[];
 }
 
 /** GET /tasks → running tasks; GET /list → every known task. */
@@ -82,10 +133,11 @@ export interface ListJson {
 /** The states a job ends in: "completed" lists them all, "errors" all but `succeeded`. */
 export const END_STATES = ['succeeded', 'failed', 'timed_out', 'dead', 'cancelled', 'lost'] as const;
 export type EndState = (typeof END_STATES)[number];
-export const JOB_STATES = ['pending', 'running', ...END_STATES] as const;
+/** `waiting`: submitted with `after`, not yet runnable (not counted against the concurrency). */
+export const JOB_STATES = ['waiting', 'pending', 'running', ...END_STATES] as const;
 export type JobState = (typeof JOB_STATES)[number];
 /** `state=` filters of GET /jobs. */
-export type JobListFilter = 'pending' | 'running' | 'completed' | 'errors' | JobState;
+export type JobListFilter = 'waiting' | 'pending' | 'running' | 'completed' | 'errors' | JobState;
 
 export interface UsageJson {
   cpu_max: number;
@@ -108,6 +160,12 @@ export interface JobJson {
   key: string | null;
   labels: Record<string, string>;
   params: Record<string, unknown> | null;
+  /** The sweep this job is a combination of (`after` may name it), null for a plain job. */
+  sweep: string | null;
+  /** The jobs and sweeps it waits on (ids), as resolved at its submit. */
+  after: string[];
+  /** true: released when each of `after` has ended, however; false: only when each succeeded. */
+  after_any: boolean;
   state: JobState;
   attempt: number;
   launcher: string | null;
@@ -131,7 +189,7 @@ export interface JobPageJson {
 }
 
 /** POST /jobs: a single object submitted → the job; an array (or a sweep) → `{jobs}`. */
-export type SubmitReplyJson = JobJson | { jobs: JobJson[]; skipped?: number };
+export type SubmitReplyJson = JobJson | { jobs: JobJson[]; skipped?: number; sweep?: string };
 
 export interface LauncherJson {
   name: string;
@@ -184,6 +242,8 @@ export interface BrokerJson {
   running: number;
   pending: number;
   pending_urgent: number;
+  /** Jobs waiting on others (`after`), not yet pending. */
+  waiting: number;
   counts: Record<JobState, number>;
   launchers: LauncherJson[];
   /** Present when `broker.slurm` is configured. */

@@ -7,19 +7,26 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFlags, UsageError } from '../contract/flags.js';
-import { loadConfig, ConfigError } from './config/load.js';
+import { loadConfig, parseConfigText, ConfigError } from './config/load.js';
 import { startDaemon, LOG_FILE, type Daemon } from './run.js';
+import { runCheck } from './check.js';
 import { StateLockError } from './state/lock.js';
 import { Logger } from './log/logger.js';
 import { isLevel, LEVELS } from './log/level.js';
 
 const USAGE = `usage: bl-daemon [-conf=FILE] [--port N] [--state-dir DIR] [--log-level LEVEL] [--log-json]
+       bl-daemon --check [-conf=FILE] [-host=HOST [--token T]]
 
   -conf, --config FILE   config file (JSON, workerpoolmanager format + bl extensions)
   --port N               HTTP port, overrides the config (0 = any free port)
   --state-dir DIR        where the store and logs live, overrides the config
   --log-level LEVEL      debug, info (default), warn or error: the least severe lines written
   --log-json             log lines as JSON objects (time, level, msg, event and its fields)
+  --check                validate the config and exit (0 valid, 2 not, naming the field): print
+                         the tasks it defines; with -host, what a SIGHUP of that daemon would
+                         do with it (tasks started, stopped, restarted and why; settings)
+  -host, --host HOST     the daemon --check asks (HOST[:PORT] or a URL); without -conf, its own file
+  --token T              its token (else BL_TOKEN)
   -h, --help             this help
   --version              the version
 
@@ -55,6 +62,9 @@ async function main(): Promise<number> {
         'state-dir': { type: 'string' },
         'log-level': { type: 'string' },
         'log-json': { type: 'boolean' },
+        check: { type: 'boolean' },
+        host: { type: 'string' },
+        token: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -86,8 +96,10 @@ async function main(): Promise<number> {
   process.stderr.on('error', () => {});
 
   const file = (v.conf ?? v.config) as string | undefined;
-  const load = () => {
-    const c = loadConfig(file, { stateHome: process.env.XDG_STATE_HOME });
+  // `text`: a config sent to POST /config/check, read as if it were the file.
+  const load = (text?: string) => {
+    const o = { stateHome: process.env.XDG_STATE_HOME };
+    const c = text === undefined ? loadConfig(file, o) : parseConfigText(text, path.resolve(file ?? 'bl.json'), o);
     if (v.port !== undefined) {
       const p = Number(v.port);
       if (!Number.isInteger(p) || p < 0 || p > 65535) throw new ConfigError(`--port: expected a port number 0–65535, found "${v.port}"`);
@@ -96,6 +108,21 @@ async function main(): Promise<number> {
     if (v['state-dir']) c.stateDir = path.resolve(v['state-dir'] as string);
     return c;
   };
+
+  if (v.check) {
+    return runCheck({
+      load: file === undefined ? undefined : load,
+      file,
+      host: v.host as string | undefined,
+      token: (v.token as string | undefined) ?? process.env.BL_TOKEN,
+      out: (t) => console.log(t),
+      err: (t) => console.error(t),
+    });
+  }
+  if (v.host !== undefined || v.token !== undefined) {
+    console.error(`bl-daemon: -host and --token go with --check\n\n${USAGE}`);
+    return 2;
+  }
 
   let config;
   try {

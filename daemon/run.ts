@@ -10,6 +10,8 @@ import { EventBus } from './events/bus.js';
 import { EventPublisher } from './events/publisher.js';
 import { KeepaliveListener } from './keepalive/listener.js';
 import { KeepaliveStats } from './keepalive/stats.js';
+import { KeepaliveKeys } from './http/keepalive-key.js';
+import { DropReporter } from './keepalive/drop-reporter.js';
 import { openDb } from './state/db.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { WorkerRecords } from './supervisor/worker-records.js';
@@ -24,9 +26,9 @@ import type { SubmitPolicy } from './broker/submit/submit-gate.js';
 import { Logger } from './log/logger.js';
 import { logEvents } from './log/event-log.js';
 import { TaskSettings } from './supervisor/task-settings.js';
-import { ConfigError, loadConfig } from './config/load.js';
+import { ConfigError, loadConfig, parseConfigText } from './config/load.js';
 import { BlError } from '../contract/errors.js';
-import { reloadText, type ReloadResult } from './config/reload-result.js';
+import { applyReloadable, planReload, type ReloadPlan } from './config/reload-plan.js';
 import { findSlurmCommands } from './broker/slurm/slurm-commands.js';
 import { hostname } from 'node:os';
 
@@ -46,14 +48,14 @@ export interface Daemon {
   shutdown(reason: string, o?: { keepJobs?: boolean }): Promise<void>;
   /** A second CTRL+C: stops skip their grace periods. */
   force(): void;
-  /** Applies a new config's tasks and broker settings (the file already read). */
-  reload(config: DaemonConfig): Promise<ReloadResult>;
+  /** Applies a new config's tasks and settings (the file already read); returns the plan carried out. */
+  reload(config: DaemonConfig, trigger?: string): Promise<ReloadPlan>;
   /**
    * SIGHUP and POST /config/reload: reads the config file again and applies it, saying so in
    * the log. A 409 BlError with no file, a 400 one (the file's error) when it is broken: the
    * running config stays.
    */
-  reloadFile(trigger: string): Promise<ReloadResult>;
+  reloadFile(trigger: string): Promise<ReloadPlan>;
   log: Logger;
   /** Resolves when a shutdown has finished (also one asked for over HTTP). */
   finished: Promise<void>;
@@ -65,8 +67,11 @@ export interface DaemonOptions {
   logger?: Logger;
   /** Where the default logger's lines go instead of stderr (tests). */
   log?: (line: string) => void;
-  /** Reads the config file again for a reload (main.ts applies its flags); else loadConfig(config.file). */
-  loadConfig?: () => DaemonConfig;
+  /**
+   * Reads the config file again for a reload (main.ts applies its flags), or `text` in its place
+   * (POST /config/check with a body); else loadConfig(config.file).
+   */
+  loadConfig?: (text?: string) => DaemonConfig;
   /** Every commit synced to disk (survives a power cut, not only kill -9), at a cost in throughput. */
   syncFull?: boolean;
   /** Which spawn helper program starts jobs (default: python3, else Node). */
@@ -100,16 +105,23 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
   const unlog = logEvents(events, log);
   const forceCtl = new AbortController();
   const keepalives = new KeepaliveStats();
+  const keepaliveKeys = KeepaliveKeys.load(config.stateDir);
 
   const publisher = new EventPublisher();
-  const listener = new KeepaliveListener(
-    (k, frames) => {
+  const drops = new DropReporter((line) => log.warn(line));
+  const listener = new KeepaliveListener({
+    maxMessageSize: config.keepalives.maxMessageSize,
+    onMessage: (k, frames) => {
       const r = supervisor.keepalive(k.task, k.pid, k.status, k.info);
       keepalives.count(r, k.task);
       publisher.publish(frames);
     },
-    (reason) => keepalives.drop(reason),
-  );
+    onDrop: (reason) => {
+      keepalives.drop(reason);
+      drops.drop(reason);
+    },
+    onError: (message) => log.error(message),
+  });
   let httpBase = '';
   /** Where other hosts reach the daemon: its host name when it listens on every address. */
   let publicBase = '';
@@ -121,10 +133,14 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     log,
     logDir: path.join(config.stateDir, 'logs', 'tasks'),
     endpoints: () => ({ keepalive: kaEndpoint, http: httpBase }),
+    keepaliveKey: (task) => keepaliveKeys.key(task),
     force: forceCtl.signal,
   });
 
   let shuttingDown: Promise<void> | undefined;
+  let checkConfig: (text?: string) => ReloadPlan = () => {
+    throw new BlError('unavailable', 'the daemon is starting; ask again in a moment');
+  };
   let daemon!: Daemon;
   let resolveFinished!: () => void;
   const finished = new Promise<void>((r) => (resolveFinished = r));
@@ -152,11 +168,14 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     events,
     supervisor,
     keepalives,
+    keepaliveKeys,
+    keepaliveListener: listener,
     broker,
     startedAt: Date.now(),
     requestShutdown: (reason, o) => void daemon.shutdown(reason, o),
     log,
     reloadConfig: () => daemon.reloadFile('POST /config/reload'),
+    checkConfig: (text) => checkConfig(text),
   };
   const app = createApp(services);
   const server = config.tls
@@ -196,14 +215,47 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     supervisor.autostart();
     broker.start();
 
-    const apply = (c: DaemonConfig) => {
+    // `config` is the config in force: a reload takes into it what it applies (applyReloadable).
+    const apply = async (c: DaemonConfig, trigger = 'reload'): Promise<ReloadPlan> => {
+      const plan = planReload(config, c, supervisor.activeNames());
       broker.reconfigure(c.broker);
       broker.setPolicy(policyOf(c));
-      return supervisor.reload(c.tasks);
+      await supervisor.reload(c.tasks, plan);
+      applyReloadable(config, c);
+      // The log line comes from the event (log/event-text.ts).
+      events.publish('config.reloaded', { trigger, ...plan });
+      return plan;
     };
-    const load = opts.loadConfig ?? (() => loadConfig(config.file));
+    const load =
+      opts.loadConfig ?? ((text?: string) => (text === undefined ? loadConfig(config.file) : parseConfigText(text, config.file ?? path.resolve('bl.json'))));
+    /** The config file read again and checked; a 400 naming the field when broken (the running config stays). */
+    const readNew = (trigger: string): DaemonConfig => {
+      let c: DaemonConfig;
+      try {
+        c = load();
+        checkHost(c);
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        log.warn(`${trigger}: config not reloaded, the running one stays: ${e.message}`);
+        throw new BlError('bad_value', `config not reloaded, the running one stays: ${e.message}`);
+      }
+      return c;
+    };
+    const noFile = 'the daemon runs with no config file (it was started without -conf=FILE): there is nothing to reload';
+    checkConfig = (text?: string): ReloadPlan => {
+      if (text === undefined && !config.file) throw new BlError('conflict', `${noFile}; send a config to check in the body`);
+      let c: DaemonConfig;
+      try {
+        c = load(text);
+        checkHost(c);
+      } catch (e) {
+        if (e instanceof ConfigError) throw new BlError('bad_value', `config not valid: ${e.message}`);
+        throw e;
+      }
+      return planReload(config, c, supervisor.activeNames());
+    };
     let reloads: Promise<unknown> = Promise.resolve();
-    const reloadFile = (trigger: string): Promise<ReloadResult> => {
+    const reloadFile = (trigger: string): Promise<ReloadPlan> => {
       const run = async () => {
         if (shuttingDown) {
           log.warn(`${trigger}: the daemon is shutting down; the config is not reloaded`);
@@ -211,23 +263,14 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
         }
         if (!config.file) {
           log.warn(`${trigger}: no config file to reload (the daemon was started without -conf=FILE)`);
-          throw new BlError('conflict', 'the daemon runs with no config file (it was started without -conf=FILE): there is nothing to reload');
+          throw new BlError('conflict', noFile);
         }
-        let c: DaemonConfig;
-        try {
-          c = load();
-          checkHost(c);
-        } catch (e) {
-          if (!(e instanceof ConfigError)) throw e;
-          log.warn(`${trigger}: config not reloaded, the running one stays: ${e.message}`);
-          throw new BlError('bad_value', `config not reloaded, the running one stays: ${e.message}`);
-        }
+        const c = readNew(trigger);
         for (const w of c.warnings) log.warn(`${trigger}: ${w}`);
         checkAllowList(c, `${trigger}: `);
-        const r = await apply(c);
-        log.info(`${trigger}: reloaded ${config.file}: ${reloadText(r)}`, { ...r });
+        const plan = await apply(c, trigger);
         checkTasks();
-        return r;
+        return plan;
       };
       // One at a time: each reads the file as it is when its turn comes.
       const p = reloads.then(run, run);
@@ -256,6 +299,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
           await Promise.all([broker.drain(config.forceTimeout, forceCtl.signal, keepJobs), supervisor.stopAll('shutdown')]);
           supervisor.close();
           await listener.close();
+          drops.close();
           publisher.close();
           server.close();
           server.closeAllConnections();

@@ -3,15 +3,21 @@ import type { DaemonConfig } from './config/types.js';
 import type { EventBus } from './events/bus.js';
 import type { Supervisor } from './supervisor/supervisor.js';
 import type { KeepaliveStats } from './keepalive/stats.js';
+import type { KeepaliveListener } from './keepalive/listener.js';
 import type { Broker } from './broker/index.js';
 import type { Logger } from './log/logger.js';
-import type { ReloadResult } from './config/reload-result.js';
+import type { KeepaliveKeys } from './http/keepalive-key.js';
+import type { ReloadPlan } from './config/reload-plan.js';
 
 export interface Services {
   config: DaemonConfig;
   events: EventBus;
   supervisor: Supervisor;
   keepalives: KeepaliveStats;
+  /** The `key` of BL_KEEPALIVE_URL, which opens one task's keep-alive route under auth. */
+  keepaliveKeys: KeepaliveKeys;
+  /** The keep-alive socket's reader: its `problem` fails GET /healthz. */
+  keepaliveListener: KeepaliveListener;
   /** Asks the daemon to shut down gracefully (POST /shutdown); `keepJobs`: its jobs run on. */
   requestShutdown: (reason: string, o?: { keepJobs?: boolean }) => void;
   startedAt: number;
@@ -19,5 +25,7 @@ export interface Services {
   /** The daemon's log (stderr and state_dir/bl-daemon.log). */
   log: Logger;
   /** POST /config/reload: SIGHUP's work (run.ts's reloadFile). */
-  reloadConfig: () => Promise<ReloadResult>;
+  reloadConfig: () => Promise<ReloadPlan>;
+  /** POST /config/check: what a reload would do with the file on disk, or with `text` in its place; nothing done. */
+  checkConfig: (text?: string) => ReloadPlan;
 }

@@ -14,7 +14,8 @@ export function brokerBlocks(b: BrokerJson): Block[] {
     ['Running', String(b.running)],
     ['Pending', `${b.pending} (${b.pending_urgent} urgent)`],
   ];
-  const ended = Object.entries(b.counts ?? {}).filter(([s, n]) => n > 0 && s !== 'pending' && s !== 'running');
+  if (b.waiting) pairs.push(['Waiting', `${b.waiting} (after other jobs)`]);
+  const ended = Object.entries(b.counts ?? {}).filter(([s, n]) => n > 0 && s !== 'pending' && s !== 'running' && s !== 'waiting');
   if (ended.length) pairs.push(['Ended', ended.map(([s, n]) => `${n} ${s}`).join(', ')]);
   // Only a daemon with `broker.slurm` says anything of allocations.
   if (b.allocations) {

@@ -1,4 +1,4 @@
-// `jobs [pending|running|completed|errors]`: the newest jobs first (what was just done is on
+// `jobs [waiting|pending|running|completed|errors]`: the newest jobs first (what was just done is on
 // top, as in pueue and pm2); pending ones in the order they will start.
 import { UsageError } from '../../contract/flags.js';
 import { END_STATES, type BrokerJson, type JobJson, type JobPageJson } from '../../contract/types.js';
@@ -16,10 +16,10 @@ type Filter = (typeof JOB_FILTERS)[number];
 function totalOf(b: BrokerJson, state: Filter | undefined): number {
   const c = b.counts as Record<string, number>;
   const sum = (states: readonly string[]) => states.reduce((n, s) => n + (c[s] ?? 0), 0);
-  if (state === 'pending' || state === 'running') return c[state] ?? 0;
+  if (state === 'pending' || state === 'running' || state === 'waiting') return c[state] ?? 0;
   if (state === 'completed') return sum(END_STATES);
   if (state === 'errors') return sum(END_STATES.filter((s) => s !== 'succeeded'));
-  return sum(['pending', 'running', ...END_STATES]);
+  return sum(['waiting', 'pending', 'running', ...END_STATES]);
 }
 
 export const jobs: Command = {

@@ -4,7 +4,7 @@ import { text, type CommandResult } from '../result.js';
 import type { Command, CommandContext } from './types.js';
 
 export const TASK_OPTIONS = ['cardinality', 'stall_timeout', 'grace_period'] as const;
-export const JOB_FILTERS = ['pending', 'running', 'completed', 'errors'] as const;
+export const JOB_FILTERS = ['waiting', 'pending', 'running', 'completed', 'errors'] as const;
 
 /** Throws a usage error (exit 2) naming the command's usage when the count is off. */
 export function expectArgs(cmd: Pick<Command, 'usage'>, args: string[], min: number, max = min): void {

@@ -22,7 +22,7 @@ export function statusText(h: HostStatus): string {
     parts.push(`${s.tasks.length} task${s.tasks.length === 1 ? '' : 's'}, ${workers} worker${workers === 1 ? '' : 's'}`);
   }
   if (s.broker) {
-    parts.push(`jobs ${s.broker.running} running, ${s.broker.pending} pending`);
+    parts.push(`jobs ${s.broker.running} running, ${s.broker.pending} pending${s.broker.waiting ? `, ${s.broker.waiting} waiting` : ''}`);
     parts.push(`concurrency ${s.broker.concurrency}${s.broker.urgent_bypass ? ' +urgent' : ''}`);
     if (s.broker.allocations) parts.push(allocationCount(s.broker.allocations));
   }

@@ -27,6 +27,7 @@ import type { Spawner } from '../../runner/spawner.js';
 import { RemoteLaunchers } from './remote/remote-launchers.js';
 import { persistedSetting } from './settings.js';
 import { WriteRetry } from './write-retry.js';
+import { resolveAfter } from './after-refs.js';
 import { SlurmAllocations, type AllocationsDeps } from './slurm/allocations.js';
 
 export interface BrokerOptions {
@@ -192,11 +193,12 @@ export class Broker {
     try {
       const gated = dropDoneSweeps(allowed, this.store);
       skipped = gated.skipped;
-      res = this.store.enqueue(gated.jobs, Date.now());
+      res = this.store.enqueue(resolveAfter(this.store, gated.jobs), Date.now());
     } catch (e) {
       throw storeUnavailable(e, 'nothing was submitted') ?? e;
     }
-    res.jobs.forEach((j, i) => !res.reused[i] && this.o.events.publish('job.submitted', { id: j.id, queue: j.queue }));
+    res.jobs.forEach((j, i) => !res.reused[i] && this.o.events.publish('job.submitted', { id: j.id, queue: j.queue, ...(j.state === 'waiting' ? { waiting: true } : {}) }));
+    this.publishSettled();
     this.warmLocal();
     this.schedule();
     return { ...res, skipped };
@@ -228,10 +230,11 @@ export class Broker {
   cancel(ref: string): JobRecord {
     const j = this.get(ref);
     const id = j.id;
-    if (j.state === 'pending') {
+    if (j.state === 'pending' || j.state === 'waiting') {
       const c = this.store.cancelPending(id, Date.now());
       if (c) {
         this.o.events.publish('job.finished', { id, state: 'cancelled', reason: c.reason });
+        this.publishSettled();
         return c;
       }
       return this.cancel(id); // it started meanwhile
@@ -249,7 +252,7 @@ export class Broker {
   retry(ref: string): JobRecord {
     const j = this.get(ref);
     const id = j.id;
-    if (j.state === 'pending' || j.state === 'running') throw new BlError('conflict', `job ${id} is ${j.state}; only an ended job can be retried`);
+    if (j.state === 'pending' || j.state === 'running' || j.state === 'waiting') throw new BlError('conflict', `job ${id} is ${j.state}; only an ended job can be retried`);
     // A retry is judged by the list in force now (a reload may have narrowed it since the submit).
     gateJobs([j], this.policy);
     let r: JobRecord | undefined;
@@ -279,6 +282,7 @@ export class Broker {
       running: c.byState.running,
       pending: c.byState.pending,
       pending_urgent: c.pendingByQueue.urgent,
+      waiting: c.byState.waiting,
       counts: c.byState,
       launchers: [
         {
@@ -358,7 +362,20 @@ export class Broker {
   /** Resolves when `id` is no longer pending or running (for log follow). */
   isEnded(id: string): boolean {
     const j = this.store.get(id);
-    return !j || (j.state !== 'pending' && j.state !== 'running');
+    return !j || (j.state !== 'pending' && j.state !== 'running' && j.state !== 'waiting');
+  }
+
+  /** Events for the waiting jobs the store released or cancelled (dependencies.ts). */
+  private publishSettled(): void {
+    const settled = this.store.takeSettled();
+    for (const { job, released } of settled) {
+      if (released) this.o.events.publish('job.released', { id: job.id, queue: job.queue });
+      else this.o.events.publish('job.finished', { id: job.id, state: job.state, reason: job.reason });
+    }
+    if (settled.some((s) => s.released)) {
+      this.warmLocal();
+      this.schedule();
+    }
   }
 
   // ---- dispatch -----------------------------------------------------------------------
@@ -369,6 +386,8 @@ export class Broker {
     setImmediate(() => {
       this.pumpQueued = false;
       this.pump();
+      // Ends written elsewhere (remote launchers, recovery) kick a round: theirs come out here.
+      this.publishSettled();
     });
   }
 
@@ -464,6 +483,8 @@ export class Broker {
     if (this.started && !this.closed) this.pump(write);
     else this.writes.write(write);
     this.o.events.publish(...event);
+    // After the end that released or cancelled them.
+    this.publishSettled();
     for (const w of this.endWaiters.splice(0)) w();
   }
 

@@ -28,6 +28,15 @@ export interface NewJob {
   /** sha256 of the command template and the combination: a succeeded one is skipped unless `force`. */
   sweepKey?: string | null;
   force?: boolean;
+  /** The sweep (one submit's combinations) this job belongs to: `sweep-<ULID>`. */
+  sweep?: string | null;
+  /**
+   * What it waits on: as submitted, job ids, idempotency keys or sweep ids; as stored, the job
+   * ids and sweep ids they named (the broker resolves them before the store sees them).
+   */
+  after?: string[];
+  /** Released when each of `after` has ended however it ended, not only on success. */
+  afterAny?: boolean;
 }
 
 
@@ -35,6 +44,9 @@ export interface JobRecord extends NewJob {
   id: string;
   http: HttpSpec | null;
   params: Record<string, unknown> | null;
+  sweep: string | null;
+  after: string[];
+  afterAny: boolean;
   state: JobState;
   attempt: number;
   launcher: string | null;

@@ -9,6 +9,7 @@ import type { DaemonConfig, SlurmSettings, TaskSpec } from './types.js';
 import { formatSlurmDuration, parseSlurmDuration } from '../broker/slurm/slurm-time.js';
 import { didYouMean } from '../../contract/did-you-mean.js';
 import { describe } from '../../contract/errors.js';
+import { checkTaskGraph, TaskGraphError } from './task-graph.js';
 import { parseAllowEntries, type AllowEntry } from '../broker/submit/allow-entries.js';
 
 export class ConfigError extends Error {
@@ -27,6 +28,7 @@ export const DEFAULTS = {
   internalPort: 5592,
   stallTimeout: 60000,
   gracePeriod: 100,
+  keepaliveMaxMessageSize: 1024 * 1024,
   minUptime: 1000,
   backoffInitial: 100,
   backoffMax: 30000,
@@ -185,6 +187,7 @@ export function resolveConfig(raw: RawConfig, file: string | undefined, o: LoadO
       backoffMax: t.backoff?.max ?? base?.backoffMax ?? DEFAULTS.backoffMax,
       captureOutput: t.capture_output ?? base?.captureOutput ?? true,
       adopt: t.adopt ?? base?.adopt ?? globalAdopt,
+      requires: t.requires ?? base?.requires ?? [],
       source,
     };
   };
@@ -218,6 +221,13 @@ export function resolveConfig(raw: RawConfig, file: string | undefined, o: LoadO
   }
   for (const [name, t] of Object.entries(raw.tasks ?? {})) {
     tasks.set(name, make(name, t, 'tasks', tasks.get(name)));
+  }
+
+  try {
+    checkTaskGraph(tasks);
+  } catch (e) {
+    if (e instanceof TaskGraphError) throw new ConfigError(`${where}: ${e.message}`);
+    throw e;
   }
 
   const bind = raw.bind ?? DEFAULTS.bind;
@@ -256,6 +266,7 @@ export function resolveConfig(raw: RawConfig, file: string | undefined, o: LoadO
       internalPort: ka.internal_port ?? DEFAULTS.internalPort,
       stallTimeout,
       gracePeriod,
+      maxMessageSize: ka.max_message_size ?? DEFAULTS.keepaliveMaxMessageSize,
     },
     tasks,
     broker: {

@@ -22,6 +22,8 @@ export const taskSchema = z
     backoff: z.object({ initial: ms.optional(), max: ms.optional() }).strict().optional(),
     capture_output: z.boolean().optional(),
     adopt: z.boolean().optional(),
+    /** Tasks whose workers must all be ready before this one's start (task-graph.ts). */
+    requires: z.array(z.string().min(1)).optional(),
   })
   .strict();
 
@@ -84,6 +86,7 @@ export const configSchema = z
         internal_port: port.optional(),
         stall_timeout: ms.optional(),
         grace_period: ms.optional(),
+        max_message_size: z.number().int().min(1024).optional(),
       })
       .strict()
       .optional(),

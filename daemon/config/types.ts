@@ -18,6 +18,9 @@ export interface TaskSpec {
   backoffMax: number;
   captureOutput: boolean;
   adopt: boolean;
+  /** Tasks whose every worker must be ready (a first keep-alive, or min_uptime with stall
+   * detection off) before this one spawns its first; names checked, no cycle (task-graph.ts). */
+  requires: string[];
   /** Where the task came from: a file under `path`, `autotasks` or `tasks`. */
   source: 'path' | 'autotasks' | 'tasks';
 }
@@ -73,6 +76,8 @@ export interface DaemonConfig {
     internalPort: number;
     stallTimeout: number;
     gracePeriod: number;
+    /** Bytes: a larger keep-alive message is refused by libzmq, its sender's connection closed. */
+    maxMessageSize: number;
   };
   tasks: Map<string, TaskSpec>;
   broker: BrokerSettings;

@@ -7,7 +7,7 @@ export interface BrokerActions {
   concurrency(delta: 1 | -1): Promise<void>;
 }
 
-const ORDER: JobState[] = ['pending', 'running', 'succeeded', 'failed', 'timed_out', 'dead', 'cancelled', 'lost'];
+const ORDER: JobState[] = ['waiting', 'pending', 'running', 'succeeded', 'failed', 'timed_out', 'dead', 'cancelled', 'lost'];
 
 export function renderBroker(el: HTMLElement, b: BrokerJson, actions: BrokerActions): void {
   const stat = (label: string, value: string | number, extra?: HTMLElement | null) =>
@@ -32,6 +32,7 @@ export function renderBroker(el: HTMLElement, b: BrokerJson, actions: BrokerActi
       stat('running', b.running),
       stat('pending', b.pending),
       stat('urgent pending', b.pending_urgent),
+      stat('waiting', b.waiting ?? 0),
     ),
     h(
       'p',

@@ -22,7 +22,7 @@ export class JobDetail {
   }
 
   get running(): boolean {
-    return this.job?.state === 'running' || this.job?.state === 'pending';
+    return this.job?.state === 'running' || this.job?.state === 'pending' || this.job?.state === 'waiting';
   }
 
   async show(id: string | null): Promise<void> {
@@ -57,11 +57,11 @@ export class JobDetail {
    * in that state: the refreshes of a running job must not disarm a Kill clicked once.
    */
   private action(job: JobJson): HTMLElement | null {
-    if (job.state !== 'pending' && job.state !== 'running') return null;
+    if (job.state !== 'pending' && job.state !== 'running' && job.state !== 'waiting') return null;
     const key = `${job.id} ${job.state}`;
     if (this.button?.key !== key) {
       const el =
-        job.state === 'pending'
+        job.state !== 'running'
           ? h('button', { type: 'button', class: 'danger', onclick: () => void this.cancel(job.id) }, 'Cancel')
           : confirmButton('Kill', 'Kill this job?', () => void this.cancel(job.id));
       this.button = { key, el };
@@ -94,6 +94,8 @@ export class JobDetail {
         row('Command', h('code', null, commandOf(j))),
         row('Directory', j.cwd),
         row('Queue', j.queue),
+        row(j.after_any ? 'After (any end)' : 'After', j.after?.length ? h('span', { class: 'mono' }, j.after.join(', ')) : null),
+        row('Sweep', j.sweep ? h('span', { class: 'mono' }, j.sweep) : null),
         row('Attempt', j.retries ? `${j.attempt} of ${j.retries + 1}` : j.attempt),
         row('Submitted', localTime(j.submitted_at)),
         row('Started', j.started_at ? `${localTime(j.started_at)} (waited ${between(j.submitted_at, j.started_at)})` : null),
@@ -105,7 +107,7 @@ export class JobDetail {
         row('Timeout', j.timeout ? `${j.timeout} s` : null),
       ),
       h('h4', null, `Output (last ${LOG_LINES} lines)`),
-      h('pre', { class: 'log', 'data-log': j.id }, log || (j.state === 'pending' ? '(not started yet)' : '(no output)')),
+      h('pre', { class: 'log', 'data-log': j.id }, log || (j.state === 'pending' || j.state === 'waiting' ? '(not started yet)' : '(no output)')),
     );
   }
 }

@@ -8,6 +8,7 @@ import { badge, between, fill, h, liveTime } from './dom.js';
 const PAGE_SIZE = 25;
 const FILTERS: { id: JobListFilter | 'all'; label: string }[] = [
   { id: 'all', label: 'All' },
+  { id: 'waiting', label: 'Waiting' },
   { id: 'pending', label: 'Pending' },
   { id: 'running', label: 'Running' },
   { id: 'completed', label: 'Completed' },

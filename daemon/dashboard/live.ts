@@ -8,7 +8,7 @@ export const TOPICS = [
   'task.started', 'task.stopped', 'task.scaled', 'task.flapping', 'task.recovered', 'task.restarting', 'task.restarted',
   'job.submitted', 'job.started', 'job.finished', 'job.requeued',
   'broker.concurrency', 'broker.urgent_bypass', 'broker.purged', 'broker.exit_workers',
-  'alloc.submitted', 'alloc.started', 'alloc.ended', 'alloc.failed', 'alloc.paused', 'alloc.resumed',
+  'alloc.submitted', 'alloc.started', 'alloc.connected', 'alloc.ended', 'alloc.failed', 'alloc.paused', 'alloc.resumed',
   'daemon.stopping', 'resync',
 ] as const;
 

@@ -137,6 +137,7 @@ export class TaskCard {
     let text = '';
     if (t.state === 'flapping') text = `Flapping: ${why ?? 'workers die right after their start'}; retrying every 60 s.`;
     else if (t.state === 'backoff') text = why ? `Backing off: ${why}.` : 'Backing off after quick deaths.';
+    else if (t.state === 'waiting') text = `Waiting for ${awaitedText(t)} before its first worker starts.`;
     fill(this.note, text, t.next_start_at ? [text ? ' ' : '', 'Next start ', liveTime('until', t.next_start_at, now), '.'] : null);
     this.note.hidden = !text && !t.next_start_at;
   }
@@ -148,6 +149,11 @@ export class TaskCard {
     fill(this.exitSummary, `Last exit: ${e.message}${e.pid ? ` (pid ${e.pid})` : ''}, `, liveTime('ago', e.at, now));
     this.exitOutput.textContent = e.output.length ? e.output.join('\n') : '(no output captured)';
   }
+}
+
+/** `Db (1 of 2 workers ready)`, as the daemon's status says it. */
+function awaitedText(t: TaskJson): string {
+  return t.waiting_for.map((w) => `${w.task} (${w.ready} of ${w.cardinality} worker${w.cardinality === 1 ? '' : 's'} ready)`).join(', ');
 }
 
 function workerRow(w: WorkerJson, now: number): HTMLElement {

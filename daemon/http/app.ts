@@ -2,7 +2,7 @@
 // run.ts puts it behind the http(s) server.
 import Koa from 'koa';
 import Router from '@koa/router';
-import { BlError, ERROR_CODES, type ErrorBody, type ErrorCode } from '../../contract/errors.js';
+import { BlError, ERROR_CODES, escapeControls, type ErrorBody, type ErrorCode } from '../../contract/errors.js';
 import { reply } from './respond.js';
 import { authMiddleware } from './auth.js';
 import type { Services } from '../services.js';
@@ -29,13 +29,20 @@ export function createApp(services: Services): Koa {
   mountLauncherRoutes(router, services);
   mountAllocationRoutes(router, services);
 
+  const allMethods = [...new Set([...router.stack.flatMap((l) => l.methods), 'OPTIONS'])].join(', ');
   app.use(errorMiddleware(services));
   // The dashboard's page and code are open; it answers 401 itself (routes/dashboard.ts).
-  app.use(authMiddleware(services.config.auth, new Set(['/healthz', ...dashboardPublicPaths()]), services.broker.allocations));
+  app.use(authMiddleware(services.config.auth, new Set(['/healthz', ...dashboardPublicPaths()]), services.broker.allocations, services.keepaliveKeys));
   app.use(async (ctx, next) => {
     await next();
     // Runs after allowedMethods had its say: a known path with another method is a 405
-    // (with its Allow header); what is left matched no route at all.
+    // (with its Allow header); what is left matched no route at all. A method no route has
+    // (TRACE, PROPFIND) is refused the same way, not with the router's 501: the path's
+    // methods, or the daemon's when the path has none.
+    if (ctx.status === 501 && ctx.body == null) {
+      ctx.status = 405;
+      if (!ctx.response.get('Allow')) ctx.set('Allow', allMethods);
+    }
     if (ctx.status === 405 && ctx.body == null) {
       throw new BlError('method_not_allowed', `method ${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow') || 'none'}`);
     }
@@ -68,7 +75,7 @@ function errorMiddleware(s: Services): Koa.Middleware {
         message = `internal error: ${e.message ?? String(err)}`;
         s.log.error(`${ctx.method} ${ctx.url} failed: ${message}`, { stack: (err as Error)?.stack });
       }
-      reply(ctx, `ERROR: ${message}\n`, { error: { code, message } } satisfies ErrorBody, status);
+      reply(ctx, `ERROR: ${escapeControls(message)}\n`, { error: { code, message } } satisfies ErrorBody, status);
     }
   };
 }

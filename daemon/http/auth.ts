@@ -5,6 +5,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import { BlError } from '../../contract/errors.js';
+import { keepaliveRouteTask, type KeepaliveKeys } from './keepalive-key.js';
 import { isLauncherProtocol, isPilotToken, LAUNCHER_PREFIX } from '../broker/slurm/pilot-tokens.js';
 
 /** The allocations' side of a pilot's credentials. */
@@ -53,8 +54,14 @@ function bearerOf(ctx: Context): string | undefined {
   return m?.[1];
 }
 
-export function authMiddleware(auth: Auth | undefined, open: Set<string>, pilots?: PilotGate): Middleware {
+export function authMiddleware(auth: Auth | undefined, open: Set<string>, pilots?: PilotGate, keepalives?: KeepaliveKeys): Middleware {
   return async (ctx, next) => {
+    // A worker's BL_KEEPALIVE_URL: its task's key opens that task's keep-alive route, no other.
+    const key = ctx.query.key;
+    if (auth && keepalives && typeof key === 'string') {
+      const task = keepaliveRouteTask(ctx.method, ctx.path);
+      if (task !== undefined && keepalives.check(task, key)) return next();
+    }
     const bearer = bearerOf(ctx);
     if (pilots && bearer !== undefined && isPilotToken(bearer) && !(auth && isAuthorized(ctx, auth))) {
       const launcher = pilots.launcherForToken(bearer);

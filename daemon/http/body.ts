@@ -3,6 +3,10 @@ import type { Context } from 'koa';
 import { BlError, describeText } from '../../contract/errors.js';
 
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
+/** Deeper than any body the API takes; what reads a parsed body recurses, and 100,000 levels overflow its stack. */
+export const MAX_JSON_DEPTH = 64;
+/** What is read and thrown away of a body over the limit, so the client reads the 413 instead of a reset. */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
 
 export async function readText(ctx: Context, limit = DEFAULT_BODY_LIMIT): Promise<string> {
   const declared = Number(ctx.get('Content-Length') || 0);
@@ -12,7 +16,15 @@ export async function readText(ctx: Context, limit = DEFAULT_BODY_LIMIT): Promis
   for await (const chunk of ctx.req) {
     size += (chunk as Buffer).length;
     if (size > limit) {
-      ctx.req.destroy();
+      // A chunked body says its size only by sending it: the rest is read and dropped (up to a
+      // bound), since a socket closed with unread data resets, and the client never sees why.
+      for await (const more of ctx.req) {
+        size += (more as Buffer).length;
+        if (size > limit + DRAIN_LIMIT) {
+          ctx.set('Connection', 'close');
+          break;
+        }
+      }
       throw new BlError('too_large', `request body is over the limit of ${limit} bytes`);
     }
     chunks.push(chunk as Buffer);
@@ -24,6 +36,7 @@ export async function readText(ctx: Context, limit = DEFAULT_BODY_LIMIT): Promis
 export async function readJson(ctx: Context, limit = DEFAULT_BODY_LIMIT): Promise<unknown> {
   const text = await readText(ctx, limit);
   if (text.trim() === '') return undefined;
+  checkJsonDepth(text);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -42,4 +55,29 @@ export function intParam(name: string, raw: string | undefined, min = 0): number
     throw new BlError('bad_value', `expected \`${name}\` to be an integer ≥ ${min}, found ${describeText(raw)}`);
   }
   return n;
+}
+
+/** A 400 for JSON text nested deeper than any body the API takes. */
+export function checkJsonDepth(text: string): void {
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+    throw new BlError('bad_json', `expected a JSON body nested at most ${MAX_JSON_DEPTH} deep, found one nested deeper`);
+  }
+}
+
+/** The deepest nesting of arrays and objects in JSON text (brackets in strings do not count). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) max = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
 }

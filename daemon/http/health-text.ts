@@ -1,7 +1,10 @@
-// GET /healthz for curl: `ok` first (the line a probe reads), then the figures the JSON has.
+// GET /healthz for curl: `ok` or `failing` first (the line a probe reads), each problem, then
+// the figures the JSON has.
 import { keyValueLines } from './respond.js';
 
 export interface Health {
+  status: string;
+  problems?: string[];
   pid: number;
   uptime_s: number;
   tasks_running: number;
@@ -21,5 +24,6 @@ export function healthText(h: Health): string {
     ['Keep-alives from unknown pids', Number(k.unknown_pid)],
   ];
   if (typeof k.last_drop_reason === 'string') pairs.push(['Last keep-alive dropped', k.last_drop_reason]);
-  return `ok\n${keyValueLines(pairs)}`;
+  const problems = (h.problems ?? []).map((p) => `Problem: ${p}\n`).join('');
+  return `${h.status}\n${problems}${keyValueLines(pairs)}`;
 }

@@ -21,6 +21,9 @@ export function jobJson(j: JobRecord): JobJson {
     key: j.key,
     labels: j.labels,
     params: j.params,
+    sweep: j.sweep ?? null,
+    after: j.after ?? [],
+    after_any: j.afterAny ?? false,
     state: j.state,
     attempt: j.attempt,
     launcher: j.launcher,
@@ -64,6 +67,8 @@ export function jobDetail(j: JobRecord): string {
     ['Signal', j.signal ?? '-'],
   ];
   if (j.key) pairs.push(['Key', j.key]);
+  if (j.sweep) pairs.push(['Sweep', j.sweep]);
+  if (j.after?.length) pairs.push([j.afterAny ? 'After (any end)' : 'After', j.after.join(', ')]);
   // A sweep's combination, as BL_PARAMS gave it to the job.
   if (j.params) pairs.push(['Params', j.env.BL_PARAMS ?? JSON.stringify(j.params)]);
   if (j.usage) {

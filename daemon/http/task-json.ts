@@ -3,6 +3,7 @@ import type { LastExitJson, ProcessUsageJson, TaskJson, WorkerJson } from '../..
 import { deadCount, liveWorkers, taskState, type TaskView } from '../supervisor/decide.js';
 import type { TaskManager } from '../supervisor/task-manager.js';
 import { sumUsage, type ProcessUsage } from '../supervisor/worker-usage.js';
+import { awaitedText } from '../../contract/awaited-text.js';
 import { keyValueLines, rfc3339 } from './respond.js';
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
@@ -56,6 +57,8 @@ export function taskJson(m: TaskManager, now = Date.now()): TaskJson {
     workers: workerJson(m),
     usage: usageJson(taskUsage(m)),
     last_exit: lastExitJson(rt),
+    requires: [...rt.spec.requires],
+    waiting_for: rt.waiting.map((w) => ({ ...w })),
   };
 }
 
@@ -85,6 +88,8 @@ export function taskText(m: TaskManager, now = Date.now()): string {
     ['Memory', usage ? memoryText(usage) : '-'],
   ];
   if (j.next_start_at) pairs.push(['Next start at', rfc3339(m.view.nextStartAt)]);
+  if (j.requires.length) pairs.push(['Requires', j.requires.join(', ')]);
+  if (j.waiting_for.length) pairs.push(['Waiting for', awaitedText(j.waiting_for)]);
   const last = m.view.lastExit;
   // "Last error" is why the task is not running as asked: the last exit's message, or what the
   // check of its command found before any start.

@@ -4,6 +4,9 @@
 // backoff that follows; successes of jobs are debug (a batch of 10,000 must not flood it).
 import type { BlEvent } from '../events/bus.js';
 import type { Level } from './level.js';
+import type { AwaitedJson, ReloadPlanJson } from '../../contract/types.js';
+import { planSummary } from '../config/reload-text.js';
+import { awaitedText } from '../../contract/awaited-text.js';
 
 /** Why a worker was stopped on purpose (decide.ts's StopReason), as the log says it. */
 const PURPOSE: Record<string, string> = {
@@ -25,6 +28,7 @@ export function eventLevel(e: BlEvent): Level {
       return 'warn';
     case 'alloc.submitted':
     case 'alloc.started':
+    case 'alloc.connected':
     case 'alloc.ended':
     case 'alloc.resumed':
       return 'info';
@@ -39,9 +43,10 @@ export function eventLevel(e: BlEvent): Level {
       return d.state === 'succeeded' ? 'debug' : 'warn';
     case 'job.submitted':
     case 'job.started':
+    case 'job.released':
       return 'debug';
     default:
-      return e.topic.startsWith('task.') || e.topic.startsWith('broker.') || e.topic.startsWith('daemon.') || e.topic === 'worker.started' || e.topic === 'job.requeued' || e.topic === 'job.reattached'
+      return e.topic.startsWith('task.') || e.topic.startsWith('broker.') || e.topic.startsWith('daemon.') || e.topic.startsWith('config.') || e.topic === 'worker.started' || e.topic === 'job.requeued' || e.topic === 'job.reattached'
         ? 'info'
         : 'debug';
   }
@@ -75,6 +80,10 @@ export function eventText(e: BlEvent): string {
       return `${task} started`;
     case 'task.stopped':
       return `${task} stopped`;
+    case 'task.waiting':
+      return `${task} started, waiting for ${Array.isArray(d.waiting_for) ? awaitedText(d.waiting_for as AwaitedJson[]) : 'the tasks it requires'} before its first worker`;
+    case 'task.requirements_ready':
+      return `${task}: ${Array.isArray(d.requires) ? d.requires.join(', ') : 'the tasks it requires'} ready; starting its workers`;
     case 'task.scaled':
       return `${task} cardinality set to ${str(d.cardinality)}`;
     case 'task.flapping':
@@ -85,6 +94,8 @@ export function eventText(e: BlEvent): string {
       return `${task}: rolling restart of ${str(d.workers)} workers`;
     case 'task.restarted':
       return `${task}: rolling restart done`;
+    case 'config.reloaded':
+      return `${str(d.trigger)}: reloaded ${str(d.file)}: ${planSummary(d as unknown as ReloadPlanJson)}`;
     case 'daemon.stopping':
       return `shutting down (${str(d.reason)}): ${d.keep_jobs === true ? 'stopping workers; running jobs keep running under their keepers' : 'stopping workers and jobs'}`;
     case 'job.submitted':
@@ -98,6 +109,8 @@ export function eventText(e: BlEvent): string {
       const why = typeof d.reason === 'string' && d.reason ? d.reason : d.signal || typeof d.exit_code === 'number' ? exitText(d.exit_code, d.signal) : 'no reason given';
       return `job ${str(d.id)} ${str(d.state)}: ${why}`;
     }
+    case 'job.released':
+      return `job ${str(d.id)} released: what it waited on has ended`;
     case 'job.reattached': {
       if (typeof d.pid !== 'number') return `job ${str(d.id)} of the earlier daemon: no process left; waiting for its keeper to write its end`;
       const kept = typeof d.keeper === 'number' ? `its keeper pid ${d.keeper}` : 'its keeper is gone, its exit code will be unknown';
@@ -121,6 +134,8 @@ export function eventText(e: BlEvent): string {
       const ends = typeof d.end_at === 'string' ? `; its time ends at ${d.end_at} (in ${duration(Date.parse(d.end_at) - e.time)})` : '';
       return `allocation ${str(d.id)} started on ${str(d.node)}${ends}`;
     }
+    case 'alloc.connected':
+      return `allocation ${str(d.id)}: its launcher ${str(d.launcher)} connected from ${str(d.node)}`;
     case 'alloc.ended': {
       const ran = typeof d.ran_s === 'number' ? ` after ${duration(d.ran_s * 1000)}` : ' before it started';
       return `allocation ${str(d.id)} ended${ran}, ${str(d.jobs_run)} job${d.jobs_run === 1 ? '' : 's'} run: ${str(d.reason)}`;

@@ -29,6 +29,7 @@ export class JobTiming {
     const id = typeof e.data.id === 'string' ? e.data.id : undefined;
     switch (e.topic) {
       case 'job.submitted':
+      case 'job.released':
       case 'job.requeued':
         if (!id) return;
         this.running.delete(id);

@@ -4,7 +4,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { deadCount, liveWorkers, taskState } from '../supervisor/decide.js';
 import type { Services } from '../services.js';
 
-const STATES = ['running', 'stopped', 'backoff', 'flapping'] as const;
+const STATES = ['running', 'stopped', 'backoff', 'flapping', 'waiting'] as const;
 
 export function registerTaskMetrics(registry: Registry, s: Services): void {
   // Only managers that exist: a `path` of /bin defines a thousand tasks nobody started.
@@ -33,7 +33,7 @@ export function registerTaskMetrics(registry: Registry, s: Services): void {
   });
   new Gauge({
     name: 'bl_task_state',
-    help: 'The task state, one series per state set to 1 for the current one (backoff and flapping: restarts are being held back).',
+    help: 'The task state, one series per state set to 1 for the current one (backoff and flapping: restarts are being held back; waiting: for the tasks it requires).',
     labelNames: ['task', 'state'],
     registers,
     collect() {

@@ -2,6 +2,7 @@
 // processes: the I/O layer (task-manager.ts) feeds events and carries out the actions, and
 // tests drive this with numbers for time. docs/spec.md "Supervision".
 import type { TaskSpec } from '../config/types.js';
+import type { Awaited } from './readiness.js';
 
 export type StopReason = 'stalled' | 'scale' | 'stop' | 'restart' | 'shutdown' | 'replaced';
 
@@ -68,6 +69,9 @@ export interface TaskRuntime {
   lastExit: LastExit | undefined;
   /** Rolling restart under way: old workers still to replace, the new one awaited. */
   restart: { old: Set<number>; waitingFor: number | undefined } | undefined;
+  /** Started, and waiting for the tasks it requires to be ready before its first spawn
+   * (readiness.ts); empty once they were, or when it requires none. */
+  waiting: Awaited[];
 }
 
 type DeepReadonly<T> =
@@ -88,7 +92,11 @@ export type TaskView = DeepReadonly<TaskRuntime>;
 export type TaskOption = 'stallTimeout' | 'gracePeriod';
 
 export type TaskEvent =
-  | { type: 'start' }
+  /** `waiting`: the required tasks not ready yet (the supervisor's gate); `recheckAt`: when to
+   * ask again though nothing else happens. */
+  | { type: 'start'; waiting?: Awaited[]; recheckAt?: number | undefined }
+  /** The supervisor's gate again, after a required task changed (or at `recheckAt`). */
+  | { type: 'requirements'; waiting: Awaited[]; recheckAt?: number | undefined }
   | { type: 'stop'; reason?: 'stop' | 'shutdown' }
   | { type: 'set-cardinality'; value: number }
   | { type: 'set-option'; option: TaskOption; value: number }
@@ -133,6 +141,7 @@ export function newRuntime(spec: TaskSpec): TaskRuntime {
     counters: { stalled: 0, exitedOk: 0, exitedError: 0, stopped: 0, restarts: 0 },
     lastExit: undefined,
     restart: undefined,
+    waiting: [],
   };
 }
 
@@ -141,8 +150,9 @@ export function liveWorkers<W extends { readonly phase: WorkerState['phase'] }>(
   return [...rt.workers.values()].filter((w) => w.phase === 'running');
 }
 
-export function taskState(rt: TaskView, now: number): 'running' | 'stopped' | 'backoff' | 'flapping' {
+export function taskState(rt: TaskView, now: number): 'running' | 'stopped' | 'backoff' | 'flapping' | 'waiting' {
   if (!rt.running) return 'stopped';
+  if (rt.waiting.length > 0) return 'waiting';
   if (rt.flapping) return 'flapping';
   if (rt.nextStartAt > now && liveWorkers(rt).length < rt.spec.cardinality) return 'backoff';
   return 'running';
@@ -210,15 +220,27 @@ function reconfigured(current: TaskSpec, spec: TaskSpec, previous: TaskSpec): Ta
 function apply(rt: TaskRuntime, e: TaskEvent, now: number, out: Action[]): void {
   switch (e.type) {
     case 'start':
+      if (rt.running) return;
       start(rt, now, out);
+      rt.waiting = e.waiting ? [...e.waiting] : [];
+      if (rt.waiting.length) out.push({ type: 'emit', topic: 'task.waiting', data: { task: rt.spec.name, waiting_for: rt.waiting } });
+      if (rt.waiting.length && e.recheckAt !== undefined) out.push({ type: 'wake', at: e.recheckAt });
+      return;
+    case 'requirements':
+      if (!rt.running || rt.waiting.length === 0) return;
+      rt.waiting = [...e.waiting];
+      if (rt.waiting.length === 0) out.push({ type: 'emit', topic: 'task.requirements_ready', data: { task: rt.spec.name, requires: [...rt.spec.requires] } });
+      else if (e.recheckAt !== undefined) out.push({ type: 'wake', at: e.recheckAt });
       return;
     case 'adopt':
       start(rt, now, out);
+      rt.waiting = [];
       for (const w of e.workers) addWorker(rt, w.pid, w.startedAt, true);
       return;
     case 'stop':
       if (rt.running) out.push({ type: 'emit', topic: 'task.stopped', data: { task: rt.spec.name } });
       rt.running = false;
+      rt.waiting = [];
       rt.restart = undefined;
       rt.toReplace = 0;
       rt.spawning = 0;
@@ -373,7 +395,8 @@ function reconcile(rt: TaskRuntime, now: number, out: Action[]): void {
     }
   }
 
-  if (!rt.running) {
+  // Not running, or waiting for its requirements: nothing to spawn.
+  if (!rt.running || rt.waiting.length > 0) {
     if (wake < Infinity) out.push({ type: 'wake', at: wake });
     return;
   }

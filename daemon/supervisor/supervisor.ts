@@ -10,11 +10,13 @@ import { WorkerRecords, type WorkerRecord } from './worker-records.js';
 import { sameProcess } from '../../proc/stat.js';
 import { stopTree } from '../../proc/stop-tree.js';
 import { inheritedEnv } from '../../proc/inherited-env.js';
-import type { TaskEvent } from './decide.js';
+import { liveWorkers, type TaskEvent } from './decide.js';
 import type { TaskSettings } from './task-settings.js';
 import { checkTask } from './preflight.js';
 import type { Logger } from '../log/logger.js';
-import type { ReloadResult } from '../config/reload-result.js';
+import type { ReloadPlan } from '../config/reload-plan.js';
+import { dependentsOf, withRequirements } from '../config/task-graph.js';
+import { gate } from './readiness.js';
 
 export interface SupervisorDeps extends ManagerDeps {
   records: WorkerRecords;
@@ -29,6 +31,8 @@ export class Supervisor {
   private readonly managerDeps: ManagerDeps;
   /** What checkTasks found wrong, by task. */
   private problems = new Map<string, string>();
+  /** Tasks started and waiting for their requirements: asked again when one of those changes. */
+  private readonly gated = new Set<string>();
 
   constructor(
     specs: Map<string, TaskSpec>,
@@ -38,7 +42,10 @@ export class Supervisor {
     deps.settings.sync(this.specs);
     this.managerDeps = {
       ...deps,
-      dispatched: (task, e) => this.remember(task, e),
+      dispatched: (task, e) => {
+        this.remember(task, e);
+        this.requirementsChanged(task, e);
+      },
       problem: (task) => this.problems.get(task),
     };
   }
@@ -74,9 +81,86 @@ export class Supervisor {
     return this.active().filter((m) => m.view.running || m.view.workers.size > 0);
   }
 
-  /** Starts the tasks that run: autostarted ones, unless stopped at run time, and the ones started at run time. */
+  /** Starts the tasks that run: autostarted ones, unless stopped at run time, and the ones started at run time (with what they require). */
   autostart(): void {
-    for (const spec of this.specs.values()) if (this.deps.settings.value(spec, 'running')) this.get(spec.name).start();
+    for (const spec of this.specs.values()) if (this.deps.settings.value(spec, 'running')) this.start(spec.name);
+  }
+
+  /**
+   * Starts a task and, first, every task it requires that does not run; one whose requirements
+   * are not all ready yet waits for them before its first spawn. Returns the tasks started,
+   * requirements first.
+   */
+  start(name: string): string[] {
+    this.get(name); // a 404 for an unknown task before anything starts
+    const started: string[] = [];
+    for (const n of withRequirements(this.specs, [name])) {
+      const m = this.get(n);
+      if (m.view.running) continue;
+      const g = this.gateOf(n);
+      if (g.waiting.length) this.gated.add(n);
+      m.dispatch({ type: 'start', waiting: g.waiting, recheckAt: g.recheckAt });
+      started.push(n);
+    }
+    return started;
+  }
+
+  /** The running tasks that require `name`, directly or not, in the order they stop (the furthest first). */
+  runningDependents(name: string): string[] {
+    return dependentsOf(this.specs, name).filter((d) => {
+      const m = this.managers.get(d);
+      return m !== undefined && (m.view.running || m.view.workers.size > 0);
+    });
+  }
+
+  /**
+   * Stops a task. One that running tasks require is refused (409, naming them) unless
+   * `withDependents`: then they stop first, one after the other, the furthest first. `stopping`
+   * lists the tasks being stopped; `done` resolves when none of their processes is left.
+   */
+  stop(name: string, withDependents = false): { stopping: string[]; done: Promise<void> } {
+    const m = this.get(name);
+    const deps = this.runningDependents(name);
+    if (deps.length && !withDependents) {
+      const list = deps.map((d) => `"${d}"`).join(', ');
+      throw new BlError(
+        'conflict',
+        `task "${name}" is required by ${list}, which ${deps.length === 1 ? 'runs' : 'run'}; stop ${deps.length === 1 ? 'it' : 'them'} first, or stop with dependents (?with_dependents=1, console: stop ${name} --with-dependents)`,
+      );
+    }
+    const done = (async () => {
+      for (const d of deps) await this.get(d).stop();
+      await m.stop();
+    })();
+    return { stopping: [...deps, name], done };
+  }
+
+  private gateOf(name: string) {
+    const spec = this.specs.get(name)!;
+    return gate(spec.requires.map((r) => this.get(r).view), Date.now());
+  }
+
+  /**
+   * After an event of `task`: the gates of the tasks waiting on it (and its own, at the wake it
+   * asked for) are asked again. Keep-alives pass here: with nothing waiting, one lookup.
+   */
+  private requirementsChanged(task: string, e: TaskEvent): void {
+    if (this.gated.size === 0 || e.type === 'requirements') return;
+    for (const name of [...this.gated]) {
+      if (name === task || this.specs.get(name)?.requires.includes(task)) this.regate(name);
+    }
+  }
+
+  /** Asks a waiting task's gate again; forgets the tasks that no longer wait. */
+  private regate(name: string): void {
+    const m = this.managers.get(name);
+    if (!m || !m.view.running || m.view.waiting.length === 0 || !this.specs.has(name)) {
+      this.gated.delete(name);
+      return;
+    }
+    const g = this.gateOf(name);
+    if (g.waiting.length === 0) this.gated.delete(name);
+    m.dispatch({ type: 'requirements', waiting: g.waiting, recheckAt: g.recheckAt });
   }
 
   /**
@@ -156,40 +240,41 @@ export class Supervisor {
     return { adopted, stopped: stops.length };
   }
 
+  /** The tasks that run or still have workers (a reload plan's `running`). */
+  activeNames(): Set<string> {
+    return new Set(this.running().map((m) => m.name));
+  }
+
   /**
-   * SIGHUP: new task set. Added autostart tasks start, removed ones stop, changed ones get
-   * the fields the file changed (applied to the next spawn; the cardinality at once), and
-   * keep what was set at run time elsewhere. Unchanged tasks are not touched.
+   * SIGHUP: a new task set and the plan made of it (reload-plan.ts). Removed tasks stop; changed
+   * ones take the fields the file changed and keep what was set at run time elsewhere (a
+   * cardinality rescales at once); those the plan restarts are replaced worker by worker, once
+   * (a rolling restart); new autostart tasks start, with what they require. Unchanged tasks are
+   * not touched.
    */
-  async reload(specs: Map<string, TaskSpec>): Promise<ReloadResult> {
-    const added: string[] = [];
-    const removed: string[] = [];
-    const changed: string[] = [];
+  async reload(specs: Map<string, TaskSpec>, plan: ReloadPlan): Promise<void> {
     const stops: Promise<void>[] = [];
     for (const [name, m] of this.managers) {
-      if (!specs.has(name)) {
-        removed.push(name);
-        stops.push(m.stop().then(() => m.close()));
-        this.managers.delete(name);
-      }
+      if (specs.has(name)) continue;
+      stops.push(m.stop().then(() => m.close()));
+      this.managers.delete(name);
     }
-    for (const name of this.specs.keys()) if (!specs.has(name) && !removed.includes(name)) removed.push(name);
+    const restart = new Set(plan.restart.map((r) => r.task));
     for (const [name, spec] of specs) {
       const old = this.specs.get(name);
-      if (!old) {
-        added.push(name);
-        continue;
-      }
-      if (JSON.stringify(old) !== JSON.stringify(spec)) {
-        changed.push(name);
-        this.managers.get(name)?.dispatch({ type: 'reconfigure', spec, previous: old });
-      }
+      if (!old || JSON.stringify(old) === JSON.stringify(spec)) continue;
+      const m = this.managers.get(name);
+      if (!m) continue;
+      m.dispatch({ type: 'reconfigure', spec, previous: old });
+      // A task with no live worker yet (waiting, backing off) starts its next ones as redefined.
+      if (restart.has(name) && m.view.running && liveWorkers(m.view).length > 0) m.dispatch({ type: 'restart' });
     }
     this.specs = new Map(specs);
     this.deps.settings.sync(this.specs);
-    for (const name of added) if (specs.get(name)!.autostart) this.get(name).start();
+    // A waiting task whose `requires` changed may wait for less now.
+    for (const name of [...this.gated]) this.regate(name);
+    for (const name of plan.start) this.start(name);
     await Promise.all(stops);
-    return { added, removed, changed };
   }
 
   close(): void {

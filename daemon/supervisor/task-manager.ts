@@ -29,6 +29,8 @@ export interface ManagerDeps {
   records: WorkerRecords;
   /** BL_KEEPALIVE_ENDPOINT and the HTTP base, read at spawn time (ports are known late). */
   endpoints: () => { keepalive: string; http: string };
+  /** The `key` BL_KEEPALIVE_URL carries for a task: its credential under `auth`. */
+  keepaliveKey?: (task: string) => string;
   /** Aborted by a second CTRL+C: stops skip their grace period. */
   force: AbortSignal;
   /** Told of each event dispatched (the supervisor keeps run-time changes across restarts). */
@@ -325,7 +327,8 @@ export class TaskManager {
     const marker = `${s.name}:${id}`;
     // The worker is exec'd directly, no shell in front: its pid in the URL is the kernel's
     // likely next one, and the id makes the URL exact whichever pid it gets.
-    const url = `${ep.http}/tasks/${encodeURIComponent(s.name)}/workers/${nextPid() ?? 0}/alive?id=${id}`;
+    const key = this.deps.keepaliveKey?.(s.name);
+    const url = `${ep.http}/tasks/${encodeURIComponent(s.name)}/workers/${nextPid() ?? 0}/alive?id=${id}${key ? `&key=${key}` : ''}`;
     Object.assign(env, { BL_TASK: s.name, BL_KEEPALIVE_ENDPOINT: ep.keepalive, BL_KEEPALIVE_URL: url, [MARKER_VAR]: marker });
     let child: ChildProcess;
     try {
@@ -389,9 +392,11 @@ export class TaskManager {
     // exit comes before its replacement's start. The replacement first: the clean-up below
     // reads /proc, which takes milliseconds.
     const now = Date.now();
-    const next = decide(this.rt, { type: 'exited', pid: proc.pid, code, signal, output: proc.output?.recent() ?? [], errorLine }, now);
+    const exited: TaskEvent = { type: 'exited', pid: proc.pid, code, signal, output: proc.output?.recent() ?? [], errorLine };
+    const next = decide(this.rt, exited, now);
     this.deps.events.publish('worker.exited', { task: this.name, pid: proc.pid, code, signal, reason, uptime_ms: uptime, message, ...exitOutlook(this.rt, now) });
     this.execute(next);
+    this.deps.dispatched?.(this.name, exited);
     if (!proc.stopping) {
       // The worker died by itself: what it left behind in its group goes too.
       const grace = this.rt.spec.gracePeriod;

@@ -9,6 +9,7 @@ import { jobEndLine } from '../../console/job-table.js';
 import { cpuText, memText } from '../../console/task-table.js';
 import { UsageError } from '../../contract/flags.js';
 import { fakeJob } from './fake-daemon.js';
+import { submitOptions } from '../../console/commands/submit.js';
 
 test('log: a target, lines by position or -n, -f anywhere', () => {
   const cases: [string[], { target?: string; lines: number; follow: boolean }][] = [
@@ -55,4 +56,15 @@ test('destructive one-shot flags without a terminal: refused unless -y, saying w
     refusalWithoutTerminal(parseCli(['--purge-completed', '--exit'])),
     '--purge-completed, --exit would purge the completed jobs; make the daemon exit, and there is no terminal to confirm it on: nothing done; add -y to do it without asking',
   );
+});
+
+test('submit reads --after (repeated, comma lists, = or a space) and --after-any before the command', () => {
+  assert.deepEqual(submitOptions('--after A,B -after=C --after-any make "all"'), { after: ['A', 'B', 'C'], afterAny: true, rest: 'make "all"' });
+  assert.deepEqual(submitOptions('make --after A'), { after: [], afterAny: false, rest: 'make --after A' }, 'only leading options');
+  assert.throws(() => submitOptions('--after'), UsageError);
+  assert.throws(() => submitOptions('--after-any make'), /--after-any applies to --after/);
+  assert.deepEqual(parseCli(['--submit', 'sleep', '1', '--after', 'K1,K2', '--after-any']).oneShots, [
+    { flag: 'submit', lines: ['submit --after K1 --after K2 --after-any sleep 1'] },
+  ]);
+  assert.throws(() => parseCli(['--after', 'X', '--status']), /go with --submit/);
 });

@@ -1,13 +1,10 @@
 // A small in-memory stand-in for bl-daemon's HTTP API, for the Ink and completion tests
 // (fast, no processes) and for what the daemon does not give yet: tasks' CPU, memory and last
 // exit, every task's output interleaved (GET /tasks/log), POST /config/reload, job ids by
-// prefix or suffix, Slurm allocations (test/helpers/fake-allocations.ts: the contract's routes,
-// while the daemon's are being built). The end-to-end console tests talk to a real daemon
-// (test/helpers/in-process.ts).
+// prefix or suffix. The end-to-end console tests talk to a real daemon (test/helpers/in-process.ts).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JobJson, TaskJson } from '../../contract/types.js';
-import { FakeAllocations } from '../helpers/fake-allocations.js';
 
 export interface FakeTask {
   running: boolean;
@@ -28,8 +25,6 @@ export interface FakeDaemon {
   reload: { status: number; text: string; json: unknown };
   /** It serves GET /tasks/log (false: as a daemon from before that route, a task named "log"). */
   tasksLog: boolean;
-  /** Its Slurm allocations (a daemon with `broker.slurm`); null: none configured, the routes answer 409. */
-  allocations: FakeAllocations | null;
   /** Writes a line to every follower of GET /tasks/log and of that task's log. */
   emit(task: string, pid: number, line: string): void;
   close(): Promise<void>;
@@ -46,14 +41,14 @@ export function fakeTask(name: string, t: FakeTask): TaskJson {
     name, running: t.running, state: t.running ? 'running' : 'stopped', cmd: '/bin/sleep', args: ['1000'],
     cardinality: t.cardinality, active: t.running ? t.cardinality : 0, dead: 0, started_at: null, last_alive_at: null,
     stall_timeout: 0, grace_period: 100, counters: { stalled: 0, exited_ok: 0, exited_error: 0, stopped: 0, restarts: 0 },
-    next_start_at: null, workers, usage: null, last_exit: null, ...t.extra,
+    next_start_at: null, workers, usage: null, last_exit: null, requires: [], waiting_for: [], ...t.extra,
   };
 }
 
 export function fakeJob(id: string, state: JobJson['state'], command = 'sleep 1'): JobJson {
   return {
     id, command, argv: null, http: null, cwd: '/tmp', env: {}, queue: 'normal', timeout: null, idle_cpu: null, retries: 0,
-    key: null, labels: {}, params: null, state, attempt: 1, launcher: null, host: null, pid: null,
+    key: null, labels: {}, params: null, sweep: null, after: [], after_any: false, state, attempt: 1, launcher: null, host: null, pid: null,
     submitted_at: new Date().toISOString(), started_at: null, finished_at: null, exit_code: null, signal: null, usage: null, reason: null,
   };
 }
@@ -72,7 +67,7 @@ export async function startFakeDaemon(names: string[] = ['Task', 'Tally', 'Other
   const requests: string[] = [];
   const followers = new Set<{ task?: string; res: http.ServerResponse }>();
   const fake: Omit<FakeDaemon, 'url' | 'host' | 'close'> = {
-    tasks, jobs, requests, tasksLog: true, allocations: null,
+    tasks, jobs, requests, tasksLog: true,
     reload: { status: 200, text: 'Reloaded /etc/bl.json: added [], removed [], changed []', json: { added: [], removed: [], changed: [] } },
     emit(task, pid, line) {
       tasks.get(task)?.output?.push(line);
@@ -82,10 +77,8 @@ export async function startFakeDaemon(names: string[] = ['Task', 'Tally', 'Other
       }
     },
   };
-  const server = http.createServer(async (req, res) => {
+  const server = http.createServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
-    let body = '';
-    for await (const chunk of req) body += chunk;
     requests.push(`${req.method} ${url.pathname}${url.search}`);
     const json = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -142,15 +135,12 @@ export async function startFakeDaemon(names: string[] = ['Task', 'Tally', 'Other
       if (r.status >= 300) return error(r.status, r.status === 409 ? 'conflict' : 'bad_value', r.text);
       return wantsJson ? json(200, r.json) : textReply(r.text);
     }
-    const alloc = FakeAllocations.handle(fake.allocations, req.method!, p, body, wantsJson);
-    if (alloc) return res.writeHead(alloc.status, { 'content-type': alloc.contentType }).end(alloc.body);
     if (p === '/broker') {
       const running = jobs.filter((j) => j.state === 'running').length;
       const pending = jobs.filter((j) => j.state === 'pending').length;
       const counts: Record<string, number> = {};
       for (const j of jobs) counts[j.state] = (counts[j.state] ?? 0) + 1;
-      const allocations = fake.allocations ? { allocations: fake.allocations.json() } : {};
-      return json(200, { concurrency: 2, urgent_bypass: false, paused: false, running, pending, pending_urgent: 0, counts, launchers: [], ...allocations });
+      return json(200, { concurrency: 2, urgent_bypass: false, paused: false, running, pending, pending_urgent: 0, counts, launchers: [] });
     }
     if (p === '/jobs' && req.method === 'GET') {
       const state = url.searchParams.get('state');

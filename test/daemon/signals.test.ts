@@ -97,7 +97,7 @@ test('SIGHUP: an added task starts, a removed one stops, an unchanged one is not
   d.proc.kill('SIGHUP');
   await waitForProcessCount(Added, 2);
   await waitForProcessCount(Gone, 0);
-  await waitFor('the reload said in the log', () => d.err.includes(`info  SIGHUP: reloaded ${d.configFile}: added [${Added}], removed [${Gone}], changed []`));
+  await waitFor('the reload said in the log', () => d.err.includes(`info  SIGHUP: reloaded ${d.configFile}: start ${Added} (new task); stop ${Gone} (no longer in the file)\n`));
   assert.deepEqual(taskProcesses(Keep), [keepPid], 'the unchanged task kept its worker');
   assert.equal((await d.request('GET', `/tasks/${Gone}`)).status, 404);
   assert.match((await d.request('GET', '/list')).text, new RegExp(Added));

@@ -21,7 +21,14 @@ export interface Slurm {
   stop(): Promise<void>;
 }
 
-export async function startSlurm(o: { cpus?: number } = {}): Promise<Slurm> {
+export interface SlurmOptions {
+  /** CPUs of the one node (2). */
+  cpus?: number;
+  /** The first job id Slurm gives (1): ids a test can name beforehand. */
+  firstJobId?: number;
+}
+
+export async function startSlurm(o: SlurmOptions = {}): Promise<Slurm> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bl-slurm-'));
   const node = hostname().split('.')[0]!;
   const partition = 'debug';
@@ -89,6 +96,7 @@ export async function startSlurm(o: { cpus?: number } = {}): Promise<Slurm> {
         'JobCompType=jobcomp/none',
         'AccountingStorageType=accounting_storage/none',
         'MpiDefault=none',
+        `FirstJobId=${o.firstJobId ?? 1}`,
         `NodeName=${node} CPUs=${o.cpus ?? 2} RealMemory=2000 State=UNKNOWN`,
         `PartitionName=${partition} Nodes=${node} Default=YES MaxTime=INFINITE State=UP`,
         '',

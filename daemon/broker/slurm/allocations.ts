@@ -287,6 +287,7 @@ export class SlurmAllocations {
   launcherArrived(name: string, host: string): void {
     const a = this.allocOf(name);
     if (!a || a.state === 'ended') return;
+    const was = a.connected;
     a.connected = true;
     a.leaving = false;
     if (!a.node) a.node = host;
@@ -295,6 +296,9 @@ export class SlurmAllocations {
       this.save(a);
     }
     if (a.startedAt === null) this.markStarted(a, Date.now());
+    // Slurm usually says an allocation started before its pilot has leased: whoever shows
+    // `connected` (the dashboard) hears it from this event.
+    if (!was) this.d.events.publish('alloc.connected', { id: a.id, launcher: name, node: a.node });
     this.schedule();
   }
 
@@ -322,7 +326,7 @@ export class SlurmAllocations {
       return;
     }
     // Work came or went, or the room for it changed: maybe more allocations are wanted.
-    if (e.topic === 'job.submitted' || e.topic === 'job.requeued' || e.topic === 'broker.concurrency' || e.topic === 'broker.urgent_bypass') this.schedule();
+    if (e.topic === 'job.submitted' || e.topic === 'job.released' || e.topic === 'job.requeued' || e.topic === 'broker.concurrency' || e.topic === 'broker.urgent_bypass') this.schedule();
   }
 
   private allocOf(launcher: string): Alloc | undefined {

@@ -9,6 +9,8 @@ import type { ClaimOptions, Counts, EnqueueResult, FinishFields, IdMatches, JobS
 import { MATCH_COUNT_CAP, SHORT_ID_LENGTH, zeroCounts } from './store.js';
 import type { JobRecord, NewJob, Queue } from '../types.js';
 import { PendingTimeouts } from './pending-timeouts.js';
+import { decideAtSubmit, decideWaiter, isSweepId, type DependencyStatus } from '../dependencies.js';
+import type { SettledWaiter } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS broker_jobs (
@@ -16,7 +18,7 @@ CREATE TABLE IF NOT EXISTS broker_jobs (
   id TEXT NOT NULL UNIQUE,
   queue_rank INTEGER NOT NULL,          -- 0 urgent, 1 normal: the claim order
   pos INTEGER NOT NULL,                 -- FIFO position in its queue; head re-queues go below
-  phase INTEGER NOT NULL,               -- 0 pending, 1 running, 2 ended
+  phase INTEGER NOT NULL,               -- 0 pending, 1 running, 2 ended, 3 waiting (after)
   state TEXT NOT NULL,
   command TEXT, argv TEXT, http TEXT,
   cwd TEXT NOT NULL, env TEXT NOT NULL,
@@ -26,8 +28,7 @@ CREATE TABLE IF NOT EXISTS broker_jobs (
   launcher TEXT, host TEXT,
   pid INTEGER, pgid INTEGER, proc_start INTEGER,
   submitted_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER,
-  exit_code INTEGER, signal TEXT, usage TEXT, reason TEXT,
-  sweep_key TEXT                        -- a sweep combination's name (sweep.ts)
+  exit_code INTEGER, signal TEXT, usage TEXT, reason TEXT
 );
 CREATE INDEX IF NOT EXISTS broker_jobs_pending ON broker_jobs(queue_rank, pos, timeout) WHERE phase = 0;
 CREATE INDEX IF NOT EXISTS broker_jobs_phase ON broker_jobs(phase, id);
@@ -35,7 +36,22 @@ CREATE UNIQUE INDEX IF NOT EXISTS broker_jobs_key ON broker_jobs(key) WHERE key 
 -- The short id people copy from the dashboard: the last 8 characters (SHORT_ID_LENGTH).
 CREATE INDEX IF NOT EXISTS broker_jobs_short_id ON broker_jobs(substr(id, -8));
 CREATE TABLE IF NOT EXISTS broker_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- What waiting jobs still wait on (dependencies.ts): a row goes when it is resolved.
+CREATE TABLE IF NOT EXISTS broker_job_deps (
+  on_id TEXT NOT NULL,                  -- a job id or a sweep id
+  job_id TEXT NOT NULL,                 -- the waiting job
+  PRIMARY KEY (on_id, job_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS broker_job_deps_job ON broker_job_deps(job_id);
 `;
+
+/** Columns a store file written by an older bl lacks, added at open. */
+const ADDED_COLUMNS: [string, string][] = [
+  ['sweep_key', 'TEXT'], // a sweep combination's name (sweep.ts)
+  ['sweep_id', 'TEXT'], // the sweep (one submit's combinations) a job belongs to
+  ['after', 'TEXT'], // JSON: the job and sweep ids it waits on
+  ['after_any', 'INTEGER'],
+];
 
 // The planner, without statistics, may take the phase index and sort every pending row:
 // with a million pending that is a sort per claim. The head is named by the partial index.
@@ -53,15 +69,15 @@ export const HEAD_FIT_URGENT = `SELECT seq FROM broker_jobs INDEXED BY broker_jo
 export const IDS_WITH_PREFIX = `SELECT id FROM broker_jobs WHERE id >= ? AND id < ? ORDER BY id DESC LIMIT ?`;
 export const IDS_WITH_SUFFIX = `SELECT id FROM broker_jobs INDEXED BY broker_jobs_short_id WHERE substr(id, -${SHORT_ID_LENGTH}) = ? LIMIT ?`;
 
-type Row = Record<string, unknown>;
+export type Row = Record<string, unknown>;
 
-const rank = (q: Queue): number => (q === 'urgent' ? 0 : 1);
+export const rank = (q: Queue): number => (q === 'urgent' ? 0 : 1);
 const CLAIM_SET = `phase = 1, state = 'running', launcher = ?, host = ?, started_at = ?,
   finished_at = NULL, exit_code = NULL, signal = NULL, usage = NULL, reason = NULL, pid = NULL, pgid = NULL, proc_start = NULL`;
-const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+export const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 const parse = <T>(v: unknown): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : null);
 
-function toRecord(r: Row): JobRecord {
+export function toRecord(r: Row): JobRecord {
   return {
     id: r.id as string,
     command: (r.command as string | null) ?? null,
@@ -76,6 +92,9 @@ function toRecord(r: Row): JobRecord {
     key: (r.key as string | null) ?? null,
     labels: parse(r.labels) ?? {},
     params: parse(r.params),
+    sweep: (r.sweep_id as string | null) ?? null,
+    after: parse<string[]>(r.after) ?? [],
+    afterAny: r.after_any === 1,
     state: r.state as JobState,
     attempt: r.attempt as number,
     launcher: (r.launcher as string | null) ?? null,
@@ -94,14 +113,17 @@ function toRecord(r: Row): JobRecord {
 }
 
 /** A literal in one fixed shape: a spread of the submit into 28 fields cost 30 µs a job. */
-function pendingRecord(j: NewJob, id: string, now: number): JobRecord {
+export function newRecord(j: NewJob, id: string, now: number, state: JobState, reason: string | null): JobRecord {
   return {
     id, command: j.command, argv: j.argv, http: j.http ?? null, cwd: j.cwd, env: j.env, queue: j.queue, timeout: j.timeout,
-    idleCpu: j.idleCpu, retries: j.retries, key: j.key, labels: j.labels, params: j.params ?? null, state: 'pending', attempt: 1,
+    idleCpu: j.idleCpu, retries: j.retries, key: j.key, labels: j.labels, params: j.params ?? null, sweep: j.sweep ?? null,
+    after: j.after ?? [], afterAny: j.afterAny ?? false, state, attempt: 1,
     launcher: null, host: null, pid: null, pgid: null, procStart: null, submittedAt: now, startedAt: null,
-    finishedAt: null, exitCode: null, signal: null, usage: null, reason: null,
+    finishedAt: state === 'cancelled' ? now : null, exitCode: null, signal: null, usage: null, reason,
   };
 }
+
+const PHASE_OF: Partial<Record<JobState, number>> = { pending: 0, waiting: 3, cancelled: 2 };
 
 export class SqliteStore implements JobStore {
   private readonly ulid = monotonicFactory();
@@ -109,6 +131,8 @@ export class SqliteStore implements JobStore {
   private readonly tally: Counts;
   /** Undefined while unknown (a reload after a rollback failed): claims then just query. */
   private timeouts: PendingTimeouts | undefined;
+  /** Waiting jobs released or cancelled since the last takeSettled(). */
+  private settled: SettledWaiter[] = [];
   private readonly inTx: (fn: () => unknown) => unknown;
   private readonly stmt;
 
@@ -116,10 +140,10 @@ export class SqliteStore implements JobStore {
     db.exec(SCHEMA);
     // A store file written by a bl that had no sweeps lacks the column. The index is partial:
     // plain jobs cost it nothing.
-    if (!(db.prepare(`PRAGMA table_info(broker_jobs)`).all() as { name: string }[]).some((c) => c.name === 'sweep_key')) {
-      db.exec(`ALTER TABLE broker_jobs ADD COLUMN sweep_key TEXT`);
-    }
+    const have = new Set((db.prepare(`PRAGMA table_info(broker_jobs)`).all() as { name: string }[]).map((c) => c.name));
+    for (const [name, type] of ADDED_COLUMNS) if (!have.has(name)) db.exec(`ALTER TABLE broker_jobs ADD COLUMN ${name} ${type}`);
     db.exec(`CREATE INDEX IF NOT EXISTS broker_jobs_sweep ON broker_jobs(sweep_key) WHERE sweep_key IS NOT NULL`);
+    db.exec(`CREATE INDEX IF NOT EXISTS broker_jobs_sweep_id ON broker_jobs(sweep_id, phase) WHERE sweep_id IS NOT NULL`);
     // A store file written before claims had a max-timeout has the pending index without the
     // timeout: built again once (a pass over the pending rows).
     if ((db.prepare(`PRAGMA index_info(broker_jobs_pending)`).all() as unknown[]).length < 3) {
@@ -128,7 +152,19 @@ export class SqliteStore implements JobStore {
     const st = <T extends unknown[] = unknown[]>(sql: string) => db.prepare<T>(sql);
     this.stmt = {
       insert: st(`INSERT INTO broker_jobs (id, queue_rank, pos, phase, state, command, argv, cwd, env, timeout, idle_cpu,
-        retries, key, labels, attempt, submitted_at, http, params, sweep_key) VALUES (?, ?, ?, 0, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`),
+        retries, key, labels, attempt, submitted_at, http, params, sweep_key, sweep_id, after, after_any, finished_at, reason)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      addDep: st(`INSERT OR IGNORE INTO broker_job_deps (on_id, job_id) VALUES (?, ?)`),
+      waitersOf: st(`SELECT job_id FROM broker_job_deps WHERE on_id = ?`),
+      openDeps: st(`SELECT COUNT(*) AS n FROM broker_job_deps WHERE job_id = ?`),
+      dropDep: st(`DELETE FROM broker_job_deps WHERE on_id = ? AND job_id = ?`),
+      dropDepsOf: st(`DELETE FROM broker_job_deps WHERE job_id = ?`),
+      release: st(`UPDATE broker_jobs SET phase = 0, state = 'pending' WHERE id = ? AND phase = 3 RETURNING *`),
+      cancelWaiting: st(`UPDATE broker_jobs SET phase = 2, state = 'cancelled', finished_at = ?, reason = ? WHERE id = ? AND phase = 3 RETURNING *`),
+      sweepOpen: st(`SELECT 1 FROM broker_jobs INDEXED BY broker_jobs_sweep_id WHERE sweep_id = ? AND phase IN (0, 1, 3) LIMIT 1`),
+      sweepFailed: st(`SELECT id, state FROM broker_jobs INDEXED BY broker_jobs_sweep_id WHERE sweep_id = ? AND phase = 2 AND state <> 'succeeded' LIMIT 1`),
+      sweepAny: st(`SELECT 1 FROM broker_jobs INDEXED BY broker_jobs_sweep_id WHERE sweep_id = ? LIMIT 1`),
+      sweepByKey: st(`SELECT sweep_id FROM broker_jobs WHERE key >= ? AND key < ? AND sweep_id IS NOT NULL LIMIT 1`),
       sweepDone: st(`SELECT 1 FROM broker_jobs INDEXED BY broker_jobs_sweep WHERE sweep_key = ? AND state = 'succeeded' LIMIT 1`),
       byKey: st(`SELECT * FROM broker_jobs WHERE key = ?`),
       byId: st(`SELECT * FROM broker_jobs WHERE id = ?`),
@@ -147,8 +183,8 @@ export class SqliteStore implements JobStore {
       headPos: st(`SELECT MIN(pos) AS p FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND queue_rank = ?`),
       tailPos: st(`SELECT MAX(pos) AS p FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 AND queue_rank = ?`),
       maxSeq: st(`SELECT MAX(seq) AS p FROM broker_jobs`),
-      cancel: st(`UPDATE broker_jobs SET phase = 2, state = 'cancelled', finished_at = ?, reason = 'cancelled while pending'
-        WHERE id = ? AND phase = 0 RETURNING *`),
+      cancel: st(`UPDATE broker_jobs SET phase = 2, state = 'cancelled', finished_at = ?, reason = 'cancelled while ' || state
+        WHERE id = ? AND phase IN (0, 3) RETURNING *`),
       running: st(`SELECT * FROM broker_jobs WHERE phase = 1 ORDER BY id`),
       tally: st(`SELECT state, queue_rank, COUNT(*) AS n FROM broker_jobs GROUP BY state, queue_rank`),
       pendingTimeouts: st(`SELECT queue_rank, timeout, COUNT(*) AS n FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 GROUP BY queue_rank, timeout`),
@@ -210,10 +246,13 @@ export class SqliteStore implements JobStore {
   enqueue(jobs: NewJob[], now: number): EnqueueResult {
     const out: JobRecord[] = [];
     const reused: boolean[] = [];
-    const added: NewJob[] = [];
+    const added: JobRecord[] = [];
     const startPos = this.nextPos;
     const tx = this.db.transaction(() => {
       let pos = startPos;
+      // A 100,000-job sweep after the same jobs looks them up once.
+      const statuses = new Map<string, DependencyStatus>();
+      const statusOf = (dep: string) => statuses.get(dep) ?? statuses.set(dep, this.dependencyStatus(dep)).get(dep)!;
       for (const j of jobs) {
         if (j.key !== null) {
           const old = this.stmt.byKey.get(j.key) as Row | undefined;
@@ -224,17 +263,80 @@ export class SqliteStore implements JobStore {
           }
         }
         const id = this.ulid(now);
-        this.stmt.insert.run(id, rank(j.queue), pos++, j.command, json(j.argv), j.cwd, JSON.stringify(j.env), j.timeout,
-          json(j.idleCpu), j.retries, j.key, JSON.stringify(j.labels), now, json(j.http), json(j.params), j.sweepKey ?? null);
-        added.push(j);
+        const after = j.after ?? [];
+        const wait = after.length ? decideAtSubmit(j.afterAny ?? false, after.map(statusOf)) : ({ kind: 'pending' } as const);
+        const state: JobState = wait.kind;
+        const reason = wait.kind === 'cancelled' ? wait.reason : null;
+        this.stmt.insert.run(id, rank(j.queue), pos++, PHASE_OF[state]!, state, j.command, json(j.argv), j.cwd, JSON.stringify(j.env), j.timeout,
+          json(j.idleCpu), j.retries, j.key, JSON.stringify(j.labels), now, json(j.http), json(j.params), j.sweepKey ?? null,
+          j.sweep ?? null, after.length ? JSON.stringify(after) : null, j.afterAny ? 1 : null, state === 'cancelled' ? now : null, reason);
+        if (wait.kind === 'waiting') for (const dep of wait.open) this.stmt.addDep.run(dep, id);
+        const rec = newRecord(j, id, now, state, reason);
+        added.push(rec);
         reused.push(false);
-        out.push(pendingRecord(j, id, now));
+        out.push(rec);
       }
       return pos;
     });
     this.nextPos = tx();
-    for (const j of added) this.move(null, 'pending', j);
+    for (const j of added) {
+      this.move(null, j.state, j);
+      if (j.state === 'cancelled') this.settled.push({ job: j, released: false });
+    }
     return { jobs: out, reused };
+  }
+
+  /** Where a dependency stands now (in the caller's transaction). */
+  private dependencyStatus(dep: string): DependencyStatus {
+    if (isSweepId(dep)) {
+      const failed = this.stmt.sweepFailed.get(dep) as { id: string; state: JobState } | undefined;
+      const open = this.stmt.sweepOpen.get(dep) !== undefined;
+      return { dep, open, ...(failed ? { failed: { job: failed.id, state: failed.state } } : {}) };
+    }
+    const j = this.stmt.byId.get(dep) as Row | undefined;
+    if (!j) throw new BlError('bad_value', `expected \`after\` to name submitted jobs, found ${describe(dep)} (no such job)`);
+    if (j.phase !== 2) return { dep, open: true };
+    return j.state === 'succeeded' ? { dep, open: false } : { dep, open: false, failed: { job: dep, state: j.state as JobState } };
+  }
+
+  /**
+   * `ended` has just ended: the jobs waiting on it, or on its sweep, are released, cancelled
+   * (then theirs in turn) or keep waiting, as decideWaiter says. In the caller's transaction.
+   */
+  private settleWaiters(ended: JobRecord, now: number): void {
+    const todo = [ended];
+    for (let x = todo.shift(); x; x = todo.shift()) {
+      for (const dep of x.sweep ? [x.id, x.sweep] : [x.id]) {
+        const waiters = this.stmt.waitersOf.all(dep) as { job_id: string }[];
+        if (waiters.length === 0) continue;
+        const depStillOpen = dep !== x.id && this.stmt.sweepOpen.get(dep) !== undefined;
+        for (const { job_id: w } of waiters) {
+          const row = this.stmt.byId.get(w) as Row | undefined;
+          if (!row || row.phase !== 3) {
+            this.stmt.dropDep.run(dep, w);
+            continue;
+          }
+          const openDeps = (this.stmt.openDeps.get(w) as { n: number }).n;
+          const a = decideWaiter(row.after_any === 1, openDeps, { dep, job: x.id, state: x.state, depStillOpen });
+          if (a.kind === 'wait') {
+            if (a.resolved) this.stmt.dropDep.run(dep, w);
+            continue;
+          }
+          this.stmt.dropDepsOf.run(w);
+          const r = (a.kind === 'release' ? this.stmt.release.get(w) : this.stmt.cancelWaiting.get(now, a.reason, w)) as Row;
+          const job = toRecord(r);
+          this.move('waiting', job.state, job);
+          this.settled.push({ job, released: a.kind === 'release' });
+          if (a.kind === 'cancel') todo.push(job);
+        }
+      }
+    }
+  }
+
+  takeSettled(): SettledWaiter[] {
+    const s = this.settled;
+    this.settled = [];
+    return s;
   }
 
   claimNext(o: ClaimOptions): JobRecord | undefined {
@@ -257,16 +359,19 @@ export class SqliteStore implements JobStore {
   }
 
   finish(id: string, f: FinishFields): JobRecord | undefined {
-    const r = this.stmt.finish.get(f.state, f.exitCode, f.signal, json(f.usage), f.reason, f.now, id) as Row | undefined;
-    if (!r) return undefined;
-    const job = toRecord(r);
-    this.move('running', job.state, job);
-    return job;
+    return this.atomically(() => {
+      const r = this.stmt.finish.get(f.state, f.exitCode, f.signal, json(f.usage), f.reason, f.now, id) as Row | undefined;
+      if (!r) return undefined;
+      const job = toRecord(r);
+      this.move('running', job.state, job);
+      this.settleWaiters(job, f.now);
+      return job;
+    });
   }
 
   requeue(id: string, o: RequeueOptions): JobRecord | undefined {
     const before = this.get(id);
-    if (!before || before.state === 'pending') return undefined;
+    if (!before || before.state === 'pending' || before.state === 'waiting') return undefined;
     let pos: number;
     if (o.head) {
       const head = (this.stmt.headPos.get(rank(before.queue)) as { p: number | null }).p;
@@ -281,16 +386,31 @@ export class SqliteStore implements JobStore {
   }
 
   cancelPending(id: string, now: number): JobRecord | undefined {
-    const r = this.stmt.cancel.get(now, id) as Row | undefined;
-    if (!r) return undefined;
-    const job = toRecord(r);
-    this.move('pending', 'cancelled', job);
-    return job;
+    return this.atomically(() => {
+      const r = this.stmt.cancel.get(now, id) as Row | undefined;
+      if (!r) return undefined;
+      const job = toRecord(r);
+      const was: JobState = job.reason === 'cancelled while waiting' ? 'waiting' : 'pending';
+      this.move(was, 'cancelled', job);
+      if (was === 'waiting') this.stmt.dropDepsOf.run(id);
+      this.settleWaiters(job, now);
+      return job;
+    });
   }
 
   get(id: string): JobRecord | undefined {
     const r = this.stmt.byId.get(id) as Row | undefined;
     return r ? toRecord(r) : undefined;
+  }
+
+  getByKey(key: string): JobRecord | undefined {
+    const r = this.stmt.byKey.get(key) as Row | undefined;
+    return r ? toRecord(r) : undefined;
+  }
+
+  findSweep(ref: string): string | undefined {
+    if (isSweepId(ref)) return this.stmt.sweepAny.get(ref) !== undefined ? ref : undefined;
+    return (this.stmt.sweepByKey.get(`${ref}/`, `${ref}/\uffff`) as { sweep_id: string } | undefined)?.sweep_id;
   }
 
   resolveId(ref: string, show: number): IdMatches {
@@ -323,6 +443,7 @@ export class SqliteStore implements JobStore {
       const where: string[] = [];
       const args: unknown[] = [];
       if (filter === 'pending') where.push('phase = 0');
+      else if (filter === 'waiting') where.push('phase = 3');
       else if (filter === 'running') where.push('phase = 1');
       else if (filter === 'completed') where.push('phase = 2');
       else if (filter === 'errors') where.push(`phase = 2 AND state <> 'succeeded'`);
@@ -356,9 +477,11 @@ export class SqliteStore implements JobStore {
     if (this.db.inTransaction) return fn();
     // The in-memory tally follows each statement; a rollback must take it back too.
     const saved = this.counts();
+    const settled = this.settled.length;
     try {
       return this.inTx(fn) as T;
     } catch (e) {
+      this.settled.length = settled;
       Object.assign(this.tally.byState, saved.byState);
       Object.assign(this.tally.pendingByQueue, saved.pendingByQueue);
       // Rare (a store that refuses writes): read again rather than copy the tally every round.
@@ -368,8 +491,10 @@ export class SqliteStore implements JobStore {
   }
 
   purge(what: PurgeWhat): PurgeResult {
-    const where = what === 'completed' ? 'phase = 2' : what === 'pending' ? 'phase = 0' : 'phase IN (0, 2)';
+    const where = what === 'completed' ? 'phase = 2' : what === 'pending' ? 'phase IN (0, 3)' : 'phase IN (0, 2, 3)';
     const result = this.db.transaction(() => {
+      // Nothing waits on an ended job, and what waits on a pending or waiting one is waiting.
+      this.db.prepare(`DELETE FROM broker_job_deps WHERE job_id IN (SELECT id FROM broker_jobs WHERE ${where})`).run();
       const withLogs = (this.db.prepare(`SELECT id FROM broker_jobs WHERE ${where} AND started_at IS NOT NULL`).all() as { id: string }[]).map(
         (r) => r.id,
       );

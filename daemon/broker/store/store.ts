@@ -22,6 +22,12 @@ export interface ClaimOptions {
   launcher: string;
   host: string;
   now: number;
+  /**
+   * A shared store: the daemon whose launcher runs the job holds it until `until` (ms) unless
+   * it renews; past that any daemon may re-queue it. The embedded store has one daemon and
+   * ignores it (its recovery at start plays that part).
+   */
+  lease?: { owner: string; until: number } | undefined;
 }
 
 export interface FinishFields {
@@ -71,6 +77,13 @@ export interface PurgeResult {
   withLogs: string[];
 }
 
+/** A waiting job (`after`) the end of what it waited on released or cancelled. */
+export interface SettledWaiter {
+  job: JobRecord;
+  /** true: now pending; false: now cancelled (its reason names the job that ended otherwise). */
+  released: boolean;
+}
+
 export interface Counts {
   byState: Record<JobState, number>;
   pendingByQueue: Record<Queue, number>;
@@ -82,7 +95,11 @@ export interface JobStore {
    * The broker writes a job's end and the claims it frees a slot for together.
    */
   atomically<T>(fn: () => T): T;
-  /** All in one transaction, committed before it returns. */
+  /**
+   * All in one transaction, committed before it returns. A job with `after` (resolved ids of
+   * jobs and sweeps, dependencies.ts) is stored `waiting` while one is open, `pending` when
+   * all have succeeded, `cancelled` when one ended otherwise (unless `afterAny`).
+   */
   enqueue(jobs: NewJob[], now: number): EnqueueResult;
   /**
    * Takes the head job (urgent first, FIFO; with `maxTimeout`, the first that fits) and marks
@@ -91,13 +108,25 @@ export interface JobStore {
   claimNext(opts: ClaimOptions): JobRecord | undefined;
   /** Records the process of a running job (for crash recovery). */
   markStarted(id: string, proc: { pid: number; pgid: number; procStart: number | null }): void;
-  /** Ends a running job; undefined when it was not running (cancelled, purged). */
+  /**
+   * Ends a running job; undefined when it was not running (cancelled, purged). The jobs waiting
+   * on it are released or cancelled in the same transaction (and theirs, in turn).
+   */
   finish(id: string, fields: FinishFields): JobRecord | undefined;
   /** A running or ended job back to pending. */
   requeue(id: string, opts: RequeueOptions): JobRecord | undefined;
-  /** A pending job to `cancelled`; undefined when it was not pending. */
+  /** A pending or waiting job to `cancelled` (and what waits on it); undefined when it was neither. */
   cancelPending(id: string, now: number): JobRecord | undefined;
+  /**
+   * The waiting jobs that ends written since the last call released or cancelled, in order
+   * (for their events); those of a transaction rolled back are dropped with it.
+   */
+  takeSettled(): SettledWaiter[];
   get(id: string): JobRecord | undefined;
+  /** The job with this idempotency key. */
+  getByKey(key: string): JobRecord | undefined;
+  /** The sweep `ref` names: its id, or the key it was submitted with (its jobs' keys are `key/…`). */
+  findSweep(ref: string): string | undefined;
   /**
    * The jobs `ref` names, letters matched whatever their case: the job whose id it is, every
    * job whose id starts with it, and, when it is SHORT_ID_LENGTH long, every job whose id ends
@@ -108,6 +137,7 @@ export interface JobStore {
   listPage(filter: JobListFilter | 'all', after: string | undefined, limit: number, order?: ListOrder): Page;
   running(launcher?: string): JobRecord[];
   counts(): Counts;
+  /** `pending` removes the waiting jobs too (nothing of either ran); `all` all but the running. */
   purge(what: PurgeWhat): PurgeResult;
   /** Of these sweep keys (sweep.ts), the ones a job with that key has succeeded for. */
   succeededSweeps(keys: string[]): Set<string>;

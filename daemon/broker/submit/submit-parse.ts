@@ -8,6 +8,7 @@ import type { NewJob, Queue } from '../types.js';
 import type { IdleCpu } from '../../../contract/run.js';
 import { parseHttp } from '../../../runner/http-job.js';
 import { DEFAULT_OUTPUT_ROOT, expandSweep, parseParams } from './sweep.js';
+import { ulid } from 'ulid';
 
 export interface SubmitDefaults {
   /** cwd when a job gives none. */
@@ -18,7 +19,9 @@ export interface SubmitDefaults {
   retries: number;
 }
 
-const FIELDS = ['command', 'argv', 'cwd', 'env', 'queue', 'urgent', 'timeout', 'idle_cpu', 'retries', 'key', 'labels', 'params', 'http', 'output_root', 'force', 'url', 'method', 'body'];
+const FIELDS = ['command', 'argv', 'cwd', 'env', 'queue', 'urgent', 'timeout', 'idle_cpu', 'retries', 'key', 'labels', 'params', 'http', 'output_root', 'force', 'url', 'method', 'body', 'after', 'after_any'];
+/** Names in one `after` at most: each is a row the store keeps while the job waits. */
+export const MAX_AFTER = 1000;
 
 function bad(where: string, field: string, expected: string, found: unknown): BlError {
   return new BlError('bad_value', `${where}: expected \`${field}\` to be ${expected}, found ${describe(found)}`);
@@ -111,12 +114,29 @@ export function parseJob(raw: unknown, where: string, d: SubmitDefaults, cwds: M
     key = o.key;
   }
   const job: NewJob = { command, argv, cwd, env: stringMap(where, 'env', o.env), queue, timeout, idleCpu, retries, key, labels: stringMap(where, 'labels', o.labels) };
+  parseAfter(where, o, job);
   if (http) {
     job.http = http;
     const written = ((o.http ?? o) as Record<string, unknown>).url as string;
     if (written !== http.url) job.submittedUrl = written;
   }
   return job;
+}
+
+/** `after`: a name or a list of names (ids, keys, sweep ids) the broker resolves; `after_any`. */
+function parseAfter(where: string, o: Record<string, unknown>, job: NewJob): void {
+  if (o.after_any !== undefined && typeof o.after_any !== 'boolean') throw bad(where, 'after_any', 'true or false', o.after_any);
+  if (o.after === undefined || o.after === null) {
+    if (o.after_any !== undefined) throw new BlError('bad_value', `${where}: \`after_any\` applies to a job with \`after\`, and this one has none`);
+    return;
+  }
+  const list = typeof o.after === 'string' ? [o.after] : o.after;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((a) => typeof a === 'string' && a.trim() !== '')) {
+    throw bad(where, 'after', 'a job id, key or sweep id, or a non-empty array of them', o.after);
+  }
+  if (list.length > MAX_AFTER) throw bad(where, 'after', `at most ${MAX_AFTER} names`, `${list.length} names`);
+  job.after = (list as string[]).map((a) => a.trim());
+  job.afterAny = o.after_any === true;
 }
 
 /** One submitted object: one job, or one per combination of its `params` (sweep.ts). */
@@ -136,7 +156,9 @@ export function parseJobs(raw: unknown, where: string, d: SubmitDefaults, cwds: 
     outputRoot = o.output_root;
   }
   if (o.force !== undefined && typeof o.force !== 'boolean') throw bad(where, 'force', 'true or false', o.force);
-  return expandSweep(where, job, grid, { outputRoot, force: o.force === true });
+  // One id for the submit's combinations: what a later `after` names to wait on all of them.
+  const sweep = `sweep-${ulid()}`;
+  return expandSweep(where, job, grid, { outputRoot, force: o.force === true }).map((j) => ({ ...j, sweep }));
 }
 
 /** A JSON body: one job object or an array of them; `single` = one object that is no sweep. */
@@ -152,12 +174,27 @@ export function parseJsonSubmit(body: unknown, d: SubmitDefaults): { jobs: NewJo
 }
 
 /** A text body: the whole body is one command (BrokeredLauncher's `--submit`). */
-export function parseTextSubmit(text: string, query: { urgent?: string; cwd?: string }, d: SubmitDefaults): NewJob {
+export function parseTextSubmit(text: string, query: { urgent?: string; cwd?: string; after?: string; after_any?: string }, d: SubmitDefaults): NewJob {
   const command = text.replace(/\r?\n$/, '');
   if (command.trim() === '') throw new BlError('bad_request', 'expected the command as the request body, found an empty body');
   const urgent = query.urgent;
   if (urgent !== undefined && !['1', '0', 'true', 'false', ''].includes(urgent)) {
     throw new BlError('bad_value', `expected \`urgent\` to be 1 or 0, found ${describeText(urgent)}`);
   }
-  return parseJob({ command, urgent: urgent === '1' || urgent === 'true' || urgent === '', ...(query.cwd !== undefined ? { cwd: query.cwd } : {}) }, 'job', d);
+  const afterAny = query.after_any;
+  if (afterAny !== undefined && !['1', '0', 'true', 'false', ''].includes(afterAny)) {
+    throw new BlError('bad_value', `expected \`after_any\` to be 1 or 0, found ${describeText(afterAny)}`);
+  }
+  return parseJob(
+    {
+      command,
+      urgent: urgent === '1' || urgent === 'true' || urgent === '',
+      ...(query.cwd !== undefined ? { cwd: query.cwd } : {}),
+      // `?after=A,B`: the names, comma-separated.
+      ...(query.after !== undefined ? { after: query.after.split(',').filter((a) => a.trim() !== '') } : {}),
+      ...(afterAny !== undefined ? { after_any: afterAny === '1' || afterAny === 'true' || afterAny === '' } : {}),
+    },
+    'job',
+    d,
+  );
 }

@@ -9,13 +9,13 @@ import { jobDetail, jobJson, jobLine, JOB_LINE_HEADER } from '../job-json.js';
 import { parseJsonSubmit, parseTextSubmit, type SubmitDefaults } from '../../broker/submit/submit-parse.js';
 import { submitReply } from '../../broker/submit/submit-reply.js';
 import type { ListOrder } from '../../broker/store/store.js';
-import { intParam, isJsonRequest, readJson, readText } from '../body.js';
+import { checkJsonDepth, intParam, isJsonRequest, readJson, readText } from '../body.js';
 import { serveLog } from '../log-file.js';
 import { keyValueLines, reply } from '../respond.js';
 import type { Services } from '../../services.js';
 import { allocationCounts, launcherAllocationText } from '../allocation-text.js';
 
-const FILTERS: readonly string[] = ['all', 'pending', 'running', 'completed', 'errors', ...END_STATES];
+const FILTERS: readonly string[] = ['all', 'waiting', 'pending', 'running', 'completed', 'errors', ...END_STATES];
 const ORDERS: readonly string[] = ['asc', 'desc'];
 const MAX_PAGE = 10000;
 
@@ -38,6 +38,7 @@ function queryString(ctx: Context, name: string): string | undefined {
 function jobsJson(text: string): unknown {
   const t = text.trim();
   if (!t.startsWith('{') && !t.startsWith('[')) return undefined;
+  checkJsonDepth(t);
   try {
     const v: unknown = JSON.parse(t);
     const isObj = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -59,7 +60,8 @@ async function submit(ctx: Context, s: Services): Promise<void> {
     if (sniffed !== undefined) {
       parsed = parseJsonSubmit(sniffed, d);
     } else {
-      const job = parseTextSubmit(text, { urgent: queryString(ctx, 'urgent'), cwd: queryString(ctx, 'cwd') }, d);
+      const q = (name: string) => queryString(ctx, name);
+      const job = parseTextSubmit(text, { urgent: q('urgent'), cwd: q('cwd'), after: q('after'), after_any: q('after_any') }, d);
       parsed = { jobs: [job], single: true };
     }
   }
@@ -67,7 +69,10 @@ async function submit(ctx: Context, s: Services): Promise<void> {
   // A sweep says how many of its combinations were left out as already done (sweep.ts).
   const sweep = parsed.jobs.some((j) => j.sweepKey);
   const { text, status } = submitReply(res, sweep);
-  const json: SubmitReplyJson = parsed.single ? jobJson(res.jobs[0]!) : { jobs: res.jobs.map(jobJson), ...(sweep ? { skipped: res.skipped } : {}) };
+  const sweepId = res.jobs.find((j) => j.sweep)?.sweep;
+  const json: SubmitReplyJson = parsed.single
+    ? jobJson(res.jobs[0]!)
+    : { jobs: res.jobs.map(jobJson), ...(sweep ? { skipped: res.skipped } : {}), ...(sweepId ? { sweep: sweepId } : {}) };
   reply(ctx, text, json, status);
 }
 
@@ -119,7 +124,7 @@ export function mountBrokerRoutes(router: Router, s: Services): void {
     const st = s.broker.status();
     // Running and pending have their own lines above: the counts add the states jobs end in.
     const counts = Object.entries(st.counts)
-      .filter(([k]) => k !== 'running' && k !== 'pending')
+      .filter(([k]) => k !== 'running' && k !== 'pending' && k !== 'waiting')
       .map(([k, v]) => [`Jobs ${k}`, v] as [string, number]);
     const text = keyValueLines([
       ['Concurrency', st.concurrency],
@@ -128,6 +133,7 @@ export function mountBrokerRoutes(router: Router, s: Services): void {
       ['Running', st.running],
       ['Pending', st.pending],
       ['Pending urgent', st.pending_urgent],
+      ['Waiting', st.waiting],
       ...counts,
       ...st.launchers.map((l) => [`Launcher ${l.name}`, `${l.running} / ${l.slots} on ${l.host}${launcherAllocationText(l)}`] as [string, string]),
       ...(st.allocations

@@ -3,19 +3,26 @@ import type Router from '@koa/router';
 import type { Services } from '../../services.js';
 import { reply } from '../respond.js';
 import { healthText } from '../health-text.js';
-import { reloadText } from '../../config/reload-result.js';
+import { planText } from '../../config/reload-text.js';
+import { readText } from '../body.js';
 import { BlError } from '../../../contract/errors.js';
+
+/** A config file sent to POST /config/check. */
+const CONFIG_LIMIT = 1024 * 1024;
 
 export function mountSystemRoutes(router: Router, s: Services): void {
   router.get('/healthz', (ctx) => {
+    // A dead keep-alive listener fails the probe: every worker would be stalled and replaced.
+    const problems = [s.keepaliveListener.problem].filter((p): p is string => p !== undefined);
     const h = {
-      status: 'ok',
+      status: problems.length ? 'failing' : 'ok',
+      ...(problems.length ? { problems } : {}),
       pid: process.pid,
       uptime_s: Math.round((Date.now() - s.startedAt) / 1000),
       tasks_running: s.supervisor.running().length,
       keepalives: s.keepalives.toJSON(),
     };
-    reply(ctx, healthText(h), h);
+    reply(ctx, healthText(h), h, problems.length ? 503 : 200);
   });
 
   // ?keep_jobs=1: the built-in launcher's running jobs run on under their keepers, for the
@@ -30,10 +37,18 @@ export function mountSystemRoutes(router: Router, s: Services): void {
   });
 
   // SIGHUP's work over HTTP: 409 with no config file, 400 with the file's error when it is
-  // broken (the running config stays).
+  // broken (the running config stays). The answer is the plan carried out.
   router.post('/config/reload', async (ctx) => {
-    const r = await s.reloadConfig();
-    reply(ctx, `Reloaded ${s.config.file}: ${reloadText(r)}`, r);
+    const plan = await s.reloadConfig();
+    reply(ctx, planText(plan, false), plan);
+  });
+
+  // What a reload would do, nothing done: with the file on disk (an empty body), or with the
+  // config in the body in its place (relative paths resolve against the file's folder).
+  router.post('/config/check', async (ctx) => {
+    const body = await readText(ctx, CONFIG_LIMIT);
+    const plan = s.checkConfig(body.trim() === '' ? undefined : body);
+    reply(ctx, planText(plan, true), plan);
   });
 
   router.get('/help', (ctx) => {

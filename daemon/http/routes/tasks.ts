@@ -11,6 +11,12 @@ import { serveLog } from '../log-file.js';
 import { isWorkerId } from '../../supervisor/task-manager.js';
 import { ALL_TASKS_LOG } from '../../supervisor/output-capture.js';
 
+/** `?with_dependents=1` (or `true`, or the bare key). */
+const flag = (ctx: Context, key: string) => {
+  const v = ctx.query[key];
+  return v !== undefined && v !== '0' && v !== 'false';
+};
+
 const OPTIONS = ['cardinality', 'stall_timeout', 'grace_period'] as const;
 /** Lines of GET /tasks/log without `tail` (the interleaved log of every task can be big). */
 const ALL_LOG_TAIL = 100;
@@ -46,21 +52,24 @@ export function mountTaskRoutes(router: Router, s: Services): void {
     reply(ctx, workerLines(m), { workers: workerJson(m) });
   });
 
+  // The seed's answer; the requirements a start started too are named after it.
   const start = (ctx: Context) => {
     const m = sup.get(name(ctx));
-    m.start();
-    reply(ctx, 'Started task manager', taskJson(m));
+    const first = sup.start(m.name).filter((n) => n !== m.name);
+    const also = first.length ? `; started ${first.join(', ')} first (required)` : '';
+    reply(ctx, `Started task manager${also}`, taskJson(m));
   };
   router.post('/tasks/:name/start', start);
   router.put('/tasks/:name/start', start);
 
+  // A task that running tasks require: 409 naming them, unless ?with_dependents=1 (they stop first).
   const stop = async (ctx: Context) => {
     const m = sup.get(name(ctx));
     const wait = ctx.query.wait !== '0';
-    const done = m.stop();
+    const { stopping, done } = sup.stop(m.name, flag(ctx, 'with_dependents'));
     if (wait) await done;
     else done.catch(() => {});
-    reply(ctx, `Stopped ${m.name} workers`, taskJson(m));
+    reply(ctx, stopping.map((n) => `Stopped ${n} workers`).join('\n'), taskJson(m));
   };
   router.post('/tasks/:name/stop', stop);
   router.put('/tasks/:name/stop', stop);

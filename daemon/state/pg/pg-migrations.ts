@@ -14,7 +14,7 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
 CREATE TABLE broker_jobs (
   seq BIGSERIAL PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
+  id TEXT COLLATE "C" NOT NULL UNIQUE,  -- ULIDs: byte order is time order, whatever the locale
   queue_rank SMALLINT NOT NULL,         -- 0 urgent, 1 normal: the claim order
   pos BIGINT NOT NULL,                  -- FIFO position in its queue; head re-queues go below
   phase SMALLINT NOT NULL,              -- 0 pending, 1 running, 2 ended
@@ -22,7 +22,7 @@ CREATE TABLE broker_jobs (
   command TEXT, argv TEXT, http TEXT,
   cwd TEXT NOT NULL, env TEXT NOT NULL,
   timeout DOUBLE PRECISION, idle_cpu TEXT, retries INTEGER NOT NULL,
-  key TEXT, labels TEXT NOT NULL, params TEXT,
+  key TEXT COLLATE "C", labels TEXT NOT NULL, params TEXT,
   attempt INTEGER NOT NULL,
   launcher TEXT, host TEXT,
   pid INTEGER, pgid INTEGER, proc_start BIGINT,
@@ -40,6 +40,34 @@ CREATE INDEX broker_jobs_sweep ON broker_jobs(sweep_key) WHERE sweep_key IS NOT 
 CREATE INDEX broker_jobs_lease ON broker_jobs(lease_owner, lease_expires) WHERE phase = 1;
 CREATE SEQUENCE broker_pos;
 CREATE TABLE broker_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Jobs by state and queue, kept by statement triggers: every daemon reads the whole queue's
+-- counts in one small read (dispatch, status, metrics), whatever the table holds.
+CREATE TABLE broker_counts (
+  state TEXT NOT NULL,
+  queue_rank SMALLINT NOT NULL,
+  n BIGINT NOT NULL,
+  PRIMARY KEY (state, queue_rank)
+);
+CREATE FUNCTION broker_counts_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    INSERT INTO broker_counts AS c (state, queue_rank, n)
+      SELECT state, queue_rank, count(*) FROM new_rows GROUP BY state, queue_rank ORDER BY state, queue_rank
+      ON CONFLICT (state, queue_rank) DO UPDATE SET n = c.n + excluded.n;
+  END IF;
+  IF TG_OP IN ('DELETE', 'UPDATE') THEN
+    UPDATE broker_counts AS c SET n = c.n - o.k
+      FROM (SELECT state, queue_rank, count(*) AS k FROM old_rows GROUP BY state, queue_rank) o
+      WHERE c.state = o.state AND c.queue_rank = o.queue_rank;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER broker_counts_ins AFTER INSERT ON broker_jobs REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION broker_counts_add();
+CREATE TRIGGER broker_counts_upd AFTER UPDATE ON broker_jobs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION broker_counts_add();
+CREATE TRIGGER broker_counts_del AFTER DELETE ON broker_jobs REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION broker_counts_add();
 CREATE TABLE bl_daemons (
   id TEXT PRIMARY KEY,
   host TEXT NOT NULL,

@@ -26,7 +26,15 @@ export function poolConfig(t: PgTarget, o: PgOpenOptions = {}): pg.PoolConfig {
     max: o.max ?? 8,
     connectionTimeoutMillis: o.connectTimeoutMs ?? 10_000,
     application_name: o.applicationName ?? 'bl-daemon',
+    types: { getTypeParser: typeParser as pg.CustomTypesConfig['getTypeParser'] },
   };
+}
+
+// bigint columns (positions, times in ms, pids' start ticks) stay below 2^53: numbers, as the
+// embedded store gives them, not node-postgres's default strings.
+function typeParser(oid: number, format?: 'text' | 'binary'): unknown {
+  if (oid === pg.types.builtins.INT8 && format !== 'binary') return (v: string) => Number(v);
+  return (pg.types.getTypeParser as (o: number, f?: string) => unknown)(oid, format);
 }
 
 export async function openPg(t: PgTarget, o: PgOpenOptions = {}): Promise<pg.Pool> {

@@ -16,6 +16,8 @@ import { ensureDashboardBuilt, launchChromium } from '../../helpers/browser.js';
 const TALKER = 'Talker';
 const FAILING = 'Failing';
 const MISSING = '/nonexistent/bl-app.js';
+/** Requires FAILING, which is never ready: it waits as long as the tests run. */
+const WAITER = 'Waiter';
 let d: InProcessDaemon;
 let browser: Browser;
 let page: Page;
@@ -31,6 +33,7 @@ before(async () => {
           [TALKER]: { cmd: 'sh', args: ['-c', 'echo "hello from worker $$"; exec sleep 1000'], stall_timeout: 0 },
           // A worker that cannot start: it prints its error, as Node would, and exits 1.
           [FAILING]: { cmd: 'sh', args: ['-c', `echo starting; echo "Error: Cannot find module '${MISSING}'" >&2; echo '    at Module._resolveFilename (node:internal/modules/cjs/loader:1207:15)' >&2; exit 1`], stall_timeout: 0 },
+          [WAITER]: { cmd: 'sleep', args: ['1000'], stall_timeout: 0, requires: [FAILING] },
         },
         broker: { concurrency: 2 },
       },
@@ -139,6 +142,15 @@ test("a failing task's card says it backs off, and why: the last exit's message 
   assert.match(await details.locator('pre').innerText(), new RegExp(`starting\\nError: Cannot find module '${MISSING}'\\n    at Module._resolveFilename`));
   await card(FAILING).scrollIntoViewIfNeeded();
   await shot('dashboard-failing-card.png');
+});
+
+test("a waiting task's card says what it waits for", async () => {
+  assert.equal((await taskJson(d, WAITER)).state, 'waiting');
+  await card(WAITER).locator('.badge[data-state="waiting"]').waitFor();
+  const note = card(WAITER).locator('.note');
+  await note.filter({ hasText: /^Waiting for / }).waitFor();
+  assert.equal(await note.innerText(), `Waiting for ${FAILING} (0 of 1 worker ready) before its first worker starts.`);
+  assert.equal(await card(WAITER).locator('.count').innerText(), '0 / 1 workers');
 });
 
 test('CPU and memory per task and per worker, as the daemon samples them', async () => {

@@ -9,7 +9,7 @@ function spec(over: Partial<TaskSpec> = {}): TaskSpec {
   return {
     name: 'T', cmd: '/bin/true', args: [], cwd: '/', env: {}, cardinality: 1, autostart: true,
     stallTimeout: 0, gracePeriod: 100, minUptime: 1000, backoffInitial: 100, backoffMax: 30000,
-    captureOutput: false, adopt: false, source: 'tasks', ...over,
+    captureOutput: false, adopt: false, requires: [], source: 'tasks', ...over,
   };
 }
 const spawns = (a: Action[]) => a.filter((x) => x.type === 'spawn').reduce((n, x) => n + (x as { count: number }).count, 0);

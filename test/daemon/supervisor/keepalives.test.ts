@@ -102,7 +102,7 @@ test('BL_KEEPALIVE_URL works as given; its worker id decides over the pid in the
   const [pid] = await workerPids(d, T);
   const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
   const url = env.find((e) => e.startsWith('BL_KEEPALIVE_URL='))!.slice('BL_KEEPALIVE_URL='.length);
-  const m = new RegExp(`^${d.url}/tasks/${T}/workers/(\\d+)/alive\\?id=([0-9a-f]{12})$`).exec(url);
+  const m = new RegExp(`^${d.url}/tasks/${T}/workers/(\\d+)/alive\\?id=([0-9a-f]{12})&key=[0-9a-f]{32}$`).exec(url);
   assert.ok(m, `BL_KEEPALIVE_URL ${url}`);
   const id = m[2]!;
   assert.ok(env.includes(`BL_PROCESS_ID=${T}:${id}`), 'the id is the one of BL_PROCESS_ID');

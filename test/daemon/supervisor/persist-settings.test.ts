@@ -17,7 +17,7 @@ function spec(name: string, over: Partial<TaskSpec> = {}): TaskSpec {
   return {
     name, cmd: '/bin/true', args: [], cwd: '/', env: {}, cardinality: 2, autostart: true,
     stallTimeout: 1000, gracePeriod: 100, minUptime: 1000, backoffInitial: 100, backoffMax: 30000,
-    captureOutput: false, adopt: false, source: 'tasks', ...over,
+    captureOutput: false, adopt: false, requires: [], source: 'tasks', ...over,
   };
 }
 

@@ -118,6 +118,7 @@ describe('Slurm allocations by hand', () => {
     const topics = d.services.events.since(0).map((e) => e.topic).filter((tp) => tp.startsWith('alloc.'));
     assert.deepEqual(topics.filter((tp) => tp === 'alloc.submitted').length, 2);
     assert.deepEqual(topics.filter((tp) => tp === 'alloc.started').length, 2);
+    assert.deepEqual(topics.filter((tp) => tp === 'alloc.connected').length, 2, 'each pilot connected once');
     assert.deepEqual(topics.filter((tp) => tp === 'alloc.ended').length, 1);
     const metrics = (await d.request('GET', '/metrics')).text;
     assert.match(metrics, /^bl_allocations_submitted_total 2$/m);

@@ -73,6 +73,7 @@ describe('broker.slurm, no cluster needed', () => {
     const line = (topic: string, data: Record<string, unknown>) => [eventLevel({ id: 1, topic, time: T, data }), eventText({ id: 1, topic, time: T, data })];
     assert.deepEqual(line('alloc.submitted', { id: '123', launcher: 'slurm-123', by: 'demand' }), ['info', 'allocation 123 submitted to Slurm (launcher slurm-123; jobs are waiting)']);
     assert.deepEqual(line('alloc.started', { id: '123', node: 'node7', end_at: '2026-12-02T17:00:00.000Z' }), ['info', 'allocation 123 started on node7; its time ends at 2026-12-02T17:00:00.000Z (in 60 min)']);
+    assert.deepEqual(line('alloc.connected', { id: '123', launcher: 'slurm-123', node: 'node7' }), ['info', 'allocation 123: its launcher slurm-123 connected from node7']);
     assert.deepEqual(line('alloc.ended', { id: '123', reason: 'its launcher exited (Slurm: COMPLETED)', jobs_run: 42, ran_s: 600 }), ['info', 'allocation 123 ended after 10 min, 42 jobs run: its launcher exited (Slurm: COMPLETED)']);
     assert.deepEqual(line('alloc.ended', { id: '124', reason: 'cancelled by DELETE /broker/allocations/124', jobs_run: 0, ran_s: null }), ['info', 'allocation 124 ended before it started, 0 jobs run: cancelled by DELETE /broker/allocations/124']);
     assert.deepEqual(line('alloc.failed', { kind: 'sbatch', error: 'sbatch: error: invalid partition specified: nope', failures: 2 }), ['warn', 'sbatch failed (2 in a row): sbatch: error: invalid partition specified: nope']);

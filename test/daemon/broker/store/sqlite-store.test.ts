@@ -7,6 +7,8 @@ import { describe, it } from 'node:test';
 import { HEAD_ANY, HEAD_FIT_ANY, HEAD_FIT_URGENT, HEAD_URGENT, IDS_WITH_PREFIX, IDS_WITH_SUFFIX, SqliteStore } from '../../../../daemon/broker/store/sqlite-store.js';
 import { openDb, type Db } from '../../../../daemon/state/db.js';
 import { job, storeContract } from './store-contract.js';
+import { asyncStore } from '../../../../daemon/broker/store/async-store.js';
+import { dependencyContract } from './dependency-contract.js';
 
 function make() {
   const dir = mkdtempSync(path.join(tmpdir(), 'bl-store-'));
@@ -24,7 +26,13 @@ function make() {
   };
 }
 
-storeContract('SQLite', { make });
+storeContract('SQLite', {
+  make: async () => {
+    const m = make();
+    return { store: asyncStore(m.store), reopen: async () => asyncStore(m.reopen()), close: async () => m.close() };
+  },
+});
+dependencyContract('SQLite', { make });
 
 describe('SQLite store', () => {
   it('claims with the pending index, not a scan of the table', () => {
