@@ -41,8 +41,11 @@ export interface Daemon {
   keepaliveEndpoint: string;
   eventsEndpoint: string;
   services: Services;
-  /** Graceful shutdown (docs/spec.md "Shutdown"); resolves when everything is stopped and closed. */
-  shutdown(reason: string): Promise<void>;
+  /**
+   * Graceful shutdown (docs/spec.md "Shutdown"); resolves when everything is stopped and
+   * closed. `keepJobs`: the built-in launcher's running jobs are left to their keepers.
+   */
+  shutdown(reason: string, o?: { keepJobs?: boolean }): Promise<void>;
   /** A second CTRL+C: stops skip their grace periods. */
   force(): void;
   /** Applies a new config's tasks and settings (the file already read); returns the plan carried out. */
@@ -169,7 +172,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     keepaliveListener: listener,
     broker,
     startedAt: Date.now(),
-    requestShutdown: (reason) => void daemon.shutdown(reason),
+    requestShutdown: (reason, o) => void daemon.shutdown(reason, o),
     log,
     reloadConfig: () => daemon.reloadFile('POST /config/reload'),
     checkConfig: (text) => checkConfig(text),
@@ -286,13 +289,14 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
       reload: apply,
       reloadFile,
       log,
-      shutdown(reason: string) {
+      shutdown(reason: string, o: { keepJobs?: boolean } = {}) {
         if (shuttingDown) return shuttingDown;
+        const keepJobs = o.keepJobs === true;
         shuttingDown = (async () => {
           // The log says it, from the event.
-          events.publish('daemon.stopping', { reason });
+          events.publish('daemon.stopping', { reason, keep_jobs: keepJobs });
           // broker: drain here, beside the supervisor's stop
-          await Promise.all([broker.drain(config.forceTimeout, forceCtl.signal), supervisor.stopAll('shutdown')]);
+          await Promise.all([broker.drain(config.forceTimeout, forceCtl.signal, keepJobs), supervisor.stopAll('shutdown')]);
           supervisor.close();
           await listener.close();
           drops.close();

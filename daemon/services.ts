@@ -18,8 +18,8 @@ export interface Services {
   keepaliveKeys: KeepaliveKeys;
   /** The keep-alive socket's reader: its `problem` fails GET /healthz. */
   keepaliveListener: KeepaliveListener;
-  /** Asks the daemon to shut down gracefully (POST /shutdown). */
-  requestShutdown: (reason: string) => void;
+  /** Asks the daemon to shut down gracefully (POST /shutdown); `keepJobs`: its jobs run on. */
+  requestShutdown: (reason: string, o?: { keepJobs?: boolean }) => void;
   startedAt: number;
   broker: Broker;
   /** The daemon's log (stderr and state_dir/bl-daemon.log). */

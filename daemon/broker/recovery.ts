@@ -5,12 +5,12 @@
 // keeper lives that may still write it; else only processes proven to be the job's are killed
 // (the recorded pid when its start time matches, as a recycled pid never does; its group and
 // descendants; anything carrying the marker of the attempt that ran, BL_JOB_RUN, and their
-// descendants), and the
-// job goes back to the head of its queue while retries remain, else it is `lost`.
-import { readFileSync, rmSync } from 'node:fs';
+// descendants), and the job goes back to the head of its queue while retries remain, else it
+// is `lost`.
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { scanStats, statIndex, pidsWithMarker, type ProcStat } from '../../proc/stat.js';
-import { JOB_MARKER, runMarker, sigkillTree } from '../../proc/job-tree.js';
+import { markedPids, scanStats, statIndex, type ProcStat } from '../../proc/stat.js';
+import { RUN_MARKER, runMarker, sigkillTree } from '../../proc/job-tree.js';
 import { endFileName } from '../../runner/spawn-helpers/end-file.js';
 import type { RunResult } from '../../contract/run.js';
 import type { EventBus } from '../events/bus.js';
@@ -35,19 +35,22 @@ export function recoverLocalJobs(d: RecoveryDeps): void {
   const left = store.running(LOCAL_LAUNCHER);
   const known = new Set<string>();
   if (left.length > 0) {
+    // One table of /proc and one read of every environ for all the jobs: under load a scan
+    // of every environ takes a good part of a second, and there may be thousands of jobs.
     const stats = scanStats();
+    const marked = markedPids(RUN_MARKER, 0);
     const keepers = findKeepers(dir, stats);
     const keepersAlive = keepers.some(knownAlive);
     // Newest first, each to the head: the oldest ends up first, as they were.
     for (const job of left.sort((a, b) => (a.id < b.id ? 1 : -1))) {
       const name = endFileName(job.id, job.attempt);
       known.add(name);
-      const leader = job.http ? undefined : findLeader(job, stats, keepers);
+      const leader = job.http ? undefined : findLeader(job, stats, marked, keepers);
       // Read after /proc: an end written as its job vanished from there is seen.
       const end = readEnd(path.join(dir, name));
       const a = decideRecoveryOf({ http: !!job.http, end, leaderAlive: leader !== undefined, keepersAlive });
       if (a.kind === 'ended') {
-        if (a.end.left) killLeftovers(job, stats);
+        if (a.end.left) killLeftovers(job, stats, marked);
         d.ended(job, endResult(a.end, job.startedAt));
         rmSync(path.join(dir, name), { force: true });
       } else if (a.kind === 'attach') {
@@ -57,7 +60,7 @@ export function recoverLocalJobs(d: RecoveryDeps): void {
         launcher.awaitEnd(job, keepers);
         events.publish('job.reattached', { id: job.id, pid: null, keeper: null });
       } else {
-        killLeftovers(job, stats);
+        killLeftovers(job, stats, marked);
         requeueOrLose(store, events, job, a.reason);
       }
     }
@@ -85,14 +88,14 @@ function requeueOrLose(store: JobStore, events: EventBus, job: JobRecord, why: s
  * job younger than its first usage sample), the process carrying its marker and attempt whose
  * parent is a keeper, else the one heading its session whose parent does not carry the marker.
  */
-function findLeader(job: JobRecord, stats: ProcStat[], keepers: Known[]): Leader | undefined {
+function findLeader(job: JobRecord, stats: ProcStat[], markers: ReadonlyMap<string, number[]>, keepers: Known[]): Leader | undefined {
   const { byPid } = statIndex(stats);
   const keeperOf = (ppid: number): Known | null => keepers.find((k) => k.pid === ppid) ?? null;
   if (job.pid !== null && job.procStart !== null) {
     const st = byPid.get(job.pid);
     return st && st.startTime === job.procStart ? { pid: st.pid, startTime: st.startTime, keeper: keeperOf(st.ppid) } : undefined;
   }
-  const marked = pidsWithMarker(JOB_MARKER, job.id, 0).filter((p) => byPid.has(p) && hasVar(p, 'BL_JOB_ATTEMPT', String(job.attempt)));
+  const marked = (markers.get(runMarker(job.id, job.attempt)) ?? []).filter((p) => byPid.has(p));
   const ours = new Set(marked);
   const kept = marked.find((p) => keeperOf(byPid.get(p)!.ppid));
   const pid = kept ?? marked.find((p) => byPid.get(p)!.pgid === p && !ours.has(byPid.get(p)!.ppid));
@@ -101,23 +104,17 @@ function findLeader(job: JobRecord, stats: ProcStat[], keepers: Known[]): Leader
   return { pid, startTime: st.startTime, keeper: keeperOf(st.ppid) };
 }
 
-function hasVar(pid: number, name: string, value: string): boolean {
-  try {
-    return ('\0' + readFileSync(`/proc/${pid}/environ`, 'latin1')).includes(`\0${name}=${value}\0`);
-  } catch {
-    return false;
-  }
-}
 
-/** `stats`: one table of /proc for every job recovered at a start. */
-function killLeftovers(job: JobRecord, stats: ProcStat[] = scanStats()): number {
+/**
+ * `stats`, `markers`: one table of /proc and one of the BL_JOB_RUN markers (`<id>:<attempt>`)
+ * for every job recovered at a start: only the attempt the store says ran is hit. Its verified leader's tree, and every process carrying its marker
+ * with theirs.
+ */
+function killLeftovers(job: JobRecord, stats: ProcStat[], markers: ReadonlyMap<string, number[]>): number {
   const leaderOk = job.pid !== null && stats.some((s) => s.pid === job.pid && s.startTime === job.procStart);
-  // Without a verified leader its pid and group id may belong to someone else by now:
-  // -1 matches no process, so only the marker finds the job's processes.
-  const marker = runMarker(job.id, job.attempt);
-  const root = leaderOk ? { pid: job.pid!, pgid: job.pgid ?? job.pid!, marker } : markerOnly(marker);
-  return sigkillTree(root, stats);
+  // Without a verified leader its pid and group id may belong to someone else by now: -1 is
+  // no process and no group, so only the marker finds the job's processes.
+  let n = leaderOk ? sigkillTree({ pid: job.pid!, pgid: job.pgid ?? job.pid! }, stats) : 0;
+  for (const pid of markers.get(runMarker(job.id, job.attempt)) ?? []) n += sigkillTree({ pid, pgid: -1 }, stats);
+  return n;
 }
-
-/** A tree found by its marker alone: -1 is no process and no group. */
-const markerOnly = (marker: string) => ({ pid: -1, pgid: -1, marker });

@@ -97,7 +97,7 @@ export function eventText(e: BlEvent): string {
     case 'config.reloaded':
       return `${str(d.trigger)}: reloaded ${str(d.file)}: ${planSummary(d as unknown as ReloadPlanJson)}`;
     case 'daemon.stopping':
-      return `shutting down (${str(d.reason)}): stopping workers and jobs`;
+      return `shutting down (${str(d.reason)}): ${d.keep_jobs === true ? 'stopping workers; running jobs keep running under their keepers' : 'stopping workers and jobs'}`;
     case 'job.submitted':
       return `job ${str(d.id)} submitted (${str(d.queue)} queue)`;
     case 'job.started': {
@@ -179,8 +179,9 @@ function nextText(d: Record<string, unknown>, after: 'exit' | 'spawn'): string {
 export function exitText(code: unknown, signal: unknown): string {
   if (typeof signal === 'string' && signal) return `killed by ${signal}`;
   if (typeof code === 'number') return `exited with code ${code}`;
-  // An adopted worker is not our child: its exit status is not ours to read.
-  return 'exited (status unknown: not a child of this daemon)';
+  // An adopted worker is not our child: its exit status is not ours to read (waitpid is the
+  // parent's), only that it is gone.
+  return 'exited, exit code unknown (adopted)';
 }
 
 /** 400 ms, 2.5 s, 60 s, 3 min, 2 h 5 min. */

@@ -335,7 +335,7 @@ function apply(rt: TaskRuntime, e: TaskEvent, now: number, out: Action[]): void 
  */
 export function exitMessage(code: number | null, signal: string | null, errorLine?: string): string {
   if (signal) return `killed by ${signal}`;
-  if (code === null) return 'exited (status unknown: not a child of this daemon)';
+  if (code === null) return 'exited, exit code unknown (adopted)';
   return code !== 0 && errorLine ? `exited ${code}: ${errorLine}` : `exited ${code}`;
 }
 

@@ -5,6 +5,7 @@ import { reply } from '../respond.js';
 import { healthText } from '../health-text.js';
 import { planText } from '../../config/reload-text.js';
 import { readText } from '../body.js';
+import { BlError } from '../../../contract/errors.js';
 
 /** A config file sent to POST /config/check. */
 const CONFIG_LIMIT = 1024 * 1024;
@@ -24,10 +25,15 @@ export function mountSystemRoutes(router: Router, s: Services): void {
     reply(ctx, healthText(h), h, problems.length ? 503 : 200);
   });
 
+  // ?keep_jobs=1: the built-in launcher's running jobs run on under their keepers, for the
+  // next daemon to follow (docs/spec.md "Shutdown").
   router.post('/shutdown', (ctx) => {
-    reply(ctx, 'Shutting down', { ok: true }, 202);
+    const keep = ctx.query.keep_jobs;
+    if (keep !== undefined && keep !== '1' && keep !== '0') throw new BlError('bad_value', `expected keep_jobs to be 1 or 0, found ${JSON.stringify(keep)}`);
+    const keepJobs = keep === '1';
+    reply(ctx, keepJobs ? 'Shutting down; running jobs keep running' : 'Shutting down', { ok: true, keep_jobs: keepJobs }, 202);
     // Answer first: the shutdown closes the server this request came through.
-    setImmediate(() => s.requestShutdown('POST /shutdown'));
+    setImmediate(() => s.requestShutdown(keepJobs ? 'POST /shutdown?keep_jobs=1' : 'POST /shutdown', { keepJobs }));
   });
 
   // SIGHUP's work over HTTP: 409 with no config file, 400 with the file's error when it is

@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../../helpers/daemon.js';
-import { alive, descendants, isSpawner, pidsWithEnv, ppidOf } from '../../helpers/proc.js';
+import { alive, descendants, isSpawner, pidsWithEnv, ppidOf, statFields } from '../../helpers/proc.js';
 import { waitFor } from '../../helpers/wait.js';
 import { Marks, submit, waitState } from '../../helpers/jobs.js';
 import type { JobJson } from '../../../contract/types.js';
@@ -31,6 +31,10 @@ describe('running jobs survive a restart of the daemon', () => {
   after(async () => {
     for (const d of daemons.reverse()) {
       await d.stop();
+      // A test that failed midway may have left jobs to keepers: they go with it.
+      for (const k of pidsWithEnv('BL_KEEPER_OF', path.join(d.dir, 'state', 'jobs', 'ends'))) {
+        for (const p of [...descendants(k), k]) process.kill(p, 'SIGKILL');
+      }
       d.cleanup();
     }
   });
@@ -68,11 +72,11 @@ describe('running jobs survive a restart of the daemon', () => {
     const [held] = await submit(d, { command: `${marks.made('held-runs')}; setsid sleep 600 & echo held; ${marks.awaited('held-go')}`, cwd: '/' });
     const [slow] = await submit(d, { command: `${marks.made('slow-runs')}; exec sleep 600`, cwd: '/', timeout: 6 });
     for (const m of ['done-runs', 'held-runs', 'slow-runs']) await marks.waitMade(m);
-    await waitFor('the held job and its child', () => pidsWithEnv('BL_JOB_ID', held!.id).length >= 3);
+    await waitFor('the held job and its child', () => pidsWithEnv('BL_JOB_ID', held!.id).length >= 3, { timeout: 30000 });
     const keepers = descendants(d.pid).filter(isSpawner);
     await d.kill9();
     marks.make('done-go');
-    await waitFor('the keeper to write the end of the job that ended', () => existsSync(path.join(d.dir, 'state', 'jobs', 'ends', `${done!.id}.1.end`)));
+    await waitFor('the keeper to write the end of the job that ended', () => existsSync(path.join(d.dir, 'state', 'jobs', 'ends', `${done!.id}.1.end`)), { timeout: 30000 });
     assert.ok(keepers.some(alive), 'a keeper outlives the daemon');
 
     const d2 = await d.restart();
@@ -85,15 +89,81 @@ describe('running jobs survive a restart of the daemon', () => {
     assert.equal(h.state, 'running', 'the live job is followed');
     assert.ok(h.pid && alive(h.pid) && keepers.includes(ppidOf(h.pid)!), 'still the child of its keeper');
     assert.equal((await d2.request('GET', `/jobs/${held!.id}/log`)).text, 'held\n');
-    await waitFor('a usage sample of the followed job', async () => (await d2.api('GET', `/jobs/${held!.id}`)).usage);
+    await waitFor('a usage sample of the followed job', async () => (await d2.api('GET', `/jobs/${held!.id}`)).usage, { timeout: 30000 });
     await d2.api('DELETE', `/jobs/${held!.id}`);
-    const c = await waitState(d2, held!.id, 'cancelled');
+    const c = await waitState(d2, held!.id, 'cancelled', 30000);
     assert.equal(c.signal, 'SIGTERM', 'its keeper recorded how it ended');
-    await waitFor('every process of the cancelled job to be gone', () => pidsWithEnv('BL_JOB_ID', held!.id).length === 0);
+    await waitFor('every process of the cancelled job to be gone', () => pidsWithEnv('BL_JOB_ID', held!.id).length === 0, { timeout: 30000 });
 
     const s = await waitState(d2, slow!.id, 'timed_out', 30000);
     assert.equal(s.attempt, 1);
     assert.match(s.reason!, /walltime of 6 s/);
+  });
+
+  it('a stop with keep_jobs=1 leaves running jobs to their keepers and the next daemon records their real ends; a normal stop leaves no process', async () => {
+    // A normal stop at the end kills the job still running once force_timeout has passed.
+    const d = await startDaemon({ config: { broker: { concurrency: 4 }, force_timeout: 2000 } });
+    daemons.push(d);
+    const marks = new Marks(path.join(d.dir, 'marks'));
+    const ends = path.join(d.dir, 'state', 'jobs', 'ends');
+    const [early] = await submit(d, { command: `${marks.made('early-runs')}; ${marks.awaited('early-go')}; echo early; exit 3`, cwd: '/' });
+    const [late] = await submit(d, { command: `${marks.made('late-runs')}; ${marks.awaited('late-go')}; echo late`, cwd: '/', retries: 1 });
+    await marks.waitMade('early-runs');
+    await marks.waitMade('late-runs');
+    assert.equal((await d.request('POST', '/shutdown?keep_jobs=2')).status, 400, 'keep_jobs is 1 or 0');
+    const r = await d.request('POST', '/shutdown?keep_jobs=1');
+    assert.equal(r.status, 202);
+    assert.equal(r.text, 'Shutting down; running jobs keep running\n');
+    assert.equal((await waitFor('the daemon to exit', () => d.exitInfo, { timeout: 30000 })).code, 0);
+    assert.match(d.err, /running jobs keep running under their keepers/);
+    assert.ok(pidsWithEnv('BL_JOB_ID', early!.id).length > 0 && pidsWithEnv('BL_JOB_ID', late!.id).length > 0, 'the jobs run on');
+    marks.make('early-go');
+    await waitFor('the keeper to write the end of the job that ended', () => existsSync(path.join(ends, `${early!.id}.1.end`)), { timeout: 30000 });
+
+    const d2 = await d.restart();
+    daemons.push(d2);
+    const e = await waitState(d2, early!.id, 'failed');
+    assert.deepEqual([e.exit_code, e.attempt], [3, 1]);
+    assert.equal((await d2.api('GET', `/jobs/${late!.id}`)).state, 'running');
+    marks.make('late-go');
+    const l = await waitState(d2, late!.id, 'succeeded');
+    assert.deepEqual([l.exit_code, l.attempt], [0, 1]);
+    assert.equal((await d2.request('GET', `/jobs/${late!.id}/log`)).text, 'late\n');
+
+    // A normal stop still stops every job, and no keeper is left.
+    const [held] = await submit(d2, { command: `${marks.made('held-runs')}; ${marks.awaited('never')}`, cwd: '/' });
+    await marks.waitMade('held-runs');
+    assert.deepEqual((await d2.stop()).code, 0);
+    assert.deepEqual(pidsWithEnv('BL_JOB_ID', held!.id), [], 'no job process outlives a normal stop');
+    await waitFor('no keeper left', () => pidsWithEnv('BL_KEEPER_OF', ends).length === 0, { timeout: 30000 });
+  });
+
+  it('a job that ended while its keeper was held up is awaited, not re-queued: its end comes once the keeper writes it', async () => {
+    const d = await startDaemon({ config: { broker: { concurrency: 1 } } });
+    daemons.push(d);
+    const marks = new Marks(path.join(d.dir, 'marks'));
+    const [job] = await submit(d, { command: `${marks.made('runs')}; ${marks.awaited('go')}; exit 6`, cwd: '/' });
+    await marks.waitMade('runs');
+    const leader = await waitFor('its pid', async () => (await d.api('GET', `/jobs/${job!.id}`)).pid as number | null);
+    const keeper = ppidOf(leader)!;
+    assert.ok(isSpawner(keeper));
+    await d.kill9();
+    // Stopped, the keeper cannot reap the job: it is a zombie, gone with no end written yet.
+    process.kill(keeper, 'SIGSTOP');
+    try {
+      marks.make('go');
+      await waitFor('the job to be a zombie', () => statFields(leader)?.[0] === 'Z', { timeout: 30000 });
+      const d2 = await d.restart();
+      daemons.push(d2);
+      assert.match(d2.err, new RegExp(`job ${job!.id} of the earlier daemon: no process left; waiting for its keeper to write its end`));
+      assert.equal((await d2.api('GET', `/jobs/${job!.id}`)).state, 'running');
+      process.kill(keeper, 'SIGCONT');
+      const j = await waitState(d2, job!.id, 'failed', 30000);
+      assert.deepEqual([j.exit_code, j.attempt], [6, 1]);
+    } finally {
+      // Never left stopped by a test that failed; it may have exited already.
+      if (alive(keeper)) process.kill(keeper, 'SIGCONT');
+    }
   });
 
   it('kill -9 of the daemon and its keepers: every job is re-queued or lost, none left running', async () => {

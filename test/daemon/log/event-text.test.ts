@@ -49,7 +49,7 @@ test('a worker stopped on purpose: info, and why', () => {
 
 test('an adopted worker (not our child) has no exit status to say', () => {
   const e = ev('worker.exited', { task: 'T', pid: 4, code: null, signal: null, reason: 'crashed', uptime_ms: 900, next: 'restart', failures: 0 });
-  assert.equal(eventText(e), 'T[4] exited (status unknown: not a child of this daemon) after 900 ms; restarting now');
+  assert.equal(eventText(e), 'T[4] exited, exit code unknown (adopted) after 900 ms; restarting now');
 });
 
 test('a stall: warn, how long since the last keep-alive, what is done', () => {
@@ -79,6 +79,7 @@ test('task, daemon and broker events are info lines', () => {
     ['task.restarting', { task: 'T', workers: 3 }, 'T: rolling restart of 3 workers'],
     ['task.restarted', { task: 'T' }, 'T: rolling restart done'],
     ['daemon.stopping', { reason: 'SIGINT' }, 'shutting down (SIGINT): stopping workers and jobs'],
+    ['daemon.stopping', { reason: 'POST /shutdown?keep_jobs=1', keep_jobs: true }, 'shutting down (POST /shutdown?keep_jobs=1): stopping workers; running jobs keep running under their keepers'],
     ['broker.concurrency', { concurrency: 0 }, 'broker concurrency set to 0 (dispatch paused)'],
     ['broker.urgent_bypass', { urgent_bypass: true }, 'broker: urgent jobs now start beside a full limit'],
     ['broker.purged', { what: 'completed', removed: 12 }, 'broker: 12 completed jobs purged'],

@@ -1,6 +1,7 @@
 // A worker adopted after a kill -9 of its daemon: the next daemon reads its output again (its
 // stdout is the pipe the first one read, opened again through /proc), under its pid in
-// tasks.log, and its last lines are there when it goes.
+// tasks.log, samples its usage, and reports its exit as a fresh worker's (the event, the last
+// exit with its last lines), saying its exit code is unknown: only its parent could read it.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon, type TestDaemon } from '../../helpers/daemon.js';
@@ -28,6 +29,9 @@ test("an adopted worker's output is read again by the next daemon", async () => 
   const d2 = await d.restart();
   started.push(d2);
   assert.deepEqual(await waitForWorkers(d2, A, 1), [pid], 'adopted');
+  const w = await waitFor('a usage sample of the adopted worker', async () => (await taskJson(d2, A)).workers.find((x: { pid: number; usage: unknown }) => x.pid === pid && x.usage), { timeout: 30000 });
+  assert.equal(w.adopted, true);
+  assert.ok(w.usage.rss_bytes > 0, JSON.stringify(w));
   process.kill(pid!, 'SIGUSR1');
   await waitFor('the line it wrote after the adoption', async () => (await d2.request('GET', `/tasks/${A}/log`)).text === 'started\ngot USR1\n');
   assert.match((await d2.request('GET', '/tasks/log?tail=10')).text, new RegExp(`^${A} ${pid} \\| got USR1$`, 'm'));
@@ -39,6 +43,8 @@ test("an adopted worker's output is read again by the next daemon", async () => 
   // Not a child of this daemon: how it ended is not to be known, what it said is.
   assert.deepEqual(
     [j.last_exit.kind, j.last_exit.code, j.last_exit.signal, j.last_exit.message, j.last_exit.output],
-    ['exited', null, null, 'exited (status unknown: not a child of this daemon)', ['got USR1']],
+    ['exited', null, null, 'exited, exit code unknown (adopted)', ['got USR1']],
   );
+  // Its exit is an event like a fresh worker's, in the daemon's log.
+  await waitFor('the exit in the log', () => d2.err.includes(`${A}[${pid}] exited, exit code unknown (adopted) after `));
 });
