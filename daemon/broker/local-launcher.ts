@@ -7,7 +7,7 @@ import type { UsageJson } from '../../contract/types.js';
 import { startRun, type Run } from '../../runner/start-run.js';
 import type { Spawner } from '../../runner/spawner.js';
 import { UsageSampler } from '../../runner/usage-sampler.js';
-import type { JobRecord } from './types.js';
+import { LOCAL_LAUNCHER, type JobRecord } from './types.js';
 
 export interface LauncherHooks {
   /** `null`: an http job, which has no process (its start is still an event: metrics, dashboard). */
@@ -46,7 +46,7 @@ export class LocalLauncher {
   }
 
   run(job: JobRecord): void {
-    const r = startRun(job, {
+    const r = startRun({ ...job, launcher: LOCAL_LAUNCHER }, {
       logPath: jobLogPath(this.stateDir, job.id),
       sampler: this.sampler,
       spawner: this.spawner,

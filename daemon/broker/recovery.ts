@@ -34,7 +34,7 @@ function killLeftovers(job: JobRecord, stats: ProcStat[] = scanStats()): number 
   const leaderOk = job.pid !== null && stats.some((s) => s.pid === job.pid && s.startTime === job.procStart);
   // Without a verified leader its pid and group id may belong to someone else by now:
   // -1 matches no process, so only the marker finds the job's processes.
-  const marker = runMarker(job.id, job.attempt);
+  const marker = runMarker(job.id, job.attempt, job.launcher ?? LOCAL_LAUNCHER);
   const root = leaderOk ? { pid: job.pid!, pgid: job.pgid ?? job.pid!, marker } : markerOnly(marker);
   return sigkillTree(root, stats);
 }

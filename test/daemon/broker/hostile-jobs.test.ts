@@ -75,7 +75,7 @@ test('a spawn helper killed with SIGKILL mid-job: each of its jobs is stopped an
   const byHelper = new Map<number, string[]>();
   for (const j of jobs) {
     const [leader] = await waitFor(`the process of ${j.id}`, () => {
-      const pids = pidsWithEnv('BL_JOB_RUN', `${j.id}:1`).filter((p) => isSpawner(ppidOf(p) ?? 0));
+      const pids = pidsWithEnv('BL_JOB_RUN', `${j.id}:1@local`).filter((p) => isSpawner(ppidOf(p) ?? 0));
       return pids.length ? pids : undefined;
     });
     const h = ppidOf(leader!)!;
