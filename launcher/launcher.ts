@@ -305,7 +305,7 @@ export class Launcher {
       return back(`bl-launcher ${this.c.name} has ${left} s left before its allocation's end; the job's timeout of ${j.timeout} s does not fit`);
     }
     const run = startRun(
-      { id: j.id, command: j.command, argv: j.argv, cwd: j.cwd, env: j.env, timeout: j.timeout, idleCpu: j.idle_cpu, attempt: j.attempt, http: j.http },
+      { id: j.id, command: j.command, argv: j.argv, cwd: j.cwd, env: j.env, timeout: j.timeout, idleCpu: j.idle_cpu, attempt: j.attempt, launcher: this.c.name, http: j.http },
       { logPath: path.join(this.logDir, `${j.id}.log`), sampler: this.sampler, spawner: this.c.spawner, graceMs: this.c.killGraceMs },
     );
     this.runs.set(j.id, { job: j, run, beating: false, confirmed: false });

@@ -2,18 +2,20 @@
 // moved to a group of their own) and anything carrying the marker of its run (a daemonised
 // grandchild that lost its parent), from one scan of /proc (stat.ts).
 //
-// Every process of a job carries BL_JOB_ID=<id> and BL_JOB_RUN=<id>:<attempt>. Kills go by the
-// run marker: an attempt given up on one launcher (cut off past its lease) may still run while
-// the next attempt of the same job runs on another launcher of the same host, and a kill of
-// the one must never reach the other.
+// Every process of a job carries BL_JOB_ID=<id> and BL_JOB_RUN=<id>:<attempt>@<launcher>. Kills
+// go by the run marker: an attempt given up on one launcher (cut off past its lease) may still
+// run while the next attempt of the same job runs on another launcher of the same host, and a
+// kill of the one must never reach the other. The launcher's name is in it because a run that
+// was never confirmed is re-queued as the same attempt (lease-rules.ts): the same attempt may
+// run twice, on two launchers.
 import { pidsWithMarker, scanStats, statIndex, type ProcStat } from './stat.js';
 import { signalPid } from './stop-tree.js';
 
 export const JOB_MARKER = 'BL_JOB_ID';
 export const RUN_MARKER = 'BL_JOB_RUN';
 
-/** The value of a run's marker: the job and its attempt. */
-export const runMarker = (id: string, attempt: number): string => `${id}:${attempt}`;
+/** The value of a run's marker: the job, its attempt and the launcher that runs it. */
+export const runMarker = (id: string, attempt: number, launcher: string): string => `${id}:${attempt}@${launcher}`;
 
 export interface TreeRoot {
   pid: number;

@@ -21,6 +21,8 @@ export interface JobSpec {
   timeout: number | null;
   idleCpu: IdleCpu | null;
   attempt: number;
+  /** The launcher that runs it (its name in the daemon's store; the built-in one is `local`). */
+  launcher: string;
 }
 
 export interface JobRunOptions {
@@ -73,7 +75,7 @@ export class JobRun {
     private readonly opts: JobRunOptions,
   ) {
     this.done = new Promise((r) => (this.resolve = r));
-    this.marker = { name: RUN_MARKER, value: runMarker(spec.id, spec.attempt) };
+    this.marker = { name: RUN_MARKER, value: runMarker(spec.id, spec.attempt, spec.launcher) };
     opts.spawner.spawn(this.request(), {
       spawned: (pid) => this.started(pid),
       failed: (message) => this.failed(message),

@@ -12,7 +12,7 @@ import { endFileName } from '../../runner/spawn-helpers/end-file.js';
 import { AwaitedEnd, EndsWatch, FollowSpawner, type Known, type Leader } from './reattach.js';
 import type { Spawner } from '../../runner/spawner.js';
 import { UsageSampler } from '../../runner/usage-sampler.js';
-import type { JobRecord } from './types.js';
+import { LOCAL_LAUNCHER, type JobRecord } from './types.js';
 
 export interface LauncherHooks {
   /** `null`: an http job, which has no process (its start is still an event: metrics, dashboard). */
@@ -64,7 +64,7 @@ export class LocalLauncher {
   }
 
   run(job: JobRecord): void {
-    const r = startRun(job, {
+    const r = startRun({ ...job, launcher: LOCAL_LAUNCHER }, {
       logPath: jobLogPath(this.stateDir, job.id),
       sampler: this.sampler,
       spawner: this.spawner,
@@ -79,7 +79,7 @@ export class LocalLauncher {
 
   /** Follows a job of an earlier daemon whose leader lives, to its end, as one started here. */
   attach(job: JobRecord, leader: Leader): void {
-    const r = runJob(job, {
+    const r = runJob({ ...job, launcher: LOCAL_LAUNCHER }, {
       logPath: jobLogPath(this.stateDir, job.id),
       sampler: this.sampler,
       spawner: new FollowSpawner(leader, this.endFile(job), this.ends),

@@ -95,7 +95,7 @@ function findLeader(job: JobRecord, stats: ProcStat[], markers: ReadonlyMap<stri
     const st = byPid.get(job.pid);
     return st && st.startTime === job.procStart ? { pid: st.pid, startTime: st.startTime, keeper: keeperOf(st.ppid) } : undefined;
   }
-  const marked = (markers.get(runMarker(job.id, job.attempt)) ?? []).filter((p) => byPid.has(p));
+  const marked = (markers.get(runMarker(job.id, job.attempt, LOCAL_LAUNCHER)) ?? []).filter((p) => byPid.has(p));
   const ours = new Set(marked);
   const kept = marked.find((p) => keeperOf(byPid.get(p)!.ppid));
   const pid = kept ?? marked.find((p) => byPid.get(p)!.pgid === p && !ours.has(byPid.get(p)!.ppid));
@@ -115,6 +115,6 @@ function killLeftovers(job: JobRecord, stats: ProcStat[], markers: ReadonlyMap<s
   // Without a verified leader its pid and group id may belong to someone else by now: -1 is
   // no process and no group, so only the marker finds the job's processes.
   let n = leaderOk ? sigkillTree({ pid: job.pid!, pgid: job.pgid ?? job.pid! }, stats) : 0;
-  for (const pid of markers.get(runMarker(job.id, job.attempt)) ?? []) n += sigkillTree({ pid, pgid: -1 }, stats);
+  for (const pid of markers.get(runMarker(job.id, job.attempt, LOCAL_LAUNCHER)) ?? []) n += sigkillTree({ pid, pgid: -1 }, stats);
   return n;
 }

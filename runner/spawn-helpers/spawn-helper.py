@@ -23,8 +23,8 @@ import time
 if sys.version_info < (3, 8):
     sys.exit("bl: the python3 spawner needs Python 3.8 or later (posix_spawn with setsid)")
 
-# Every process of a job's run inherits this variable, BL_JOB_RUN=<id>:<attempt>
-# (runner/job-process.ts sets it; proc/job-tree.ts says why kills go by the attempt).
+# Every process of a job's run inherits this variable, BL_JOB_RUN=<id>:<attempt>@<launcher>
+# (runner/job-process.ts sets it; proc/job-tree.ts says why kills go by the run).
 RUN_MARKER = "BL_JOB_RUN"
 LOG_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
 # An unnamed log is opened for append too: once named, an earlier or later attempt's processes
@@ -169,9 +169,10 @@ class Spawner:
         k = msg.get("k", 0)
         try:
             self.launch(k, msg["req"])
-        except Exception as e:  # noqa: BLE001 - one bad request must not end the helper
-            # A request this helper could not handle fails alone: the other jobs are its to
-            # report. (One whose pid went out already is only told here.)
+        except Exception as e:
+            # One request this helper could not handle fails alone, never the helper: the
+            # other jobs are its to report. (A job whose pid was reported runs on; the error
+            # goes to stderr.)
             if any(j.k == k for j in self.jobs.values()):
                 sys.stderr.write("bl: after starting job %s: %r\n" % (k, e))
             else:

@@ -170,15 +170,22 @@ describe('a launcher cut off from the daemon', () => {
     const onB = await waitJob(d, j!.id, 'to run on B', (x) => x.state === 'running' && x.launcher === 'B' && x.pid !== null);
     // Attempt 2's lasting processes: its leader and its background sleep (the wait loop's
     // short sleeps come and go).
-    const lasting = (run: string) => pidsWithEnv('BL_JOB_RUN', run).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\0' + '600\0');
-    const second = [onB.pid!, ...lasting(`${j!.id}:2`)];
+    const cmdline = (p: number) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      } catch {
+        return ''; // one of the short sleeps, gone
+      }
+    };
+    const lasting = (run: string) => pidsWithEnv('BL_JOB_RUN', run).filter((p) => cmdline(p) === 'sleep\0' + '600\0');
+    const second = [onB.pid!, ...lasting(`${j!.id}:2@B`)];
     assert.equal(second.length, 2, 'attempt 2: its shell and its background sleep');
-    assert.equal(lasting(`${j!.id}:1`).length, 1, 'attempt 1 runs on this machine too');
+    assert.equal(lasting(`${j!.id}:1@A`).length, 1, 'attempt 1 runs on this machine too');
 
     // The link is back while attempt 1 still runs under A: its heartbeat is answered 410.
     inNs('link', 'set', NS_IF, 'up');
     await waitFor('A to be told to kill attempt 1', () => /killing job \S+ attempt 1: job \S+: attempt 1 on launcher A was given up: attempt 2 runs on launcher B; kill attempt 1/.test(a.err), { timeout: 20000 });
-    await waitFor('every process of attempt 1 to be gone', () => pidsWithEnv('BL_JOB_RUN', `${j!.id}:1`).length === 0);
+    await waitFor('every process of attempt 1 to be gone', () => pidsWithEnv('BL_JOB_RUN', `${j!.id}:1@A`).length === 0);
     assert.deepEqual(second.filter(alive), second, 'attempt 2 untouched');
     assert.equal((await job(d, j!.id)).state, 'running');
 

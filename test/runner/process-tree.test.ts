@@ -112,7 +112,7 @@ describe('job processes', () => {
     after(unsubscribe);
     const [j] = await submit(d, { command: 'if [ "$BL_JOB_ATTEMPT" = 1 ]; then sleep 60 & exec sleep 61; fi; echo "attempt $BL_JOB_ATTEMPT"', cwd: '/' });
     await waitState(d, j!.id, 'running');
-    await waitFor('the job processes', () => pidsWithEnv('BL_JOB_RUN', `${j!.id}:1`).length === 2);
+    await waitFor('the job processes', () => pidsWithEnv('BL_JOB_RUN', `${j!.id}:1@local`).length === 2);
     // The spawner that forked this job (there may be more than one): the job leader's parent.
     const leader = (await waitJob(d, j!.id, 'its pid', (x) => x.pid !== null)).pid!;
     const spawner = ppidOf(leader)!;
@@ -120,7 +120,7 @@ describe('job processes', () => {
     process.kill(spawner, 'SIGKILL');
     const again = await waitState(d, j!.id, 'succeeded');
     assert.equal(again.attempt, 2);
-    assert.deepEqual(pidsWithEnv('BL_JOB_RUN', `${j!.id}:1`), [], 'nothing of attempt 1 is left');
+    assert.deepEqual(pidsWithEnv('BL_JOB_RUN', `${j!.id}:1@local`), [], 'nothing of attempt 1 is left');
     assert.equal((await d.request('GET', `/jobs/${j!.id}/log`)).text, '--- bl: attempt 2 ---\nattempt 2\n');
     const requeue = requeues.find((e) => e.id === j!.id);
     assert.equal(requeue?.attempt, 2);

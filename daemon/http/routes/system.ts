@@ -16,7 +16,8 @@ export function mountSystemRoutes(router: Router, s: Services): void {
     const problems = [s.keepaliveListener.problem].filter((p): p is string => p !== undefined);
     const h = {
       status: problems.length ? 'failing' : 'ok',
-      ...(problems.length ? { problems } : {}),
+      // `error` as every other failed request has it: clients that read errors read this one.
+      ...(problems.length ? { problems, error: { code: 'unavailable', message: problems.join('; ') } } : {}),
       pid: process.pid,
       uptime_s: Math.round((Date.now() - s.startedAt) / 1000),
       tasks_running: s.supervisor.running().length,

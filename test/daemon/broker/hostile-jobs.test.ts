@@ -56,7 +56,7 @@ test('14 poison submits are refused with 400 naming the field; the innocent jobs
     innocent.push(j!.id);
   }
   for (const [i, id] of innocent.entries()) {
-    const j = await waitState(d, id, ['succeeded', 'failed', 'lost']);
+    const j = await waitState(d, id, ['succeeded', 'failed', 'lost'], 60000);
     assert.equal(j.state, 'succeeded', `innocent ${i}: ${j.reason}`);
     assert.equal(j.attempt, 1);
     assert.equal((await d.request('GET', `/jobs/${id}/log`)).text, `innocent ${i}\n`);
@@ -70,21 +70,21 @@ test('a spawn helper killed with SIGKILL mid-job: each of its jobs is stopped an
   const n = 6;
   const cmd = (i: number) => `if [ "$BL_JOB_ATTEMPT" = 1 ]; then ${marks.made(`up-${i}`)}; ${marks.awaited('go')}; fi; echo "job ${i} attempt $BL_JOB_ATTEMPT"`;
   const jobs = await submit(d, Array.from({ length: n }, (_, i) => ({ command: cmd(i), cwd: d.dir })));
-  for (let i = 0; i < n; i++) await marks.waitMade(`up-${i}`);
+  for (let i = 0; i < n; i++) await marks.waitMade(`up-${i}`, 60000);
   // The helpers that forked them: the leaders' parents. The one with the most jobs goes.
   const byHelper = new Map<number, string[]>();
   for (const j of jobs) {
     const [leader] = await waitFor(`the process of ${j.id}`, () => {
-      const pids = pidsWithEnv('BL_JOB_RUN', `${j.id}:1`).filter((p) => isSpawner(ppidOf(p) ?? 0));
+      const pids = pidsWithEnv('BL_JOB_RUN', `${j.id}:1@local`).filter((p) => isSpawner(ppidOf(p) ?? 0));
       return pids.length ? pids : undefined;
-    });
+    }, { timeout: 60000 });
     const h = ppidOf(leader!)!;
     byHelper.set(h, [...(byHelper.get(h) ?? []), j.id]);
   }
   const [victim, itsJobs] = [...byHelper].sort((a, b) => b[1].length - a[1].length)[0]!;
   process.kill(victim, 'SIGKILL');
   for (const id of itsJobs) {
-    const j = await waitState(d, id, ['succeeded', 'failed', 'lost', 'cancelled']);
+    const j = await waitState(d, id, ['succeeded', 'failed', 'lost', 'cancelled'], 60000);
     assert.equal(j.state, 'succeeded', `${id}: ${j.reason}`);
     assert.equal(j.attempt, 2);
     const r = requeues.find((e) => e.id === id);
@@ -93,7 +93,7 @@ test('a spawn helper killed with SIGKILL mid-job: each of its jobs is stopped an
   // The others were in a helper that lives: they finish as attempt 1 once told to go.
   marks.make('go');
   for (const j of jobs.filter((x) => !itsJobs.includes(x.id))) {
-    const done = await waitState(d, j.id, ['succeeded', 'failed', 'lost']);
+    const done = await waitState(d, j.id, ['succeeded', 'failed', 'lost'], 60000);
     assert.deepEqual([done.state, done.attempt], ['succeeded', 1]);
   }
   for (const j of jobs) assert.deepEqual(pidsWithEnv('BL_JOB_ID', j.id), [], 'no process of any attempt is left');

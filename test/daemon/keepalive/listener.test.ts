@@ -52,6 +52,7 @@ test('a daemon whose keep-alive socket was closed under it fails /healthz, namin
     const h = JSON.parse(failing.text);
     assert.equal(h.status, 'failing');
     assert.match(h.problems[0], /the keep-alive socket was closed.*keep-alives are not read/);
+    assert.deepEqual(h.error, { code: 'unavailable', message: h.problems[0] });
     const text = await d.request('GET', '/healthz');
     assert.equal(text.status, 503);
     assert.match(text.text, /^failing\nProblem: the keep-alive socket was closed/);

@@ -339,7 +339,7 @@ for (const program of [PYTHON_HELPER_PROGRAM, NODE_HELPER_PROGRAM]) describe(`th
       // only its BL_JOB_RUN marker ties to the job.
       const script = `sleep 600 & echo $! >> ${pids}; setsid sleep 600 & echo $! >> ${pids}; wait`;
       let leader = 0;
-      helpers.spawn({ tries: sh(script), cwd: dir, env: { BL_JOB_RUN: `job-${Math.random()}:1` }, logPath: path.join(dir, 'tree.log'), header: null }, { ...quiet, spawned: (p) => (leader = p) });
+      helpers.spawn({ tries: sh(script), cwd: dir, env: { BL_JOB_RUN: `job-${Math.random()}:1@local` }, logPath: path.join(dir, 'tree.log'), header: null }, { ...quiet, spawned: (p) => (leader = p) });
       const tree = await waitFor('the job and its two children', () => {
         const kids = readLog(pids).trim().split('\n').filter(Boolean).map(Number);
         return leader > 0 && kids.length === 2 && kids.every(alive) ? [leader, ...kids] : undefined;
