@@ -206,7 +206,8 @@ async function stopAll(trees: TreeToStop[], o: BatchOptions, start: number, done
   const list: BatchTree[] = trees.map((tree, i) => {
     const pgid = tree.pgid ?? tree.pid;
     const leader = byPid.get(pgid);
-    const leaderStart = tree.leaderStart ?? tree.known?.get(tree.pid) ?? leader?.startTime ?? null;
+    // 0 is no start time (a stat that could not be read at the spawn), as stopTree takes it.
+    const leaderStart = tree.leaderStart || tree.known?.get(tree.pid) || leader?.startTime || null;
     return { i, pgid, leaderStart, escaped: [], tree };
   });
   batchEscapees(list, stats);
@@ -312,5 +313,10 @@ function flush(key: string): void {
   const q = queued.get(key);
   if (!q) return;
   queued.delete(key);
+  // One alone goes the way of stopTree (a stall, a crash's clean-up): its polling is cheap.
+  if (q.trees.length === 1) {
+    void stopTree({ ...q.trees[0]!, ...q.o }).then(q.resolve[0]);
+    return;
+  }
   stopTrees(q.trees, q.o).forEach((p, i) => void p.then(q.resolve[i]));
 }
