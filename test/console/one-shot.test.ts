@@ -210,6 +210,33 @@ test('log ID -f shows the tail, then follows the job until it ends; an unknown j
   assert.match(json.err, /leave out --json/);
 });
 
+test('--submit … --after KEY and `submit --after ID --after-any` in -c: the jobs wait, then run in order', async () => {
+  await d.api('PUT', '/broker/concurrency/0');
+  try {
+    const first = await d.api('POST', '/jobs', { command: 'true', cwd: '/', key: 'one-shot-first' });
+    const a = await run([at(), '--submit', 'echo', 'second', '--after', 'one-shot-first']);
+    assert.equal(a.code, 0, a.err);
+    const second = /^Submitted job (\w+) \(normal\): waiting on (\w+)$/m.exec(a.out);
+    assert.ok(second, a.out);
+    assert.equal(second[2], first.id);
+    const c = await run([at(), '-c', `submit --after ${second[1]!.slice(-8)} --after-any echo third`]);
+    assert.equal(c.code, 0, c.err);
+    const third = /^Submitted job (\w+) \(normal\): waiting on (\w+)$/m.exec(c.out)!;
+    assert.equal(third[2], second[1]);
+    const listed = await run([at(), '-c', 'jobs waiting']);
+    assert.match(listed.out, new RegExp(`${second[1]}.*waiting`));
+    const bad = await run([at(), '--submit', 'true', '--after', 'no-such-job']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /no job, key or sweep named no-such-job/);
+    await d.api('PUT', '/broker/concurrency/1');
+    await waitState(d, third[1]!, 'succeeded');
+    assert.equal((await d.api('GET', `/jobs/${second[1]}`)).state, 'succeeded');
+  } finally {
+    await d.api('PUT', '/broker/concurrency/1');
+  }
+});
+
+
 test('--exit -y: the daemon shuts down', async () => {
   const r = await run([at(), '--exit', '-y']);
   assert.equal(r.code, 0, r.err);

@@ -86,10 +86,11 @@ describe('parameter sweeps', () => {
   it('skips only the combinations done: a new value adds its jobs, output_root is honoured', async () => {
     const fresh = await d.request('POST', '/jobs', sweep({ params: { lr: [0.7], depth: [2] } }));
     assert.equal(fresh.status, 201);
-    assert.match(fresh.text, /^Submitted job \w+\n$/, 'nothing said of skipping when none was');
+    const said = 'Sweep (sweep-\\w{26}) \\(wait on all of it with "after": "\\1"\\)\\n';
+    assert.match(fresh.text, new RegExp(`^Submitted job \\w+\\n${said}$`), 'nothing said of skipping when none was; the sweep named');
     const text = await d.request('POST', '/jobs', sweep({ params: { lr: [0.1, 0.9], depth: [2] } }));
     assert.equal(text.status, 201);
-    assert.match(text.text, /^Submitted job \w+\nSkipped 1 already done\n$/);
+    assert.match(text.text, new RegExp(`^Submitted job \\w+\\nSkipped 1 already done\\n${said}$`));
     const r = await d.api('POST', '/jobs', sweep({ params: { lr: [0.1, 0.5], depth: [2] } }));
     assert.equal(r.jobs.length, 1);
     assert.equal(r.skipped, 1);
