@@ -84,9 +84,14 @@ export class JobRun {
         this.rusage = rusage;
         this.exited(code, signal, left, at);
       },
-      lost: (reason) => {
+      lost: (reason, ended) => {
         // Released: its keeper has it.
         if (this.released) return;
+        if (ended) {
+          this.kill('lost', reason);
+          this.exited(null, null, false, Date.now());
+          return;
+        }
         // Its spawn helper died: nobody will report this exit. The tree is stopped and the run
         // ends orphaned, which the broker runs again (decideEnd) rather than calling it lost.
         this.kill('orphaned', `its spawn helper died (${reason}); the job was stopped to run again`);

@@ -32,9 +32,11 @@ export interface SpawnEvents {
   exited(code: number | null, signal: string | null, left: boolean, at: number, rusage?: { cpu: number | null; maxrss: number | null }): void;
   /**
    * The spawner died after it was asked for this job: the job may run on (or may have started
-   * without its pid being reported), but its exit will never be reported.
+   * without its pid being reported), but its exit will never be reported. `ended`: its
+   * process is gone already, exit unknown (a job followed after a restart whose keeper was
+   * killed): it may have done its work, so the run ends `lost`, not stopped to run again.
    */
-  lost(reason: string): void;
+  lost(reason: string, ended?: boolean): void;
 }
 
 export interface Spawner {

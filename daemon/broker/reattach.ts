@@ -135,7 +135,7 @@ export class FollowSpawner implements Spawner {
       over = true;
       this.close();
       if (s.kind === 'ended') ev.exited(s.end.code, s.end.signal, s.end.left, s.end.at, s.end);
-      else ev.lost(s.reason);
+      else ev.lost(s.reason, true);
     };
     this.stop = this.ends.follow(path.basename(endFile), check);
     ev.spawned(leader.pid);
