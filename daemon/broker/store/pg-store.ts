@@ -13,9 +13,11 @@ import { monotonicFactory } from 'ulid';
 import { BlError, describe } from '../../../contract/errors.js';
 import { JOB_STATES, type JobListFilter, type JobState } from '../../../contract/types.js';
 import type { JobRecord, NewJob } from '../types.js';
+import { decideAtSubmit, decideWaiter, isSweepId, type DependencyStatus } from '../dependencies.js';
+import { decideRecovery } from '../dispatch.js';
 import { json, newRecord, rank, toRecord, type Row } from './sqlite-store.js';
 import type { AsyncJobStore } from './async-store.js';
-import type { ClaimOptions, Counts, EnqueueResult, FinishFields, IdMatches, ListOrder, Page, PurgeResult, PurgeWhat, RequeueOptions } from './store.js';
+import type { ClaimOptions, Counts, EnqueueResult, FinishFields, IdMatches, ListOrder, Page, PurgeResult, PurgeWhat, RequeueOptions, SettledWaiter } from './store.js';
 import { MATCH_COUNT_CAP, SHORT_ID_LENGTH, zeroCounts } from './store.js';
 
 
@@ -29,16 +31,47 @@ const HEAD = (urgentOnly: boolean) =>
   `SELECT seq FROM broker_jobs WHERE phase = 0${urgentOnly ? ' AND queue_rank = 0' : ''} AND ($4::float8 IS NULL OR timeout IS NULL OR timeout <= $4)
    ORDER BY queue_rank, pos LIMIT 1 FOR UPDATE SKIP LOCKED`;
 
-type Tx = { client: pg.PoolClient };
+/** A writing transaction: its connection, and the waiting jobs it settled (kept if it commits). */
+export interface Tx {
+  client: pg.PoolClient;
+  settled: SettledWaiter[];
+}
 
-/** What the PostgreSQL store does not hold yet: jobs waiting on others (`after`). */
-export type PgJobStore = Omit<AsyncJobStore, 'takeSettled' | 'getByKey' | 'findSweep'>;
+const PHASE_OF: Partial<Record<JobState, number>> = { pending: 0, waiting: 3, cancelled: 2 };
+
+export interface PgStoreOptions {
+  /**
+   * The daemon this store serves. Its claims are leased to it for `leaseMs` unless renewed;
+   * `running()` is what it answers for; its ends and re-queues of a running job hold only while
+   * the job is still its own (another daemon may have taken it over after its lease ran out).
+   */
+  owner?: string;
+  leaseMs?: number;
+}
+
+/** What a look at the leases of other daemons did: jobs taken over, and how. */
+export interface TakenOver {
+  job: JobRecord;
+  /** The daemon whose lease ran out. */
+  from: string;
+}
+
+export type PgJobStore = AsyncJobStore;
 
 export class PgStore implements PgJobStore {
   private readonly ulid = monotonicFactory();
   private readonly tx = new AsyncLocalStorage<Tx>();
+  private settled: SettledWaiter[] = [];
+  private readonly owner: string | null;
+  private readonly leaseMs: number;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    o: PgStoreOptions = {},
+  ) {
+    this.owner = o.owner ?? null;
+    this.leaseMs = o.leaseMs ?? 30_000;
+  }
 
   private q<R extends pg.QueryResultRow = Row>(sql: string, args: unknown[] = []): Promise<pg.QueryResult<R>> {
     const t = this.tx.getStore();
@@ -48,19 +81,59 @@ export class PgStore implements PgJobStore {
   /** One writing transaction, in turn with every other daemon's; joins the caller's if any. */
   private async write<T>(fn: () => Promise<T>): Promise<T> {
     if (this.tx.getStore()) return fn();
+    const t = await this.begin();
+    let out: T;
+    try {
+      out = await this.within(t, fn);
+    } catch (e) {
+      await this.end(t, false);
+      throw e;
+    }
+    await this.end(t, true);
+    return out;
+  }
+
+  /**
+   * Opens a writing transaction that calls made `within` it join, until `end`: what a caller
+   * that cannot hold a callback across its calls (pg-sync-store.ts, through a worker) uses.
+   */
+  async begin(): Promise<Tx> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK]);
-      const out = await this.tx.run({ client }, fn);
-      await client.query('COMMIT');
-      return out;
+      return { client, settled: [] };
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
+      // A connection that failed mid-way is not given back to be used again.
+      client.release(e as Error);
       throw e;
-    } finally {
-      client.release();
     }
+  }
+
+  within<T>(t: Tx, fn: () => Promise<T>): Promise<T> {
+    return this.tx.run(t, fn);
+  }
+
+  /** Commits (or rolls back) and gives the connection back; a failed commit throws. */
+  async end(t: Tx, commit: boolean): Promise<void> {
+    try {
+      if (commit) {
+        await t.client.query('COMMIT');
+        this.settled.push(...t.settled);
+      } else {
+        await t.client.query('ROLLBACK');
+      }
+      t.client.release();
+    } catch (e) {
+      t.client.release(e as Error);
+      if (commit) throw e;
+    }
+  }
+
+  /** `AND …` keeping a write to a running job to the daemon that holds it. */
+  private mine(arg: string): string {
+    return this.owner === null ? '' : ` AND (phase <> 1 OR lease_owner IS NULL OR lease_owner = ${arg})`;
   }
 
   atomically<T>(fn: () => Promise<T>): Promise<T> {
@@ -71,27 +144,40 @@ export class PgStore implements PgJobStore {
     return this.write(async () => {
       const out: JobRecord[] = [];
       const reused: boolean[] = [];
+      const statuses = new Map<string, DependencyStatus>();
+      const statusOf = async (dep: string) => statuses.get(dep) ?? statuses.set(dep, await this.dependencyStatus(dep)).get(dep)!;
       // Keyless jobs go in one INSERT a batch; a keyed one first looks for its key (an
       // earlier job, maybe from this very batch).
-      let batch: { j: NewJob; id: string; at: number }[] = [];
+      let batch: { j: NewJob; rec: JobRecord; open: string[] }[] = [];
       const flush = async () => {
         if (batch.length === 0) return;
-        const cols = batch.map(({ j, id }) => [id, rank(j.queue), j.command, json(j.argv), j.cwd, JSON.stringify(j.env), j.timeout, json(j.idleCpu), j.retries,
-          j.key, JSON.stringify(j.labels), json(j.http), json(j.params), j.sweepKey ?? null]);
+        const cols = batch.map(({ j, rec }) => [rec.id, rank(j.queue), PHASE_OF[rec.state]!, rec.state, j.command, json(j.argv), j.cwd, JSON.stringify(j.env), j.timeout,
+          json(j.idleCpu), j.retries, j.key, JSON.stringify(j.labels), json(j.http), json(j.params), j.sweepKey ?? null, j.sweep ?? null,
+          j.after?.length ? JSON.stringify(j.after) : null, j.afterAny ? 1 : null, rec.finishedAt, rec.reason]);
         const col = (i: number) => cols.map((c) => c[i]);
         await this.q(
           `INSERT INTO broker_jobs (id, queue_rank, pos, phase, state, command, argv, cwd, env, timeout, idle_cpu, retries, key, labels,
-             attempt, submitted_at, http, params, sweep_key)
-           SELECT id, qr, nextval('broker_pos'), 0, 'pending', command, argv, cwd, env, timeout, idle_cpu, retries, key, labels, 1, $15, http, params, sweep_key
-           FROM unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::text[], $9::int[], $10::text[],
-             $11::text[], $12::text[], $13::text[], $14::text[]) WITH ORDINALITY
-             AS t(id, qr, command, argv, cwd, env, timeout, idle_cpu, retries, key, labels, http, params, sweep_key, ord)
+             attempt, submitted_at, http, params, sweep_key, sweep_id, "after", after_any, finished_at, reason)
+           SELECT id, qr, nextval('broker_pos'), ph, st, command, argv, cwd, env, timeout, idle_cpu, retries, key, labels, 1, $22, http, params,
+             sweep_key, sweep_id, aft, aany, fin, reason
+           FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::text[],
+             $11::int[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::smallint[], $20::int8[], $21::text[])
+             WITH ORDINALITY
+             AS t(id, qr, ph, st, command, argv, cwd, env, timeout, idle_cpu, retries, key, labels, http, params, sweep_key, sweep_id, aft, aany, fin, reason, ord)
            ORDER BY ord`,
-          [...Array.from({ length: 14 }, (_, i) => col(i)), now],
+          [...Array.from({ length: 21 }, (_, i) => col(i)), now],
         );
+        const deps = batch.flatMap(({ rec, open }) => open.map((on) => [on, rec.id]));
+        if (deps.length) {
+          await this.q(`INSERT INTO broker_job_deps (on_id, job_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`, [
+            deps.map((d) => d[0]),
+            deps.map((d) => d[1]),
+          ]);
+        }
         batch = [];
       };
       const keyed = new Map<string, JobRecord>();
+      const t = this.tx.getStore()!;
       for (const j of jobs) {
         if (j.key !== null) {
           const mine = keyed.get(j.key);
@@ -103,8 +189,11 @@ export class PgStore implements PgJobStore {
           }
         }
         const id = this.ulid(now);
-        batch.push({ j, id, at: now });
-        const rec = newRecord(j, id, now, 'pending', null);
+        const after = j.after ?? [];
+        const wait = after.length ? decideAtSubmit(j.afterAny ?? false, await Promise.all(after.map(statusOf))) : ({ kind: 'pending' } as const);
+        const rec = newRecord(j, id, now, wait.kind, wait.kind === 'cancelled' ? wait.reason : null);
+        batch.push({ j, rec, open: wait.kind === 'waiting' ? wait.open : [] });
+        if (rec.state === 'cancelled') t.settled.push({ job: rec, released: false });
         if (j.key !== null) keyed.set(j.key, rec);
         out.push(rec);
         reused.push(false);
@@ -114,9 +203,66 @@ export class PgStore implements PgJobStore {
     });
   }
 
+  /** Where a dependency stands now (in the caller's transaction). */
+  private async dependencyStatus(dep: string): Promise<DependencyStatus> {
+    if (isSweepId(dep)) {
+      const failed = (await this.q<{ id: string; state: JobState }>(`SELECT id, state FROM broker_jobs WHERE sweep_id = $1 AND phase = 2 AND state <> 'succeeded' LIMIT 1`, [dep])).rows[0];
+      const open = (await this.q(`SELECT 1 FROM broker_jobs WHERE sweep_id = $1 AND phase IN (0, 1, 3) LIMIT 1`, [dep])).rows.length > 0;
+      return { dep, open, ...(failed ? { failed: { job: failed.id, state: failed.state } } : {}) };
+    }
+    const j = (await this.q<{ phase: number; state: JobState }>(`SELECT phase, state FROM broker_jobs WHERE id = $1`, [dep])).rows[0];
+    if (!j) throw new BlError('bad_value', `expected \`after\` to name submitted jobs, found ${describe(dep)} (no such job)`);
+    if (j.phase !== 2) return { dep, open: true };
+    return j.state === 'succeeded' ? { dep, open: false } : { dep, open: false, failed: { job: dep, state: j.state } };
+  }
+
+  /**
+   * `ended` has just ended: the jobs waiting on it, or on its sweep, are released, cancelled
+   * (then theirs in turn) or keep waiting, as decideWaiter says. In the caller's transaction.
+   */
+  private async settleWaiters(ended: JobRecord, now: number): Promise<void> {
+    const t = this.tx.getStore()!;
+    const todo = [ended];
+    for (let x = todo.shift(); x; x = todo.shift()) {
+      for (const dep of x.sweep ? [x.id, x.sweep] : [x.id]) {
+        const waiters = (await this.q<{ job_id: string }>(`SELECT job_id FROM broker_job_deps WHERE on_id = $1`, [dep])).rows;
+        if (waiters.length === 0) continue;
+        const depStillOpen = dep !== x.id && (await this.q(`SELECT 1 FROM broker_jobs WHERE sweep_id = $1 AND phase IN (0, 1, 3) LIMIT 1`, [dep])).rows.length > 0;
+        for (const { job_id: w } of waiters) {
+          const row = (await this.q(`SELECT phase, after_any FROM broker_jobs WHERE id = $1`, [w])).rows[0];
+          if (!row || row.phase !== 3) {
+            await this.q(`DELETE FROM broker_job_deps WHERE on_id = $1 AND job_id = $2`, [dep, w]);
+            continue;
+          }
+          const openDeps = Number((await this.q<{ n: number }>(`SELECT count(*) AS n FROM broker_job_deps WHERE job_id = $1`, [w])).rows[0]!.n);
+          const a = decideWaiter(row.after_any === 1, openDeps, { dep, job: x.id, state: x.state, depStillOpen });
+          if (a.kind === 'wait') {
+            if (a.resolved) await this.q(`DELETE FROM broker_job_deps WHERE on_id = $1 AND job_id = $2`, [dep, w]);
+            continue;
+          }
+          await this.q(`DELETE FROM broker_job_deps WHERE job_id = $1`, [w]);
+          const r =
+            a.kind === 'release'
+              ? await this.q(`UPDATE broker_jobs SET phase = 0, state = 'pending' WHERE id = $1 AND phase = 3 RETURNING *`, [w])
+              : await this.q(`UPDATE broker_jobs SET phase = 2, state = 'cancelled', finished_at = $1, reason = $2 WHERE id = $3 AND phase = 3 RETURNING *`, [now, a.reason, w]);
+          const job = toRecord(r.rows[0]!);
+          t.settled.push({ job, released: a.kind === 'release' });
+          if (a.kind === 'cancel') todo.push(job);
+        }
+      }
+    }
+  }
+
+  takeSettled(): Promise<SettledWaiter[]> {
+    const s = this.settled;
+    this.settled = [];
+    return Promise.resolve(s);
+  }
+
   claimNext(o: ClaimOptions): Promise<JobRecord | undefined> {
     return this.write(async () => {
-      const args: unknown[] = [o.launcher, o.host, o.now, o.maxTimeout ?? null, o.lease?.owner ?? null, o.lease?.until ?? null];
+      const lease = o.lease ?? (this.owner === null ? undefined : { owner: this.owner, until: o.now + this.leaseMs });
+      const args: unknown[] = [o.launcher, o.host, o.now, o.maxTimeout ?? null, lease?.owner ?? null, lease?.until ?? null];
       const r = await this.q(`UPDATE broker_jobs SET ${CLAIM_SET} WHERE seq = (${HEAD(o.urgentOnly)}) RETURNING *`, args);
       return r.rows[0] ? toRecord(r.rows[0]) : undefined;
     });
@@ -124,6 +270,7 @@ export class PgStore implements PgJobStore {
 
   /** Extends the leases `owner` holds on its running jobs to `until`; how many it holds. */
   async renewLeases(owner: string, until: number): Promise<number> {
+    // Not in turn with the writers: a renewal must not wait behind a long batch of submits.
     const r = await this.q(`UPDATE broker_jobs SET lease_expires = $2 WHERE lease_owner = $1 AND phase = 1`, [owner, until]);
     return r.rowCount ?? 0;
   }
@@ -153,7 +300,7 @@ export class PgStore implements PgJobStore {
   }
 
   async markStarted(id: string, p: { pid: number; pgid: number; procStart: number | null }): Promise<void> {
-    await this.q(`UPDATE broker_jobs SET pid = $1, pgid = $2, proc_start = $3 WHERE id = $4 AND phase = 1`, [p.pid, p.pgid, p.procStart, id]);
+    await this.q(`UPDATE broker_jobs SET pid = $1, pgid = $2, proc_start = $3 WHERE id = $4 AND phase = 1${this.mine('$5')}`, [p.pid, p.pgid, p.procStart, id, this.owner]);
   }
 
   finish(id: string, f: FinishFields): Promise<JobRecord | undefined> {
@@ -161,10 +308,56 @@ export class PgStore implements PgJobStore {
       const r = await this.q(
         `UPDATE broker_jobs SET phase = 2, state = $1, exit_code = $2, signal = $3, usage = $4, reason = $5, finished_at = $6,
            lease_owner = NULL, lease_expires = NULL
-         WHERE id = $7 AND phase = 1 RETURNING *`,
-        [f.state, f.exitCode, f.signal, json(f.usage), f.reason, f.now, id],
+         WHERE id = $7 AND phase = 1${this.mine('$8')} RETURNING *`,
+        [f.state, f.exitCode, f.signal, json(f.usage), f.reason, f.now, id, this.owner],
       );
-      return r.rows[0] ? toRecord(r.rows[0]) : undefined;
+      if (!r.rows[0]) return undefined;
+      const job = toRecord(r.rows[0]);
+      await this.settleWaiters(job, f.now);
+      return job;
+    });
+  }
+
+  /**
+   * Running jobs of other daemons whose lease ran out before `now` (their daemon died or lost
+   * the store): each back at the head of its queue as its next attempt while retries remain,
+   * else `lost`, in one transaction. A late end from that daemon no longer matches (finish
+   * holds only for the job's holder).
+   */
+  takeOverExpired(now: number, limit = 1000): Promise<TakenOver[]> {
+    return this.write(async () => {
+      const r = await this.q(
+        `SELECT * FROM broker_jobs WHERE phase = 1 AND lease_expires < $1 AND lease_owner IS DISTINCT FROM $2 ORDER BY id DESC LIMIT $3 FOR UPDATE SKIP LOCKED`,
+        [now, this.owner, limit],
+      );
+      const out: TakenOver[] = [];
+      // Newest first, each to the head: the oldest ends up first, as they were.
+      for (const row of r.rows) {
+        const from = row.lease_owner as string;
+        const was = toRecord(row);
+        const d = decideRecovery(was.attempt, was.retries);
+        const why = `attempt ${was.attempt}: its daemon ${from} stopped renewing its lease (it died or lost the store)`;
+        let job: JobRecord | undefined;
+        if (d.kind === 'requeue') {
+          const q = await this.q(
+            `UPDATE broker_jobs AS j SET phase = 0, state = 'pending', attempt = $1, reason = $2,
+               pos = COALESCE((SELECT min(pos) - 1 FROM broker_jobs WHERE phase = 0 AND queue_rank = j.queue_rank), nextval('broker_pos')),
+               launcher = NULL, host = NULL, pid = NULL, pgid = NULL, proc_start = NULL, lease_owner = NULL, lease_expires = NULL
+             WHERE id = $3 RETURNING *`,
+            [d.attempt, `${why}; re-queued as attempt ${d.attempt}`, was.id],
+          );
+          job = toRecord(q.rows[0]!);
+        } else {
+          const q = await this.q(
+            `UPDATE broker_jobs SET phase = 2, state = 'lost', reason = $1, finished_at = $2, lease_owner = NULL, lease_expires = NULL WHERE id = $3 RETURNING *`,
+            [`${why}; no retries left`, now, was.id],
+          );
+          job = toRecord(q.rows[0]!);
+          await this.settleWaiters(job, now);
+        }
+        out.push({ job, from });
+      }
+      return out;
     });
   }
 
@@ -176,8 +369,8 @@ export class PgStore implements PgJobStore {
       const r = await this.q(
         `UPDATE broker_jobs AS j SET phase = 0, state = 'pending', pos = ${pos}, attempt = $1, reason = $2, launcher = NULL, host = NULL,
            pid = NULL, pgid = NULL, proc_start = NULL, exit_code = NULL, signal = NULL, finished_at = NULL, lease_owner = NULL, lease_expires = NULL
-         WHERE id = $3 AND phase IN (1, 2) RETURNING *`,
-        [o.attempt, o.reason, id],
+         WHERE id = $3 AND phase IN (1, 2)${this.mine('$4')} RETURNING *`,
+        [o.attempt, o.reason, id, this.owner],
       );
       return r.rows[0] ? toRecord(r.rows[0]) : undefined;
     });
@@ -186,16 +379,31 @@ export class PgStore implements PgJobStore {
   cancelPending(id: string, now: number): Promise<JobRecord | undefined> {
     return this.write(async () => {
       const r = await this.q(
-        `UPDATE broker_jobs SET phase = 2, state = 'cancelled', finished_at = $1, reason = 'cancelled while pending' WHERE id = $2 AND phase = 0 RETURNING *`,
+        `UPDATE broker_jobs SET phase = 2, state = 'cancelled', finished_at = $1, reason = 'cancelled while ' || state WHERE id = $2 AND phase IN (0, 3) RETURNING *`,
         [now, id],
       );
-      return r.rows[0] ? toRecord(r.rows[0]) : undefined;
+      if (!r.rows[0]) return undefined;
+      const job = toRecord(r.rows[0]);
+      await this.q(`DELETE FROM broker_job_deps WHERE job_id = $1`, [id]);
+      await this.settleWaiters(job, now);
+      return job;
     });
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
     const r = await this.q(`SELECT * FROM broker_jobs WHERE id = $1`, [id]);
     return r.rows[0] ? toRecord(r.rows[0]) : undefined;
+  }
+
+  async getByKey(key: string): Promise<JobRecord | undefined> {
+    const r = await this.q(`SELECT * FROM broker_jobs WHERE key = $1`, [key]);
+    return r.rows[0] ? toRecord(r.rows[0]) : undefined;
+  }
+
+  async findSweep(ref: string): Promise<string | undefined> {
+    if (isSweepId(ref)) return (await this.q(`SELECT 1 FROM broker_jobs WHERE sweep_id = $1 LIMIT 1`, [ref])).rows.length ? ref : undefined;
+    const r = await this.q<{ sweep_id: string }>(`SELECT sweep_id FROM broker_jobs WHERE key >= $1 AND key < $2 AND sweep_id IS NOT NULL LIMIT 1`, [`${ref}/`, `${ref}/\x7f`]);
+    return r.rows[0]?.sweep_id;
   }
 
   async resolveId(ref: string, show: number): Promise<IdMatches> {
@@ -230,6 +438,7 @@ export class PgStore implements PgJobStore {
         return `$${args.length}`;
       };
       if (filter === 'pending') where.push('phase = 0');
+      else if (filter === 'waiting') where.push('phase = 3');
       else if (filter === 'running') where.push('phase = 1');
       else if (filter === 'completed') where.push('phase = 2');
       else if (filter === 'errors') where.push(`phase = 2 AND state <> 'succeeded'`);
@@ -243,10 +452,13 @@ export class PgStore implements PgJobStore {
     return { jobs, next: more ? jobs[jobs.length - 1]!.id : null };
   }
 
+  /** The running jobs this daemon answers for (all of them when it has no `owner`). */
   async running(launcher?: string): Promise<JobRecord[]> {
-    const r = launcher === undefined
-      ? await this.q(`SELECT * FROM broker_jobs WHERE phase = 1 ORDER BY id`)
-      : await this.q(`SELECT * FROM broker_jobs WHERE phase = 1 AND launcher = $1 ORDER BY id`, [launcher]);
+    const where = ['phase = 1'];
+    const args: unknown[] = [];
+    if (launcher !== undefined) where.push(`launcher = $${args.push(launcher)}`);
+    if (this.owner !== null) where.push(`lease_owner = $${args.push(this.owner)}`);
+    const r = await this.q(`SELECT * FROM broker_jobs WHERE ${where.join(' AND ')} ORDER BY id`, args);
     return r.rows.map(toRecord);
   }
 
@@ -262,8 +474,10 @@ export class PgStore implements PgJobStore {
   }
 
   purge(what: PurgeWhat): Promise<PurgeResult> {
-    const where = what === 'completed' ? 'phase = 2' : what === 'pending' ? 'phase = 0' : 'phase IN (0, 2)';
+    const where = what === 'completed' ? 'phase = 2' : what === 'pending' ? 'phase IN (0, 3)' : 'phase IN (0, 2, 3)';
     return this.write(async () => {
+      // Nothing waits on an ended job, and what waits on a pending or waiting one is waiting.
+      await this.q(`DELETE FROM broker_job_deps WHERE job_id IN (SELECT id FROM broker_jobs WHERE ${where})`);
       const withLogs = (await this.q<{ id: string }>(`SELECT id FROM broker_jobs WHERE ${where} AND started_at IS NOT NULL`)).rows.map((r) => r.id);
       const removed = (await this.q(`DELETE FROM broker_jobs WHERE ${where}`)).rowCount ?? 0;
       return { removed, withLogs };

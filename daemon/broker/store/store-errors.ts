@@ -2,7 +2,8 @@
 // I/O error, locked): on a submit they become a 503 with a message; anything else stays a bug.
 import { BlError } from '../../../contract/errors.js';
 
-const UNAVAILABLE = /^SQLITE_(READONLY|FULL|IOERR|CANTOPEN|BUSY|LOCKED|CORRUPT|NOTADB|PROTOCOL)/;
+// PG_UNAVAILABLE: the PostgreSQL store cannot reach its server (pg-store-worker.ts).
+const UNAVAILABLE = /^(SQLITE_(READONLY|FULL|IOERR|CANTOPEN|BUSY|LOCKED|CORRUPT|NOTADB|PROTOCOL)|PG_UNAVAILABLE|WORKER_NO_ANSWER)/;
 
 export function storeUnavailable(e: unknown, consequence: string): BlError | undefined {
   const code = (e as { code?: unknown } | null)?.code;

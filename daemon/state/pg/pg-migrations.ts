@@ -78,6 +78,25 @@ CREATE TABLE bl_daemons (
 );
 `,
   },
+  {
+    version: 2,
+    what: 'jobs that wait on others (after, sweeps)',
+    sql: `
+ALTER TABLE broker_jobs
+  ADD COLUMN sweep_id TEXT COLLATE "C",    -- the sweep (one submit's combinations) a job belongs to
+  ADD COLUMN "after" TEXT,                  -- JSON: the job and sweep ids it waits on
+  ADD COLUMN after_any SMALLINT;            -- 1: runs once each has ended, however
+-- phase 3: waiting on others (dependencies.ts); never claimed.
+CREATE INDEX broker_jobs_sweep_id ON broker_jobs(sweep_id, phase) WHERE sweep_id IS NOT NULL;
+-- What waiting jobs still wait on: a row goes when it is resolved.
+CREATE TABLE broker_job_deps (
+  on_id TEXT COLLATE "C" NOT NULL,          -- a job id or a sweep id
+  job_id TEXT COLLATE "C" NOT NULL,         -- the waiting job
+  PRIMARY KEY (on_id, job_id)
+);
+CREATE INDEX broker_job_deps_job ON broker_job_deps(job_id);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,125 @@
+// The broker's synchronous JobStore on PostgreSQL (a worker thread waited on): the one store
+// contract and the dependency contract through it, on a real server, plus what sharing adds:
+// leases taken over from a daemon that stopped renewing, and a server that goes away.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { BlError } from '../../../../contract/errors.js';
+import { asyncStore } from '../../../../daemon/broker/store/async-store.js';
+import { PgSyncStore } from '../../../../daemon/broker/store/pg-sync-store.js';
+import { storeUnavailable } from '../../../../daemon/broker/store/store-errors.js';
+import { pgTarget } from '../../../../daemon/state/pg/pg-target.js';
+import { startPostgres, type Postgres } from '../../../helpers/postgres.js';
+import { dependencyContract } from './dependency-contract.js';
+import { job, storeContract } from './store-contract.js';
+
+let server: Postgres;
+before(async () => {
+  server = await startPostgres();
+});
+after(async () => {
+  await server?.stop();
+});
+
+let owners = 0;
+const open = (db: string, over: { owner?: string; leaseMs?: number } = {}) =>
+  PgSyncStore.open({ target: pgTarget(server.url(db), {}, 'root'), owner: over.owner ?? `d${++owners}`, leaseMs: over.leaseMs ?? 60_000 });
+
+function make() {
+  const db = server.createDatabase('sync');
+  const stores = [open(db, { owner: 'one' })];
+  return {
+    store: stores[0]!,
+    // The same daemon again (its leases are its own), as after a restart.
+    reopen: () => {
+      stores.push(open(db, { owner: 'one' }));
+      return stores[stores.length - 1]!;
+    },
+    close: () => {
+      for (const s of stores) void s.close();
+    },
+  };
+}
+
+storeContract('PostgreSQL through the blocking worker', {
+  make: async () => {
+    const m = make();
+    return { store: asyncStore(m.store), reopen: async () => asyncStore(m.reopen()), close: async () => m.close() };
+  },
+});
+dependencyContract('PostgreSQL through the blocking worker', { make });
+
+describe('PostgreSQL store shared by daemons, through the blocking worker', () => {
+  const claim = (s: PgSyncStore, now: number) => s.claimNext({ urgentOnly: false, launcher: 'local', host: 'h', now });
+
+  it("takes over the running jobs of a daemon whose lease ran out; that daemon's late end does not count", () => {
+    const db = server.createDatabase('lease');
+    const a = open(db, { owner: 'a', leaseMs: 1000 });
+    const b = open(db, { owner: 'b', leaseMs: 1000 });
+    try {
+      const [once, twice] = a.enqueue([job('once'), job('twice', { retries: 1 })], 1).jobs;
+      assert.equal(claim(a, 10)?.id, once!.id);
+      assert.equal(claim(a, 10)?.id, twice!.id);
+      assert.deepEqual(a.running().map((j) => j.id), [once!.id, twice!.id], 'what a answers for');
+      assert.deepEqual(b.running(), [], 'nothing of b');
+      assert.deepEqual(b.takeOverExpired(500), [], 'leases that hold are left alone');
+      assert.equal(a.heartbeat('h', 1, null, 900), 2, 'a renews both');
+      assert.deepEqual(b.takeOverExpired(1500), [], 'renewed until 1900');
+      assert.deepEqual(a.takeOverExpired(5000), [], "a daemon never takes over its own jobs");
+      const taken = b.takeOverExpired(5000);
+      assert.deepEqual(taken.map((t) => [t.job.command, t.job.state, t.job.attempt, t.from]).sort(), [['once', 'lost', 1, 'a'], ['twice', 'pending', 2, 'a']]);
+      assert.match(taken[0]!.job.reason!, /its daemon a stopped renewing its lease/);
+      // b runs the second attempt; a's late end of its first one changes nothing.
+      assert.equal(claim(b, 6000)?.id, twice!.id);
+      const late = a.finish(twice!.id, { state: 'succeeded', exitCode: 0, signal: null, usage: null, reason: null, now: 6001 });
+      assert.equal(late, undefined, 'not a\'s job any more');
+      assert.equal(a.requeue(twice!.id, { head: true, attempt: 2, reason: 'late' }), undefined);
+      assert.equal(b.get(twice!.id)?.state, 'running');
+      assert.equal(b.finish(twice!.id, { state: 'succeeded', exitCode: 0, signal: null, usage: null, reason: null, now: 6002 })?.state, 'succeeded');
+      assert.deepEqual(b.daemons(0).map((d) => d.id), ['a']);
+    } finally {
+      void a.close();
+      void b.close();
+    }
+  });
+
+  it('refusals stay refusals (400), and a server gone answers "unavailable" (503) until it is back', async () => {
+    const db = server.createDatabase('down');
+    const s = open(db);
+    try {
+      assert.throws(() => s.enqueue([job('x', { after: ['NOSUCHJOB'] })], 1), (e: unknown) => e instanceof BlError && e.status === 400 && /no such job/.test(e.message));
+      s.enqueue([job('before')], 1);
+      await server.halt();
+      let err: unknown;
+      try {
+        s.enqueue([job('during')], 2);
+      } catch (e) {
+        err = e;
+      }
+      const u = storeUnavailable(err, 'nothing was submitted');
+      assert.ok(u, `a 503, not ${String(err)}`);
+      assert.equal(u.status, 503);
+      assert.match(u.message, /PostgreSQL/);
+      await server.start();
+      // Calls fail at once for a moment after a failure, then try again.
+      let n: number | undefined;
+      for (let i = 0; n === undefined; i++) {
+        try {
+          n = s.counts().byState.pending;
+        } catch (e) {
+          assert.ok(storeUnavailable(e, ''), String(e));
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+        }
+      }
+      assert.equal(n, 1, 'what was acknowledged is there; what was refused is not');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a wrong address stops the open with the reason and the address, never the password', () => {
+    assert.throws(
+      () => PgSyncStore.open({ target: pgTarget('postgres://bl:sekret@127.0.0.1:1/x', {}, 'root'), owner: 'z', leaseMs: 1000 }),
+      (e: Error) => /127\.0\.0\.1:1/.test(e.message) && !/sekret/.test(e.message),
+    );
+  });
+});
