@@ -29,7 +29,7 @@ export type HttpOutcome = 'succeeded' | 'failed';
  * launcher's allocation (a Slurm job) ends (the next attempt runs first in line, whatever the
  * job's retries: the job did nothing wrong).
  */
-export const OUTCOMES = ['exited', 'timed_out', 'dead', 'cancelled', 'drained', 'evicted', 'spawn_error', 'lost', 'succeeded', 'failed'] as const satisfies readonly (string | HttpOutcome)[];
+export const OUTCOMES = ['exited', 'timed_out', 'dead', 'oom', 'cancelled', 'drained', 'evicted', 'spawn_error', 'lost', 'succeeded', 'failed'] as const satisfies readonly (string | HttpOutcome)[];
 
 /** Why a launcher killed a run; the first kill's outcome is the run's. */
 export type KillOutcome = 'timed_out' | 'dead' | 'cancelled' | 'drained' | 'evicted' | 'lost';

@@ -6,6 +6,7 @@ import type { KeepaliveStats } from './keepalive/stats.js';
 import type { Broker } from './broker/index.js';
 import type { Logger } from './log/logger.js';
 import type { ReloadResult } from './config/reload-result.js';
+import type { Cgroups } from '../proc/cgroup/setup.js';
 
 export interface Services {
   config: DaemonConfig;
@@ -20,4 +21,6 @@ export interface Services {
   log: Logger;
   /** POST /config/reload: SIGHUP's work (run.ts's reloadFile). */
   reloadConfig: () => Promise<ReloadResult>;
+  /** Whether workers and jobs are held by cgroups or process groups, and why. */
+  cgroups: Cgroups;
 }

@@ -10,6 +10,11 @@ import { JOB_MARKER, type TreeRoot } from '../proc/job-tree.js';
 import type { Spawner, SpawnRequest } from './spawner.js';
 import type { IdleCpu, KillOutcome, RunResult } from '../contract/run.js';
 import { addSample, type UsageSampler } from './usage-sampler.js';
+import type { Limits } from '../contract/limits.js';
+import type { CgroupTree, Group } from '../proc/cgroup/group.js';
+import { members, stopGroup } from '../proc/cgroup/stop-group.js';
+import { readUsage } from '../proc/cgroup/usage.js';
+import { oomReason } from './oom.js';
 
 export interface JobSpec {
   id: string;
@@ -21,6 +26,8 @@ export interface JobSpec {
   timeout: number | null;
   idleCpu: IdleCpu | null;
   attempt: number;
+  /** Enforced through its cgroup; the launcher refused the job before here if it cannot. */
+  limits?: Limits | null;
 }
 
 export interface JobRunOptions {
@@ -29,6 +36,11 @@ export interface JobRunOptions {
   spawner: Spawner;
   /** SIGTERM → SIGKILL delay when a job is killed. */
   graceMs: number;
+  /**
+   * Where the job gets a cgroup of its own (`job-<id>`): its members are what a stop kills
+   * and what its usage counts. Absent: its process group and descendants (stop-tree.ts).
+   */
+  cgroups?: CgroupTree | undefined;
   onStarted?: (p: { pid: number; pgid: number }) => void;
   /**
    * The leader's /proc start time, from the first usage sample (about a second in): crash
@@ -55,12 +67,23 @@ export class JobRun {
   private timer: NodeJS.Timeout | undefined;
   private idle: IdleState = { lowSince: null };
   private readonly hurried = new AbortController();
+  private readonly group: Group | undefined;
+  /** The stop of what its leader left in its cgroup; the group is removed after it. */
+  private leftovers: Promise<unknown> | undefined;
 
   constructor(
     readonly spec: JobSpec,
     private readonly opts: JobRunOptions,
   ) {
     this.done = new Promise((r) => (this.resolve = r));
+    if (opts.cgroups) {
+      try {
+        this.group = opts.cgroups.make(jobGroupName(spec), spec.limits ?? null);
+      } catch (e) {
+        this.resolve({ outcome: 'spawn_error', exitCode: null, signal: null, usage: null, reason: `cannot make its cgroup: ${(e as Error).message}` });
+        return;
+      }
+    }
     opts.spawner.spawn(this.request(), {
       spawned: (pid) => this.started(pid),
       failed: (message) => this.failed(message),
@@ -90,6 +113,14 @@ export class JobRun {
     const k = this.killing!;
     k.finished = false;
     const { pid, pgid } = this.root!;
+    const g = this.group;
+    if (g) {
+      void stopGroup(g, { grace: this.opts.graceMs, hasKill: this.opts.cgroups!.hasKill, abort: this.hurried.signal, interval: 50 }).finally(() => {
+        k.finished = true;
+        this.settle();
+      });
+      return;
+    }
     void stopTree({ pid, pgid, grace: this.opts.graceMs, marker: { name: JOB_MARKER, value: this.spec.id }, known: this.seen, abort: this.hurried.signal, interval: 50 }).finally(() => {
       k.finished = true;
       this.settle();
@@ -103,10 +134,13 @@ export class JobRun {
     const plain = spec.argv ? null : plainArgv(spec.command ?? '');
     const tries = spec.argv ? [{ file: spec.argv[0]!, args: spec.argv.slice(1) }] : plain ? [{ file: plain[0]!, args: plain.slice(1) }, shell] : [shell];
     const header = attemptHeader(spec.attempt);
-    return { tries, cwd: spec.cwd, env, logPath: opts.logPath, header };
+    const req: SpawnRequest = { tries, cwd: spec.cwd, env, logPath: opts.logPath, header };
+    if (this.group) req.cgroup = { enter: this.group.procs, home: opts.cgroups!.plan.home };
+    return req;
   }
 
   private failed(message: string): void {
+    this.removeGroup();
     const k = this.killing;
     if (k) this.resolve({ outcome: k.outcome, exitCode: null, signal: null, usage: null, reason: k.reason });
     else this.resolve({ outcome: 'spawn_error', exitCode: null, signal: null, usage: null, reason: message });
@@ -139,14 +173,18 @@ export class JobRun {
         this.idle = step.st;
         if (step.dead) this.kill('dead', `process tree used under ${spec.idleCpu.percent}% CPU for ${spec.idleCpu.seconds} s`);
       }
-    });
+    }, this.group);
   }
 
   private exited(code: number | null, signal: string | null, left: boolean, at: number): void {
     if (this.exit) return;
     this.exit = { code, signal, at };
     const pid = this.pid!;
-    if (!this.killing && left) {
+    const g = this.group;
+    if (g) {
+      // Its cgroup, not its process group, says what it left (a setsid()'d child too).
+      if (!this.killing && members(g).length > 0) this.leftovers = stopGroup(g, { grace: this.opts.graceMs, hasKill: this.opts.cgroups!.hasKill, interval: 50 });
+    } else if (!this.killing && left) {
       // The leader is done but it left processes in its group: they do not outlive the job.
       void stopTree({ pid, grace: this.opts.graceMs, marker: { name: JOB_MARKER, value: this.spec.id }, known: this.seen, interval: 50 });
     }
@@ -158,16 +196,32 @@ export class JobRun {
     if (this.timer) clearTimeout(this.timer);
     this.stopSampling?.();
     const k = this.killing;
-    this.resolve({
-      outcome: k ? k.outcome : 'exited',
-      exitCode: this.exit.code,
-      signal: this.exit.signal,
-      usage: this.usage,
-      reason: k ? k.reason : null,
-      exitedAt: this.exit.at,
-    });
+    let outcome: RunResult['outcome'] = k ? k.outcome : 'exited';
+    let reason = k ? k.reason : null;
+    const g = this.group;
+    if (g) {
+      const u = readUsage(g);
+      const peak = Math.max(u.memoryPeak ?? 0, u.memory ?? 0);
+      if (peak > 0) this.usage = { cpu_max: this.usage?.cpu_max ?? 0, cpu_last: this.usage?.cpu_last ?? 0, rss_last: this.usage?.rss_last ?? 0, rss_max: Math.max(this.usage?.rss_max ?? 0, peak) };
+      if (u.oomKills > 0 && !k) {
+        outcome = 'oom';
+        reason = oomReason(u.oomKills, this.spec.limits?.memory_max, u.memoryPeak);
+      }
+      this.removeGroup();
+    }
+    this.resolve({ outcome, exitCode: this.exit.code, signal: this.exit.signal, usage: this.usage, reason, exitedAt: this.exit.at });
+  }
+
+  private removeGroup(): void {
+    const g = this.group;
+    if (!g) return;
+    if (this.leftovers) void this.leftovers.finally(() => this.opts.cgroups!.remove(g));
+    else this.opts.cgroups!.remove(g);
   }
 }
+
+/** A job's cgroup: `job-<id>`, and `job-<id>.<n>` for a retry (the last one may still be emptying). */
+export const jobGroupName = (spec: { id: string; attempt: number }): string => (spec.attempt > 1 ? `job-${spec.id}.${spec.attempt}` : `job-${spec.id}`);
 
 export function runJob(spec: JobSpec, opts: JobRunOptions): JobRun {
   return new JobRun(spec, opts);

@@ -6,6 +6,7 @@ import type { KillOutcome, RunResult } from '../../contract/run.js';
 import type { UsageJson } from '../../contract/types.js';
 import { startRun, type Run } from '../../runner/start-run.js';
 import type { Spawner } from '../../runner/spawner.js';
+import type { CgroupTree } from '../../proc/cgroup/group.js';
 import { UsageSampler } from '../../runner/usage-sampler.js';
 import type { JobRecord } from './types.js';
 
@@ -29,6 +30,7 @@ export class LocalLauncher {
     private readonly stateDir: string,
     private readonly graceMs: number,
     private readonly spawner: Spawner,
+    private readonly cgroups: CgroupTree | undefined,
     private readonly hooks: LauncherHooks,
   ) {
     mkdirSync(path.join(stateDir, 'jobs'), { recursive: true });
@@ -51,6 +53,7 @@ export class LocalLauncher {
       sampler: this.sampler,
       spawner: this.spawner,
       graceMs: this.graceMs,
+      cgroups: this.cgroups,
       onStarted: (p) => this.hooks.onStarted(job.id, p),
       onIdentified: (p) => this.hooks.onIdentified(job.id, p),
     });

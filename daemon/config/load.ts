@@ -10,6 +10,7 @@ import { formatSlurmDuration, parseSlurmDuration } from '../broker/slurm/slurm-t
 import { didYouMean } from '../../contract/did-you-mean.js';
 import { describe } from '../../contract/errors.js';
 import { parseAllowEntries, type AllowEntry } from '../broker/submit/allow-entries.js';
+import { parseLimits, type Limits } from '../../contract/limits.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -185,6 +186,7 @@ export function resolveConfig(raw: RawConfig, file: string | undefined, o: LoadO
       backoffMax: t.backoff?.max ?? base?.backoffMax ?? DEFAULTS.backoffMax,
       captureOutput: t.capture_output ?? base?.captureOutput ?? true,
       adopt: t.adopt ?? base?.adopt ?? globalAdopt,
+      limits: taskLimits(t, base),
       source,
     };
   };
@@ -274,8 +276,17 @@ export function resolveConfig(raw: RawConfig, file: string | undefined, o: LoadO
     allowedCommands,
     allowedEnv: raw.allowed_env,
     followRedirects: raw.follow_redirects ?? true,
+    cgroups: raw.cgroups ?? 'auto',
     warnings,
   };
+}
+
+/** A task's limits (checked by the schema), each field over its base's (a task file's defaults). */
+function taskLimits(t: RawTask, base: TaskSpec | undefined): Limits | null {
+  const p = parseLimits(t as Record<string, unknown>);
+  const own = 'limits' in p ? p.limits : null;
+  const merged: Limits = { ...(base?.limits ?? {}), ...(own ?? {}) };
+  return Object.keys(merged).length > 0 ? merged : null;
 }
 
 function resolveSlurm(s: RawSlurm, where: string): SlurmSettings {

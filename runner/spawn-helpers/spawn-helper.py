@@ -172,7 +172,15 @@ class Spawner:
             os.chdir(req["cwd"])
         except OSError as e:
             return self.fail(job, req, fd, "spawn %s %s" % (req["tries"][0]["file"], errno.errorcode.get(e.errno, e.errno)))
+        cg = req.get("cgroup")
         try:
+            if cg:
+                # Into the job's cgroup for the spawn, so the job starts inside it before it
+                # runs a single instruction (nothing it forks can be outside); back after.
+                try:
+                    enter(cg["enter"])
+                except OSError as e:
+                    return self.fail(job, req, fd, "cannot enter its cgroup: %s" % e)
             last = None
             for t in req["tries"]:
                 try:
@@ -185,6 +193,11 @@ class Spawner:
                 return pid
             return self.fail(job, req, fd, last)
         finally:
+            if cg:
+                try:
+                    enter(cg["home"])
+                except OSError as e:
+                    sys.stderr.write("bl: cannot go back to the helper's own cgroup: %s\n" % e)
             os.fchdir(self.home)
 
     def spawn_one(self, file, argv, env, actions):
@@ -317,6 +330,14 @@ def kill_trees(jobs):
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
+
+
+def enter(procs_files):
+    """Moves this process into the cgroups whose cgroup.procs files these are."""
+    me = str(os.getpid())
+    for f in procs_files:
+        with open(f, "w") as out:
+            out.write(me)
 
 
 def group_alive(pgid):

@@ -54,7 +54,7 @@ export function fakeJob(id: string, state: JobJson['state'], command = 'sleep 1'
   return {
     id, command, argv: null, http: null, cwd: '/tmp', env: {}, queue: 'normal', timeout: null, idle_cpu: null, retries: 0,
     key: null, labels: {}, params: null, state, attempt: 1, launcher: null, host: null, pid: null,
-    submitted_at: new Date().toISOString(), started_at: null, finished_at: null, exit_code: null, signal: null, usage: null, reason: null,
+    submitted_at: new Date().toISOString(), started_at: null, finished_at: null, exit_code: null, signal: null, usage: null, reason: null, limits: null,
   };
 }
 

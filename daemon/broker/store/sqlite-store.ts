@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS broker_jobs (
   pid INTEGER, pgid INTEGER, proc_start INTEGER,
   submitted_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER,
   exit_code INTEGER, signal TEXT, usage TEXT, reason TEXT,
-  sweep_key TEXT                        -- a sweep combination's name (sweep.ts)
+  sweep_key TEXT,                       -- a sweep combination's name (sweep.ts)
+  limits TEXT                           -- memory_max, cpu_max, pids_max (contract/limits.ts)
 );
 CREATE INDEX IF NOT EXISTS broker_jobs_pending ON broker_jobs(queue_rank, pos, timeout) WHERE phase = 0;
 CREATE INDEX IF NOT EXISTS broker_jobs_phase ON broker_jobs(phase, id);
@@ -76,6 +77,7 @@ function toRecord(r: Row): JobRecord {
     key: (r.key as string | null) ?? null,
     labels: parse(r.labels) ?? {},
     params: parse(r.params),
+    limits: parse(r.limits),
     state: r.state as JobState,
     attempt: r.attempt as number,
     launcher: (r.launcher as string | null) ?? null,
@@ -97,7 +99,7 @@ function toRecord(r: Row): JobRecord {
 function pendingRecord(j: NewJob, id: string, now: number): JobRecord {
   return {
     id, command: j.command, argv: j.argv, http: j.http ?? null, cwd: j.cwd, env: j.env, queue: j.queue, timeout: j.timeout,
-    idleCpu: j.idleCpu, retries: j.retries, key: j.key, labels: j.labels, params: j.params ?? null, state: 'pending', attempt: 1,
+    idleCpu: j.idleCpu, retries: j.retries, key: j.key, labels: j.labels, params: j.params ?? null, limits: j.limits ?? null, state: 'pending', attempt: 1,
     launcher: null, host: null, pid: null, pgid: null, procStart: null, submittedAt: now, startedAt: null,
     finishedAt: null, exitCode: null, signal: null, usage: null, reason: null,
   };
@@ -119,6 +121,10 @@ export class SqliteStore implements JobStore {
     if (!(db.prepare(`PRAGMA table_info(broker_jobs)`).all() as { name: string }[]).some((c) => c.name === 'sweep_key')) {
       db.exec(`ALTER TABLE broker_jobs ADD COLUMN sweep_key TEXT`);
     }
+    // Nor limits, in a file written by a bl without them.
+    if (!(db.prepare(`PRAGMA table_info(broker_jobs)`).all() as { name: string }[]).some((c) => c.name === 'limits')) {
+      db.exec(`ALTER TABLE broker_jobs ADD COLUMN limits TEXT`);
+    }
     db.exec(`CREATE INDEX IF NOT EXISTS broker_jobs_sweep ON broker_jobs(sweep_key) WHERE sweep_key IS NOT NULL`);
     // A store file written before claims had a max-timeout has the pending index without the
     // timeout: built again once (a pass over the pending rows).
@@ -128,7 +134,7 @@ export class SqliteStore implements JobStore {
     const st = <T extends unknown[] = unknown[]>(sql: string) => db.prepare<T>(sql);
     this.stmt = {
       insert: st(`INSERT INTO broker_jobs (id, queue_rank, pos, phase, state, command, argv, cwd, env, timeout, idle_cpu,
-        retries, key, labels, attempt, submitted_at, http, params, sweep_key) VALUES (?, ?, ?, 0, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`),
+        retries, key, labels, attempt, submitted_at, http, params, sweep_key, limits) VALUES (?, ?, ?, 0, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`),
       sweepDone: st(`SELECT 1 FROM broker_jobs INDEXED BY broker_jobs_sweep WHERE sweep_key = ? AND state = 'succeeded' LIMIT 1`),
       byKey: st(`SELECT * FROM broker_jobs WHERE key = ?`),
       byId: st(`SELECT * FROM broker_jobs WHERE id = ?`),
@@ -225,7 +231,7 @@ export class SqliteStore implements JobStore {
         }
         const id = this.ulid(now);
         this.stmt.insert.run(id, rank(j.queue), pos++, j.command, json(j.argv), j.cwd, JSON.stringify(j.env), j.timeout,
-          json(j.idleCpu), j.retries, j.key, JSON.stringify(j.labels), now, json(j.http), json(j.params), j.sweepKey ?? null);
+          json(j.idleCpu), j.retries, j.key, JSON.stringify(j.labels), now, json(j.http), json(j.params), j.sweepKey ?? null, json(j.limits));
         added.push(j);
         reused.push(false);
         out.push(pendingRecord(j, id, now));
