@@ -296,8 +296,9 @@ export class TaskManager {
   }
 
   /** Samples a worker's tree about once a second; returns what stops it. */
-  private sample(pid: number, pgid: number, startedAt: number): () => void {
-    const unwatch = workerSampler.watch({ pid, pgid }, startedAt, (s) => this.usage.set(pid, { cpuPercent: s.cpuPercent, rssBytes: s.rssBytes }));
+  private sample(pid: number, pgid: number, startedAt: number, group?: Group): () => void {
+    // In a cgroup: its accounting (every member, escaped or not), not a walk of /proc.
+    const unwatch = workerSampler.watch({ pid, pgid }, startedAt, (s) => this.usage.set(pid, { cpuPercent: s.cpuPercent, rssBytes: s.rssBytes }), group);
     return () => {
       unwatch();
       this.usage.delete(pid);
@@ -372,7 +373,7 @@ export class TaskManager {
     let resolveDone!: () => void;
     const done = new Promise<void>((r) => (resolveDone = r));
     const output = channel ? this.read(pid, channel.reader()) : undefined;
-    const unwatch = this.sample(pid, pid, Date.now());
+    const unwatch = this.sample(pid, pid, Date.now(), group);
     const proc: Proc = { pid, pgid: pid, marker, startTime, done, stopping: false, output, unwatch, group };
     this.procs.set(pid, proc);
     this.byId.set(id, pid);
