@@ -42,16 +42,16 @@ const tokens = { on: `${token}1`, off: `${token}2` };
 async function main() {
   console.log(`bench: ${os.cpus().length} cpus, node ${process.version}, load average ${load()} (1, 5, 15 min)`);
   const daemons = {};
-  for (const mode of ['on', 'off']) {
-    daemons[mode] = await startDaemon({
-      config: {
-        cgroups: mode === 'on',
-        broker: { concurrency: 2 },
-        tasks: { R: { cmd: 'sleep', args: [tokens[mode]], stall_timeout: 0, min_uptime: MIN_UPTIME, cardinality: 1 } },
-      },
-    });
-  }
   try {
+    for (const mode of ['on', 'off']) {
+      daemons[mode] = await startDaemon({
+        config: {
+          cgroups: mode === 'on',
+          broker: { concurrency: 2 },
+          tasks: { R: { cmd: 'sleep', args: [tokens[mode]], stall_timeout: 0, min_uptime: MIN_UPTIME, cardinality: 1 } },
+        },
+      });
+    }
     const h = await daemons.on.api('GET', '/healthz');
     console.log(`cgroups on: ${h.cgroups.mode} under ${h.cgroups.root} (${Object.entries(h.cgroups.controllers).map(([c, v]) => `${c} ${v ?? 'none'}`).join(', ')}; stop by ${h.cgroups.kill})`);
     if (want('batch')) {

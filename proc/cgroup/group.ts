@@ -38,6 +38,9 @@ export class CgroupTree {
     this.root = path.join(plan.v2Dir, name);
     const controllers: Partial<Record<Controller, ControllerWay>> = {};
     const missing = { ...plan.missing };
+    // An earlier daemon of this state dir that was killed left its groups: the empty ones go
+    // (a group still holding a job that outlived it stays, for recovery to find).
+    for (const r of subtreeDirs(plan, name)) removeEmpty(r);
     mkdirSync(this.root, { recursive: true });
     for (const c of CONTROLLERS) {
       const w = plan.controllers[c];
@@ -159,6 +162,16 @@ function writeOptional(file: string, value: string): void {
   }
 }
 
+/** Where bl's subtree `name` is under a plan: its v2 directory and its v1 ones. */
+export function subtreeDirs(plan: Plan, name: string): string[] {
+  const dirs = [path.join(plan.v2Dir, name)];
+  for (const c of CONTROLLERS) {
+    const w = plan.controllers[c];
+    if (w?.via === 'v1') dirs.push(path.join(w.dir, name));
+  }
+  return dirs;
+}
+
 function rmdirQuiet(dir: string): void {
   try {
     rmdirSync(dir);
@@ -167,7 +180,8 @@ function rmdirQuiet(dir: string): void {
   }
 }
 
-function removeEmpty(dir: string): void {
+/** Removes a directory tree of cgroups bottom-up, every one that holds no process. */
+export function removeEmpty(dir: string): void {
   let entries: string[] = [];
   try {
     entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);

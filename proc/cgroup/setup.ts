@@ -2,7 +2,7 @@
 // `cgroups` setting wants them, else process groups, with the reason either way.
 import { createHash } from 'node:crypto';
 import type { Limits } from '../../contract/limits.js';
-import { CgroupTree } from './group.js';
+import { CgroupTree, removeEmpty, subtreeDirs } from './group.js';
 import { CONTROLLERS, planCgroups, planText, refuseLimits, type CgroupPlan, type CgroupSetting, type HostFacts } from './host.js';
 import { probeHost } from './probe.js';
 
@@ -53,6 +53,15 @@ export class Cgroups {
 
 /** A short stable name for bl's subtree: the same state dir finds the same cgroup again. */
 export const subtreeId = (key: string): string => createHash('sha256').update(key).digest('hex').slice(0, 12);
+
+/**
+ * Removes the empty cgroups a daemon of this state dir left (one killed with -9 cannot): for
+ * whoever removes the state dir itself (tests).
+ */
+export function removeLeftovers(key: string, facts: HostFacts = probeHost()): void {
+  const plan = planCgroups('auto', facts);
+  if (plan.mode === 'cgroup') for (const d of subtreeDirs(plan, `bl-${subtreeId(key)}`)) removeEmpty(d);
+}
 
 /**
  * Plans and makes bl's subtree. `cgroups: true` that cannot be had throws (the start stops,
