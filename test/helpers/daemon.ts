@@ -138,6 +138,9 @@ export async function startDaemon(options: StartOptions = {}): Promise<TestDaemo
     d.ready = JSON.parse(line);
   } catch (e) {
     proc.kill('SIGKILL');
+    await d.exited;
+    // What it made of its cgroups before it was killed (those still holding processes stay).
+    removeLeftovers(path.resolve(dir, (options.config?.state_dir as string | undefined) ?? 'state'));
     throw new Error(`${(e as Error).message}\nstdout: ${d.out}\nstderr: ${d.err}`);
   }
   return d;
