@@ -11,7 +11,9 @@
 // average before and after is printed: figures from a loaded machine say so.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
+import path from 'node:path';
 import { startDaemon } from '../dist/test/helpers/daemon.js';
+import { pidsWithEnv } from '../dist/test/helpers/proc.js';
 import { runBatch } from '../dist/bench/run-batch.js';
 import { listPids, nowMs, pidsOfTokens, sleep, waitNewPidSync } from './lib/proc.mjs';
 
@@ -99,6 +101,10 @@ async function main() {
   } finally {
     for (const d of Object.values(daemons)) {
       await d.stop();
+      // Its spawn helpers write the ends they reported lately as they go (they keep jobs
+      // across a daemon's end): the directory goes once they are gone.
+      const ends = path.join(d.dir, 'state', 'jobs', 'ends');
+      while (pidsWithEnv('BL_KEEPER_OF', ends).length > 0) await sleep(20);
       d.cleanup();
     }
     console.log(`load average after: ${load()}`);
