@@ -85,14 +85,15 @@ export class LocalLauncher {
 
   /** Follows a job of an earlier daemon whose leader lives, to its end, as one started here. */
   attach(job: JobRecord, leader: Leader): void {
+    // Its cgroup, if it was started in one: a stop kills by membership, usage counts from it.
+    // One started without (cgroups off then) is held by its tree and marker as it was.
+    const group = this.groupOf(job);
     const r = runJob({ ...job, launcher: LOCAL_LAUNCHER }, {
       logPath: jobLogPath(this.stateDir, job.id),
       sampler: this.sampler,
       spawner: new FollowSpawner(leader, this.endFile(job), this.ends),
       graceMs: this.graceMs,
-      // Its cgroup, if it was started in one: a stop kills by membership, usage counts from it.
-      cgroups: this.cgroups,
-      group: this.groupOf(job),
+      ...(group ? { cgroups: this.cgroups, group } : {}),
       onIdentified: (p) => this.hooks.onIdentified(job.id, p),
       ...(job.startedAt !== null ? { startedAt: job.startedAt } : {}),
     });

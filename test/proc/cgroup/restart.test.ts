@@ -1,6 +1,7 @@
 // Jobs in cgroups across a kill -9 of the daemon: the next daemon finds each job's cgroup again
 // (same state dir, same subtree). A job it follows is cancelled by membership, and the end of
-// one that ended while no daemon ran takes with it what the job left in its group. The
+// one that ended while no daemon ran takes with it what the job left in its group; a job
+// started with cgroups off is still stopped by its tree. The
 // processes left behind here have nothing else tying them to the job: another session, not
 // the job's descendants, no BL_ variable. Real daemon processes, real jobs.
 import assert from 'node:assert/strict';
@@ -72,5 +73,24 @@ describe('jobs in cgroups across a restart of the daemon', () => {
     await waitState(d2, held!.id, 'cancelled', 30000);
     assert.equal(alive(heldStray), false, 'the process that escaped all but its cgroup is gone with the cancelled job');
     await waitFor('the cancelled job\'s cgroup to be removed', () => !existsSync(path.join(root, `job-${held!.id}`)), { timeout: 30000 });
+  });
+
+  it('a job started without cgroups is followed by a daemon that has them as it was started: by its tree', async () => {
+    const d = await startDaemon({ config: { cgroups: false, broker: { concurrency: 1 } } });
+    daemons.push(d);
+    const marks = new Marks(path.join(d.dir, 'marks'));
+    const [j] = await submit(d, { command: `${marks.made('runs')}; exec sleep 1000`, cwd: '/' });
+    await marks.waitMade('runs');
+    const { pid } = await waitState(d, j!.id, 'running');
+    await d.kill9();
+    const d2 = await d.restart({ config: { broker: { concurrency: 1 } } });
+    daemons.push(d2);
+    const root = (await d2.api('GET', '/healthz')).cgroups.root as string | null;
+    assert.ok(root, 'the new daemon holds jobs in cgroups');
+    assert.equal((await d2.api('GET', `/jobs/${j!.id}`)).state, 'running', 'the live job is followed');
+    assert.equal(existsSync(path.join(root, `job-${j!.id}`)), false, 'no cgroup is made for a job that runs outside one');
+    await d2.api('DELETE', `/jobs/${j!.id}`);
+    await waitState(d2, j!.id, 'cancelled', 30000);
+    await waitFor('the cancelled job\'s process to be gone', () => !alive(pid!), { timeout: 30000 });
   });
 });
