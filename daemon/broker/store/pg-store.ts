@@ -77,17 +77,17 @@ export class PgStore implements PgJobStore {
       const flush = async () => {
         if (batch.length === 0) return;
         const cols = batch.map(({ j, id }) => [id, rank(j.queue), j.command, json(j.argv), j.cwd, JSON.stringify(j.env), j.timeout, json(j.idleCpu), j.retries,
-          j.key, JSON.stringify(j.labels), json(j.http), json(j.params), j.sweepKey ?? null]);
+          j.key, JSON.stringify(j.labels), json(j.http), json(j.params), j.sweepKey ?? null, json(j.limits)]);
         const col = (i: number) => cols.map((c) => c[i]);
         await this.q(
           `INSERT INTO broker_jobs (id, queue_rank, pos, phase, state, command, argv, cwd, env, timeout, idle_cpu, retries, key, labels,
-             attempt, submitted_at, http, params, sweep_key)
-           SELECT id, qr, nextval('broker_pos'), 0, 'pending', command, argv, cwd, env, timeout, idle_cpu, retries, key, labels, 1, $15, http, params, sweep_key
+             attempt, submitted_at, http, params, sweep_key, limits)
+           SELECT id, qr, nextval('broker_pos'), 0, 'pending', command, argv, cwd, env, timeout, idle_cpu, retries, key, labels, 1, $16, http, params, sweep_key, limits
            FROM unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::text[], $9::int[], $10::text[],
-             $11::text[], $12::text[], $13::text[], $14::text[]) WITH ORDINALITY
-             AS t(id, qr, command, argv, cwd, env, timeout, idle_cpu, retries, key, labels, http, params, sweep_key, ord)
+             $11::text[], $12::text[], $13::text[], $14::text[], $15::text[]) WITH ORDINALITY
+             AS t(id, qr, command, argv, cwd, env, timeout, idle_cpu, retries, key, labels, http, params, sweep_key, limits, ord)
            ORDER BY ord`,
-          [...Array.from({ length: 14 }, (_, i) => col(i)), now],
+          [...Array.from({ length: 15 }, (_, i) => col(i)), now],
         );
         batch = [];
       };

@@ -78,6 +78,11 @@ CREATE TABLE bl_daemons (
 );
 `,
   },
+  {
+    version: 2,
+    what: "a job's limits (memory_max, cpu_max, pids_max)",
+    sql: `ALTER TABLE broker_jobs ADD COLUMN limits TEXT;  -- JSON (contract/limits.ts)`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
