@@ -57,6 +57,7 @@ export function stateTone(state: string): Tone {
     case 'failed':
     case 'timed_out':
     case 'dead':
+    case 'oom':
     case 'lost':
     case 'flapping':
     case 'stalled':

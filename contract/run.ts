@@ -31,7 +31,7 @@ export type HttpOutcome = 'succeeded' | 'failed';
  * so its exit could never be known; its processes were stopped and the next attempt runs
  * first in line, a bounded number of times beyond its retries (dispatch.ts ORPHAN_RERUNS).
  */
-export const OUTCOMES = ['exited', 'timed_out', 'dead', 'cancelled', 'drained', 'evicted', 'orphaned', 'spawn_error', 'lost', 'succeeded', 'failed'] as const satisfies readonly (string | HttpOutcome)[];
+export const OUTCOMES = ['exited', 'timed_out', 'dead', 'oom', 'cancelled', 'drained', 'evicted', 'orphaned', 'spawn_error', 'lost', 'succeeded', 'failed'] as const satisfies readonly (string | HttpOutcome)[];
 
 /** Why a launcher killed a run; the first kill's outcome is the run's. */
 export type KillOutcome = 'timed_out' | 'dead' | 'cancelled' | 'drained' | 'evicted' | 'orphaned' | 'lost';

@@ -1,5 +1,6 @@
 // JSON shapes of the HTTP API (with `Accept: application/json` or `?format=json`), shared by
 // the daemon, the console and the launcher. Times are ISO 8601 strings, null when none.
+import type { Limits } from './limits.js';
 import type { HttpSpec, IdleCpu } from './run.js';
 
 /** `waiting`: started, its workers held until every task it requires is ready (`waiting_for`). */
@@ -131,7 +132,7 @@ export interface ListJson {
 }
 
 /** The states a job ends in: "completed" lists them all, "errors" all but `succeeded`. */
-export const END_STATES = ['succeeded', 'failed', 'timed_out', 'dead', 'cancelled', 'lost'] as const;
+export const END_STATES = ['succeeded', 'failed', 'timed_out', 'dead', 'oom', 'cancelled', 'lost'] as const;
 export type EndState = (typeof END_STATES)[number];
 /** `waiting`: submitted with `after`, not yet runnable (not counted against the concurrency). */
 export const JOB_STATES = ['waiting', 'pending', 'running', ...END_STATES] as const;
@@ -177,8 +178,10 @@ export interface JobJson {
   exit_code: number | null;
   signal: string | null;
   usage: UsageJson | null;
-  /** Why it ended when not by its own exit (timeout, idle CPU, cancel, lost lease, spawn error). */
+  /** Why it ended when not by its own exit (timeout, idle CPU, cancel, lost lease, spawn error, oom). */
   reason: string | null;
+  /** memory_max (bytes), cpu_max (cores), pids_max, as submitted; null = none. */
+  limits: Limits | null;
 }
 
 /** GET /jobs */

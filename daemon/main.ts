@@ -210,7 +210,7 @@ async function main(): Promise<number> {
     `bl-daemon ready ${JSON.stringify({ pid: process.pid, url: daemon.url, port: daemon.port, keepalive: daemon.keepaliveEndpoint, events: daemon.eventsEndpoint, stateDir: config.stateDir })}`,
   );
   log.info(
-    `listening on ${daemon.url} (keep-alives ${daemon.keepaliveEndpoint}, events ${daemon.eventsEndpoint}); ${known} task${known === 1 ? '' : 's'} known, ${started} started; state in ${config.stateDir}, log in ${path.join(config.stateDir, LOG_FILE)}`,
+    `listening on ${daemon.url} (keep-alives ${daemon.keepaliveEndpoint}, events ${daemon.eventsEndpoint}); ${known} task${known === 1 ? '' : 's'} known, ${started} started; state in ${config.stateDir}, log in ${path.join(config.stateDir, LOG_FILE)}; workers and jobs held by ${daemon.services.cgroups.text()}`,
   );
 
   if (stopWhenStarted) void daemon.shutdown(stopWhenStarted);

@@ -1,5 +1,7 @@
 // main made callable: wires the parts of one daemon and returns a handle to stop it.
 // Only main.ts reads argv/env and installs signal handlers.
+import { setupCgroups, type Cgroups } from '../proc/cgroup/setup.js';
+import { limitFields } from '../contract/limits.js';
 import http from 'node:http';
 import https from 'node:https';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -89,6 +91,24 @@ export interface DaemonOptions {
 export function checkHost(config: DaemonConfig): void {
   if (config.broker.slurm) findSlurmCommands(config.broker.slurm, config.file ?? '(defaults)');
 }
+
+/** A task's limit this host cannot enforce stops the start (or the reload), naming the field. */
+export function checkLimits(config: DaemonConfig, cgroups: Cgroups): void {
+  for (const t of config.tasks.values()) {
+    for (const f of limitFields(t.limits)) {
+      const why = cgroups.refuse({ [f]: t.limits![f] });
+      if (why) throw new ConfigError(`${config.file ?? '(defaults)'}: ${t.source === 'path' ? 'autotasks' : t.source}.${t.name}.${f}: ${why}`);
+    }
+  }
+}
+
+function setupCgroupsFor(config: DaemonConfig): Cgroups {
+  try {
+    return setupCgroups(config.cgroups, config.stateDir);
+  } catch (e) {
+    throw new ConfigError(`${config.file ?? '(defaults)'}: ${(e as Error).message}`);
+  }
+}
 /** Where a bare program name is looked up when the daemon is given no PATH (POSIX's usual one). */
 export const DEFAULT_SEARCH_PATH = '/usr/local/bin:/usr/bin:/bin';
 
@@ -99,6 +119,17 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
   const unlock = lockStateDir(config.stateDir);
   // Once the state dir is ours: another daemon's log is not ours to append to.
   log.openFile(path.join(config.stateDir, LOG_FILE));
+  let cgroups: Cgroups | undefined;
+  try {
+    cgroups = setupCgroupsFor(config);
+    checkLimits(config, cgroups);
+  } catch (e) {
+    cgroups?.close();
+    unlock();
+    log.closeFile();
+    throw e;
+  }
+  const held = cgroups;
   const db = openDb(config.stateDir, { syncFull: opts.syncFull ?? false });
   const records = new WorkerRecords(db);
   const events = new EventBus();
@@ -135,6 +166,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     endpoints: () => ({ keepalive: kaEndpoint, http: httpBase }),
     keepaliveKey: (task) => keepaliveKeys.key(task),
     force: forceCtl.signal,
+    cgroups: held.tree,
   });
 
   let shuttingDown: Promise<void> | undefined;
@@ -161,6 +193,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     policy: policyOf(config),
     ...(opts.spawner ? { spawner: opts.spawner } : {}),
     ...(opts.helpers ? { helpers: opts.helpers } : {}),
+    cgroups: held.tree,
     slurm: { daemonUrl: () => publicBase, caFile: config.tls?.ca, log, where: config.file ?? '(defaults)' },
   });
   const services: Services = {
@@ -176,6 +209,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     log,
     reloadConfig: () => daemon.reloadFile('POST /config/reload'),
     checkConfig: (text) => checkConfig(text),
+    cgroups: held,
   };
   const app = createApp(services);
   const server = config.tls
@@ -234,6 +268,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
       try {
         c = load();
         checkHost(c);
+        checkLimits(c, held);
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
         log.warn(`${trigger}: config not reloaded, the running one stays: ${e.message}`);
@@ -248,6 +283,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
       try {
         c = load(text);
         checkHost(c);
+        checkLimits(c, held);
       } catch (e) {
         if (e instanceof ConfigError) throw new BlError('bad_value', `config not valid: ${e.message}`);
         throw e;
@@ -298,6 +334,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
           // broker: drain here, beside the supervisor's stop
           await Promise.all([broker.drain(config.forceTimeout, forceCtl.signal, keepJobs), supervisor.stopAll('shutdown')]);
           supervisor.close();
+          held.close();
           await listener.close();
           drops.close();
           publisher.close();
@@ -323,6 +360,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     publisher.close();
     server.close();
     db.close();
+    held.close();
     unlog();
     log.closeFile();
     unlock();

@@ -8,6 +8,7 @@ import type { Broker } from './broker/index.js';
 import type { Logger } from './log/logger.js';
 import type { KeepaliveKeys } from './http/keepalive-key.js';
 import type { ReloadPlan } from './config/reload-plan.js';
+import type { Cgroups } from '../proc/cgroup/setup.js';
 
 export interface Services {
   config: DaemonConfig;
@@ -28,4 +29,6 @@ export interface Services {
   reloadConfig: () => Promise<ReloadPlan>;
   /** POST /config/check: what a reload would do with the file on disk, or with `text` in its place; nothing done. */
   checkConfig: (text?: string) => ReloadPlan;
+  /** Whether workers and jobs are held by cgroups or process groups, and why. */
+  cgroups: Cgroups;
 }

@@ -6,6 +6,7 @@
 // In an allocation that ends (a Slurm job, --end-at), leases ask only for jobs that end before
 // the stop (end − margin); at the stop, or on Slurm's signal, running jobs are evicted: stopped
 // and reported at once as `evicted`, so the daemon runs them again elsewhere without waiting.
+import { limitFields } from '../contract/limits.js';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { MAX_LEASE_WAIT_S, type JobJson, type LeaseJson } from '../contract/types.js';
@@ -303,6 +304,12 @@ export class Launcher {
       // The daemon measured the time left before the answer travelled: rare, at the last second.
       const left = Math.max(0, Math.floor((stopAt(this.clock)! - now) / 1000));
       return back(`bl-launcher ${this.c.name} has ${left} s left before its allocation's end; the job's timeout of ${j.timeout} s does not fit`);
+    }
+    const limited = limitFields(j.limits);
+    if (limited.length > 0) {
+      // Limits are the daemon's to enforce (its built-in launcher holds each job in a cgroup);
+      // one run here without them would be a limit silently ignored.
+      return result({ outcome: 'spawn_error', exitCode: null, signal: null, usage: null, reason: `bl-launcher ${this.c.name} does not enforce ${limited.join(', ')}: a job with limits runs on the daemon's built-in launcher` });
     }
     const run = startRun(
       { id: j.id, command: j.command, argv: j.argv, cwd: j.cwd, env: j.env, timeout: j.timeout, idleCpu: j.idle_cpu, attempt: j.attempt, launcher: this.c.name, http: j.http },

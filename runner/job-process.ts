@@ -10,6 +10,11 @@ import { JOB_MARKER, RUN_MARKER, runMarker, sigkillTree, type TreeRoot } from '.
 import type { Spawner, SpawnRequest } from './spawner.js';
 import type { IdleCpu, KillOutcome, RunResult } from '../contract/run.js';
 import { addRusage, addSample, type Rusage, type UsageSampler } from './usage-sampler.js';
+import type { Limits } from '../contract/limits.js';
+import type { CgroupTree, Group } from '../proc/cgroup/group.js';
+import { members, stopGroup } from '../proc/cgroup/stop-group.js';
+import { readUsage } from '../proc/cgroup/usage.js';
+import { groupEnd } from './oom.js';
 
 export interface JobSpec {
   id: string;
@@ -23,6 +28,8 @@ export interface JobSpec {
   attempt: number;
   /** The launcher that runs it (its name in the daemon's store; the built-in one is `local`). */
   launcher: string;
+  /** Enforced through its cgroup; the launcher refused the job before here if it cannot. */
+  limits?: Limits | null;
 }
 
 export interface JobRunOptions {
@@ -31,6 +38,16 @@ export interface JobRunOptions {
   spawner: Spawner;
   /** SIGTERM → SIGKILL delay when a job is killed. */
   graceMs: number;
+  /**
+   * Where the job gets a cgroup of its own (`job-<id>`): its members are what a stop kills
+   * and what its usage counts. Absent: its process group and descendants (stop-tree.ts).
+   */
+  cgroups?: CgroupTree | undefined;
+  /**
+   * Its cgroup when it has one already (a job of an earlier daemon followed again, whose
+   * group in `cgroups` holds it): found again, not made, its limits as they were set.
+   */
+  group?: Group | undefined;
   onStarted?: (p: { pid: number; pgid: number }) => void;
   /**
    * The leader's /proc start time, from the first usage sample (about a second in): crash
@@ -69,6 +86,9 @@ export class JobRun {
   private startedAt = 0;
   /** What every process of this run carries, and what its kills find escapees by: this attempt only. */
   private readonly marker: { name: string; value: string };
+  private readonly group: Group | undefined;
+  /** The stop of what its leader left in its cgroup; the group is removed after it. */
+  private leftovers: Promise<unknown> | undefined;
 
   constructor(
     readonly spec: JobSpec,
@@ -76,6 +96,15 @@ export class JobRun {
   ) {
     this.done = new Promise((r) => (this.resolve = r));
     this.marker = { name: RUN_MARKER, value: runMarker(spec.id, spec.attempt, spec.launcher) };
+    if (opts.group) this.group = opts.group;
+    else if (opts.cgroups) {
+      try {
+        this.group = opts.cgroups.make(jobGroupName(spec), spec.limits ?? null);
+      } catch (e) {
+        this.resolve({ outcome: 'spawn_error', exitCode: null, signal: null, usage: null, reason: `cannot make its cgroup: ${(e as Error).message}` });
+        return;
+      }
+    }
     opts.spawner.spawn(this.request(), {
       spawned: (pid) => this.started(pid),
       failed: (message) => this.failed(message),
@@ -97,7 +126,12 @@ export class JobRun {
         this.kill('orphaned', `its spawn helper died (${reason}); the job was stopped to run again`);
         // Asked for, never reported: it may have started all the same. Whatever of this run
         // runs is found by its marker.
-        if (!this.root) sigkillTree({ pid: -1, pgid: -1, marker: this.marker.value });
+        if (!this.root) {
+          sigkillTree({ pid: -1, pgid: -1, marker: this.marker.value });
+          // And by its cgroup, which holds whatever of it runs (the group goes once empty).
+          const g = this.group;
+          if (g) this.leftovers = stopGroup(g, { grace: 0, signal: 'SIGKILL', hasKill: this.opts.cgroups!.hasKill, interval: 50 });
+        }
         this.exited(null, null, true, Date.now());
       },
     });
@@ -132,6 +166,14 @@ export class JobRun {
     const k = this.killing!;
     k.finished = false;
     const { pid, pgid } = this.root!;
+    const g = this.group;
+    if (g) {
+      void stopGroup(g, { grace: this.opts.graceMs, hasKill: this.opts.cgroups!.hasKill, abort: this.hurried.signal, interval: 50 }).finally(() => {
+        k.finished = true;
+        this.settle();
+      });
+      return;
+    }
     void stopTree({ pid, pgid, grace: this.opts.graceMs, marker: this.marker, known: this.seen, abort: this.hurried.signal, interval: 50 }).finally(() => {
       k.finished = true;
       this.settle();
@@ -145,10 +187,13 @@ export class JobRun {
     const plain = spec.argv ? null : plainArgv(spec.command ?? '');
     const tries = spec.argv ? [{ file: spec.argv[0]!, args: spec.argv.slice(1) }] : plain ? [{ file: plain[0]!, args: plain.slice(1) }, shell] : [shell];
     const header = attemptHeader(spec.attempt);
-    return { tries, cwd: spec.cwd, env, logPath: opts.logPath, header, ...(opts.endFile ? { endFile: opts.endFile } : {}) };
+    const req: SpawnRequest = { tries, cwd: spec.cwd, env, logPath: opts.logPath, header, ...(opts.endFile ? { endFile: opts.endFile } : {}) };
+    if (this.group) req.cgroup = { enter: this.group.procs, home: opts.cgroups!.plan.home };
+    return req;
   }
 
   private failed(message: string): void {
+    this.removeGroup();
     const k = this.killing;
     if (k) this.resolve({ outcome: k.outcome, exitCode: null, signal: null, usage: null, reason: k.reason });
     else this.resolve({ outcome: 'spawn_error', exitCode: null, signal: null, usage: null, reason: message });
@@ -182,14 +227,18 @@ export class JobRun {
         this.idle = step.st;
         if (step.dead) this.kill('dead', `process tree used under ${spec.idleCpu.percent}% CPU for ${spec.idleCpu.seconds} s`);
       }
-    });
+    }, this.group);
   }
 
   private exited(code: number | null, signal: string | null, left: boolean, at: number): void {
     if (this.exit) return;
     this.exit = { code, signal, at };
     const pid = this.pid!;
-    if (!this.killing && left) {
+    const g = this.group;
+    if (g) {
+      // Its cgroup, not its process group, says what it left (a setsid()'d child too).
+      if (!this.killing && members(g).length > 0) this.leftovers = stopGroup(g, { grace: this.opts.graceMs, hasKill: this.opts.cgroups!.hasKill, interval: 50 });
+    } else if (!this.killing && left) {
       // The leader is done but it left processes in its group: they do not outlive the job.
       void stopTree({ pid, grace: this.opts.graceMs, marker: this.marker, known: this.seen, interval: 50 });
     }
@@ -201,16 +250,26 @@ export class JobRun {
     if (this.timer) clearTimeout(this.timer);
     this.stopSampling?.();
     const k = this.killing;
-    this.resolve({
-      outcome: k ? k.outcome : 'exited',
-      exitCode: this.exit.code,
-      signal: this.exit.signal,
-      usage: this.rusage ? addRusage(this.usage, this.rusage, this.exit.at - this.startedAt) : this.usage,
-      reason: k ? k.reason : null,
-      exitedAt: this.exit.at,
-    });
+    const usage = this.rusage ? addRusage(this.usage, this.rusage, this.exit.at - this.startedAt) : this.usage;
+    let result: RunResult = { outcome: k ? k.outcome : 'exited', exitCode: this.exit.code, signal: this.exit.signal, usage, reason: k ? k.reason : null, exitedAt: this.exit.at };
+    const g = this.group;
+    if (g) {
+      result = groupEnd(result, readUsage(g), this.spec.limits?.memory_max);
+      this.removeGroup();
+    }
+    this.resolve(result);
+  }
+
+  private removeGroup(): void {
+    const g = this.group;
+    if (!g) return;
+    if (this.leftovers) void this.leftovers.finally(() => this.opts.cgroups!.remove(g));
+    else this.opts.cgroups!.remove(g);
   }
 }
+
+/** A job's cgroup: `job-<id>`, and `job-<id>.<n>` for a retry (the last one may still be emptying). */
+export const jobGroupName = (spec: { id: string; attempt: number }): string => (spec.attempt > 1 ? `job-${spec.id}.${spec.attempt}` : `job-${spec.id}`);
 
 export function runJob(spec: JobSpec, opts: JobRunOptions): JobRun {
   return new JobRun(spec, opts);

@@ -19,6 +19,12 @@ export interface SpawnRequest {
    * spawn-helpers/end-file.ts); none: the end is only reported.
    */
   endFile?: string;
+  /**
+   * The cgroup the job runs in: the spawner writes its own pid to each `enter` file
+   * (cgroup.procs) before the spawn and to each `home` file after, so the job is inside from
+   * its first instruction. Absent: no cgroup (process groups hold the job).
+   */
+  cgroup?: { enter: string[]; home: string[] };
 }
 
 export interface SpawnEvents {

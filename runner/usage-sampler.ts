@@ -1,9 +1,14 @@
 // Samples CPU and RSS of every running job's process tree about once a second, with one scan
 // of /proc per tick for all jobs (a scan per job would cost as much as the jobs at high
 // concurrency). CPU % is the tree's CPU time since the last sample over wall time (100 = a core).
+// A job in a cgroup is sampled from the cgroup's own accounting instead (cpu.stat, memory),
+// which counts every process that was ever in it, escaped from the tree or not.
 import type { UsageJson } from '../contract/types.js';
-import { CLOCK_TICKS, PAGE_SIZE, scanStats } from '../proc/stat.js';
+import { CLOCK_TICKS, PAGE_SIZE, scanStats, type ProcStat } from '../proc/stat.js';
 import { treeOf, type TreeRoot } from '../proc/job-tree.js';
+import type { Group } from '../proc/cgroup/group.js';
+import { members } from '../proc/cgroup/stop-group.js';
+import { readUsage } from '../proc/cgroup/usage.js';
 
 export interface Sample {
   cpuPercent: number;
@@ -17,6 +22,9 @@ export interface Sample {
 
 interface Entry {
   root: TreeRoot;
+  group: Group | undefined;
+  /** The group's CPU µs at the last sample. */
+  lastUsec: number;
   last: Map<number, number>;
   lastAt: number;
   onSample: (s: Sample) => void;
@@ -29,8 +37,8 @@ export class UsageSampler {
   constructor(private readonly intervalMs = 1000) {}
 
   /** Starts sampling a tree; the returned function stops it. */
-  watch(root: TreeRoot, startedAt: number, onSample: (s: Sample) => void): () => void {
-    const e: Entry = { root, last: new Map(), lastAt: startedAt, onSample };
+  watch(root: TreeRoot, startedAt: number, onSample: (s: Sample) => void, group?: Group): () => void {
+    const e: Entry = { root, group, lastUsec: 0, last: new Map(), lastAt: startedAt, onSample };
     this.entries.add(e);
     if (!this.timer) {
       this.timer = setInterval(() => this.tick(), this.intervalMs);
@@ -46,10 +54,15 @@ export class UsageSampler {
   }
 
   private tick(): void {
-    const stats = scanStats();
+    let scanned: ProcStat[] | undefined;
+    const stats = () => (scanned ??= scanStats());
     const now = Date.now();
     for (const e of this.entries) {
-      const tree = treeOf({ pid: e.root.pid, pgid: e.root.pgid }, stats);
+      if (e.group) {
+        this.sampleGroup(e, e.group, now, stats);
+        continue;
+      }
+      const tree = treeOf({ pid: e.root.pid, pgid: e.root.pgid }, stats());
       let ticks = 0;
       let rss = 0;
       const next = new Map<number, number>();
@@ -71,6 +84,27 @@ export class UsageSampler {
       } catch {
         // a failing consumer must not stop sampling of the other jobs
       }
+    }
+  }
+
+  private sampleGroup(e: Entry, g: Group, now: number, stats: () => ProcStat[]): void {
+    const u = readUsage(g);
+    let rss = u.memory;
+    if (rss === null) {
+      // No memory accounting on this host: the resident sets of its members.
+      const inGroup = new Set(members(g));
+      rss = 0;
+      for (const s of stats()) if (inGroup.has(s.pid)) rss += s.rssPages * PAGE_SIZE;
+    }
+    const span = Math.max(1, now - e.lastAt);
+    const cpuPercent = Math.round(((u.cpuUsec - e.lastUsec) / 10 / span) * 10) / 10;
+    const since = e.lastAt;
+    e.lastUsec = u.cpuUsec;
+    e.lastAt = now;
+    try {
+      e.onSample({ cpuPercent: Math.max(0, cpuPercent), rssBytes: rss, since, at: now, pids: new Map() });
+    } catch {
+      // as above
     }
   }
 }

@@ -25,6 +25,7 @@ import { checkSpawnable } from './submit/spawnable.js';
 import { HelperSpawner } from '../../runner/spawn-helpers/helper-spawner.js';
 import { helperPrograms, type HelperChoice } from '../../runner/spawn-helpers/programs.js';
 import type { Spawner } from '../../runner/spawner.js';
+import type { CgroupTree } from '../../proc/cgroup/group.js';
 import { RemoteLaunchers } from './remote/remote-launchers.js';
 import { persistedSetting } from './settings.js';
 import { WriteRetry } from './write-retry.js';
@@ -48,6 +49,8 @@ export interface BrokerOptions {
   helpers?: HelperChoice;
   /** What Slurm allocations (settings.slurm) need from the daemon. */
   slurm?: SlurmWiring;
+  /** bl's cgroup subtree: each job of the built-in launcher gets a cgroup in it. */
+  cgroups?: CgroupTree | undefined;
 }
 
 export interface SlurmWiring {
@@ -107,7 +110,7 @@ export class Broker {
     // that the next daemon finds them (recovery.ts).
     const spawner =
       o.spawner ?? new HelperSpawner(helperPrograms(o.helpers), { onEof: 'keep', idleMs: SPAWNER_IDLE_MS, env: { [KEEPER_MARK]: endsDir(o.stateDir) } });
-    this.launcher = new LocalLauncher(o.stateDir, o.killGraceMs ?? 3000, spawner, {
+    this.launcher = new LocalLauncher(o.stateDir, o.killGraceMs ?? 3000, spawner, o.cgroups, {
       onStarted: (id, p) => this.o.events.publish('job.started', { id, pid: p?.pid ?? null, launcher: LOCAL_LAUNCHER }),
       onIdentified: (id, p) => this.writes.write(() => this.store.markStarted(id, p)),
       onEnded: (job, r) => this.onEnded(job, r),

@@ -7,10 +7,14 @@ import path from 'node:path';
 import type { KillOutcome, RunResult } from '../../contract/run.js';
 import type { UsageJson } from '../../contract/types.js';
 import { startRun, type Run } from '../../runner/start-run.js';
-import { runJob } from '../../runner/job-process.js';
+import { jobGroupName, runJob } from '../../runner/job-process.js';
+import { groupEnd } from '../../runner/oom.js';
 import { endFileName } from '../../runner/spawn-helpers/end-file.js';
 import { AwaitedEnd, EndsWatch, FollowSpawner, type Known, type Leader } from './reattach.js';
 import type { Spawner } from '../../runner/spawner.js';
+import type { CgroupTree, Group } from '../../proc/cgroup/group.js';
+import { stopGroup } from '../../proc/cgroup/stop-group.js';
+import { readUsage } from '../../proc/cgroup/usage.js';
 import { UsageSampler } from '../../runner/usage-sampler.js';
 import { LOCAL_LAUNCHER, type JobRecord } from './types.js';
 
@@ -41,6 +45,7 @@ export class LocalLauncher {
     private readonly stateDir: string,
     private readonly graceMs: number,
     private readonly spawner: Spawner,
+    private readonly cgroups: CgroupTree | undefined,
     private readonly hooks: LauncherHooks,
   ) {
     this.endsDir = endsDir(stateDir);
@@ -69,6 +74,7 @@ export class LocalLauncher {
       sampler: this.sampler,
       spawner: this.spawner,
       graceMs: this.graceMs,
+      cgroups: this.cgroups,
       onStarted: (p) => this.hooks.onStarted(job.id, p),
       onIdentified: (p) => this.hooks.onIdentified(job.id, p),
       endFile: this.endFile(job),
@@ -79,11 +85,15 @@ export class LocalLauncher {
 
   /** Follows a job of an earlier daemon whose leader lives, to its end, as one started here. */
   attach(job: JobRecord, leader: Leader): void {
+    // Its cgroup, if it was started in one: a stop kills by membership, usage counts from it.
+    // One started without (cgroups off then) is held by its tree and marker as it was.
+    const group = this.groupOf(job);
     const r = runJob({ ...job, launcher: LOCAL_LAUNCHER }, {
       logPath: jobLogPath(this.stateDir, job.id),
       sampler: this.sampler,
       spawner: new FollowSpawner(leader, this.endFile(job), this.ends),
       graceMs: this.graceMs,
+      ...(group ? { cgroups: this.cgroups, group } : {}),
       onIdentified: (p) => this.hooks.onIdentified(job.id, p),
       ...(job.startedAt !== null ? { startedAt: job.startedAt } : {}),
     });
@@ -92,14 +102,43 @@ export class LocalLauncher {
 
   /** Waits for the end of a job of an earlier daemon that has no process left, while a keeper may write it. */
   awaitEnd(job: JobRecord, keepers: Known[]): void {
-    this.track(job, new AwaitedEnd(this.endFile(job), keepers, this.ends, job.startedAt), true);
+    this.track(job, new AwaitedEnd(this.endFile(job), keepers, this.ends, job.startedAt), true, (r) => this.clearGroup(job, r));
   }
 
-  /** `kept`: its end may be in an end file, removed once the end is recorded. */
-  private track(job: JobRecord, r: Run, kept: boolean): void {
+  /** The cgroup of a job an earlier daemon started, when it was given one and it is still there. */
+  private groupOf(job: JobRecord): Group | undefined {
+    return this.cgroups?.find(jobGroupName(job), job.limits ?? null);
+  }
+
+  /**
+   * For a job of an earlier daemon that has ended: its end `r` with its cgroup's memory peak,
+   * and `oom` when the kernel's OOM killer took a process of it; what is left in the group is
+   * killed and the group removed (dropGroup).
+   */
+  clearGroup(job: JobRecord, r: RunResult): RunResult {
+    const g = this.groupOf(job);
+    if (!g) return r;
+    const end = groupEnd(r, readUsage(g), job.limits?.memory_max);
+    this.dropGroup(job, g);
+    return end;
+  }
+
+  /**
+   * Kills what is left in the cgroup of a job of an earlier daemon (membership proves it the
+   * job's, escaped from its session or not) and removes the group once empty.
+   */
+  dropGroup(job: JobRecord, g = this.groupOf(job)): void {
+    const tree = this.cgroups;
+    if (!g || !tree) return;
+    void stopGroup(g, { grace: 0, signal: 'SIGKILL', hasKill: tree.hasKill, interval: 50 }).then(() => tree.remove(g));
+  }
+
+  /** `kept`: its end may be in an end file, removed once the end is recorded. `finish`: what its end becomes first. */
+  private track(job: JobRecord, r: Run, kept: boolean, finish: (r: RunResult) => RunResult = (x) => x): void {
     this.runs.set(job.id, r);
     void r.done
-      .then((result) => {
+      .then((ended) => {
+        const result = finish(ended);
         this.runs.delete(job.id);
         this.hooks.onEnded(job, result);
         if (kept) rmSync(this.endFile(job), { force: true });

@@ -5,8 +5,8 @@
 // keeper lives that may still write it; else only processes proven to be the job's are killed
 // (the recorded pid when its start time matches, as a recycled pid never does; its group and
 // descendants; anything carrying the marker of the attempt that ran, BL_JOB_RUN, and their
-// descendants), and the job goes back to the head of its queue while retries remain, else it
-// is `lost`.
+// descendants; everything in its cgroup, when it ran in one), and the job goes back to the
+// head of its queue while retries remain, else it is `lost`.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { markedPids, scanStats, statIndex, type ProcStat } from '../../proc/stat.js';
@@ -51,7 +51,7 @@ export function recoverLocalJobs(d: RecoveryDeps): void {
       const a = decideRecoveryOf({ http: !!job.http, end, leaderAlive: leader !== undefined, keepersAlive });
       if (a.kind === 'ended') {
         if (a.end.left) killLeftovers(job, stats, marked);
-        d.ended(job, endResult(a.end, job.startedAt));
+        d.ended(job, launcher.clearGroup(job, endResult(a.end, job.startedAt)));
         rmSync(path.join(dir, name), { force: true });
       } else if (a.kind === 'attach') {
         launcher.attach(job, leader!);
@@ -61,6 +61,7 @@ export function recoverLocalJobs(d: RecoveryDeps): void {
         events.publish('job.reattached', { id: job.id, pid: null, keeper: null });
       } else {
         killLeftovers(job, stats, marked);
+        launcher.dropGroup(job);
         requeueOrLose(store, events, job, a.reason);
       }
     }

@@ -3,6 +3,7 @@
 // recycled pid.
 import type { JobState, UsageJson } from '../../contract/types.js';
 import type { HttpSpec, IdleCpu } from '../../contract/run.js';
+import type { Limits } from '../../contract/limits.js';
 
 export type Queue = 'normal' | 'urgent';
 
@@ -37,11 +38,14 @@ export interface NewJob {
   after?: string[];
   /** Released when each of `after` has ended however it ended, not only on success. */
   afterAny?: boolean;
+  /** memory_max, cpu_max, pids_max (normal form), enforced through the job's cgroup. */
+  limits?: Limits | null;
 }
 
 
 export interface JobRecord extends NewJob {
   id: string;
+  limits: Limits | null;
   http: HttpSpec | null;
   params: Record<string, unknown> | null;
   sweep: string | null;

@@ -12,6 +12,7 @@ import { describe } from '../../contract/errors.js';
 import { checkTaskGraph, TaskGraphError } from './task-graph.js';
 import { parseAllowEntries, type AllowEntry } from '../broker/submit/allow-entries.js';
 import { LOG_KEEP, LOG_ROTATE_BYTES } from '../supervisor/log-writer.js';
+import { parseLimits, type Limits } from '../../contract/limits.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -202,6 +203,7 @@ export function resolveConfig(raw: RawConfig, file: string | undefined, o: LoadO
       logTimestamps: t.log_timestamps ?? base?.logTimestamps ?? false,
       adopt: t.adopt ?? base?.adopt ?? globalAdopt,
       requires: t.requires ?? base?.requires ?? [],
+      limits: taskLimits(t, base),
       source,
     };
   };
@@ -304,8 +306,17 @@ export function resolveConfig(raw: RawConfig, file: string | undefined, o: LoadO
     allowedCommands,
     allowedEnv: raw.allowed_env,
     followRedirects: raw.follow_redirects ?? true,
+    cgroups: raw.cgroups ?? 'auto',
     warnings,
   };
+}
+
+/** A task's limits (checked by the schema), each field over its base's (a task file's defaults). */
+function taskLimits(t: RawTask, base: TaskSpec | undefined): Limits | null {
+  const p = parseLimits(t as Record<string, unknown>);
+  const own = 'limits' in p ? p.limits : null;
+  const merged: Limits = { ...(base?.limits ?? {}), ...(own ?? {}) };
+  return Object.keys(merged).length > 0 ? merged : null;
 }
 
 function resolveSlurm(s: RawSlurm, where: string): SlurmSettings {

@@ -3,9 +3,17 @@
 // Objects are strict: an unknown key is an error with a "did you mean" (see load.ts).
 import { z } from 'zod';
 import { parseSlurmDuration } from '../broker/slurm/slurm-time.js';
+import { parseCpu, parseMemory, parsePids } from '../../contract/limits.js';
 
 const ms = z.number().int().nonnegative();
 const port = z.number().int().min(0).max(65535);
+/** A limit field: its own parser says what it expects. */
+const limit = (parse: (v: unknown) => { value: number } | { error: string }) =>
+  z.unknown().superRefine((v, ctx) => {
+    const p = parse(v);
+    if ('error' in p) ctx.addIssue({ code: 'custom', message: p.error.replace(/^expected /, '').replace(/, got .*$/, '') });
+  });
+
 const name = z.string().regex(/^[A-Za-z0-9_.@+-][A-Za-z0-9_.@+ -]*$/, 'a task name of letters, digits and . _ - + @');
 
 export const taskSchema = z
@@ -28,6 +36,9 @@ export const taskSchema = z
     adopt: z.boolean().optional(),
     /** Tasks whose workers must all be ready before this one's start (task-graph.ts). */
     requires: z.array(z.string().min(1)).optional(),
+    memory_max: limit(parseMemory).optional(),
+    cpu_max: limit(parseCpu).optional(),
+    pids_max: limit(parsePids).optional(),
   })
   .strict();
 
@@ -107,6 +118,7 @@ export const configSchema = z
     allowed_commands: z.array(z.string().min(1)).optional(),
     allowed_env: z.array(z.string().regex(/^(?:[A-Za-z_][A-Za-z0-9_]*\*?|\*)$/, 'a variable name, or a prefix of one ending in *')).optional(),
     follow_redirects: z.boolean().optional(),
+    cgroups: z.union([z.boolean(), z.literal('auto')], { errorMap: () => ({ message: 'true, false or "auto"' }) }).optional(),
   })
   .strict();
 

@@ -1,6 +1,8 @@
 // The config after loading: every default filled in, every path absolute, times in ms.
 import type { IdleCpu } from '../../contract/run.js';
 import type { AllowEntry } from '../broker/submit/allow-entries.js';
+import type { Limits } from '../../contract/limits.js';
+import type { CgroupSetting } from '../../proc/cgroup/host.js';
 
 export interface TaskSpec {
   name: string;
@@ -28,6 +30,8 @@ export interface TaskSpec {
   /** Tasks whose every worker must be ready (a first keep-alive, or min_uptime with stall
    * detection off) before this one spawns its first; names checked, no cycle (task-graph.ts). */
   requires: string[];
+  /** memory_max, cpu_max, pids_max of each worker (normal form); null or absent = none. */
+  limits?: Limits | null;
   /** Where the task came from: a file under `path`, `autotasks` or `tasks`. */
   source: 'path' | 'autotasks' | 'tasks';
 }
@@ -97,6 +101,8 @@ export interface DaemonConfig {
   allowedEnv: string[] | undefined;
   /** false: http jobs follow no redirect. */
   followRedirects: boolean;
+  /** cgroups: a cgroup for every worker and job (true), never (false), where the host allows (auto). */
+  cgroups: CgroupSetting;
   /** Things worth saying at start that do not stop it (e.g. a `path` that does not exist). */
   warnings: string[];
 }

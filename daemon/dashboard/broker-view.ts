@@ -7,7 +7,7 @@ export interface BrokerActions {
   concurrency(delta: 1 | -1): Promise<void>;
 }
 
-const ORDER: JobState[] = ['waiting', 'pending', 'running', 'succeeded', 'failed', 'timed_out', 'dead', 'cancelled', 'lost'];
+const ORDER: JobState[] = ['waiting', 'pending', 'running', 'succeeded', 'failed', 'timed_out', 'dead', 'oom', 'cancelled', 'lost'];
 
 export function renderBroker(el: HTMLElement, b: BrokerJson, actions: BrokerActions): void {
   const stat = (label: string, value: string | number, extra?: HTMLElement | null) =>

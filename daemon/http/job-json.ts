@@ -36,6 +36,7 @@ export function jobJson(j: JobRecord): JobJson {
     signal: j.signal,
     usage: j.usage,
     reason: j.reason,
+    limits: j.limits ?? null,
   };
 }
 

@@ -33,6 +33,9 @@ export function gapLine(bytes: number | undefined): string {
 /** Follows `o.file` into `out` until the client leaves or `until()`; returns a stop function. */
 export function followLog(out: Writable, o: FollowOptions): () => void {
   const chain: Link[] = o.start ? [{ file: o.start }] : [];
+  // With no file yet, everything the writer opens from now on is read, from its first file on
+  // (a fast writer may rotate several before the first look).
+  const startMark = o.start ? undefined : (knownHistory(o.file)?.mark() ?? 0);
   let pos = o.from;
   let stopped = false;
   let waitingDrain = false;
@@ -61,6 +64,10 @@ export function followLog(out: Writable, o: FollowOptions): () => void {
     }
     let wanted: { ino: number; size: number | undefined }[] | undefined;
     if (last) wanted = knownHistory(o.file)?.after(last.ino);
+    else if (startMark !== undefined) {
+      const since = knownHistory(o.file)?.since(startMark);
+      if (since?.length && since[since.length - 1]!.ino === st.ino) wanted = since;
+    }
     if (!wanted) {
       // No history of it (not written by this process): the rotated files newer than the one
       // held, by their places; when the held one is gone from the names, only the current.

@@ -60,7 +60,8 @@ export function eventText(e: BlEvent): string {
     case 'worker.started':
       return `${who} started`;
     case 'worker.exited': {
-      const how = `${exitText(d.code, d.signal)}${typeof d.uptime_ms === 'number' ? ` after ${duration(d.uptime_ms)}` : ''}`;
+      const oom = typeof d.oom === 'string' ? `: ${d.oom}` : '';
+      const how = `${exitText(d.code, d.signal)}${typeof d.uptime_ms === 'number' ? ` after ${duration(d.uptime_ms)}` : ''}${oom}`;
       const purpose = typeof d.reason === 'string' ? PURPOSE[d.reason] : undefined;
       if (purpose) return `${who} ${how}; stopped on purpose (${purpose})`;
       return `${who} ${how}${nextText(d, 'exit')}`;

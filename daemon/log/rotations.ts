@@ -8,6 +8,8 @@
 export const rotatedPath = (file: string, i: number): string => (i === 0 ? file : `${file}.${i}`);
 
 interface Entry {
+  /** Its place among every file the writer opened (1, 2, …). */
+  seq: number;
   ino: number;
   /** Its size when it was rotated out; undefined for the one being written. */
   size: number | undefined;
@@ -18,12 +20,23 @@ const REMEMBERED = 256;
 
 export class RotationHistory {
   private readonly files: Entry[] = [];
+  private opens = 0;
+
+  /** How many files the writer has opened so far: what `since` counts from. */
+  mark(): number {
+    return this.opens;
+  }
+
+  /** The files opened after `mark` was taken, oldest first (those still remembered). */
+  since(mark: number): { ino: number; size: number | undefined }[] {
+    return this.files.filter((f) => f.seq > mark).map(({ ino, size }) => ({ ino, size }));
+  }
 
   /** The writer opened a new file (at start or after a rotation). */
   opened(ino: number): void {
     const last = this.files[this.files.length - 1];
     if (last?.ino === ino) return;
-    this.files.push({ ino, size: undefined });
+    this.files.push({ seq: ++this.opens, ino, size: undefined });
     if (this.files.length > REMEMBERED) this.files.splice(0, this.files.length - REMEMBERED);
   }
 
@@ -37,7 +50,7 @@ export class RotationHistory {
   after(ino: number): { ino: number; size: number | undefined }[] | undefined {
     // The last with that inode: a file deleted long ago may have had it before.
     const i = this.files.map((f) => f.ino).lastIndexOf(ino);
-    return i < 0 ? undefined : this.files.slice(i + 1).map((f) => ({ ...f }));
+    return i < 0 ? undefined : this.files.slice(i + 1).map(({ ino, size }) => ({ ino, size }));
   }
 }
 

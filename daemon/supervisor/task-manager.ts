@@ -12,7 +12,11 @@ import { decide, exitMessage, record, newRuntime, type Action, type StopReason, 
 import { OutputCapture, type WorkerOutput } from './output-capture.js';
 import { outputChannels, type OutputChannel } from './output-channels.js';
 import { workerSampler, type ProcessUsage } from './worker-usage.js';
-import { stopTreeBatched } from '../../proc/stop-tree.js';
+import { stopTreeBatched, type StopResult } from '../../proc/stop-tree.js';
+import { oomReason } from '../../runner/oom.js';
+import type { CgroupTree, Group } from '../../proc/cgroup/group.js';
+import { stopGroup, members } from '../../proc/cgroup/stop-group.js';
+import { readUsage } from '../../proc/cgroup/usage.js';
 import { ancestorIn, sameProcess, readStat } from '../../proc/stat.js';
 import { resolveCommand, isDirectory, type Program } from './command-path.js';
 import { nextPid } from '../../proc/next-pid.js';
@@ -37,6 +41,8 @@ export interface ManagerDeps {
   dispatched?: (task: string, event: TaskEvent) => void;
   /** What is wrong with the task's command or cwd as configured, before any spawn says it. */
   problem?: (task: string) => string | undefined;
+  /** bl's cgroup subtree: each worker gets a cgroup in it (`task-<name>/worker-<id>`). */
+  cgroups?: CgroupTree | undefined;
 }
 
 interface Proc {
@@ -51,6 +57,8 @@ interface Proc {
   output: WorkerOutput | undefined;
   /** Ends the sampling of its usage. */
   unwatch: () => void;
+  /** Its cgroup, when bl holds workers by cgroups: what a stop kills is its members. */
+  group?: Group | undefined;
 }
 
 const SPAWN_CHUNK = 25;
@@ -293,8 +301,9 @@ export class TaskManager {
   }
 
   /** Samples a worker's tree about once a second; returns what stops it. */
-  private sample(pid: number, pgid: number, startedAt: number): () => void {
-    const unwatch = workerSampler.watch({ pid, pgid }, startedAt, (s) => this.usage.set(pid, { cpuPercent: s.cpuPercent, rssBytes: s.rssBytes }));
+  private sample(pid: number, pgid: number, startedAt: number, group?: Group): () => void {
+    // In a cgroup: its accounting (every member, escaped or not), not a walk of /proc.
+    const unwatch = workerSampler.watch({ pid, pgid }, startedAt, (s) => this.usage.set(pid, { cpuPercent: s.cpuPercent, rssBytes: s.rssBytes }), group);
     return () => {
       unwatch();
       this.usage.delete(pid);
@@ -328,6 +337,16 @@ export class TaskManager {
     const ep = this.deps.endpoints();
     const id = newWorkerId();
     const marker = `${s.name}:${id}`;
+    const tree = this.deps.cgroups;
+    let group: Group | undefined;
+    if (tree) {
+      try {
+        group = tree.make(`task-${s.name}/worker-${id}`, s.limits ?? null);
+      } catch (e) {
+        channel?.discard();
+        return `cannot make its cgroup: ${(e as Error).message}`;
+      }
+    }
     // The worker is exec'd directly, no shell in front: its pid in the URL is the kernel's
     // likely next one, and the id makes the URL exact whichever pid it gets.
     const key = this.deps.keepaliveKey?.(s.name);
@@ -335,15 +354,18 @@ export class TaskManager {
     Object.assign(env, { BL_TASK: s.name, BL_KEEPALIVE_ENDPOINT: ep.keepalive, BL_KEEPALIVE_URL: url, [MARKER_VAR]: marker });
     let child: ChildProcess;
     try {
-      const [file, args] = program.viaShell ? ['/bin/sh', [program.path, ...s.args]] : [program.path, s.args];
+      let [file, args] = program.viaShell ? ['/bin/sh', [program.path, ...s.args]] : [program.path, s.args];
+      if (group) [file, args] = enterGroupFirst(group, file, args);
       child = spawn(file, args, { cwd: s.cwd, env, detached: true, stdio: channel ? ['ignore', channel.childEnd, channel.childEnd] : 'ignore' });
     } catch (e) {
       channel?.discard();
+      if (group) tree!.remove(group);
       return `cannot start ${s.cmd}: ${(e as Error).message}`;
     }
     const pid = child.pid;
     if (pid === undefined) {
       channel?.discard();
+      if (group) tree!.remove(group);
       return new Promise<string>((resolve) => {
         const unsaid = setTimeout(() => resolve(`cannot start ${s.cmd}`), 1000);
         child.once('error', (e) => {
@@ -357,8 +379,8 @@ export class TaskManager {
     let resolveDone!: () => void;
     const done = new Promise<void>((r) => (resolveDone = r));
     const output = channel ? this.read(pid, channel.reader()) : undefined;
-    const unwatch = this.sample(pid, pid, Date.now());
-    const proc: Proc = { pid, pgid: pid, marker, startTime, done, stopping: false, output, unwatch };
+    const unwatch = this.sample(pid, pid, Date.now(), group);
+    const proc: Proc = { pid, pgid: pid, marker, startTime, done, stopping: false, output, unwatch, group };
     this.procs.set(pid, proc);
     this.byId.set(id, pid);
     this.deps.records.add({ pid, task: s.name, pgid: pid, startTime, startedAt: Date.now(), marker });
@@ -390,14 +412,15 @@ export class TaskManager {
     proc.unwatch();
     for (const [d, wp] of this.viaDescendant) if (wp === proc.pid) this.viaDescendant.delete(d);
     const errorLine = proc.output?.errorLine();
-    const message = exitMessage(code, signal, errorLine);
+    const oom = proc.group ? this.oomOf(proc.group) : undefined;
+    const message = exitMessage(code, signal, errorLine) + (oom ? `: ${oom}` : '');
     // Decided before it is told, so the event can say what follows; carried out after, so the
     // exit comes before its replacement's start. The replacement first: the clean-up below
     // reads /proc, which takes milliseconds.
     const now = Date.now();
     const exited: TaskEvent = { type: 'exited', pid: proc.pid, code, signal, output: proc.output?.recent() ?? [], errorLine };
     const next = decide(this.rt, exited, now);
-    this.deps.events.publish('worker.exited', { task: this.name, pid: proc.pid, code, signal, reason, uptime_ms: uptime, message, ...exitOutlook(this.rt, now) });
+    this.deps.events.publish('worker.exited', { task: this.name, pid: proc.pid, code, signal, reason, uptime_ms: uptime, message, ...(oom ? { oom } : {}), ...exitOutlook(this.rt, now) });
     this.execute(next);
     this.deps.dispatched?.(this.name, exited);
     if (!proc.stopping) {
@@ -405,7 +428,7 @@ export class TaskManager {
       const grace = this.rt.spec.gracePeriod;
       this.track(
         new Promise<void>((r) => setImmediate(r))
-          .then(() => stopTreeBatched(workerTree(proc), { grace, abort: this.deps.force }))
+          .then(() => this.stopAll(proc, grace))
           .then(() => this.outputEnded(proc)),
       );
     }
@@ -427,12 +450,33 @@ export class TaskManager {
     // A forced shutdown: SIGKILL is the first signal (the stop sees the abort and kills the rest).
     // The workers a stop, a scale-down or a shutdown ends in one turn go out as one batch.
     const signal = this.deps.force.aborted ? ('SIGKILL' as const) : undefined;
-    const t = stopTreeBatched(workerTree(proc), { grace, abort: this.deps.force, ...(signal ? { signal } : {}) }).then(async (r) => {
+    const t = this.stopAll(proc, grace, signal).then(async (r) => {
       await proc.done;
       if (r.forced) this.deps.events.publish('worker.killed', { task: this.name, pid, reason, after_ms: r.took });
       await this.outputEnded(proc);
     });
     this.track(t);
+  }
+
+  /**
+   * Stops every process of a worker: its cgroup's members, or its group and escapees (stop-tree.ts).
+   * The cgroup is removed once empty.
+   */
+  private async stopAll(proc: Proc, grace: number, signal?: NodeJS.Signals): Promise<StopResult> {
+    const g = proc.group;
+    if (!g) return stopTreeBatched(workerTree(proc), { grace, abort: this.deps.force, ...(signal ? { signal } : {}) });
+    const tree = this.deps.cgroups!;
+    const r = members(g).length > 0 ? await stopGroup(g, { grace, hasKill: tree.hasKill, abort: this.deps.force, ...(signal ? { signal } : {}) }) : { forced: false, took: 0 };
+    // The leader may still be a zombie in it for a moment: removed once its exit is handled.
+    await proc.done;
+    tree.remove(g);
+    return r;
+  }
+
+  /** What an exit says when the OOM killer ended processes of the worker's cgroup. */
+  private oomOf(g: Group): string | undefined {
+    const u = readUsage(g);
+    return u.oomKills > 0 ? oomReason(u.oomKills, g.limits?.memory_max, u.memoryPeak) : undefined;
   }
 
   private track(p: Promise<void>): void {
@@ -452,6 +496,15 @@ export class TaskManager {
     this.timer = undefined;
     this.capture.close();
   }
+}
+
+/**
+ * The worker's program behind a shell that enters its cgroup and execs it (same pid, so the
+ * keep-alive URL's pid stays right): everything it runs, from its first instruction, is inside.
+ */
+export function enterGroupFirst(g: Group, file: string, args: string[]): [string, string[]] {
+  const script = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 126; shift; n=$((n-1)); done; exec "$@"';
+  return ['/bin/sh', ['-c', script, 'bl-cgroup', String(g.procs.length), ...g.procs, file, ...args]];
 }
 
 /** What stop-tree needs to find every process of a worker (a live one, or one recorded earlier). */

@@ -3,7 +3,7 @@
 // pids and exits; when the parent goes it leaves its jobs running, kills them or keeps them
 // (`onEof`).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { RUN_MARKER, sigkillTree } from '../../proc/job-tree.js';
 import { groupExists, scanStats } from '../../proc/stat.js';
 import type { SpawnRequest } from '../spawner.js';
@@ -53,13 +53,28 @@ function notADirectory(dir: string): string | undefined {
   }
 }
 
+/** Moves this process into the cgroups whose cgroup.procs files these are. */
+function enter(files: string[]): void {
+  for (const f of files) writeFileSync(f, String(process.pid));
+}
+
 function tryNext(k: number, req: SpawnRequest, i: number, fd: number, created: boolean): void {
   const { file, args } = req.tries[i]!;
   let child: ChildProcess;
   try {
+    // Into the job's cgroup for the fork (spawn returns once the child has exec'd), so the job
+    // starts inside it; back after (spawn-helper.py does the same around posix_spawn).
+    if (req.cgroup) enter(req.cgroup.enter);
+  } catch (e) {
+    goHome(req);
+    return failed(k, req, fd, `cannot enter its cgroup: ${(e as Error).message}`);
+  }
+  try {
     child = spawn(file, args, { cwd: req.cwd, env: { ...baseEnv, ...req.env }, detached: true, stdio: ['ignore', fd, fd] });
   } catch (e) {
     return failed(k, req, fd, `spawn ${file} ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  } finally {
+    goHome(req);
   }
   if (child.pid === undefined) {
     // Spawn failures (no such cwd or program) come as an 'error' event, with no pid.
@@ -85,6 +100,15 @@ function tryNext(k: number, req: SpawnRequest, i: number, fd: number, created: b
     if (req.endFile) noteEnd(req.endFile, { pid, code, signal, at, left, cpu: null, maxrss: null });
     if (orphaned && live.size === 0) process.exit(0);
   });
+}
+
+function goHome(req: SpawnRequest): void {
+  if (!req.cgroup) return;
+  try {
+    enter(req.cgroup.home);
+  } catch (e) {
+    console.error(`bl: cannot go back to the helper's own cgroup: ${(e as Error).message}`);
+  }
 }
 
 function failed(k: number, req: SpawnRequest, fd: number, message: string): void {

@@ -217,7 +217,15 @@ class Spawner:
             return self.fail(job, req, fd, "spawn %s %s" % (req["tries"][0]["file"], errno.errorcode.get(e.errno, e.errno)))
         except (ValueError, TypeError) as e:
             return self.fail(job, req, fd, "the working directory: %s" % e)
+        cg = req.get("cgroup")
         try:
+            if cg:
+                # Into the job's cgroup for the spawn, so the job starts inside it before it
+                # runs a single instruction (nothing it forks can be outside); back after.
+                try:
+                    enter(cg["enter"])
+                except OSError as e:
+                    return self.fail(job, req, fd, "cannot enter its cgroup: %s" % e)
             last = None
             for t in req["tries"]:
                 try:
@@ -235,6 +243,11 @@ class Spawner:
                 return pid
             return self.fail(job, req, fd, last)
         finally:
+            if cg:
+                try:
+                    enter(cg["home"])
+                except OSError as e:
+                    sys.stderr.write("bl: cannot go back to the helper's own cgroup: %s\n" % e)
             os.fchdir(self.home)
 
     def spawn_one(self, file, argv, env, actions):
@@ -419,6 +432,14 @@ def kill_trees(jobs):
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
+
+
+def enter(procs_files):
+    """Moves this process into the cgroups whose cgroup.procs files these are."""
+    me = str(os.getpid())
+    for f in procs_files:
+        with open(f, "w") as out:
+            out.write(me)
 
 
 def group_alive(pgid):

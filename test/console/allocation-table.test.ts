@@ -88,7 +88,7 @@ test('counts: the live ones (status line, watch), by state (broker), the note Ta
 test('the status line, watch and broker say allocations only when the daemon has Slurm', () => {
   const broker: BrokerJson = {
     concurrency: 4, urgent_bypass: false, paused: false, running: 1, pending: 9, pending_urgent: 0, waiting: 0,
-    counts: { waiting: 0, pending: 9, running: 1, succeeded: 0, failed: 0, timed_out: 0, dead: 0, cancelled: 0, lost: 0 }, launchers: [],
+    counts: { waiting: 0, pending: 9, running: 1, succeeded: 0, failed: 0, timed_out: 0, dead: 0, oom: 0, cancelled: 0, lost: 0 }, launchers: [],
   };
   const snapshot = { connected: true, tasks: [], broker, at: 0 };
   assert.equal(statusText({ label: 'head:8010', snapshot }), 'head:8010  connected · 0 tasks, 0 workers · jobs 1 running, 9 pending · concurrency 4');

@@ -114,6 +114,7 @@ test('after kill -9 of the daemon, the next one stops the orphaned workers', asy
   const A = uniq('Orphan');
   const d = await daemon({ config: { tasks: { [A]: { cmd: 'sh', args: ['-c', 'sleep 1000 & sleep 1000'], cardinality: 2, stall_timeout: 0 } } } });
   const before = await waitForProcessCount(A, 6);
+  await waitFor('the daemon to have both workers', async () => (await workerPids(d, A)).length === 2);
   await d.kill9();
   assert.ok(before.every(alive), 'workers outlive a kill -9 of their daemon');
   const d2 = await restarted(d);
@@ -128,6 +129,8 @@ test('with adopt: true, the next daemon adopts them and counts them toward the c
   const A = uniq('Adoptee');
   const d = await daemon({ config: { tasks: { [A]: { cmd: 'sleep', args: ['1000'], cardinality: 2, stall_timeout: 0, adopt: true } } } });
   const before = await waitForProcessCount(A, 2);
+  // A worker is recorded once its spawn is confirmed, a moment after its process shows.
+  await waitFor('the daemon to have both workers', async () => (await workerPids(d, A)).length === 2);
   await d.kill9();
   const d2 = await restarted(d);
   assert.match(d2.err, /2 adopted, 0 stopped/);

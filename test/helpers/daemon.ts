@@ -2,6 +2,7 @@
 // signals, crashes (kill -9), its start-up and exit, what it prints. Everything else starts
 // the daemon in the test's own process (in-process.ts). Runs the compiled daemon when the test
 // itself runs from dist/, else the source via tsx.
+import { removeLeftovers } from '../../proc/cgroup/setup.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -108,9 +109,10 @@ export class TestDaemon extends TestProcess implements Client {
     return startDaemon({ ...this.options, ...extra, dir: this.dir });
   }
 
-  /** Kills it if it still runs; removes the temp dir. */
+  /** Kills it if it still runs; removes the temp dir and the empty cgroups its daemons left. */
   override cleanup(): void {
     super.cleanup();
+    if (this.ready) removeLeftovers(this.ready.stateDir);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -136,6 +138,9 @@ export async function startDaemon(options: StartOptions = {}): Promise<TestDaemo
     d.ready = JSON.parse(line);
   } catch (e) {
     proc.kill('SIGKILL');
+    await d.exited;
+    // What it made of its cgroups before it was killed (those still holding processes stay).
+    removeLeftovers(path.resolve(dir, (options.config?.state_dir as string | undefined) ?? 'state'));
     throw new Error(`${(e as Error).message}\nstdout: ${d.out}\nstderr: ${d.err}`);
   }
   return d;

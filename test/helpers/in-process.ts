@@ -4,6 +4,7 @@
 // file in a temp dir, real worker and job processes; no daemon process to start (about half a
 // second each on 2 cores). Signals, crashes and start-up/exit go through a real process
 // (daemon.ts).
+import { removeLeftovers } from '../../proc/cgroup/setup.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -67,6 +68,8 @@ export class InProcessDaemon implements Client {
       this.daemon.force();
       await stopping;
     }
+    // A daemon of this state dir killed earlier in the test left its cgroups.
+    if (this.config) removeLeftovers(this.config.stateDir);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

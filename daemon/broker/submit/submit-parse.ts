@@ -9,6 +9,7 @@ import type { IdleCpu } from '../../../contract/run.js';
 import { parseHttp } from '../../../runner/http-job.js';
 import { DEFAULT_OUTPUT_ROOT, expandSweep, parseParams } from './sweep.js';
 import { ulid } from 'ulid';
+import { parseLimits, type Limits } from '../../../contract/limits.js';
 
 export interface SubmitDefaults {
   /** cwd when a job gives none. */
@@ -17,9 +18,11 @@ export interface SubmitDefaults {
   timeout: number;
   idleCpu: IdleCpu | undefined;
   retries: number;
+  /** Why this host cannot enforce these limits, or null when it can (proc/cgroup/host.ts). */
+  refuseLimits?: (l: Limits) => string | null;
 }
 
-const FIELDS = ['command', 'argv', 'cwd', 'env', 'queue', 'urgent', 'timeout', 'idle_cpu', 'retries', 'key', 'labels', 'params', 'http', 'output_root', 'force', 'url', 'method', 'body', 'after', 'after_any'];
+const FIELDS = ['command', 'argv', 'cwd', 'env', 'queue', 'urgent', 'timeout', 'idle_cpu', 'retries', 'key', 'labels', 'params', 'http', 'output_root', 'force', 'url', 'method', 'body', 'after', 'after_any', 'memory_max', 'cpu_max', 'pids_max'];
 /** Names in one `after` at most: each is a row the store keeps while the job waits. */
 export const MAX_AFTER = 1000;
 
@@ -116,6 +119,14 @@ export function parseJob(raw: unknown, where: string, d: SubmitDefaults, cwds: M
   }
   const job: NewJob = { command, argv, cwd, env: stringMap(where, 'env', o.env), queue, timeout, idleCpu, retries, key, labels: stringMap(where, 'labels', o.labels) };
   parseAfter(where, o, job);
+  const lim = parseLimits(o);
+  if ('error' in lim) throw new BlError('bad_value', `${where}: \`${lim.field}\`: ${lim.error}`);
+  if (lim.limits) {
+    if (http) throw new BlError('bad_value', `${where}: an http job runs no process; \`memory_max\`, \`cpu_max\` and \`pids_max\` apply to commands`);
+    const refused = d.refuseLimits?.(lim.limits);
+    if (refused) throw new BlError('bad_value', `${where}: ${refused}`);
+    job.limits = lim.limits;
+  }
   if (http) {
     job.http = http;
     const written = ((o.http ?? o) as Record<string, unknown>).url as string;

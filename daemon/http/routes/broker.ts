@@ -21,7 +21,7 @@ const MAX_PAGE = 10000;
 
 function defaults(s: Services): SubmitDefaults {
   const b = s.config.broker;
-  return { cwd: process.cwd(), timeout: b.defaultTimeout, idleCpu: b.idleCpu, retries: b.retries };
+  return { cwd: process.cwd(), timeout: b.defaultTimeout, idleCpu: b.idleCpu, retries: b.retries, refuseLimits: (l) => s.cgroups.refuse(l) };
 }
 
 function queryString(ctx: Context, name: string): string | undefined {

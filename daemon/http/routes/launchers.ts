@@ -48,7 +48,7 @@ function usage(b: Body): UsageJson | null {
 
 /** End states a report may give instead of an outcome (the SPEC's `{state, exit_code, …}`). */
 const STATE_OUTCOMES: Record<string, RunResult['outcome']> = {
-  succeeded: 'exited', failed: 'exited', timed_out: 'timed_out', dead: 'dead', cancelled: 'cancelled', lost: 'lost',
+  succeeded: 'exited', failed: 'exited', timed_out: 'timed_out', dead: 'dead', oom: 'oom', cancelled: 'cancelled', lost: 'lost',
 };
 
 function runResult(b: Body): RunResult {

@@ -22,6 +22,7 @@ export function mountSystemRoutes(router: Router, s: Services): void {
       uptime_s: Math.round((Date.now() - s.startedAt) / 1000),
       tasks_running: s.supervisor.running().length,
       keepalives: s.keepalives.toJSON(),
+      cgroups: s.cgroups.toJSON(),
     };
     reply(ctx, healthText(h), h, problems.length ? 503 : 200);
   });

@@ -80,6 +80,11 @@ CREATE TABLE bl_daemons (
   },
   {
     version: 2,
+    what: "a job's limits (memory_max, cpu_max, pids_max)",
+    sql: `ALTER TABLE broker_jobs ADD COLUMN limits TEXT;  -- JSON (contract/limits.ts)`,
+  },
+  {
+    version: 3,
     what: 'jobs that wait on others (after, sweeps)',
     sql: `
 ALTER TABLE broker_jobs

@@ -95,6 +95,18 @@ export function storeContract(name: string, f: StoreFactory): void {
       await close();
     });
 
+    it("keeps a job's limits as submitted, claimed and reopened; none is null", async () => {
+      const { store, reopen, close } = await f.make();
+      const limits = { memory_max: 64 * 1024 * 1024, cpu_max: 0.5, pids_max: 32 };
+      const { jobs } = await store.enqueue([job('limited', { limits }), job('free')], 1);
+      assert.deepEqual(jobs.map((j) => j.limits), [limits, null]);
+      assert.deepEqual((await claim(store))?.limits, limits);
+      const again = await reopen();
+      assert.deepEqual((await again.get(jobs[0]!.id))?.limits, limits);
+      assert.equal((await again.get(jobs[1]!.id))?.limits, null);
+      await close();
+    });
+
     it('ends only running jobs and cancels only pending ones', async () => {
       const { store, close } = await f.make();
       const [a, b] = (await store.enqueue([job('a'), job('b')], 1)).jobs;
