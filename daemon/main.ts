@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFlags, UsageError } from '../contract/flags.js';
 import { loadConfig, parseConfigText, ConfigError } from './config/load.js';
-import { startDaemon, LOG_FILE, type Daemon } from './run.js';
+import { startDaemon, StoreOpenError, LOG_FILE, type Daemon } from './run.js';
 import { runCheck } from './check.js';
 import { StateLockError } from './state/lock.js';
 import { unreadableStoreText } from './state/db.js';
@@ -180,6 +180,7 @@ async function main(): Promise<number> {
       logger: log,
       loadConfig: load,
       syncFull: process.env.BL_SYNC_FULL === '1',
+      env: process.env,
       ...(process.env.PATH !== undefined ? { searchPath: process.env.PATH } : {}),
       ...(spawner ? { helpers: spawner } : {}),
     });
@@ -187,6 +188,10 @@ async function main(): Promise<number> {
     if (e instanceof ConfigError) {
       log.error(`config error: ${e.message}`);
       return 2;
+    }
+    if (e instanceof StoreOpenError) {
+      log.error(e.message);
+      return 1;
     }
     if (e instanceof StateLockError) {
       log.error(e.message);

@@ -32,7 +32,11 @@ import { ConfigError, loadConfig, parseConfigText } from './config/load.js';
 import { BlError } from '../contract/errors.js';
 import { applyReloadable, planReload, type ReloadPlan } from './config/reload-plan.js';
 import { findSlurmCommands } from './broker/slurm/slurm-commands.js';
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
+import { PgLeaseKeeper } from './broker/store/pg-lease-keeper.js';
+import { PgSyncStore } from './broker/store/pg-sync-store.js';
+import { daemonId } from './state/daemon-id.js';
+import { isPgStore, pgTarget, redact } from './state/pg/pg-target.js';
 
 /** The daemon's log file in the state dir. */
 export const LOG_FILE = 'bl-daemon.log';
@@ -76,6 +80,8 @@ export interface DaemonOptions {
   loadConfig?: (text?: string) => DaemonConfig;
   /** Every commit synced to disk (survives a power cut, not only kill -9), at a cost in throughput. */
   syncFull?: boolean;
+  /** The environment (main.ts reads it): the PG* variables of `store: "postgres"`. */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Which spawn helper program starts jobs (default: python3, else Node). */
   helpers?: HelperChoice;
   /** Starts the built-in launcher's jobs instead of spawn helpers (tests). */
@@ -112,6 +118,9 @@ function setupCgroupsFor(config: DaemonConfig): Cgroups {
 /** Where a bare program name is looked up when the daemon is given no PATH (POSIX's usual one). */
 export const DEFAULT_SEARCH_PATH = '/usr/local/bin:/usr/bin:/bin';
 
+/** The job store named by `store` cannot be used: the start stops with this line. */
+export class StoreOpenError extends Error {}
+
 export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}): Promise<Daemon> {
   checkHost(config);
   const log = opts.logger ?? new Logger(opts.log ? { write: opts.log } : {});
@@ -130,6 +139,27 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     throw e;
   }
   const held = cgroups;
+  // The shared job store, opened before anything starts: a server that cannot be used stops
+  // the start with the reason and the address tried.
+  let shared: PgSyncStore | undefined;
+  // Set once the broker exists: a wake-up before then has nothing to dispatch.
+  let wakeBroker = () => {};
+  if (isPgStore(config.store)) {
+    try {
+      shared = PgSyncStore.open({
+        target: pgTarget(config.store, opts.env ?? {}, userInfo().username),
+        owner: daemonId(config.stateDir),
+        leaseMs: config.broker.leaseTtl * 1000,
+        onWake: () => wakeBroker(),
+        onProblem: (m) => (m ? log.warn(`PostgreSQL store: ${m}; other daemons' changes are seen at the next lease beat`) : log.info('PostgreSQL store: wake-ups from other daemons again')),
+      });
+    } catch (e) {
+      held.close();
+      unlock();
+      log.closeFile();
+      throw new StoreOpenError(`cannot open the job store (store: ${redact(config.store)}): ${(e as Error).message}`);
+    }
+  }
   const db = openDb(config.stateDir, { syncFull: opts.syncFull ?? false });
   const records = new WorkerRecords(db);
   const events = new EventBus();
@@ -187,6 +217,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
   };
   const broker = createBroker({
     db,
+    ...(shared ? { store: shared } : {}),
     settings: config.broker,
     events,
     stateDir: config.stateDir,
@@ -248,6 +279,19 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     checkAllowList(config);
     supervisor.autostart();
     broker.start();
+    wakeBroker = () => broker.wake();
+    const leases = shared
+      ? new PgLeaseKeeper({
+          store: shared,
+          events,
+          leaseMs: config.broker.leaseTtl * 1000,
+          host: hostname(),
+          url: () => publicBase || null,
+          wake: () => broker.wake(),
+          onProblem: (m) => (m ? log.warn(`PostgreSQL store: ${m}`) : log.info('PostgreSQL store: reachable again; leases renewed')),
+        })
+      : undefined;
+    leases?.start();
 
     // `config` is the config in force: a reload takes into it what it applies (applyReloadable).
     const apply = async (c: DaemonConfig, trigger = 'reload'): Promise<ReloadPlan> => {
@@ -334,6 +378,8 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
           // broker: drain here, beside the supervisor's stop
           await Promise.all([broker.drain(config.forceTimeout, forceCtl.signal, keepJobs), supervisor.stopAll('shutdown')]);
           supervisor.close();
+          leases?.stop();
+          await shared?.close();
           held.close();
           await listener.close();
           drops.close();
@@ -360,6 +406,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     publisher.close();
     server.close();
     db.close();
+    await shared?.close();
     held.close();
     unlog();
     log.closeFile();

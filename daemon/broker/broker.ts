@@ -96,7 +96,7 @@ export class Broker {
     this.remote = new RemoteLaunchers({
       store: this.store,
       events: o.events,
-      db: o.store ? undefined : o.db,
+      db: o.db,
       leaseTtlMs: () => this.settings.leaseTtl * 1000,
       limits: () => ({ concurrency: this.concurrency, urgentBypass: this.urgentBypass, draining: this.draining || this.closed }),
       launchersExitAt: () => this.launchersExitAt,
@@ -122,7 +122,7 @@ export class Broker {
     const slurm = o.slurm ?? { daemonUrl: () => '', caFile: undefined, log: { info: () => undefined, warn: (m: string) => console.error(`bl-daemon: ${m}`) }, where: '(defaults)' };
     this.allocations = new SlurmAllocations(
       {
-        db: o.store ? undefined : o.db,
+        db: o.db,
         events: o.events,
         stateDir: o.stateDir,
         daemonUrl: slurm.daemonUrl,
@@ -181,6 +181,20 @@ export class Broker {
     this.remote.start();
     this.allocations.start();
     this.schedule();
+  }
+
+  /** Another daemon changed the shared queue (or this one's leases took jobs back): dispatch. */
+  wake(): void {
+    this.schedule();
+  }
+
+  /** On a shared store, the limit and bypass any daemon set last (in the caller's transaction). */
+  private readShared(): void {
+    if (!this.store.shared) return;
+    const c = this.store.getSetting('concurrency');
+    if (c !== undefined && Number.isInteger(Number(c))) this.concurrency = Number(c);
+    const u = this.store.getSetting('urgent_bypass');
+    if (u !== undefined) this.urgentBypass = u === 'true';
   }
 
   private warmLocal(): void {
@@ -280,6 +294,7 @@ export class Broker {
   // ---- broker-wide verbs --------------------------------------------------------------
 
   status(): BrokerJson & { draining: boolean; local_slots: number | null; exit_workers_at: string | null } {
+    this.readShared();
     const c = this.store.counts();
     return {
       concurrency: this.concurrency,
@@ -327,6 +342,7 @@ export class Broker {
   }
 
   changeConcurrency(delta: number): number {
+    this.readShared();
     return this.setConcurrency(Math.max(0, this.concurrency + delta));
   }
 
@@ -444,6 +460,7 @@ export class Broker {
 
   /** The jobs the limits let the built-in launcher start now, claimed (in the caller's transaction). */
   private claim(): JobRecord[] {
+    this.readShared();
     const c = this.store.counts();
     const d = decideDispatch({
       concurrency: this.concurrency,

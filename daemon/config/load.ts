@@ -13,6 +13,7 @@ import { checkTaskGraph, TaskGraphError } from './task-graph.js';
 import { parseAllowEntries, type AllowEntry } from '../broker/submit/allow-entries.js';
 import { LOG_KEEP, LOG_ROTATE_BYTES } from '../supervisor/log-writer.js';
 import { parseLimits, type Limits } from '../../contract/limits.js';
+import { isPgStore, pgTarget, redact } from '../state/pg/pg-target.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -300,6 +301,7 @@ export function resolveConfig(raw: RawConfig, file: string | undefined, o: LoadO
       retries: b.retries ?? 0,
       slurm: b.slurm ? resolveSlurm(b.slurm, where) : undefined,
     },
+    store: checkStore(raw.store, where),
     stateDir: raw.state_dir ? path.resolve(dir, raw.state_dir) : path.join(o.stateHome || path.join(homedir(), '.local', 'state'), 'bl'),
     auth,
     tls,
@@ -348,4 +350,18 @@ function resolveSlurm(s: RawSlurm, where: string): SlurmSettings {
     launcherUrl: s.launcher_url,
     name: s.name ?? d.name,
   };
+}
+
+/** The `store` setting, or a ConfigError naming it (a URL's password is never shown). */
+function checkStore(store: string | undefined, where: string): string {
+  if (store === undefined || store === 'sqlite') return 'sqlite';
+  if (!isPgStore(store)) {
+    throw new ConfigError(`${where}: store: expected "sqlite", "postgres" (the PG* environment) or a postgres:// URL, found "${redact(store)}"`);
+  }
+  try {
+    pgTarget(store, {}, 'bl');
+  } catch (e) {
+    throw new ConfigError(`${where}: store: ${(e as Error).message}`);
+  }
+  return store;
 }

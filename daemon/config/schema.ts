@@ -107,6 +107,9 @@ export const configSchema = z
       .optional(),
     broker: brokerSchema.optional(),
     state_dir: z.string().min(1).optional(),
+    // "sqlite" (the embedded file in state_dir), "postgres" (the PG* environment) or a
+    // postgres:// URL: checked in load.ts (pg-target.ts says what was wrong, password hidden).
+    store: z.string().min(1).optional(),
     auth: z
       .object({
         token: z.string().min(1).optional(),

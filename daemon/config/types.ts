@@ -93,6 +93,8 @@ export interface DaemonConfig {
   tasks: Map<string, TaskSpec>;
   broker: BrokerSettings;
   stateDir: string;
+  /** The job store: "sqlite" (state_dir/bl.db), "postgres" (the PG* environment) or a postgres:// URL. */
+  store: string;
   auth: { token?: string; basic?: string } | undefined;
   tls: { cert: string; key: string; ca?: string } | undefined;
   /** allowed_commands, each entry read (relative paths against the config file's folder). */

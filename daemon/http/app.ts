@@ -14,6 +14,7 @@ import { dashboardPublicPaths, mountDashboardRoutes } from './routes/dashboard.j
 import { mountBrokerRoutes } from './routes/broker.js';
 import { mountLauncherRoutes } from './routes/launchers.js';
 import { mountAllocationRoutes } from './routes/allocations.js';
+import { storeUnavailable } from '../broker/store/store-errors.js';
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
@@ -63,9 +64,15 @@ function errorMiddleware(s: Services): Koa.Middleware {
       let status = e.status ?? e.statusCode ?? 500;
       let code: ErrorCode;
       let message: string;
+      const unavailable = err instanceof BlError ? undefined : storeUnavailable(err, 'try again once it is back');
       if (err instanceof BlError) {
         code = err.code;
         message = err.message;
+      } else if (unavailable) {
+        // A read (or a write no verb caught) while the store cannot be reached: a 503 saying why.
+        status = unavailable.status;
+        code = unavailable.code;
+        message = unavailable.message;
       } else if (status < 500 && status >= 400) {
         code = (Object.entries(ERROR_CODES).find(([, s]) => s === status)?.[0] as ErrorCode) ?? 'bad_request';
         message = e.expose && e.message ? e.message : `request failed with status ${status}`;

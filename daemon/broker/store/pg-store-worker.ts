@@ -87,14 +87,15 @@ async function run(op: string, args: unknown[]): Promise<unknown> {
 async function answer(r: Request): Promise<void> {
   let reply: Reply;
   try {
-    if (Date.now() < downUntil && r.op !== 'rollback' && r.op !== 'close') throw Object.assign(new Error('still unreachable'), { code: 'ECONNREFUSED' });
+    if (Date.now() < downUntil && r.op !== 'rollback' && r.op !== 'close') throw Object.assign(new Error('still unreachable'), { code: 'ECONNREFUSED', failedFast: true });
     const value = await run(r.op, r.args);
     reply = { id: r.id, value };
     // In a transaction the others hear of it once it commits.
     if (!READS.has(r.op) && (!tx || r.op === 'commit')) wakeups?.changed();
   } catch (e) {
     if (isUnreachable(e) && r.op !== 'open') {
-      downUntil = Date.now() + DOWN_MS;
+      // Only a real attempt starts the pause: calls failed at once must not make it last for ever.
+      if (!(e as { failedFast?: boolean }).failedFast) downUntil = Date.now() + DOWN_MS;
       reply = { id: r.id, error: { name: 'StoreUnavailable', code: 'PG_UNAVAILABLE', message: pgProblem(e, d.target, d.connectTimeoutMs) } };
     } else {
       reply = { id: r.id, error: plainError(e) };

@@ -133,7 +133,7 @@ export class PgStore implements PgJobStore {
 
   /** `AND …` keeping a write to a running job to the daemon that holds it. */
   private mine(arg: string): string {
-    return this.owner === null ? '' : ` AND (phase <> 1 OR lease_owner IS NULL OR lease_owner = ${arg})`;
+    return ` AND (${arg}::text IS NULL OR phase <> 1 OR lease_owner IS NULL OR lease_owner = ${arg})`;
   }
 
   atomically<T>(fn: () => Promise<T>): Promise<T> {

@@ -91,6 +91,11 @@ export interface Counts {
 
 export interface JobStore {
   /**
+   * Several daemons share it (PostgreSQL): the concurrency limit and urgent bypass are read from
+   * it at each claim, as another daemon may have changed them.
+   */
+  readonly shared?: boolean;
+  /**
    * Runs `fn` (calls of these verbs) as one transaction: all of its writes or none, one commit.
    * The broker writes a job's end and the claims it frees a slot for together.
    */
