@@ -77,6 +77,7 @@ const configs: [string, string, RegExp][] = [
   ['broken JSON', '{"port": 8010', /not valid JSON/],
   ['a cardinality over the default cap', '{"tasks": {"A": {"cmd": "x", "cardinality": 300}}}', /tasks\.A\.cardinality: expected at most 256 \(the task's max_cardinality, by default\), found 300; raise max_cardinality/],
   ['a cardinality over its cap', '{"tasks": {"A": {"cmd": "x", "cardinality": 3, "max_cardinality": 2}}}', /tasks\.A\.cardinality: expected at most 2 \(the task's max_cardinality\), found 3/],
+  ['a store that is not one', '{"store": "mysql://u:pw@db/x"}', /store: expected "sqlite", "postgres" \(the PG\* environment\) or a postgres:\/\/ URL, found "mysql:\/\/u:\*\*\*@db\/x"/],
   ['an exposed bind', '{"bind": "0.0.0.0", "port": 0}', /bind: "0\.0\.0\.0" is not a loopback address/],
 ];
 for (const [name, text, want] of configs) {
@@ -87,6 +88,14 @@ for (const [name, text, want] of configs) {
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   });
 }
+
+test('a PostgreSQL store nobody answers stops the start with the reason and the address, never the password (exit 1)', () => {
+  const r = runDaemon('{"store": "postgres://bl:sekret@127.0.0.1:1/jobs", "port": 0, "keepalives": {"inbound_port": 0, "internal_port": 0}, "state_dir": "state"}');
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /cannot open the job store \(store: postgres:\/\/bl:\*\*\*@127\.0\.0\.1:1\/jobs\): no PostgreSQL server answers at postgres:\/\/bl@127\.0\.0\.1:1\/jobs \(connection refused\)/);
+  assert.doesNotMatch(r.stderr, /sekret/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+});
 
 test('bad flags are a usage error', () => {
   const r = spawnSync(process.execPath, [...programArgv('daemon/main'), '--frobnicate'], { encoding: 'utf8' });

@@ -140,7 +140,6 @@ describe('daemons sharing one PostgreSQL store', () => {
     for (let i = 0; i < 6; i++) ids.push(submitted(await a.api('POST', '/jobs', { command: counted(dir, 1.5), cwd: '/' })));
     await waitFor('3 jobs running', () => readdirSync(path.join(dir, 'running')).length === 3, { timeout: 60_000 });
     await server.halt();
-    process.on('exit', () => console.error(a.err));
     const r = await a.request('POST', '/jobs', { command: 'true', cwd: '/' });
     assert.equal(r.status, 503, r.text);
     assert.match(r.text, /PostgreSQL/);
