@@ -8,6 +8,13 @@ import { rootCertificates } from 'node:tls';
 export interface ClientOptions {
   /** The daemon's base URL (http://head:8010). */
   base: string;
+  /**
+   * Other daemons sharing its store, tried in turn when the one in use cannot be reached: the
+   * failed call rejects as usual (its caller tries it again) and the next goes to the next.
+   */
+  others?: string[];
+  /** Said when the client moves to another daemon. */
+  onSwitch?: (from: string, to: string, why: string) => void;
   token?: string | undefined;
   /** PEM of a CA to trust besides Node's defaults (--ca). */
   ca?: string | undefined;
@@ -38,22 +45,46 @@ const UNTRUSTED = new Set([
   'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+interface Target {
+  base: URL;
+  agent: http.Agent;
+  mod: typeof http | typeof https;
+}
+
 export class DaemonClient {
-  private readonly base: URL;
-  private readonly agent: http.Agent;
-  private readonly mod: typeof http | typeof https;
+  private readonly targets: Target[];
+  private at = 0;
 
   constructor(private readonly o: ClientOptions) {
-    this.base = new URL(o.base);
-    const tls = this.base.protocol === 'https:';
-    this.mod = tls ? https : http;
-    this.agent = tls
-      ? new https.Agent({ keepAlive: true, ...(o.ca ? { ca: [...rootCertificates, o.ca] } : {}) })
-      : new http.Agent({ keepAlive: true });
+    this.targets = [o.base, ...(o.others ?? [])].map((b) => {
+      const base = new URL(b);
+      const tls = base.protocol === 'https:';
+      return {
+        base,
+        mod: tls ? https : http,
+        agent: tls ? new https.Agent({ keepAlive: true, ...(o.ca ? { ca: [...rootCertificates, o.ca] } : {}) }) : new http.Agent({ keepAlive: true }),
+      };
+    });
+  }
+
+  private get t(): Target {
+    return this.targets[this.at]!;
+  }
+
+  private get base(): URL {
+    return this.t.base;
   }
 
   get address(): string {
     return this.base.origin;
+  }
+
+  /** The daemon in use could not be reached: the next one is tried from the next call on. */
+  private next(why: string): void {
+    if (this.targets.length < 2) return;
+    const from = this.address;
+    this.at = (this.at + 1) % this.targets.length;
+    this.o.onSwitch?.(from, this.address, why);
   }
 
   /** Sends `body` as JSON; resolves with any status, rejects with Unreachable. */
@@ -63,7 +94,8 @@ export class DaemonClient {
     if (payload !== undefined) headers['Content-Type'] = 'application/json';
     if (this.o.token) headers.Authorization = `Bearer ${this.o.token}`;
     return new Promise((resolve, reject) => {
-      const req = this.mod.request(new URL(path, this.base), { method, headers, agent: this.agent }, (res) => {
+      const t = this.t;
+      const req = t.mod.request(new URL(path, t.base), { method, headers, agent: t.agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (e) => reject(new Unreachable(`the answer from ${this.address} broke off: ${e.message}`)));
@@ -83,7 +115,10 @@ export class DaemonClient {
         // The daemon closed an idle kept-alive socket as we reused it: the request never
         // reached it, so it goes again once on a fresh socket (Node's documented pattern).
         if (!retried && req.reusedSocket && e.code === 'ECONNRESET') return resolve(this.request(method, path, body, timeoutMs, true));
-        reject(this.explain(e));
+        const u = this.explain(e);
+        // Only a daemon that does not answer is left; one that answers (any status) is kept.
+        if (!u.fatal && t === this.t) this.next(u.message);
+        reject(u);
       });
       req.end(payload);
     });
@@ -100,7 +135,7 @@ export class DaemonClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    for (const t of this.targets) t.agent.destroy();
   }
 }
 

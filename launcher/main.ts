@@ -57,7 +57,13 @@ async function main(): Promise<number> {
   }
   const allocation = await findAllocation(o.endAt);
   const launcher = new Launcher({
-    client: new DaemonClient({ base: o.url, token: o.token, ca }),
+    client: new DaemonClient({
+      base: o.url,
+      others: o.urls.slice(1),
+      token: o.token,
+      ca,
+      onSwitch: (from, to, why) => console.error(`bl-launcher ${o.name}: ${why}; moving to the daemon at ${to}`),
+    }),
     name: o.name,
     host: hostname(),
     slots: o.slots,
@@ -78,7 +84,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', () => (allocation ? launcher.end('SIGTERM') : launcher.stop('SIGTERM')));
   // Slurm's warning before the end (sbatch --signal=B:USR2@<margin>).
   process.on('SIGUSR2', () => launcher.end('SIGUSR2: its end is near'));
-  console.error(`bl-launcher ${o.name}: ${o.slots} slot${o.slots === 1 ? '' : 's'}, daemon ${o.url}, state in ${o.stateDir}`);
+  console.error(`bl-launcher ${o.name}: ${o.slots} slot${o.slots === 1 ? '' : 's'}, daemon${o.urls.length > 1 ? `s ${o.urls.join(', ')}` : ` ${o.url}`}, state in ${o.stateDir}`);
   return launcher.run();
 }
 

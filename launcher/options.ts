@@ -4,8 +4,11 @@ import path from 'node:path';
 import { hostToUrl, parseFlags, UsageError } from '../contract/flags.js';
 import { parseEndAt } from './allocation-end.js';
 
-export const USAGE = `usage: bl-launcher http://head:8010 -x N [--name NAME] [--token T] [--ca FILE] [--exit-when-empty]
+export const USAGE = `usage: bl-launcher http://head:8010[,http://head2:8010…] -x N [--name NAME] [--token T] [--ca FILE] [--exit-when-empty]
                    [--idle-exit S] [--end-at TIME] [--end-margin S]
+
+  Several daemons sharing one PostgreSQL store: name them all (comma-separated or one after
+  another); the launcher moves to the next when the one it talks to stops answering.
 
   -x, --slots N        run up to N jobs at once (default 1)
   --name NAME          this launcher's name at the daemon (default: host name-pid)
@@ -27,7 +30,10 @@ reported; a second one kills them (they go back to the daemon's queue). In an al
 stopped at once and go back to the head of the daemon's queue (evicted), then the launcher exits.`;
 
 export interface LauncherOptions {
+  /** The first daemon's address (what messages name). */
   url: string;
+  /** Every daemon's address, in the order they are tried. */
+  urls: string[];
   slots: number;
   name: string;
   token: string | undefined;
@@ -92,23 +98,24 @@ export function parseOptions(argv: readonly string[], d: OptionDefaults): Launch
     help: { type: 'boolean', short: 'h' },
   });
   const help = v.help === true;
-  if (!help && positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0 ? 'expected the daemon address (http://head:8010), found nothing' : `expected one daemon address, found ${positionals.length}: ${positionals.join(' ')}`);
-  }
-  let url = '';
-  if (positionals[0] !== undefined) {
+  if (!help && positionals.length === 0) throw new UsageError('expected the daemon address (http://head:8010), found nothing');
+  const urls: string[] = [];
+  for (const given of positionals.flatMap((p) => p.split(','))) {
     try {
-      url = hostToUrl(positionals[0]);
+      const u = hostToUrl(given.trim());
+      if (!urls.includes(u)) urls.push(u);
     } catch {
-      throw new UsageError(`expected the daemon address as host[:port] or a URL, found "${positionals[0]}"`);
+      throw new UsageError(`expected each daemon address as host[:port] or a URL, found "${given}"`);
     }
   }
+  const url = urls[0] ?? '';
   const name = (v.name as string | undefined) ?? `${d.hostname}-${d.pid}`;
   if (!/^[\w.@:-]+$/.test(name) || name === 'local') {
     throw new UsageError(`expected --name to be letters, digits and . _ - @ : (and not "local", the daemon's own launcher), found "${name}"`);
   }
   return {
     url,
+    urls,
     slots: v.slots === undefined ? 1 : positiveInt('-x', v.slots as string, 1),
     name,
     token: (v.token as string | undefined) ?? d.envToken,

@@ -41,10 +41,15 @@ describe('bl-launcher options', () => {
     assert.equal(parseOptions(['h', '--token', 'F'], { ...d, envToken: 'E' }).token, 'F');
   });
 
+  it('several daemons: comma-separated or one after another, in order, each once', () => {
+    assert.deepEqual(parseOptions(['a,b:9000', 'https://c', 'a'], d).urls, ['http://a:8010', 'http://b:9000', 'https://c:8010']);
+    assert.equal(parseOptions(['a,b'], d).url, 'http://a:8010');
+  });
+
   it('usage errors say what was expected and what came', () => {
     const bad: [string[], RegExp][] = [
       [[], /expected the daemon address \(http:\/\/head:8010\), found nothing/],
-      [['a', 'b'], /expected one daemon address, found 2/],
+      [['a,http://[x', 'b'], /expected each daemon address as host\[:port\] or a URL, found "http:\/\/\[x"/],
       [['h', '-x', '0'], /expected -x to be an integer ≥ 1, found "0"/],
       [['h', '-x', 'many'], /found "many"/],
       [['h', '--name', 'local'], /not "local"/],

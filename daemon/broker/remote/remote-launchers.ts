@@ -292,8 +292,22 @@ export class RemoteLaunchers {
     return { leaseTtl: this.d.leaseTtlMs() / 1000 };
   }
 
+  /**
+   * On a shared store, a launcher that moved here from a daemon it no longer reaches reports
+   * on a job that daemon leased it: this daemon takes the job's lease over.
+   */
+  private adopt(id: string, launcher: string, attempt: number | undefined, now: number): LeaseEntry | undefined {
+    if (!this.d.store.holdLease || this.leases.has(id) || attempt === undefined) return undefined;
+    const j = this.d.store.get(id);
+    if (!j || j.state !== 'running' || j.launcher !== launcher || j.attempt !== attempt) return undefined;
+    if (!this.d.store.holdLease(id, attempt, launcher, now)) return undefined;
+    this.addLease(j, now, true);
+    this.arm();
+    return this.leases.get(id);
+  }
+
   private currentLease(id: string, launcher: string, attempt: number | undefined): LeaseEntry {
-    const l = this.leases.get(id);
+    const l = this.leases.get(id) ?? this.adopt(id, launcher, attempt, Date.now());
     if (l && l.launcher === launcher && (attempt === undefined || attempt === l.attempt)) return l;
     const v = judgeReport(this.d.store.get(id), launcher, attempt);
     throw new BlError('gone', `job ${id}: ${v.kind === 'late' ? v.why : 'not leased here'}; kill ${attempt === undefined ? 'it' : `attempt ${attempt}`}`);
@@ -316,7 +330,7 @@ export class RemoteLaunchers {
     const now = Date.now();
     this.seen(report.launcher, now);
     const key = `${id}/${report.attempt ?? '?'}/${report.launcher}`;
-    const l = this.leases.get(id);
+    const l = this.leases.get(id) ?? this.adopt(id, report.launcher, report.attempt, now);
     if (l && l.launcher === report.launcher && (report.attempt === undefined || report.attempt === l.attempt)) {
       const job = this.d.store.get(id);
       if (job && job.state === 'running') {

@@ -3,7 +3,7 @@
 import type { JobStore } from './store.js';
 
 export type AsyncJobStore = {
-  [K in Exclude<keyof JobStore, 'atomically' | 'shared'>]: JobStore[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<R> : never;
+  [K in Exclude<keyof JobStore, 'atomically' | 'shared' | 'holdLease'>]: JobStore[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<R> : never;
 } & {
   /** Runs `fn` as one transaction: the verbs it awaits join it; all of its writes or none. */
   atomically<T>(fn: () => Promise<T>): Promise<T>;

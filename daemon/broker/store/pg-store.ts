@@ -268,6 +268,15 @@ export class PgStore implements PgJobStore {
     });
   }
 
+  /** This store's daemon takes over the lease of a running job of `launcher` at `attempt`. */
+  async holdLease(id: string, attempt: number, launcher: string, now: number): Promise<boolean> {
+    const r = await this.q(
+      `UPDATE broker_jobs SET lease_owner = $1, lease_expires = $2 WHERE id = $3 AND phase = 1 AND attempt = $4 AND launcher = $5`,
+      [this.owner, now + this.leaseMs, id, attempt, launcher],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
   /** Extends the leases `owner` holds on its running jobs to `until`; how many it holds. */
   async renewLeases(owner: string, until: number): Promise<number> {
     // Not in turn with the writers: a renewal must not wait behind a long batch of submits.

@@ -158,6 +158,10 @@ export class PgSyncStore implements JobStore {
     this.c('setSetting', name, value);
   }
 
+  holdLease(id: string, attempt: number, launcher: string, now: number): boolean {
+    return this.c('holdLease', id, attempt, launcher, now);
+  }
+
   /** Says this daemon lives and renews the leases of the jobs it holds; how many it holds. */
   heartbeat(host: string, pid: number, url: string | null, now: number): number {
     return this.c('heartbeat', host, pid, url, now);

@@ -96,6 +96,12 @@ export interface JobStore {
    */
   readonly shared?: boolean;
   /**
+   * A shared store: this daemon now answers for a running job of `launcher` at `attempt`
+   * (the launcher moved here from a daemon it no longer reaches); false when the job is not
+   * that run any more.
+   */
+  holdLease?(id: string, attempt: number, launcher: string, now: number): boolean;
+  /**
    * Runs `fn` (calls of these verbs) as one transaction: all of its writes or none, one commit.
    * The broker writes a job's end and the claims it frees a slot for together.
    */

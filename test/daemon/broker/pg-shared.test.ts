@@ -5,19 +5,22 @@
 // ends once; a server that goes away mid-batch: running jobs go on, submits get a 503, and no
 // end is lost.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../../helpers/daemon.js';
 import { startPostgres, type Postgres } from '../../helpers/postgres.js';
 import { waitFor } from '../../helpers/wait.js';
+import { startLauncher, type TestLauncher } from '../../launcher/launcher-helpers.js';
 
 let server: Postgres;
 const daemons: TestDaemon[] = [];
+const launchers: TestLauncher[] = [];
 before(async () => {
   server = await startPostgres();
 });
 after(async () => {
+  for (const l of launchers) l.cleanup();
   for (const d of daemons) {
     await d.stop().catch(() => undefined);
     d.cleanup();
@@ -149,5 +152,24 @@ describe('daemons sharing one PostgreSQL store', () => {
     const jobs = await allEnded(a, ids);
     assert.deepEqual(jobs.map((j) => [j.state, j.attempt]), ids.map(() => ['succeeded', 1]));
     for (const id of ids) assert.equal(runsOf(dir, id), 1);
+  });
+
+  it('a bl-launcher given every daemon moves to the next when its own is killed; its job ends once, as its first attempt', async () => {
+    const db = server.createDatabase('launcher');
+    // Only remote launchers run jobs; a lease long enough for the move (a heartbeat every 3 s).
+    const a = await daemon(db, { concurrency: 2, local_slots: 0, lease_ttl: 9 });
+    const b = await daemon(db, { concurrency: 2, local_slots: 0, lease_ttl: 9 });
+    const dir = markDir(a);
+    const l = startLauncher({ url: `${a.url},${b.url}`, name: 'mover', slots: 2, stateDir: path.join(a.dir, 'launcher') });
+    launchers.push(l);
+    const id = submitted(await a.api('POST', '/jobs', { command: `${counted(dir, 0)}; while [ ! -e ${dir}/go ]; do sleep 0.1; done`, cwd: '/' }));
+    await waitFor('the launcher to run the job', () => runsOf(dir, id) === 1, { timeout: 60_000 });
+    assert.equal((await jobOf(b, id)).state, 'running');
+    await a.kill9();
+    await waitFor('the launcher to move to b', () => l.err.includes(`moving to the daemon at ${new URL(b.url).origin}`), { timeout: 60_000 });
+    writeFileSync(path.join(dir, 'go'), '');
+    const [j] = await allEnded(b, [id]);
+    assert.deepEqual([j!.state, j!.attempt], ['succeeded', 1], JSON.stringify(j));
+    assert.equal(runsOf(dir, id), 1, 'ran once');
   });
 });
