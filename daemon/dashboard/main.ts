@@ -90,6 +90,7 @@ async function loadTasks(): Promise<void> {
     h('span', { class: t.live < t.desired ? 'warn' : '' }, `${t.live} / ${t.desired} workers`),
     t.flapping ? h('span', { class: 'warn' }, `${t.flapping} flapping`) : null,
     t.backoff ? h('span', { class: 'warn' }, `${t.backoff} backing off`) : null,
+    t.waiting ? h('span', null, `${t.waiting} waiting for the tasks they require`) : null,
   );
 }
 

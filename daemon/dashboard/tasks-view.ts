@@ -53,7 +53,8 @@ export class TasksView {
   }
 
   /** Live and desired workers over all active tasks, for the summary line. */
-  totals(active: TaskJson[]): { live: number; desired: number; flapping: number; backoff: number } {
+  totals(active: TaskJson[]): { live: number; desired: number; flapping: number; backoff: number; waiting: number } {
+    let waiting = 0;
     let live = 0;
     let desired = 0;
     let flapping = 0;
@@ -63,8 +64,9 @@ export class TasksView {
       desired += t.running ? t.cardinality : 0;
       if (t.state === 'flapping') flapping++;
       if (t.state === 'backoff') backoff++;
+      if (t.state === 'waiting') waiting++;
     }
-    return { live, desired, flapping, backoff };
+    return { live, desired, flapping, backoff, waiting };
   }
 
   private renderStopped(): void {

@@ -82,7 +82,7 @@ export function eventText(e: BlEvent): string {
     case 'task.stopped':
       return `${task} stopped`;
     case 'task.waiting':
-      return `${task} started, waiting for ${Array.isArray(d.waiting_for) ? awaitedText(d.waiting_for as AwaitedJson[]) : 'the tasks it requires'} before its first worker`;
+      return `${task} waits for ${Array.isArray(d.waiting_for) ? awaitedText(d.waiting_for as AwaitedJson[]) : 'the tasks it requires'} before its first worker`;
     case 'task.requirements_ready':
       return `${task}: ${Array.isArray(d.requires) ? d.requires.join(', ') : 'the tasks it requires'} ready; starting its workers`;
     case 'task.scaled':

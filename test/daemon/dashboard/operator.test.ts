@@ -151,6 +151,7 @@ test("a waiting task's card says what it waits for", async () => {
   await note.filter({ hasText: /^Waiting for / }).waitFor();
   assert.equal(await note.innerText(), `Waiting for ${FAILING} (0 of 1 worker ready) before its first worker starts.`);
   assert.equal(await card(WAITER).locator('.count').innerText(), '0 / 1 workers');
+  await page.locator('#summary').filter({ hasText: '1 waiting for the tasks they require' }).waitFor();
 });
 
 test('CPU and memory per task and per worker, as the daemon samples them', async () => {

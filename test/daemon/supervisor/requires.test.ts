@@ -51,7 +51,7 @@ test("a task that requires another spawns its workers only after every one of th
   assert.match((await d.request('GET', `/tasks/${B}`)).text, new RegExp(`^State:\\twaiting$[\\s\\S]*^Waiting for:\\t${A} \\(0 of 2 workers ready\\)$`, 'm'));
   assert.deepEqual(taskProcesses(B), [], 'no worker of B before A is ready');
   assert.match((await d.request('GET', '/metrics')).text, new RegExp(`^bl_task_state\\{task="${B}",state="waiting"\\} 1$`, 'm'));
-  await waitFor('the log line of the wait', () => d.err.includes(`info  ${B} started, waiting for ${A} (0 of 2 workers ready) before its first worker`));
+  await waitFor('the log line of the wait', () => d.err.includes(`info  ${B} waits for ${A} (0 of 2 workers ready) before its first worker`));
 
   await keepalive(d, sender, A, a1!);
   b = await waitFor('B to count one ready worker of A', async () => {
