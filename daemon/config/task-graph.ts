@@ -90,3 +90,23 @@ export function dependentsOf(tasks: TaskGraph, name: string): string[] {
   // Requirements-first order over the dependents, reversed: a dependent stops before what it needs.
   return withRequirements(tasks, all).filter((n) => all.has(n)).reverse();
 }
+
+/**
+ * `names` in rounds for a stop of them all: each round's tasks are required by none of the
+ * tasks of later rounds, so dependents stop before what they need, and the tasks of one round
+ * stop together. Tasks outside `names` do not count.
+ */
+export function stopRounds(tasks: TaskGraph, names: Iterable<string>): string[][] {
+  const left = new Set(names);
+  const rounds: string[][] = [];
+  while (left.size > 0) {
+    const needed = new Set<string>();
+    for (const n of left) for (const r of tasks.get(n)?.requires ?? []) if (left.has(r)) needed.add(r);
+    let round = [...left].filter((n) => !needed.has(n));
+    // A cycle (a graph not checked): the rest together rather than never.
+    if (round.length === 0) round = [...left];
+    for (const n of round) left.delete(n);
+    rounds.push(round.sort());
+  }
+  return rounds;
+}

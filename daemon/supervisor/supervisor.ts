@@ -15,7 +15,7 @@ import type { TaskSettings } from './task-settings.js';
 import { checkTask } from './preflight.js';
 import type { Logger } from '../log/logger.js';
 import type { ReloadPlan } from '../config/reload-plan.js';
-import { dependentsOf, withRequirements } from '../config/task-graph.js';
+import { dependentsOf, stopRounds, withRequirements } from '../config/task-graph.js';
 import { gate } from './readiness.js';
 
 export interface SupervisorDeps extends ManagerDeps {
@@ -209,7 +209,10 @@ export class Supervisor {
 
   async stopAll(reason: 'stop' | 'shutdown' = 'stop'): Promise<string[]> {
     const stopped = this.running().map((m) => m.name);
-    await Promise.all(this.active().map((m) => m.stop(reason)));
+    // Dependents first, then what they require (a web app before its database); each round's
+    // tasks together.
+    const active = new Map(this.active().map((m) => [m.name, m]));
+    for (const round of stopRounds(this.specs, active.keys())) await Promise.all(round.map((n) => active.get(n)!.stop(reason)));
     return stopped;
   }
 

@@ -1,7 +1,7 @@
 // `requires` between tasks: names checked, cycles named, the orders of starts and stops.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkTaskGraph, dependentsOf, findCycle, withRequirements, type GraphNode } from '../../../daemon/config/task-graph.js';
+import { checkTaskGraph, dependentsOf, findCycle, stopRounds, withRequirements, type GraphNode } from '../../../daemon/config/task-graph.js';
 import { parseConfigText, ConfigError } from '../../../daemon/config/load.js';
 
 const graph = (g: Record<string, string[]>) => new Map<string, GraphNode>(Object.entries(g).map(([name, requires]) => [name, { name, requires, source: 'tasks' }]));
@@ -40,4 +40,12 @@ test('the config loader refuses an unknown requirement and a cycle, naming the f
   assert.throws(() => t({ A: { cmd: 'true', requires: 'B' } }), { message: '/etc/bl.json: tasks.A.requires: expected an array, found "B"' });
   const c = t({ A: { cmd: 'true' }, B: { cmd: 'true', requires: ['A'] } });
   assert.deepEqual([c.tasks.get('A')!.requires, c.tasks.get('B')!.requires], [[], ['A']]);
+});
+
+test('a stop of many goes in rounds: dependents first, the tasks of a round together; others do not count', () => {
+  const g = graph({ Db: [], Cache: [], Api: ['Db', 'Cache'], Web: ['Api'], Cron: ['Db'], Lone: [] });
+  assert.deepEqual(stopRounds(g, ['Db', 'Cache', 'Api', 'Web', 'Cron', 'Lone']), [['Cron', 'Lone', 'Web'], ['Api'], ['Cache', 'Db']]);
+  assert.deepEqual(stopRounds(g, ['Db', 'Api']), [['Api'], ['Db']], 'Web is not being stopped: Api does not wait for it');
+  assert.deepEqual(stopRounds(g, []), []);
+  assert.deepEqual(stopRounds(graph({ A: ['B'], B: ['A'], C: ['A'] }), ['A', 'B', 'C']), [['C'], ['A', 'B']], 'a cycle stops together');
 });

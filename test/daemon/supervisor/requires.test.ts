@@ -90,6 +90,13 @@ test("a task that requires another spawns its workers only after every one of th
   await keepalive(d, sender, A, n1!);
   await keepalive(d, sender, A, n2!);
   await waitForProcessCount(B, 2);
+
+  // A stop of every task (DELETE /tasks, as a shutdown) stops dependents first too.
+  const marks = d.err.length;
+  await d.request('DELETE', '/tasks');
+  assert.deepEqual([taskProcesses(A), taskProcesses(B)], [[], []]);
+  const allOrder = [...d.err.slice(marks).matchAll(new RegExp(`info  (${A}|${B}) stopped$`, 'gm'))].map((m) => m[1]);
+  assert.deepEqual(allOrder, [B, A], 'the dependent stopped first');
 });
 
 test('a task required by one with stall detection off is ready after min_uptime', async () => {
