@@ -20,6 +20,18 @@ export interface HttpSpec {
   redirects?: 'none' | string[];
 }
 
+/**
+ * A job's captured output when bl copies it (log_max_bytes, log_keep, log_timestamps): the job
+ * writes into a pipe its spawn helper copies into the log, rotated at `maxBytes` (null: never)
+ * into `<log>.1` … `<log>.<keep>`, each line stamped with its time with `timestamps`. Absent
+ * (null): the job writes its log file itself.
+ */
+export interface LogOutput {
+  maxBytes: number | null;
+  keep: number;
+  timestamps: boolean;
+}
+
 /** An http job's verdict: no process, no exit code, the answer's status decides. */
 export type HttpOutcome = 'succeeded' | 'failed';
 

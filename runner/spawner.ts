@@ -5,6 +5,8 @@
 // itself, so jobs are forked by small helper processes. Tests may hand the broker another
 // Spawner (BrokerOptions.spawner).
 
+import type { LogOutput } from '../contract/run.js';
+
 export interface SpawnRequest {
   /** Programs to try in turn: the next one when a spawn fails (a plain command's shell fallback). */
   tries: { file: string; args: string[] }[];
@@ -19,6 +21,8 @@ export interface SpawnRequest {
    * spawn-helpers/end-file.ts); none: the end is only reported.
    */
   endFile?: string;
+  /** Output copied by the helper into the log, rotated and stamped (contract/run.ts LogOutput); none: the job writes its log. */
+  output?: LogOutput;
 }
 
 export interface SpawnEvents {
