@@ -8,7 +8,7 @@ import { idleStep, type IdleState } from './idle-cpu.js';
 import { stopTree } from '../proc/stop-tree.js';
 import { JOB_MARKER, RUN_MARKER, runMarker, sigkillTree, type TreeRoot } from '../proc/job-tree.js';
 import type { Spawner, SpawnRequest } from './spawner.js';
-import type { IdleCpu, KillOutcome, RunResult } from '../contract/run.js';
+import type { IdleCpu, KillOutcome, LogOutput, RunResult } from '../contract/run.js';
 import { addRusage, addSample, type Rusage, type UsageSampler } from './usage-sampler.js';
 
 export interface JobSpec {
@@ -23,6 +23,8 @@ export interface JobSpec {
   attempt: number;
   /** The launcher that runs it (its name in the daemon's store; the built-in one is `local`). */
   launcher: string;
+  /** Its output copied into its log by its spawn helper, rotated and stamped; none: the job writes its log. */
+  logOutput?: LogOutput | null;
 }
 
 export interface JobRunOptions {
@@ -145,7 +147,7 @@ export class JobRun {
     const plain = spec.argv ? null : plainArgv(spec.command ?? '');
     const tries = spec.argv ? [{ file: spec.argv[0]!, args: spec.argv.slice(1) }] : plain ? [{ file: plain[0]!, args: plain.slice(1) }, shell] : [shell];
     const header = attemptHeader(spec.attempt);
-    return { tries, cwd: spec.cwd, env, logPath: opts.logPath, header, ...(opts.endFile ? { endFile: opts.endFile } : {}) };
+    return { tries, cwd: spec.cwd, env, logPath: opts.logPath, header, ...(opts.endFile ? { endFile: opts.endFile } : {}), ...(spec.logOutput ? { output: spec.logOutput } : {}) };
   }
 
   private failed(message: string): void {

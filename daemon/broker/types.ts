@@ -2,7 +2,7 @@
 // (pgid, start time) that crash recovery needs to kill a left-over job without ever hitting a
 // recycled pid.
 import type { JobState, UsageJson } from '../../contract/types.js';
-import type { HttpSpec, IdleCpu } from '../../contract/run.js';
+import type { HttpSpec, IdleCpu, LogOutput } from '../../contract/run.js';
 
 export type Queue = 'normal' | 'urgent';
 
@@ -37,6 +37,8 @@ export interface NewJob {
   after?: string[];
   /** Released when each of `after` has ended however it ended, not only on success. */
   afterAny?: boolean;
+  /** Its output copied by its spawn helper, rotated and stamped (log_max_bytes, log_keep, log_timestamps); null: written by the job. */
+  logOutput?: LogOutput | null;
 }
 
 
@@ -47,6 +49,7 @@ export interface JobRecord extends NewJob {
   sweep: string | null;
   after: string[];
   afterAny: boolean;
+  logOutput: LogOutput | null;
   state: JobState;
   attempt: number;
   launcher: string | null;

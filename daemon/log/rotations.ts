@@ -8,6 +8,8 @@
 export const rotatedPath = (file: string, i: number): string => (i === 0 ? file : `${file}.${i}`);
 
 interface Entry {
+  /** Which file of the log it is: 1 for the first the writer opened. */
+  seq: number;
   ino: number;
   /** Its size when it was rotated out; undefined for the one being written. */
   size: number | undefined;
@@ -18,12 +20,14 @@ const REMEMBERED = 256;
 
 export class RotationHistory {
   private readonly files: Entry[] = [];
+  /** Files opened so far. */
+  opens = 0;
 
   /** The writer opened a new file (at start or after a rotation). */
   opened(ino: number): void {
     const last = this.files[this.files.length - 1];
     if (last?.ino === ino) return;
-    this.files.push({ ino, size: undefined });
+    this.files.push({ seq: ++this.opens, ino, size: undefined });
     if (this.files.length > REMEMBERED) this.files.splice(0, this.files.length - REMEMBERED);
   }
 
@@ -37,7 +41,17 @@ export class RotationHistory {
   after(ino: number): { ino: number; size: number | undefined }[] | undefined {
     // The last with that inode: a file deleted long ago may have had it before.
     const i = this.files.map((f) => f.ino).lastIndexOf(ino);
-    return i < 0 ? undefined : this.files.slice(i + 1).map((f) => ({ ...f }));
+    return i < 0 ? undefined : this.files.slice(i + 1).map((f) => ({ ino: f.ino, size: f.size }));
+  }
+
+  /**
+   * The files opened after the first `opens` (what a follower that began before the log had
+   * a file saw), oldest first; those no longer remembered come first as one of unknown size.
+   */
+  since(opens: number): { ino: number; size: number | undefined }[] {
+    const out = this.files.filter((f) => f.seq > opens).map((f) => ({ ino: f.ino, size: f.size }));
+    const first = this.files[0];
+    return first && first.seq > opens + 1 ? [{ ino: -1, size: undefined }, ...out] : out;
   }
 }
 
