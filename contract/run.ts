@@ -1,6 +1,6 @@
 // What a launcher (the daemon's built-in one, or bl-launcher) is given to run and what it
 // reports back: the parts of a job that cross the launcher protocol.
-import type { UsageJson } from './types.js';
+import type { JobJson, UsageJson } from './types.js';
 
 export interface IdleCpu {
   percent: number;
@@ -30,6 +30,13 @@ export interface LogOutput {
   maxBytes: number | null;
   keep: number;
   timestamps: boolean;
+}
+
+/** A leased job's LogOutput from its JSON (a daemon that knows no log fields sends none: null). */
+export function logOutputOf(j: Pick<JobJson, 'log_max_bytes' | 'log_keep' | 'log_timestamps'>): LogOutput | null {
+  const maxBytes = j.log_max_bytes ?? null;
+  const timestamps = j.log_timestamps === true;
+  return maxBytes === null && !timestamps ? null : { maxBytes, keep: j.log_keep ?? 3, timestamps };
 }
 
 /** An http job's verdict: no process, no exit code, the answer's status decides. */

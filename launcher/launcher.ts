@@ -13,7 +13,7 @@ import { MAX_LEASE_WAIT_S, type JobJson, type LeaseJson } from '../contract/type
 // (better-sqlite3) into every launcher.
 import { startRun, type Run } from '../runner/start-run.js';
 import { UsageSampler } from '../runner/usage-sampler.js';
-import type { RunResult } from '../contract/run.js';
+import { logOutputOf, type RunResult } from '../contract/run.js';
 import { errorMessage, Unreachable, type Answer, type DaemonClient } from './client.js';
 import type { Spawner } from '../runner/spawner.js';
 import { logTail } from './log-tail.js';
@@ -305,7 +305,7 @@ export class Launcher {
       return back(`bl-launcher ${this.c.name} has ${left} s left before its allocation's end; the job's timeout of ${j.timeout} s does not fit`);
     }
     const run = startRun(
-      { id: j.id, command: j.command, argv: j.argv, cwd: j.cwd, env: j.env, timeout: j.timeout, idleCpu: j.idle_cpu, attempt: j.attempt, launcher: this.c.name, http: j.http },
+      { id: j.id, command: j.command, argv: j.argv, cwd: j.cwd, env: j.env, timeout: j.timeout, idleCpu: j.idle_cpu, attempt: j.attempt, launcher: this.c.name, http: j.http, logOutput: logOutputOf(j) },
       { logPath: path.join(this.logDir, `${j.id}.log`), sampler: this.sampler, spawner: this.c.spawner, graceMs: this.c.killGraceMs },
     );
     this.runs.set(j.id, { job: j, run, beating: false, confirmed: false });
