@@ -122,6 +122,7 @@ describe('job logs copied, rotated and stamped by their spawn helpers', () => {
     assert.ok(lines.every((l) => STAMP.test(l)), 'each line stamped');
     const file = path.join(d.dir, 'state', 'jobs', `${j!.id}.log`);
     assert.ok(logFiles(file).length > 20, `rotated ${logFiles(file).length - 1} times`);
+    assert.match((await d.request('GET', `/jobs/${j!.id}`)).text, /^Log:\trotated at 4096 bytes, 100 kept, lines timestamped$/m);
 
     for (const [body, re] of [
       [{ log_max_bytes: 100 }, /job: expected `log_max_bytes` to be an integer number of bytes ≥ 1024 \(or null: not rotated\), found 100/],
