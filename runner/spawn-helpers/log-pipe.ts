@@ -28,7 +28,7 @@ export function closePipes(): void {
 }
 
 export class LogPipe {
-  private fd: number;
+  private fd: number | undefined;
   private size: number;
   private atLineStart = true;
   private failed = false;
@@ -112,7 +112,8 @@ export class LogPipe {
     this.closeWriteEnd();
     if (this.reader) this.reader.destroy();
     else closeSync(this.readFd);
-    closeSync(this.fd);
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
 
   private closeWriteEnd(): void {
@@ -138,8 +139,9 @@ export class LogPipe {
 
   private writeAll(data: Buffer): void {
     try {
+      if (this.fd === undefined) this.reopen();
       for (let off = 0; off < data.length; ) {
-        const n = writeSync(this.fd, data, off, data.length - off);
+        const n = writeSync(this.fd!, data, off, data.length - off);
         off += n;
         this.size += n;
       }
@@ -151,8 +153,14 @@ export class LogPipe {
     }
   }
 
+  private reopen(): void {
+    this.fd = openSync(this.file, 'a');
+    this.size = fstatSync(this.fd).size;
+  }
+
   private rotate(): void {
-    closeSync(this.fd);
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
     const keep = this.o.keep;
     // Oldest first, each to the place after it; the one at `keep` makes room by going.
     const steps: (() => void)[] = [() => unlinkSync(rotatedPath(this.file, Math.max(keep, 1)))];
@@ -162,10 +170,13 @@ export class LogPipe {
       try {
         step();
       } catch {
-        // removed meanwhile: nothing to move
+        // removed meanwhile: nothing to move (a rename refused: the next write says so)
       }
     }
-    this.fd = openSync(this.file, 'a');
-    this.size = fstatSync(this.fd).size;
+    try {
+      this.reopen();
+    } catch {
+      // the next write tries again, and says why it cannot
+    }
   }
 }

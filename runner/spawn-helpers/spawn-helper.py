@@ -390,7 +390,11 @@ class LogPipe:
         self.failed = False
         self.fd = os.open(path, PIPE_FLAGS, 0o666)
         self.size = os.fstat(self.fd).st_size
-        self.r, self.w = os.pipe2(os.O_CLOEXEC)
+        try:
+            self.r, self.w = os.pipe2(os.O_CLOEXEC)
+        except OSError:
+            os.close(self.fd)
+            raise
         os.set_blocking(self.r, False)
         self.registered = False
 
@@ -440,6 +444,8 @@ class LogPipe:
     def write_all(self, data):
         view = memoryview(data)
         try:
+            if self.fd is None:
+                self.reopen()
             while view:
                 n = os.write(self.fd, view)
                 view = view[n:]
@@ -451,8 +457,14 @@ class LogPipe:
                 sys.stderr.write("bl: cannot write the log %s: %s\n" % (self.path, e.strerror))
             self.failed = True
 
+    def reopen(self):
+        self.fd = os.open(self.path, PIPE_FLAGS, 0o666)
+        self.size = os.fstat(self.fd).st_size
+
     def rotate(self):
-        os.close(self.fd)
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
         # Oldest first, each to the place after it; the one at `keep` makes room by going.
         steps = [(os.unlink, (rotated_path(self.path, max(self.keep, 1)),))]
         steps += [(os.rename, (rotated_path(self.path, i), rotated_path(self.path, i + 1))) for i in range(self.keep - 1, -1, -1)]
@@ -461,10 +473,12 @@ class LogPipe:
         for fn, args in steps:
             try:
                 fn(*args)
-            except FileNotFoundError:
-                pass  # removed meanwhile: nothing to move
-        self.fd = os.open(self.path, PIPE_FLAGS, 0o666)
-        self.size = os.fstat(self.fd).st_size
+            except OSError:
+                pass  # removed meanwhile: nothing to move (a rename refused: the next write says so)
+        try:
+            self.reopen()
+        except OSError:
+            pass  # the next write tries again, and says why it cannot
 
     def close(self, sp):
         if self.r is None:
@@ -478,7 +492,9 @@ class LogPipe:
         if self.w is not None:
             os.close(self.w)
             self.w = None
-        os.close(self.fd)
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 def launch_piped(sp, k, req):

@@ -4,7 +4,7 @@
 // its exit is told; the copying goes on while the parent is gone. Both helpers, real jobs.
 import { test, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HelperSpawner, type HelperProgram } from '../../../runner/spawn-helpers/helper-spawner.js';
@@ -29,7 +29,7 @@ function run(helpers: HelperSpawner, req: Omit<SpawnRequest, 'header'> & { heade
       {
         spawned: () => undefined,
         failed: (m) => reject(new Error(m)),
-        exited: (code) => resolve({ code, log: readFileSync(req.logPath, 'utf8') }),
+        exited: (code) => resolve({ code, log: existsSync(req.logPath) ? readFileSync(req.logPath, 'utf8') : '' }),
         lost: (m) => reject(new Error(m)),
       },
     );
@@ -95,6 +95,30 @@ for (const program of [PYTHON_HELPER_PROGRAM, NODE_HELPER_PROGRAM]) {
       try {
         await assert.rejects(run(helpers, { tries: sh('true'), cwd: path.join(dir, 'nowhere'), env: {}, logPath: file, output: { maxBytes: 1024, keep: 1, timestamps: true } }), /cannot start the job/);
         assert.match(readFileSync(file, 'utf8'), /bl: cannot start the job: spawn \/bin\/sh ENOENT\n$/);
+      } finally {
+        helpers.close();
+      }
+    });
+
+    test('a log whose folder goes mid-run: the output is lost, never the helper; the job runs to its end and the next job runs', async () => {
+      const helpers = pool(program);
+      const sub = path.join(dir, `gone-${n}`);
+      mkdirSync(sub);
+      const go = path.join(dir, `go-${n}`);
+      try {
+        const first = run(helpers, {
+          tries: sh(`echo before; while [ ! -e ${go} ]; do sleep 0.02; done; i=0; while [ $i -lt 200 ]; do i=$((i+1)); echo "after $i"; done; exit 3`),
+          cwd: dir,
+          env: {},
+          logPath: path.join(sub, 'job.log'),
+          output: { maxBytes: 1024, keep: 2, timestamps: false },
+        });
+        await waitFor('the first line', () => existsSync(path.join(sub, 'job.log')) && readFileSync(path.join(sub, 'job.log'), 'utf8') === 'before\n');
+        rmSync(sub, { recursive: true });
+        writeFileSync(go, '');
+        assert.equal((await first).code, 3, 'its exit told');
+        const next = await run(helpers, { tries: sh('echo next'), cwd: dir, env: {}, logPath: log(), output: { maxBytes: 1024, keep: 2, timestamps: false } });
+        assert.deepEqual([next.code, next.log], [0, 'next\n']);
       } finally {
         helpers.close();
       }
