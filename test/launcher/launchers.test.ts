@@ -145,6 +145,11 @@ describe('bl-launcher', () => {
     const stamp = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /;
     assert.ok(lines.every((l) => stamp.test(l)));
     assert.deepEqual(lines.map((l) => l.replace(stamp, '')), Array.from({ length: 500 }, (_, i) => `line ${i + 1}`));
+    // The daemon keeps the end the report carried, read across the last rotation.
+    const kept = (await d.request('GET', `/jobs/${j!.id}/log`)).text.split('\n').filter((l) => stamp.test(l));
+    const count = (f: string) => readFileSync(f, 'utf8').split('\n').length - 1;
+    assert.equal(kept.length, count(`${file}.1`) + count(file), 'the newest file and the one before it');
+    assert.deepEqual(kept.slice(-2).map((l) => l.replace(stamp, '')), ['line 499', 'line 500']);
   });
 
   it('a wrong or missing token: a one-line 401 message and exit code 1', async () => {
