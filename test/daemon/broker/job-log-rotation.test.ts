@@ -140,8 +140,8 @@ describe('job logs copied, rotated and stamped by their spawn helpers', () => {
     assert.match(r.text, /apply to a command's output, and this job is an http request/);
   });
 
-  it('the keeper rotates on through a kill -9 of the daemon; the next one follows the job to its end and serves every line', async () => {
-    const d = await startDaemon();
+  for (const spawner of ['python', 'node']) it(`the keeper (${spawner} helper) rotates on through a kill -9 of the daemon; the next one follows the job to its end and serves every line`, async () => {
+    const d = await startDaemon({ env: { BL_SPAWNER: spawner } });
     daemons.push(d);
     const script = 'i=0; while [ $i -lt 2000 ]; do i=$((i+1)); echo "line $i"; [ $((i % 50)) -eq 0 ] && sleep 0.1; done; true';
     const [j] = await submit(d, { command: script, cwd: '/', log_max_bytes: 2048, log_keep: 100 });
