@@ -39,6 +39,12 @@ export function logOutputOf(j: Pick<JobJson, 'log_max_bytes' | 'log_keep' | 'log
   return maxBytes === null && !timestamps ? null : { maxBytes, keep: j.log_keep ?? 3, timestamps };
 }
 
+/** How a job's log is copied (log_max_bytes, log_keep, log_timestamps), for its detail. */
+export function logOutputText(o: LogOutput): string {
+  const rotation = o.maxBytes === null ? 'not rotated' : `rotated at ${o.maxBytes} bytes, ${o.keep} kept`;
+  return o.timestamps ? `${rotation}, lines timestamped` : rotation;
+}
+
 /** An http job's verdict: no process, no exit code, the answer's status decides. */
 export type HttpOutcome = 'succeeded' | 'failed';
 

@@ -1,6 +1,6 @@
 // JobRecord → the contract's JobJson (ISO times), and the text forms curl users see.
 import type { JobJson } from '../../contract/types.js';
-import type { LogOutput } from '../../contract/run.js';
+import { logOutputText } from '../../contract/run.js';
 import { keyValueLines, rfc3339 } from './respond.js';
 import type { JobRecord } from '../broker/types.js';
 import { shownCommand } from '../broker/job-ref.js';
@@ -83,12 +83,6 @@ export function jobDetail(j: JobRecord): string {
   if (j.reason) pairs.push(['Reason', j.reason]);
   for (const [k, v] of Object.entries(j.labels)) pairs.push([`Label ${k}`, v]);
   return keyValueLines(pairs);
-}
-
-/** How a job's log is copied (log_max_bytes, log_keep, log_timestamps), for its detail. */
-export function logOutputText(o: LogOutput): string {
-  const rotation = o.maxBytes === null ? 'not rotated' : `rotated at ${o.maxBytes} bytes, ${o.keep} kept`;
-  return o.timestamps ? `${rotation}, lines timestamped` : rotation;
 }
 
 const mb = (b: number): string => (b / 1048576).toFixed(1);
