@@ -100,6 +100,9 @@ describe('job logs copied, rotated and stamped by their spawn helpers', () => {
     const tail = (await d.request('GET', `/jobs/${j!.id}/log?tail=100000`)).text.split('\n').slice(0, -1);
     assert.deepEqual([tail.length, tail[0], tail.at(-1)], [100000, num(N - 99999), num(N)]);
     console.log(`# followed with ${gaps} marker(s) of files rotated away`);
+    // A purge takes the rotated files with the log.
+    await d.api('POST', '/broker/purge-completed');
+    await waitFor('the log and its rotated files to go', () => logFiles(file).every((f) => !existsSync(f)));
   });
 
   it('a job followed as it writes: every line once, in order, each stamped, across many rotations; bad values are refused', async () => {
