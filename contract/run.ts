@@ -1,6 +1,6 @@
 // What a launcher (the daemon's built-in one, or bl-launcher) is given to run and what it
 // reports back: the parts of a job that cross the launcher protocol.
-import type { UsageJson } from './types.js';
+import type { JobJson, UsageJson } from './types.js';
 
 export interface IdleCpu {
   percent: number;
@@ -18,6 +18,31 @@ export interface HttpSpec {
    * (runner/url-rule.ts), checked at each hop by whichever launcher runs the job.
    */
   redirects?: 'none' | string[];
+}
+
+/**
+ * A job's captured output when bl copies it (log_max_bytes, log_keep, log_timestamps): the job
+ * writes into a pipe its spawn helper copies into the log, rotated at `maxBytes` (null: never)
+ * into `<log>.1` … `<log>.<keep>`, each line stamped with its time with `timestamps`. Absent
+ * (null): the job writes its log file itself.
+ */
+export interface LogOutput {
+  maxBytes: number | null;
+  keep: number;
+  timestamps: boolean;
+}
+
+/** A leased job's LogOutput from its JSON (a daemon that knows no log fields sends none: null). */
+export function logOutputOf(j: Pick<JobJson, 'log_max_bytes' | 'log_keep' | 'log_timestamps'>): LogOutput | null {
+  const maxBytes = j.log_max_bytes ?? null;
+  const timestamps = j.log_timestamps === true;
+  return maxBytes === null && !timestamps ? null : { maxBytes, keep: j.log_keep ?? 3, timestamps };
+}
+
+/** How a job's log is copied (log_max_bytes, log_keep, log_timestamps), for its detail. */
+export function logOutputText(o: LogOutput): string {
+  const rotation = o.maxBytes === null ? 'not rotated' : `rotated at ${o.maxBytes} bytes, ${o.keep} kept`;
+  return o.timestamps ? `${rotation}, lines timestamped` : rotation;
 }
 
 /** An http job's verdict: no process, no exit code, the answer's status decides. */

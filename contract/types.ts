@@ -167,6 +167,11 @@ export interface JobJson {
   after: string[];
   /** true: released when each of `after` has ended, however; false: only when each succeeded. */
   after_any: boolean;
+  /** Its log rotated at this size (bytes) by its spawn helper, `log_keep` rotated files kept; null: not rotated. */
+  log_max_bytes: number | null;
+  log_keep: number | null;
+  /** Each line of its log starts with the time it was written. */
+  log_timestamps: boolean;
   state: JobState;
   attempt: number;
   launcher: string | null;

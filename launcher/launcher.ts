@@ -14,7 +14,7 @@ import { MAX_LEASE_WAIT_S, type JobJson, type LeaseJson } from '../contract/type
 // (better-sqlite3) into every launcher.
 import { startRun, type Run } from '../runner/start-run.js';
 import { UsageSampler } from '../runner/usage-sampler.js';
-import type { RunResult } from '../contract/run.js';
+import { logOutputOf, type RunResult } from '../contract/run.js';
 import { errorMessage, Unreachable, type Answer, type DaemonClient } from './client.js';
 import type { Spawner } from '../runner/spawner.js';
 import { logTail } from './log-tail.js';
@@ -312,7 +312,7 @@ export class Launcher {
       return result({ outcome: 'spawn_error', exitCode: null, signal: null, usage: null, reason: `bl-launcher ${this.c.name} does not enforce ${limited.join(', ')}: a job with limits runs on the daemon's built-in launcher` });
     }
     const run = startRun(
-      { id: j.id, command: j.command, argv: j.argv, cwd: j.cwd, env: j.env, timeout: j.timeout, idleCpu: j.idle_cpu, attempt: j.attempt, launcher: this.c.name, http: j.http },
+      { id: j.id, command: j.command, argv: j.argv, cwd: j.cwd, env: j.env, timeout: j.timeout, idleCpu: j.idle_cpu, attempt: j.attempt, launcher: this.c.name, http: j.http, logOutput: logOutputOf(j) },
       { logPath: path.join(this.logDir, `${j.id}.log`), sampler: this.sampler, spawner: this.c.spawner, graceMs: this.c.killGraceMs },
     );
     this.runs.set(j.id, { job: j, run, beating: false, confirmed: false });

@@ -8,7 +8,7 @@ import { idleStep, type IdleState } from './idle-cpu.js';
 import { stopTree } from '../proc/stop-tree.js';
 import { JOB_MARKER, RUN_MARKER, runMarker, sigkillTree, type TreeRoot } from '../proc/job-tree.js';
 import type { Spawner, SpawnRequest } from './spawner.js';
-import type { IdleCpu, KillOutcome, RunResult } from '../contract/run.js';
+import type { IdleCpu, KillOutcome, LogOutput, RunResult } from '../contract/run.js';
 import { addRusage, addSample, type Rusage, type UsageSampler } from './usage-sampler.js';
 import type { Limits } from '../contract/limits.js';
 import type { CgroupTree, Group } from '../proc/cgroup/group.js';
@@ -30,6 +30,8 @@ export interface JobSpec {
   launcher: string;
   /** Enforced through its cgroup; the launcher refused the job before here if it cannot. */
   limits?: Limits | null;
+  /** Its output copied into its log by its spawn helper, rotated and stamped; none: the job writes its log. */
+  logOutput?: LogOutput | null;
 }
 
 export interface JobRunOptions {
@@ -187,7 +189,7 @@ export class JobRun {
     const plain = spec.argv ? null : plainArgv(spec.command ?? '');
     const tries = spec.argv ? [{ file: spec.argv[0]!, args: spec.argv.slice(1) }] : plain ? [{ file: plain[0]!, args: plain.slice(1) }, shell] : [shell];
     const header = attemptHeader(spec.attempt);
-    const req: SpawnRequest = { tries, cwd: spec.cwd, env, logPath: opts.logPath, header, ...(opts.endFile ? { endFile: opts.endFile } : {}) };
+    const req: SpawnRequest = { tries, cwd: spec.cwd, env, logPath: opts.logPath, header, ...(opts.endFile ? { endFile: opts.endFile } : {}), ...(spec.logOutput ? { output: spec.logOutput } : {}) };
     if (this.group) req.cgroup = { enter: this.group.procs, home: opts.cgroups!.plan.home };
     return req;
   }

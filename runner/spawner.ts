@@ -5,6 +5,8 @@
 // itself, so jobs are forked by small helper processes. Tests may hand the broker another
 // Spawner (BrokerOptions.spawner).
 
+import type { LogOutput } from '../contract/run.js';
+
 export interface SpawnRequest {
   /** Programs to try in turn: the next one when a spawn fails (a plain command's shell fallback). */
   tries: { file: string; args: string[] }[];
@@ -25,6 +27,8 @@ export interface SpawnRequest {
    * its first instruction. Absent: no cgroup (process groups hold the job).
    */
   cgroup?: { enter: string[]; home: string[] };
+  /** Output copied by the helper into the log, rotated and stamped (contract/run.ts LogOutput); none: the job writes its log. */
+  output?: LogOutput;
 }
 
 export interface SpawnEvents {

@@ -1,5 +1,6 @@
 // `job ID`: every field of one job.
 import type { JobJson } from '../../contract/types.js';
+import { logOutputOf, logOutputText } from '../../contract/run.js';
 import { stateCell, type Cell, type CommandResult } from '../result.js';
 import { jobCommand } from '../job-table.js';
 import { enc, expectArgs } from './shared.js';
@@ -25,6 +26,8 @@ function jobPairs(j: JobJson): [string, Cell][] {
   if (j.exit_code !== null || j.signal) pairs.push(['Exit', j.exit_code !== null ? String(j.exit_code) : `signal ${j.signal}`]);
   if (j.reason) pairs.push(['Reason', j.reason]);
   if (j.timeout !== null) pairs.push(['Timeout', `${j.timeout} s`]);
+  const log = logOutputOf(j);
+  if (log) pairs.push(['Log', logOutputText(log)]);
   if (j.usage) {
     pairs.push(['CPU', `${j.usage.cpu_last}% (max ${j.usage.cpu_max}%)`]);
     pairs.push(['RSS', `${mb(j.usage.rss_last)} MB (max ${mb(j.usage.rss_max)} MB)`]);

@@ -2,7 +2,7 @@
 // (pgid, start time) that crash recovery needs to kill a left-over job without ever hitting a
 // recycled pid.
 import type { JobState, UsageJson } from '../../contract/types.js';
-import type { HttpSpec, IdleCpu } from '../../contract/run.js';
+import type { HttpSpec, IdleCpu, LogOutput } from '../../contract/run.js';
 import type { Limits } from '../../contract/limits.js';
 
 export type Queue = 'normal' | 'urgent';
@@ -40,6 +40,8 @@ export interface NewJob {
   afterAny?: boolean;
   /** memory_max, cpu_max, pids_max (normal form), enforced through the job's cgroup. */
   limits?: Limits | null;
+  /** Its output copied by its spawn helper, rotated and stamped (log_max_bytes, log_keep, log_timestamps); null: written by the job. */
+  logOutput?: LogOutput | null;
 }
 
 
@@ -51,6 +53,7 @@ export interface JobRecord extends NewJob {
   sweep: string | null;
   after: string[];
   afterAny: boolean;
+  logOutput: LogOutput | null;
   state: JobState;
   attempt: number;
   launcher: string | null;

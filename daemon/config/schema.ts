@@ -79,6 +79,10 @@ export const brokerSchema = z
     default_timeout: z.number().nonnegative().optional(),
     idle_cpu: z.object({ percent: z.number().nonnegative(), seconds: z.number().positive() }).strict().optional(),
     retries: z.number().int().nonnegative().optional(),
+    /** Defaults of a job's log_max_bytes, log_keep, log_timestamps (its output copied by its spawn helper). */
+    log_max_bytes: z.number().int().min(1024).optional(),
+    log_keep: z.number().int().min(0).max(100).optional(),
+    log_timestamps: z.boolean().optional(),
     slurm: slurmSchema.optional(),
   })
   .strict();

@@ -45,6 +45,11 @@ export interface BrokerSettings {
   defaultTimeout: number;
   idleCpu: IdleCpu | undefined;
   retries: number;
+  /** A job's log is rotated at this size by default (bytes; undefined: not rotated), `logKeep` rotated files kept. */
+  logMaxBytes?: number | undefined;
+  logKeep?: number;
+  /** A job's log lines start with their time by default. */
+  logTimestamps?: boolean;
   /** Allocations on a Slurm cluster that run bl-launcher pilots; undefined = none. */
   slurm?: SlurmSettings | undefined;
 }

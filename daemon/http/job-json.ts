@@ -1,5 +1,6 @@
 // JobRecord → the contract's JobJson (ISO times), and the text forms curl users see.
 import type { JobJson } from '../../contract/types.js';
+import { logOutputText } from '../../contract/run.js';
 import { keyValueLines, rfc3339 } from './respond.js';
 import type { JobRecord } from '../broker/types.js';
 import { shownCommand } from '../broker/job-ref.js';
@@ -24,6 +25,9 @@ export function jobJson(j: JobRecord): JobJson {
     sweep: j.sweep ?? null,
     after: j.after ?? [],
     after_any: j.afterAny ?? false,
+    log_max_bytes: j.logOutput?.maxBytes ?? null,
+    log_keep: j.logOutput?.maxBytes ? j.logOutput.keep : null,
+    log_timestamps: j.logOutput?.timestamps ?? false,
     state: j.state,
     attempt: j.attempt,
     launcher: j.launcher,
@@ -76,6 +80,7 @@ export function jobDetail(j: JobRecord): string {
     pairs.push(['CPU', `${j.usage.cpu_last}% (max ${j.usage.cpu_max}%)`]);
     pairs.push(['RSS', `${mb(j.usage.rss_last)} MB (max ${mb(j.usage.rss_max)} MB)`]);
   }
+  if (j.logOutput) pairs.push(['Log', logOutputText(j.logOutput)]);
   if (j.reason) pairs.push(['Reason', j.reason]);
   for (const [k, v] of Object.entries(j.labels)) pairs.push([`Label ${k}`, v]);
   return keyValueLines(pairs);

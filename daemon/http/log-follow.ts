@@ -33,13 +33,12 @@ export function gapLine(bytes: number | undefined): string {
 /** Follows `o.file` into `out` until the client leaves or `until()`; returns a stop function. */
 export function followLog(out: Writable, o: FollowOptions): () => void {
   const chain: Link[] = o.start ? [{ file: o.start }] : [];
-  // With no file yet, everything the writer opens from now on is read, from its first file on
-  // (a fast writer may rotate several before the first look).
-  const startMark = o.start ? undefined : (knownHistory(o.file)?.mark() ?? 0);
   let pos = o.from;
   let stopped = false;
   let waitingDrain = false;
   let timer: NodeJS.Timeout | undefined;
+  /** With no file at the start: how many files the log's writer had opened by then (all that follow are new). */
+  const opensAtStart = o.start ? undefined : (knownHistory(o.file)?.opens ?? 0);
 
   const newest = (): OpenFile | undefined => {
     for (let i = chain.length - 1; i >= 0; i--) {
@@ -64,17 +63,17 @@ export function followLog(out: Writable, o: FollowOptions): () => void {
     }
     let wanted: { ino: number; size: number | undefined }[] | undefined;
     if (last) wanted = knownHistory(o.file)?.after(last.ino);
-    else if (startMark !== undefined) {
-      const since = knownHistory(o.file)?.since(startMark);
-      if (since?.length && since[since.length - 1]!.ino === st.ino) wanted = since;
-    }
+    else if (opensAtStart !== undefined) wanted = knownHistory(o.file)?.since(opensAtStart);
     if (!wanted) {
-      // No history of it (not written by this process): the rotated files newer than the one
-      // held, by their places; when the held one is gone from the names, only the current.
+      // No history of it in this process (a job's log, rotated by its spawn helper): the files
+      // newer than the one held, by their places on the disk, oldest first. When the held one
+      // is gone from the places (rotated past log_keep), or none was held (the log began after
+      // the follow), every file there is newer than it.
       const order = [...names.keys()].reverse();
       const at = last ? order.indexOf(last.ino) : -1;
-      wanted = (at >= 0 ? order.slice(at + 1) : last ? [st.ino] : [st.ino]).map((ino) => ({ ino, size: undefined }));
-      // A rotated log whose held file has gone from the names: something may be missing.
+      wanted = (at >= 0 ? order.slice(at + 1) : order).map((ino) => ({ ino, size: undefined }));
+      // A rotated log whose held file has gone from the places: files between it and the oldest
+      // there may have gone too, how many the places cannot say.
       if (last && at < 0 && names.size > 1) chain.push({ gap: undefined });
     }
     const opened: Link[] = [];

@@ -8,7 +8,7 @@
 export const rotatedPath = (file: string, i: number): string => (i === 0 ? file : `${file}.${i}`);
 
 interface Entry {
-  /** Its place among every file the writer opened (1, 2, …). */
+  /** Which file of the log it is: 1 for the first the writer opened. */
   seq: number;
   ino: number;
   /** Its size when it was rotated out; undefined for the one being written. */
@@ -20,17 +20,8 @@ const REMEMBERED = 256;
 
 export class RotationHistory {
   private readonly files: Entry[] = [];
-  private opens = 0;
-
-  /** How many files the writer has opened so far: what `since` counts from. */
-  mark(): number {
-    return this.opens;
-  }
-
-  /** The files opened after `mark` was taken, oldest first (those still remembered). */
-  since(mark: number): { ino: number; size: number | undefined }[] {
-    return this.files.filter((f) => f.seq > mark).map(({ ino, size }) => ({ ino, size }));
-  }
+  /** Files opened so far. */
+  opens = 0;
 
   /** The writer opened a new file (at start or after a rotation). */
   opened(ino: number): void {
@@ -50,7 +41,17 @@ export class RotationHistory {
   after(ino: number): { ino: number; size: number | undefined }[] | undefined {
     // The last with that inode: a file deleted long ago may have had it before.
     const i = this.files.map((f) => f.ino).lastIndexOf(ino);
-    return i < 0 ? undefined : this.files.slice(i + 1).map(({ ino, size }) => ({ ino, size }));
+    return i < 0 ? undefined : this.files.slice(i + 1).map((f) => ({ ino: f.ino, size: f.size }));
+  }
+
+  /**
+   * The files opened after the first `opens` (what a follower that began before the log had
+   * a file saw), oldest first; those no longer remembered come first as one of unknown size.
+   */
+  since(opens: number): { ino: number; size: number | undefined }[] {
+    const out = this.files.filter((f) => f.seq > opens).map((f) => ({ ino: f.ino, size: f.size }));
+    const first = this.files[0];
+    return first && first.seq > opens + 1 ? [{ ino: -1, size: undefined }, ...out] : out;
   }
 }
 

@@ -8,6 +8,7 @@ import { RUN_MARKER, sigkillTree } from '../../proc/job-tree.js';
 import { groupExists, scanStats } from '../../proc/stat.js';
 import type { SpawnRequest } from '../spawner.js';
 import { writeEnd, type KeeperEnd } from './end-file.js';
+import { closePipes, LogPipe, openPipes } from './log-pipe.js';
 import { LOG_NAMED_AFTER_MS, RECENT_ENDS_S, requestProblem, type FromHelper, type OnEof, type ToHelper } from './protocol.js';
 
 interface Job {
@@ -26,6 +27,7 @@ const send = (m: FromHelper) => {
 function start(k: number, req: SpawnRequest): void {
   // A missing cwd is told as the Python helper tells it (its chdir fails before any spawn).
   const cwdError = notADirectory(req.cwd);
+  if (req.output) return startPiped(k, req, cwdError);
   // Opened on this thread: the helper does nothing else, and a trip through the thread pool is
   // a wake-up more on the way to the fork.
   const created = !existsSync(req.logPath);
@@ -58,7 +60,7 @@ function enter(files: string[]): void {
   for (const f of files) writeFileSync(f, String(process.pid));
 }
 
-function tryNext(k: number, req: SpawnRequest, i: number, fd: number, created: boolean): void {
+function tryNext(k: number, req: SpawnRequest, i: number, fd: number, created: boolean, lp?: LogPipe): void {
   const { file, args } = req.tries[i]!;
   let child: ChildProcess;
   try {
@@ -72,19 +74,20 @@ function tryNext(k: number, req: SpawnRequest, i: number, fd: number, created: b
   try {
     child = spawn(file, args, { cwd: req.cwd, env: { ...baseEnv, ...req.env }, detached: true, stdio: ['ignore', fd, fd] });
   } catch (e) {
-    return failed(k, req, fd, `spawn ${file} ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    return failed(k, req, fd, `spawn ${file} ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, lp);
   } finally {
     goHome(req);
   }
   if (child.pid === undefined) {
     // Spawn failures (no such cwd or program) come as an 'error' event, with no pid.
     child.once('error', (e) => {
-      if (i + 1 < req.tries.length) return tryNext(k, req, i + 1, fd, created);
-      failed(k, req, fd, `spawn ${file} ${(e as NodeJS.ErrnoException).code ?? e.message}`);
+      if (i + 1 < req.tries.length) return tryNext(k, req, i + 1, fd, created, lp);
+      failed(k, req, fd, `spawn ${file} ${(e as NodeJS.ErrnoException).code ?? e.message}`, lp);
     });
     return;
   }
-  closeSync(fd);
+  if (lp) lp.started();
+  else closeSync(fd);
   const pid = child.pid;
   const startedAt = Date.now();
   live.set(k, { pid, marker: req.env[RUN_MARKER] });
@@ -92,13 +95,18 @@ function tryNext(k: number, req: SpawnRequest, i: number, fd: number, created: b
   send({ k, t: 'spawned', pid });
   child.once('exit', (code, signal) => {
     live.delete(k);
+    // A piped job's output is in its pipe: copied before its exit is told (a follow ends there).
+    lp?.drain();
     const at = Date.now();
     const left = groupExists(pid);
     if (created && !left && at - startedAt < LOG_NAMED_AFTER_MS) dropIfEmpty(req.logPath);
     send({ k, t: 'exited', code, signal, left, at });
     // No rusage of a child in Node: the end says what the exit said.
     if (req.endFile) noteEnd(req.endFile, { pid, code, signal, at, left, cpu: null, maxrss: null });
-    if (orphaned && live.size === 0) process.exit(0);
+    if ((orphaned || lingering) && live.size === 0) {
+      closePipes();
+      process.exit(0);
+    }
   });
 }
 
@@ -111,13 +119,14 @@ function goHome(req: SpawnRequest): void {
   }
 }
 
-function failed(k: number, req: SpawnRequest, fd: number, message: string): void {
+function failed(k: number, req: SpawnRequest, fd: number, message: string, lp?: LogPipe): void {
   try {
     writeSync(fd, `bl: cannot start the job: ${message}\n`);
   } catch {
     // the log is a courtesy here
   }
-  closeSync(fd);
+  if (lp) lp.abandon();
+  else closeSync(fd);
   send({ k, t: 'failed', message: `cannot start the job in ${req.cwd}: ${message}` });
 }
 
@@ -151,6 +160,8 @@ function handle(m: ToHelper): void {
 /** The ends reported lately (protocol.ts, 'keep'), and whether the parent is gone. */
 const recent: { at: number; file: string; end: KeeperEnd }[] = [];
 let orphaned = false;
+/** The parent went ('leave' or 'kill') while piped jobs ran: this helper copies their output until they end. */
+let lingering = false;
 const RECENT_MAX = 4096;
 
 /** Writes a job's end when no parent hears of it, else keeps it a while. */
@@ -186,6 +197,27 @@ process.on('disconnect', () => {
     // The jobs' exits keep this process alive; the last one's end exits it.
     if (live.size > 0) return;
   }
+  // Piped jobs' output goes on being copied while they run (their writes would fail else).
+  if (live.size > 0 && openPipes() > 0) {
+    lingering = true;
+    return;
+  }
+  closePipes();
   process.exit(0);
 });
 send({ k: 0, t: 'ready' });
+
+// --- Piped logs (SpawnRequest.output: log_max_bytes, log_keep, log_timestamps; log-pipe.ts) ---
+
+function startPiped(k: number, req: SpawnRequest, cwdError: string | undefined): void {
+  let lp: LogPipe;
+  try {
+    lp = new LogPipe(req.logPath, req.output!);
+  } catch (e) {
+    return send({ k, t: 'failed', message: `cannot open the log file ${req.logPath}: ${(e as Error).message}` });
+  }
+  if (req.header) lp.writeRaw(req.header);
+  const fd = lp.writeFd!;
+  if (cwdError) return failed(k, req, fd, `spawn ${req.tries[0]!.file} ${cwdError}`, lp);
+  tryNext(k, req, 0, fd, false, lp);
+}

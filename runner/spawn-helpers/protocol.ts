@@ -29,7 +29,11 @@
 //                            was reaped; at: when it was reaped (epoch ms)
 //
 // A job runs in a session (and process group) of its own, stdin /dev/null, stdout and stderr
-// appended to its log, every signal at its default. A bare program name is looked up in the
+// appended to its log, every signal at its default. A request with `output` (LogOutput) gives
+// the job a pipe instead, which the helper copies into the log (rotated at maxBytes into
+// <log>.1 … <log>.<keep>, lines stamped with `timestamps`); what the job wrote is in the log
+// before its `exited`, and the helper stays while such pipes are open and their jobs run,
+// whatever `onEof` says. A bare program name is looked up in the
 // job's own PATH. A request's `tries` are tried in turn until one spawns.
 //
 // Logs: a job's log is on disk under its name once the job has run LOG_NAMED_AFTER_MS, or once

@@ -144,6 +144,9 @@ class Spawner:
         self.end_files = {}  # pid -> where its end goes when this helper outlives its parent
         self.recent = collections.deque()  # (monotonic time, end file, end) reported lately
         self.orphaned = False  # the parent went and this helper keeps its jobs (onEof "keep")
+        self.sel = None  # main's selector, which also waits on the piped logs
+        self.pipes = {}  # read fd -> LogPipe, while its job's output is copied
+        self.piped = {}  # pid -> LogPipe of a running piped job
 
     def send(self, msg):
         self.out.append(json.dumps(msg, separators=(",", ":")) + "\n")
@@ -182,6 +185,8 @@ class Spawner:
         why = request_problem(req)
         if why:
             return self.send({"k": k, "t": "failed", "message": "cannot start the job: %s" % why})
+        if req.get("output"):
+            return launch_piped(self, k, req)
         try:
             fd, named = open_log(req["logPath"])
         except OSError as e:
@@ -302,6 +307,7 @@ class Spawner:
             job = self.jobs.pop(pid, None)
             if job is None:
                 continue
+            drain_piped(self, pid)
             at = int(time.time() * 1000)
             k = job.k
             # Processes left in its group? The daemon stops them; asked here, where it is cheap.
@@ -366,6 +372,186 @@ class Spawner:
             self.recent.popleft()
 
 
+# --- Piped logs: log_max_bytes, log_keep, log_timestamps (a request's "output") ---------------
+# A job whose request asks for rotation or timestamps writes into a pipe, and this helper, its
+# keeper, copies the pipe into the log: stamping each line with the time it was read, and moving
+# the log to <log>.1 ... <log>.<keep> by renames once it reaches max_bytes (the names and the
+# order of task logs, daemon/supervisor/log-writer.ts). A write that a slow disk holds up holds
+# this helper, the pipe fills and the job's writes wait: slowed, never dropped. Without
+# "output" a job writes its log itself (the fast path above).
+PIPE_READ = 1 << 16
+PIPE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
+
+
+def rotated_path(path, i):
+    return path if i == 0 else "%s.%d" % (path, i)
+
+
+def stamp_now():
+    """The time a line was read, as task logs start their lines (ISO 8601, ms, UTC)."""
+    t = time.time()
+    return (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ " % (int(t * 1000) % 1000)).encode()
+
+
+class LogPipe:
+    def __init__(self, path, output):
+        self.path = path
+        self.max_bytes = output.get("maxBytes")
+        self.keep = output.get("keep", 3)
+        self.stamps = bool(output.get("timestamps"))
+        self.at_line_start = True
+        self.failed = False
+        self.fd = os.open(path, PIPE_FLAGS, 0o666)
+        self.size = os.fstat(self.fd).st_size
+        try:
+            self.r, self.w = os.pipe2(os.O_CLOEXEC)
+        except OSError:
+            os.close(self.fd)
+            raise
+        os.set_blocking(self.r, False)
+        self.registered = False
+
+    def write_raw(self, data):
+        """Bytes written as they are (the attempt header)."""
+        self.put(data)
+
+    def pump(self, sp, limit=16):
+        """Copies what the pipe holds (up to `limit` reads); at EOF, lets the pipe go."""
+        for _ in range(limit):
+            try:
+                data = os.read(self.r, PIPE_READ)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                return self.close(sp)
+            self.put(self.stamp(data) if self.stamps else data)
+
+    def stamp(self, data):
+        ts = stamp_now()
+        ends = data.endswith(b"\n")
+        out = (data[:-1] if ends else data).replace(b"\n", b"\n" + ts) + (b"\n" if ends else b"")
+        if self.at_line_start:
+            out = ts + out
+        self.at_line_start = ends
+        return out
+
+    def put(self, data):
+        """Appends; the file is rotated at the first line end at or past max_bytes (a line
+        longer than PIPE_READ past it is cut there)."""
+        while data:
+            need = None if self.max_bytes is None else self.max_bytes - self.size
+            if need is None or len(data) < need:
+                return self.write_all(data)
+            i = data.find(b"\n", max(need - 1, 0))
+            if i < 0:
+                self.write_all(data)
+                if self.size >= self.max_bytes + PIPE_READ:
+                    self.rotate()
+                return
+            self.write_all(data[: i + 1])
+            data = data[i + 1 :]
+            self.rotate()
+
+    def write_all(self, data):
+        view = memoryview(data)
+        try:
+            if self.fd is None:
+                self.reopen()
+            while view:
+                n = os.write(self.fd, view)
+                view = view[n:]
+                self.size += n
+            self.failed = False
+        except OSError as e:
+            # A full disk: said once until a write works again, the output meanwhile lost.
+            if not self.failed:
+                sys.stderr.write("bl: cannot write the log %s: %s\n" % (self.path, e.strerror))
+            self.failed = True
+
+    def reopen(self):
+        self.fd = os.open(self.path, PIPE_FLAGS, 0o666)
+        self.size = os.fstat(self.fd).st_size
+
+    def rotate(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        # Oldest first, each to the place after it; the one at `keep` makes room by going.
+        steps = [(os.unlink, (rotated_path(self.path, max(self.keep, 1)),))]
+        steps += [(os.rename, (rotated_path(self.path, i), rotated_path(self.path, i + 1))) for i in range(self.keep - 1, -1, -1)]
+        if self.keep == 0:
+            steps.append((os.unlink, (self.path,)))
+        for fn, args in steps:
+            try:
+                fn(*args)
+            except OSError:
+                pass  # removed meanwhile: nothing to move (a rename refused: the next write says so)
+        try:
+            self.reopen()
+        except OSError:
+            pass  # the next write tries again, and says why it cannot
+
+    def close(self, sp):
+        if self.r is None:
+            return
+        if self.registered:
+            sp.sel.unregister(self.r)
+            self.registered = False
+        sp.pipes.pop(self.r, None)
+        os.close(self.r)
+        self.r = None
+        if self.w is not None:
+            os.close(self.w)
+            self.w = None
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def launch_piped(sp, k, req):
+    """A job whose output this helper copies into its log (LogPipe)."""
+    path = req["logPath"]
+    try:
+        lp = LogPipe(path, req["output"])
+    except OSError as e:
+        return sp.send({"k": k, "t": "failed", "message": "cannot open the log file %s: %s" % (path, e.strerror)})
+    if req.get("header"):
+        lp.write_raw(req["header"].encode())
+    job = Job(k, path, None, req["env"].get(RUN_MARKER))
+    env = dict(sp.base_env)
+    env.update(req["env"])
+    pid = sp.start(job, req, env, lp.w)
+    # The job has its copy; ours would keep the pipe open after it.
+    os.close(lp.w)
+    lp.w = None
+    if pid is None:
+        # It did not start: the reason, written into the pipe, goes to the log.
+        lp.pump(sp, limit=1 << 30)
+        return lp.close(sp)
+    sp.pipes[lp.r] = lp
+    sp.piped[pid] = lp
+    sp.sel.register(lp.r, selectors.EVENT_READ, lp)
+    lp.registered = True
+
+
+def drain_piped(sp, pid):
+    """A piped job was reaped: what it wrote is in its pipe, copied before its exit is told (a
+    follow ends at the exit). Processes it left may write on: the pipe stays until they close it."""
+    lp = sp.piped.pop(pid, None)
+    if lp is not None and lp.r is not None:
+        # Bounded: what the job wrote fits in the pipe; a left process writing on is read later.
+        lp.pump(sp, limit=64)
+
+
+def close_pipes(sp):
+    """The keeper's last jobs ended: their output is copied and the pipes let go."""
+    for lp in list(sp.pipes.values()):
+        lp.pump(sp, limit=64)
+        lp.close(sp)
+
+
 def write_end(path, end):
     """A job's end, whole or not at all (runner/spawn-helpers/end-file.ts)."""
     tmp = "%s.%d.tmp" % (path, os.getpid())
@@ -379,16 +565,19 @@ def write_end(path, end):
 
 def keep(sp, sel, chan):
     """The parent went: with onEof "keep", waits on the jobs left, writing each end, until none is."""
-    if not sp.orphaned:
+    if not sp.orphaned and not sp.pipes:
         return
     sel.unregister(chan)
     while True:
         sp.reap()
         sp.out = []
         if not sp.jobs:
-            return
+            return close_pipes(sp)
         # SIGCHLD wakes the select; the timeout is a net for a wake-up lost to a full pipe.
         for key, _ in sel.select(5.0):
+            if isinstance(key.data, LogPipe):
+                key.data.pump(sp)
+                continue
             try:
                 while key.fileobj.recv(4096):
                     pass
@@ -470,6 +659,7 @@ def main():
     sel = selectors.DefaultSelector()
     sel.register(chan, selectors.EVENT_READ, "chan")
     sel.register(wake_r, selectors.EVENT_READ, "wake")
+    sp.sel = sel
     buf = b""
     sp.send({"k": 0, "t": "ready"})
     try:
@@ -480,6 +670,9 @@ def main():
         now = time.monotonic()
         wait = sp.name_due(now)
         for key, _ in sel.select(wait):
+            if isinstance(key.data, LogPipe):
+                key.data.pump(sp)
+                continue
             if key.data == "wake":
                 try:
                     while wake_r.recv(4096):

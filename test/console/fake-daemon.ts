@@ -48,7 +48,7 @@ export function fakeTask(name: string, t: FakeTask): TaskJson {
 export function fakeJob(id: string, state: JobJson['state'], command = 'sleep 1'): JobJson {
   return {
     id, command, argv: null, http: null, cwd: '/tmp', env: {}, queue: 'normal', timeout: null, idle_cpu: null, retries: 0,
-    key: null, labels: {}, params: null, sweep: null, after: [], after_any: false, state, attempt: 1, launcher: null, host: null, pid: null,
+    key: null, labels: {}, params: null, sweep: null, after: [], after_any: false, log_max_bytes: null, log_keep: null, log_timestamps: false, state, attempt: 1, launcher: null, host: null, pid: null,
     submitted_at: new Date().toISOString(), started_at: null, finished_at: null, exit_code: null, signal: null, usage: null, reason: null, limits: null,
   };
 }

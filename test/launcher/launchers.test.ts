@@ -129,6 +129,29 @@ describe('bl-launcher', () => {
     assert.deepEqual(readdirSync(path.join(d.dir, 'l1', 'outbox')), []);
   });
 
+  it('a job with log_max_bytes and log_timestamps: its helper on the launcher\'s host rotates and stamps its log there', async () => {
+    const { d } = await daemon({});
+    const dir = path.join(d.dir, 'rot');
+    launcher({ url: d.url, name: 'rot', stateDir: dir });
+    const [j] = await submit(d, { command: 'i=0; while [ $i -lt 500 ]; do i=$((i+1)); echo "line $i"; done', cwd: d.dir, log_max_bytes: 1024, log_keep: 100, log_timestamps: true });
+    const end = await waitJob(d, j!.id, 'to end', (x) => x.state === 'succeeded' || x.state === 'failed');
+    assert.deepEqual([end.state, end.launcher], ['succeeded', 'rot']);
+    const file = path.join(dir, 'logs', `${j!.id}.log`);
+    const files = [];
+    for (let i = 100; i >= 1; i--) if (existsSync(`${file}.${i}`)) files.push(`${file}.${i}`);
+    files.push(file);
+    assert.ok(files.length > 5, `rotated ${files.length - 1} times`);
+    const lines = files.map((f) => readFileSync(f, 'utf8')).join('').split('\n').slice(0, -1);
+    const stamp = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /;
+    assert.ok(lines.every((l) => stamp.test(l)));
+    assert.deepEqual(lines.map((l) => l.replace(stamp, '')), Array.from({ length: 500 }, (_, i) => `line ${i + 1}`));
+    // The daemon keeps the end the report carried, read across the last rotation.
+    const kept = (await d.request('GET', `/jobs/${j!.id}/log`)).text.split('\n').filter((l) => stamp.test(l));
+    const count = (f: string) => readFileSync(f, 'utf8').split('\n').length - 1;
+    assert.equal(kept.length, count(`${file}.1`) + count(file), 'the newest file and the one before it');
+    assert.deepEqual(kept.slice(-2).map((l) => l.replace(stamp, '')), ['line 499', 'line 500']);
+  });
+
   it('a wrong or missing token: a one-line 401 message and exit code 1', async () => {
     const { d } = await daemon({}, { auth: { token: 'right-token' } });
     const wrong = launcher({ url: d.url, name: 'w', stateDir: path.join(d.dir, 'lw'), token: 'wrong-token' });

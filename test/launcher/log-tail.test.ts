@@ -23,3 +23,20 @@ it('logTail: the whole of a short log, a long one from a line start, nothing for
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+it('logTail: a log rotated a moment ago (log_max_bytes) takes what the new file lacks from the end of its .1', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bl-tail-'));
+  try {
+    const f = path.join(dir, 'j.log');
+    writeFileSync(`${f}.2`, 'older\n');
+    writeFileSync(`${f}.1`, 'aaaa\nbbbb\ncccc\n');
+    writeFileSync(f, 'dd\n');
+    // 10 bytes: "dd\n" and the last 7 of .1, which start inside "bbbb": cut at the next line.
+    assert.deepEqual(logTail(f, 10), { text: 'cccc\ndd\n', skipped: 10 });
+    // 8 bytes: the last 5 of .1 are taken for a cut line, as in one file.
+    assert.deepEqual(logTail(f, 8), { text: 'dd\n', skipped: 15 });
+    assert.deepEqual(logTail(f, 100), { text: 'aaaa\nbbbb\ncccc\ndd\n', skipped: 0 }, 'only the one rotated file before is read');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -52,6 +52,7 @@ const ADDED_COLUMNS: [string, string][] = [
   ['after', 'TEXT'], // JSON: the job and sweep ids it waits on
   ['after_any', 'INTEGER'],
   ['limits', 'TEXT'], // JSON: memory_max, cpu_max, pids_max (contract/limits.ts)
+  ['log_output', 'TEXT'], // JSON: log_max_bytes, log_keep, log_timestamps (contract/run.ts LogOutput)
 ];
 
 // The planner, without statistics, may take the phase index and sort every pending row:
@@ -97,6 +98,7 @@ export function toRecord(r: Row): JobRecord {
     after: parse<string[]>(r.after) ?? [],
     afterAny: r.after_any === 1,
     limits: parse(r.limits),
+    logOutput: parse(r.log_output),
     state: r.state as JobState,
     attempt: r.attempt as number,
     launcher: (r.launcher as string | null) ?? null,
@@ -119,7 +121,7 @@ export function newRecord(j: NewJob, id: string, now: number, state: JobState, r
   return {
     id, command: j.command, argv: j.argv, http: j.http ?? null, cwd: j.cwd, env: j.env, queue: j.queue, timeout: j.timeout,
     idleCpu: j.idleCpu, retries: j.retries, key: j.key, labels: j.labels, params: j.params ?? null, sweep: j.sweep ?? null,
-    after: j.after ?? [], afterAny: j.afterAny ?? false, limits: j.limits ?? null, state, attempt: 1,
+    after: j.after ?? [], afterAny: j.afterAny ?? false, limits: j.limits ?? null, logOutput: j.logOutput ?? null, state, attempt: 1,
     launcher: null, host: null, pid: null, pgid: null, procStart: null, submittedAt: now, startedAt: null,
     finishedAt: state === 'cancelled' ? now : null, exitCode: null, signal: null, usage: null, reason,
   };
@@ -154,8 +156,8 @@ export class SqliteStore implements JobStore {
     const st = <T extends unknown[] = unknown[]>(sql: string) => db.prepare<T>(sql);
     this.stmt = {
       insert: st(`INSERT INTO broker_jobs (id, queue_rank, pos, phase, state, command, argv, cwd, env, timeout, idle_cpu,
-        retries, key, labels, attempt, submitted_at, http, params, sweep_key, sweep_id, after, after_any, finished_at, reason, limits)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        retries, key, labels, attempt, submitted_at, http, params, sweep_key, sweep_id, after, after_any, finished_at, reason, limits, log_output)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       addDep: st(`INSERT OR IGNORE INTO broker_job_deps (on_id, job_id) VALUES (?, ?)`),
       waitersOf: st(`SELECT job_id FROM broker_job_deps WHERE on_id = ?`),
       openDeps: st(`SELECT COUNT(*) AS n FROM broker_job_deps WHERE job_id = ?`),
@@ -271,7 +273,7 @@ export class SqliteStore implements JobStore {
         const reason = wait.kind === 'cancelled' ? wait.reason : null;
         this.stmt.insert.run(id, rank(j.queue), pos++, PHASE_OF[state]!, state, j.command, json(j.argv), j.cwd, JSON.stringify(j.env), j.timeout,
           json(j.idleCpu), j.retries, j.key, JSON.stringify(j.labels), now, json(j.http), json(j.params), j.sweepKey ?? null,
-          j.sweep ?? null, after.length ? JSON.stringify(after) : null, j.afterAny ? 1 : null, state === 'cancelled' ? now : null, reason, json(j.limits));
+          j.sweep ?? null, after.length ? JSON.stringify(after) : null, j.afterAny ? 1 : null, state === 'cancelled' ? now : null, reason, json(j.limits), json(j.logOutput));
         if (wait.kind === 'waiting') for (const dep of wait.open) this.stmt.addDep.run(dep, id);
         const rec = newRecord(j, id, now, state, reason);
         added.push(rec);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { BlError, describe, describeText } from '../../../contract/errors.js';
 import { didYouMean } from '../../../contract/did-you-mean.js';
 import type { NewJob, Queue } from '../types.js';
-import type { IdleCpu } from '../../../contract/run.js';
+import type { IdleCpu, LogOutput } from '../../../contract/run.js';
 import { parseHttp } from '../../../runner/http-job.js';
 import { DEFAULT_OUTPUT_ROOT, expandSweep, parseParams } from './sweep.js';
 import { ulid } from 'ulid';
@@ -20,9 +20,11 @@ export interface SubmitDefaults {
   retries: number;
   /** Why this host cannot enforce these limits, or null when it can (proc/cgroup/host.ts). */
   refuseLimits?: (l: Limits) => string | null;
+  /** broker.log_max_bytes (null: none), log_keep, log_timestamps; absent: a job's log is not copied. */
+  log?: LogOutput;
 }
 
-const FIELDS = ['command', 'argv', 'cwd', 'env', 'queue', 'urgent', 'timeout', 'idle_cpu', 'retries', 'key', 'labels', 'params', 'http', 'output_root', 'force', 'url', 'method', 'body', 'after', 'after_any', 'memory_max', 'cpu_max', 'pids_max'];
+const FIELDS = ['command', 'argv', 'cwd', 'env', 'queue', 'urgent', 'timeout', 'idle_cpu', 'retries', 'key', 'labels', 'params', 'http', 'output_root', 'force', 'url', 'method', 'body', 'after', 'after_any', 'memory_max', 'cpu_max', 'pids_max', 'log_max_bytes', 'log_keep', 'log_timestamps'];
 /** Names in one `after` at most: each is a row the store keeps while the job waits. */
 export const MAX_AFTER = 1000;
 
@@ -127,12 +129,49 @@ export function parseJob(raw: unknown, where: string, d: SubmitDefaults, cwds: M
     if (refused) throw new BlError('bad_value', `${where}: ${refused}`);
     job.limits = lim.limits;
   }
+  const log = parseLogOutput(where, o, d, http !== null);
+  if (log) job.logOutput = log;
   if (http) {
     job.http = http;
     const written = ((o.http ?? o) as Record<string, unknown>).url as string;
     if (written !== http.url) job.submittedUrl = written;
   }
   return job;
+}
+
+/** Log fields of a job bl rotates (kept in the task logs' bounds) and whether it copies the output at all. */
+export const LOG_MIN_BYTES = 1024;
+export const LOG_MAX_KEEP = 100;
+
+/**
+ * log_max_bytes (bytes ≥ 1024, null: not rotated), log_keep (0–100), log_timestamps, over the
+ * broker's defaults: the job's output copied into its log by its spawn helper, or null when
+ * neither rotation nor timestamps is asked for (the job writes its file itself). An http job's
+ * log is written by its launcher: the fields do not apply to it.
+ */
+export function parseLogOutput(where: string, o: Record<string, unknown>, d: SubmitDefaults, isHttp: boolean): LogOutput | null {
+  const given = o.log_max_bytes !== undefined || o.log_keep !== undefined || o.log_timestamps !== undefined;
+  if (isHttp) {
+    if (given) throw new BlError('bad_value', `${where}: \`log_max_bytes\`, \`log_keep\` and \`log_timestamps\` apply to a command's output, and this job is an http request`);
+    return null;
+  }
+  let maxBytes = d.log?.maxBytes ?? null;
+  if (o.log_max_bytes !== undefined) {
+    const v = o.log_max_bytes;
+    if (v !== null && (!Number.isInteger(v) || (v as number) < LOG_MIN_BYTES)) throw bad(where, 'log_max_bytes', `an integer number of bytes ≥ ${LOG_MIN_BYTES} (or null: not rotated)`, v);
+    maxBytes = v as number | null;
+  }
+  let keep = d.log?.keep ?? 3;
+  if (o.log_keep !== undefined) {
+    if (!Number.isInteger(o.log_keep) || (o.log_keep as number) < 0 || (o.log_keep as number) > LOG_MAX_KEEP) throw bad(where, 'log_keep', `an integer from 0 to ${LOG_MAX_KEEP}`, o.log_keep);
+    keep = o.log_keep as number;
+  }
+  let timestamps = d.log?.timestamps ?? false;
+  if (o.log_timestamps !== undefined) {
+    if (typeof o.log_timestamps !== 'boolean') throw bad(where, 'log_timestamps', 'true or false', o.log_timestamps);
+    timestamps = o.log_timestamps;
+  }
+  return maxBytes === null && !timestamps ? null : { maxBytes, keep, timestamps };
 }
 
 /** `after`: a name or a list of names (ids, keys, sweep ids) the broker resolves; `after_any`. */

@@ -11,6 +11,7 @@ import { submitReply } from '../../broker/submit/submit-reply.js';
 import type { ListOrder } from '../../broker/store/store.js';
 import { checkJsonDepth, intParam, isJsonRequest, readJson, readText } from '../body.js';
 import { serveLog } from '../log-file.js';
+import { LOG_KEEP } from '../../supervisor/log-writer.js';
 import { keyValueLines, reply } from '../respond.js';
 import type { Services } from '../../services.js';
 import { allocationCounts, launcherAllocationText } from '../allocation-text.js';
@@ -21,7 +22,7 @@ const MAX_PAGE = 10000;
 
 function defaults(s: Services): SubmitDefaults {
   const b = s.config.broker;
-  return { cwd: process.cwd(), timeout: b.defaultTimeout, idleCpu: b.idleCpu, retries: b.retries, refuseLimits: (l) => s.cgroups.refuse(l) };
+  return { cwd: process.cwd(), timeout: b.defaultTimeout, idleCpu: b.idleCpu, retries: b.retries, refuseLimits: (l) => s.cgroups.refuse(l), log: { maxBytes: b.logMaxBytes ?? null, keep: b.logKeep ?? LOG_KEEP, timestamps: b.logTimestamps ?? false } };
 }
 
 function queryString(ctx: Context, name: string): string | undefined {
@@ -108,8 +109,9 @@ export function mountBrokerRoutes(router: Router, s: Services): void {
   router.get('/jobs/:id/log', (ctx) => {
     const b = s.broker;
     const { id } = b.get(ctx.params.id!);
-    // A job's log is written by the job itself and never rotated.
-    serveLog(ctx, b.logPath(id), { until: () => b.isEnded(id), rotated: false });
+    // Written by the job itself, or copied by its spawn helper and rotated (log_max_bytes): its
+    // rotated files are read from the disk, by their places and inodes (log-follow.ts).
+    serveLog(ctx, b.logPath(id), { until: () => b.isEnded(id), rotated: true });
   });
   router.delete('/jobs/:id', (ctx) => {
     const j = s.broker.cancel(ctx.params.id!);

@@ -91,6 +91,10 @@ const bad: [string, string, RegExp][] = [
   ['an allowed URL with user info', '{"allowed_commands": ["http://u:p@h/x"]}', /allowed_commands\[0\]: "http:\/\/u:p@h\/x": expected no user info/],
   ['an allowed_env key that is no name', '{"allowed_env": ["A-B"]}', /allowed_env\.0: expected a variable name, or a prefix of one ending in \*, found "A-B"$/],
   ['follow_redirects not a boolean', '{"follow_redirects": "no"}', /follow_redirects: expected a boolean, found "no"$/],
+  ['broker.log_max_bytes of the wrong type', '{"broker": {"log_max_bytes": "1M"}}', /broker\.log_max_bytes: expected a number, found "1M"$/],
+  ['broker.log_max_bytes too small', '{"broker": {"log_max_bytes": 100}}', /broker\.log_max_bytes: expected a number ≥ 1024, found 100$/],
+  ['broker.log_keep past 100', '{"broker": {"log_keep": 101}}', /broker\.log_keep: expected a number ≤ 100, found 101$/],
+  ['broker.log_timestamps not a boolean', '{"broker": {"log_timestamps": 1}}', /broker\.log_timestamps: expected a boolean, found 1$/],
 ];
 for (const [name, text, want] of bad) {
   test(`config error names the field: ${name}`, () => {
@@ -148,4 +152,11 @@ test('ZeroMQ sockets on a non-loopback address without auth: a warning says what
   assert.match(load({ keepalives: { host: 'eth0' } }), /keepalives\.host: "eth0" is not a loopback address/);
   assert.doesNotMatch(load({ keepalives: { host: '0.0.0.0' }, auth: { token: 't' } }), /keepalives\.host/);
   for (const host of ['127.0.0.1', 'localhost', '::1']) assert.doesNotMatch(load({ keepalives: { host } }), /keepalives\.host/, host);
+});
+
+test('broker.log_*: a job log is not copied by default; the defaults a submit starts from', () => {
+  const b = parseConfigText('{}', '/x.json').broker;
+  assert.deepEqual([b.logMaxBytes, b.logKeep, b.logTimestamps], [undefined, 3, false]);
+  const c = parseConfigText('{"broker": {"log_max_bytes": 1048576, "log_keep": 5, "log_timestamps": true}}', '/x.json').broker;
+  assert.deepEqual([c.logMaxBytes, c.logKeep, c.logTimestamps], [1048576, 5, true]);
 });

@@ -22,15 +22,22 @@ test('the files after one, oldest first, with the sizes they were rotated out at
   assert.deepEqual([rotatedPath('/l/t.log', 0), rotatedPath('/l/t.log', 2)], ['/l/t.log', '/l/t.log.2']);
 });
 
-test('a reader that came before any file: every file opened since its mark, oldest first', () => {
+test('the files opened since a count (a follower that began before the log had a file), with one of unknown size for those forgotten', () => {
   const h = new RotationHistory();
+  assert.deepEqual(h.since(0), []);
   h.opened(10);
-  const mark = h.mark();
-  assert.deepEqual(h.since(mark), []);
   h.closed(10, 100);
   h.opened(11);
-  h.closed(11, 200);
-  h.opened(12);
-  assert.deepEqual(h.since(mark), [{ ino: 11, size: 200 }, { ino: 12, size: undefined }]);
-  assert.deepEqual(h.since(0).map((f) => f.ino), [10, 11, 12]);
+  assert.equal(h.opens, 2);
+  assert.deepEqual(h.since(0), [{ ino: 10, size: 100 }, { ino: 11, size: undefined }]);
+  assert.deepEqual(h.since(1), [{ ino: 11, size: undefined }]);
+  assert.deepEqual(h.since(2), []);
+  // 300 more files: the first ones are no longer remembered.
+  for (let i = 0; i < 300; i++) {
+    h.closed(1000 + i - 1, 10);
+    h.opened(1000 + i);
+  }
+  const s = h.since(1);
+  assert.deepEqual(s[0], { ino: -1, size: undefined }, 'something was there that is not remembered');
+  assert.equal(s.at(-1)!.ino, 1299);
 });
