@@ -146,7 +146,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
   let wakeBroker = () => {};
   if (isPgStore(config.store)) {
     try {
-      shared = PgSyncStore.open({
+      shared = await PgSyncStore.connect({
         target: pgTarget(config.store, opts.env ?? {}, userInfo().username),
         owner: daemonId(config.stateDir),
         leaseMs: config.broker.leaseTtl * 1000,

@@ -153,19 +153,19 @@ export class PgStore implements PgJobStore {
         if (batch.length === 0) return;
         const cols = batch.map(({ j, rec }) => [rec.id, rank(j.queue), PHASE_OF[rec.state]!, rec.state, j.command, json(j.argv), j.cwd, JSON.stringify(j.env), j.timeout,
           json(j.idleCpu), j.retries, j.key, JSON.stringify(j.labels), json(j.http), json(j.params), j.sweepKey ?? null, j.sweep ?? null,
-          j.after?.length ? JSON.stringify(j.after) : null, j.afterAny ? 1 : null, rec.finishedAt, rec.reason, json(j.limits)]);
+          j.after?.length ? JSON.stringify(j.after) : null, j.afterAny ? 1 : null, rec.finishedAt, rec.reason, json(j.limits), json(j.logOutput)]);
         const col = (i: number) => cols.map((c) => c[i]);
         await this.q(
           `INSERT INTO broker_jobs (id, queue_rank, pos, phase, state, command, argv, cwd, env, timeout, idle_cpu, retries, key, labels,
-             attempt, submitted_at, http, params, sweep_key, sweep_id, "after", after_any, finished_at, reason, limits)
-           SELECT id, qr, nextval('broker_pos'), ph, st, command, argv, cwd, env, timeout, idle_cpu, retries, key, labels, 1, $23, http, params,
-             sweep_key, sweep_id, aft, aany, fin, reason, limits
+             attempt, submitted_at, http, params, sweep_key, sweep_id, "after", after_any, finished_at, reason, limits, log_output)
+           SELECT id, qr, nextval('broker_pos'), ph, st, command, argv, cwd, env, timeout, idle_cpu, retries, key, labels, 1, $24, http, params,
+             sweep_key, sweep_id, aft, aany, fin, reason, limits, log_output
            FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::text[],
-             $11::int[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::smallint[], $20::int8[], $21::text[], $22::text[])
+             $11::int[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::smallint[], $20::int8[], $21::text[], $22::text[], $23::text[])
              WITH ORDINALITY
-             AS t(id, qr, ph, st, command, argv, cwd, env, timeout, idle_cpu, retries, key, labels, http, params, sweep_key, sweep_id, aft, aany, fin, reason, limits, ord)
+             AS t(id, qr, ph, st, command, argv, cwd, env, timeout, idle_cpu, retries, key, labels, http, params, sweep_key, sweep_id, aft, aany, fin, reason, limits, log_output, ord)
            ORDER BY ord`,
-          [...Array.from({ length: 22 }, (_, i) => col(i)), now],
+          [...Array.from({ length: 23 }, (_, i) => col(i)), now],
         );
         const deps = batch.flatMap(({ rec, open }) => open.map((on) => [on, rec.id]));
         if (deps.length) {

@@ -67,6 +67,20 @@ export class PgSyncStore implements JobStore {
    * Connects, migrates the schema and starts listening for other daemons; throws the reason
    * (with the address tried, never the password) when the server cannot be used.
    */
+  static async connect(o: PgSyncStoreOptions): Promise<PgSyncStore> {
+    const s = new PgSyncStore(o);
+    try {
+      // Not waited for in place: the worker thread is still starting, and the loop must run to
+      // hear of its failure.
+      await s.w.callAsync('open');
+    } catch (e) {
+      void s.w.close();
+      throw e;
+    }
+    return s;
+  }
+
+  /** `connect`, waited for in place (tests that need a store at once). */
   static open(o: PgSyncStoreOptions): PgSyncStore {
     const s = new PgSyncStore(o);
     try {

@@ -88,6 +88,38 @@ export class BlockingWorker {
     }
   }
 
+  /**
+   * Runs `op` without holding the event loop: for the first call (the worker is still starting,
+   * and its death at start is only heard through the loop) and anything else that may wait.
+   */
+  async callAsync(op: string, args: unknown[] = []): Promise<unknown> {
+    if (this.closed) throw new Error('the store is closed');
+    const id = ++this.seq;
+    Atomics.store(this.flag, 0, 0);
+    this.port.postMessage({ id, op, args } satisfies Request);
+    const deadline = Date.now() + this.o.timeoutMs;
+    // A wait in Atomics.waitAsync keeps nothing alive: the worker does, while it answers.
+    this.worker.ref();
+    try {
+      for (;;) {
+        Atomics.store(this.flag, 0, 0);
+        for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
+          const r = m.message as Reply;
+          if (r.id !== id) continue;
+          if ('error' in r) throw revive(r.error);
+          return r.value;
+        }
+        if (this.exited) throw this.exited;
+        const left = deadline - Date.now();
+        if (left <= 0) throw new NoAnswerError(`no answer from the store within ${this.o.timeoutMs / 1000} s (${op})`);
+        const w = waitAsync(this.flag, 0, 0, Math.min(left, 200));
+        if (w.async) await w.value;
+      }
+    } finally {
+      this.worker.unref();
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -95,6 +127,9 @@ export class BlockingWorker {
     await this.worker.terminate();
   }
 }
+
+// Node 20 has it; TypeScript's lib for this target does not declare it yet.
+const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: unknown } }).waitAsync.bind(Atomics);
 
 export function plainError(e: unknown): PlainError {
   const err = e as { message?: unknown; name?: unknown; code?: unknown };

@@ -102,6 +102,11 @@ CREATE TABLE broker_job_deps (
 CREATE INDEX broker_job_deps_job ON broker_job_deps(job_id);
 `,
   },
+  {
+    version: 4,
+    what: "a job's log copied, rotated and stamped (log_max_bytes, log_keep, log_timestamps)",
+    sql: `ALTER TABLE broker_jobs ADD COLUMN log_output TEXT;  -- JSON (contract/run.ts LogOutput)`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

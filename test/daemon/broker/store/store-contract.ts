@@ -107,6 +107,18 @@ export function storeContract(name: string, f: StoreFactory): void {
       await close();
     });
 
+    it("keeps how a job's log is copied (rotation, timestamps) as submitted, claimed and reopened; none is null", async () => {
+      const { store, reopen, close } = await f.make();
+      const logOutput = { maxBytes: 1 << 20, keep: 3, timestamps: true };
+      const { jobs } = await store.enqueue([job('copied', { logOutput }), job('plain')], 1);
+      assert.deepEqual(jobs.map((j) => j.logOutput), [logOutput, null]);
+      assert.deepEqual((await claim(store))?.logOutput, logOutput);
+      const again = await reopen();
+      assert.deepEqual((await again.get(jobs[0]!.id))?.logOutput, logOutput);
+      assert.equal((await again.get(jobs[1]!.id))?.logOutput, null);
+      await close();
+    });
+
     it('ends only running jobs and cancels only pending ones', async () => {
       const { store, close } = await f.make();
       const [a, b] = (await store.enqueue([job('a'), job('b')], 1)).jobs;
