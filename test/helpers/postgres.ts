@@ -50,7 +50,17 @@ function postgresIds(): { uid: number; gid: number } {
 
 let databases = 0;
 
-export async function startPostgres(o: { tcp?: boolean } = {}): Promise<Postgres> {
+export interface PostgresOptions {
+  /** Listen on 127.0.0.1 at a free port too (tcpUrl). */
+  tcp?: boolean;
+  /**
+   * Keep the server's fsync on (PostgreSQL's own default): a commit waits for its WAL to reach
+   * the disk. Off unless asked: the tests do not test the disk; a bench of durability does.
+   */
+  fsync?: boolean;
+}
+
+export async function startPostgres(o: PostgresOptions = {}): Promise<Postgres> {
   if (!BIN) throw new Error('PostgreSQL is not installed (/usr/lib/postgresql/N/bin): apt-get install postgresql');
   const ids = postgresIds();
   const dir = mkdtempSync(path.join(tmpdir(), 'bl-pg-'));
@@ -71,9 +81,9 @@ export async function startPostgres(o: { tcp?: boolean } = {}): Promise<Postgres
   let child: ChildProcess | undefined;
   const running = () => child !== undefined && child.exitCode === null && child.signalCode === null;
   const start = async () => {
-    // fsync off: a test cluster's durability is not what is tested (a crash test kills the
-    // postmaster, not the OS, and PostgreSQL's WAL recovery works the same).
-    const args = ['-D', data, '-k', dir, '-p', String(port), '-c', `listen_addresses=${o.tcp ? '127.0.0.1' : ''}`, '-c', 'fsync=off', '-c', 'max_connections=200'];
+    // fsync off by default: a test cluster's durability is not what is tested (a crash test
+    // kills the postmaster, not the OS, and PostgreSQL's WAL recovery works the same).
+    const args = ['-D', data, '-k', dir, '-p', String(port), '-c', `listen_addresses=${o.tcp ? '127.0.0.1' : ''}`, '-c', `fsync=${o.fsync ? 'on' : 'off'}`, '-c', 'max_connections=200'];
     const c = spawn(path.join(BIN, 'postgres'), args, { ...asPostgres, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     c.stderr!.on('data', (b: Buffer) => {
