@@ -225,6 +225,8 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     ...(opts.spawner ? { spawner: opts.spawner } : {}),
     ...(opts.helpers ? { helpers: opts.helpers } : {}),
     cgroups: held.tree,
+    // Every commit synced: the submits of one turn share one (one fsync for all).
+    groupCommits: opts.syncFull ?? false,
     slurm: { daemonUrl: () => publicBase, caFile: config.tls?.ca, log, where: config.file ?? '(defaults)' },
   });
   const services: Services = {

@@ -46,6 +46,11 @@ export interface BrokerOptions {
   killGraceMs?: number;
   /** What starts the built-in launcher's jobs; default: spawn helpers (`helpers`). */
   spawner?: Spawner;
+  /**
+   * Submits that arrive in one turn of the event loop share one transaction (submitGrouped):
+   * with every commit synced to disk (BL_SYNC_FULL=1), one fsync for all of them.
+   */
+  groupCommits?: boolean;
   /** Which spawn helper program (default: python3, else Node). */
   helpers?: HelperChoice;
   /** What Slurm allocations (settings.slurm) need from the daemon. */
@@ -65,6 +70,10 @@ export interface SlurmWiring {
 
 // A claim the store refused is tried again after this long.
 const RETRY_CLAIM_MS = 1000;
+// How long a submit waits for others to share its synced commit (groupCommits): the requests
+// that come together arrive over a few turns of the event loop (body, parse), and one fsync
+// costs a few ms.
+const GROUP_COMMIT_MS = 2;
 // Spawner helpers exit after a minute with nothing to do (two python3 processes, ~15 MiB);
 // the next submit starts them again (20-90 ms).
 const SPAWNER_IDLE_MS = 60_000;
@@ -90,6 +99,8 @@ export class Broker {
   private launchersExitAt: number | null = null;
   private policy: SubmitPolicy;
   private endWaiters: (() => void)[] = [];
+  /** Submits waiting for this turn's shared transaction (submitGrouped). */
+  private submits: { submitted: NewJob[]; resolve: (r: EnqueueResult & { skipped: number }) => void; reject: (e: unknown) => void }[] = [];
 
   constructor(private readonly o: BrokerOptions) {
     if (!o.store && !o.db) throw new Error('createBroker needs a db or a store');
@@ -206,6 +217,57 @@ export class Broker {
 
   /** `skipped`: sweep combinations that already succeeded (submit-gate.ts). */
   submit(submitted: NewJob[]): EnqueueResult & { skipped: number } {
+    const res = this.enqueueChecked(submitted);
+    this.announce(res);
+    return res;
+  }
+
+  /**
+   * `submit`, answered once its commit is done; with `groupCommits`, every submit of one turn
+   * of the event loop goes in one transaction (each judged alone: a refused one fails alone,
+   * a commit that fails fails them all, as nothing of them was stored).
+   */
+  submitGrouped(submitted: NewJob[]): Promise<EnqueueResult & { skipped: number }> {
+    if (!this.o.groupCommits) {
+      try {
+        return Promise.resolve(this.submit(submitted));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return new Promise((resolve, reject) => {
+      if (this.submits.push({ submitted, resolve, reject }) === 1) setTimeout(() => this.flushSubmits(), GROUP_COMMIT_MS);
+    });
+  }
+
+  private flushSubmits(): void {
+    const batch = this.submits.splice(0);
+    const out: ({ res: EnqueueResult & { skipped: number } } | { err: unknown })[] = [];
+    try {
+      this.store.atomically(() => {
+        for (const b of batch) {
+          try {
+            out.push({ res: this.enqueueChecked(b.submitted) });
+          } catch (err) {
+            out.push({ err });
+          }
+        }
+      });
+    } catch (e) {
+      const err = storeUnavailable(e, 'nothing was submitted') ?? e;
+      for (const b of batch) b.reject(err);
+      return;
+    }
+    batch.forEach((b, i) => {
+      const o = out[i]!;
+      if ('err' in o) return b.reject(o.err);
+      this.announce(o.res);
+      b.resolve(o.res);
+    });
+  }
+
+  /** The checks of a submit and its enqueue, nothing told yet. */
+  private enqueueChecked(submitted: NewJob[]): EnqueueResult & { skipped: number } {
     if (this.closed) throw new BlError('unavailable', 'the broker is shutting down; no job was submitted');
     checkSpawnable(submitted);
     const allowed = gateJobs(submitted, this.policy);
@@ -218,11 +280,15 @@ export class Broker {
     } catch (e) {
       throw storeUnavailable(e, 'nothing was submitted') ?? e;
     }
+    return { ...res, skipped };
+  }
+
+  /** What a stored submit tells: its events, and a dispatch round. */
+  private announce(res: EnqueueResult): void {
     res.jobs.forEach((j, i) => !res.reused[i] && this.o.events.publish('job.submitted', { id: j.id, queue: j.queue, ...(j.state === 'waiting' ? { waiting: true } : {}) }));
     this.publishSettled();
     this.warmLocal();
     this.schedule();
-    return { ...res, skipped };
   }
 
   /**

@@ -66,7 +66,7 @@ async function submit(ctx: Context, s: Services): Promise<void> {
       parsed = { jobs: [job], single: true };
     }
   }
-  const res = broker.submit(parsed.jobs);
+  const res = await broker.submitGrouped(parsed.jobs);
   // A sweep says how many of its combinations were left out as already done (sweep.ts).
   const sweep = parsed.jobs.some((j) => j.sweepKey);
   const { text, status } = submitReply(res, sweep);
