@@ -3,12 +3,14 @@
 // The flag above (also in `npm start`): V8's young generation grows to 16 MB semi-spaces
 // while the modules load and stays there; a long-lived daemon that mostly waits is ~5 MiB
 // smaller with 1 MB ones, at no cost measured in bench/ (broker, keep-alive floods).
+import { userInfo } from 'node:os';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFlags, UsageError } from '../contract/flags.js';
 import { loadConfig, parseConfigText, ConfigError } from './config/load.js';
 import { startDaemon, StoreOpenError, LOG_FILE, type Daemon } from './run.js';
+import { isPgStore, pgTarget } from './state/pg/pg-target.js';
 import { runCheck } from './check.js';
 import { StateLockError } from './state/lock.js';
 import { unreadableStoreText } from './state/db.js';
@@ -215,7 +217,7 @@ async function main(): Promise<number> {
     `bl-daemon ready ${JSON.stringify({ pid: process.pid, url: daemon.url, port: daemon.port, keepalive: daemon.keepaliveEndpoint, events: daemon.eventsEndpoint, stateDir: config.stateDir })}`,
   );
   log.info(
-    `listening on ${daemon.url} (keep-alives ${daemon.keepaliveEndpoint}, events ${daemon.eventsEndpoint}); ${known} task${known === 1 ? '' : 's'} known, ${started} started; state in ${config.stateDir}, log in ${path.join(config.stateDir, LOG_FILE)}; workers and jobs held by ${daemon.services.cgroups.text()}`,
+    `listening on ${daemon.url} (keep-alives ${daemon.keepaliveEndpoint}, events ${daemon.eventsEndpoint}); ${known} task${known === 1 ? '' : 's'} known, ${started} started; state in ${config.stateDir}, log in ${path.join(config.stateDir, LOG_FILE)}; ${isPgStore(config.store) ? `jobs in PostgreSQL at ${pgTarget(config.store, process.env, userInfo().username).shown}, shared by every daemon naming it` : 'jobs in the state dir'}; workers and jobs held by ${daemon.services.cgroups.text()}`,
   );
 
   if (stopWhenStarted) void daemon.shutdown(stopWhenStarted);

@@ -72,6 +72,7 @@ describe('daemons sharing one PostgreSQL store', () => {
     const a = await daemon(db, { concurrency: 3 });
     const b = await daemon(db, { concurrency: 3 });
     const dir = markDir(a);
+    assert.match(a.err, /; jobs in PostgreSQL at postgres:\/\/bl@\[socket [^\]]+\]:\d+\/limit_\w+, shared by every daemon naming it; /, 'the start-up line says where the queue is');
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) {
       const d = i % 2 ? b : a;
