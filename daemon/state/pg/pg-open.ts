@@ -11,6 +11,8 @@ export interface PgOpenOptions {
   max?: number;
   /** How long one connection attempt may take before it counts as no answer. */
   connectTimeoutMs?: number;
+  /** How long one statement may wait for its answer. */
+  queryTimeoutMs?: number;
   /** The name PostgreSQL shows for the connections (pg_stat_activity). */
   applicationName?: string;
 }
@@ -25,6 +27,9 @@ export function poolConfig(t: PgTarget, o: PgOpenOptions = {}): pg.PoolConfig {
     ssl: t.ssl,
     max: o.max ?? 8,
     connectionTimeoutMillis: o.connectTimeoutMs ?? 10_000,
+    // A statement whose answer never comes (its server went away mid-way and the connection
+    // did not say so) fails instead of holding its caller, and the daemon's loop, for good.
+    query_timeout: o.queryTimeoutMs ?? 30_000,
     application_name: o.applicationName ?? 'bl-daemon',
     types: { getTypeParser: typeParser as pg.CustomTypesConfig['getTypeParser'] },
   };
