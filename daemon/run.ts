@@ -34,7 +34,7 @@ import { applyReloadable, planReload, type ReloadPlan } from './config/reload-pl
 import { findSlurmCommands } from './broker/slurm/slurm-commands.js';
 import { hostname, userInfo } from 'node:os';
 import { PgLeaseKeeper } from './broker/store/pg-lease-keeper.js';
-import { PgSyncStore } from './broker/store/pg-sync-store.js';
+import { PgSyncStore, type PgSyncStoreOptions } from './broker/store/pg-sync-store.js';
 import { daemonId } from './state/daemon-id.js';
 import { isPgStore, pgTarget, redact } from './state/pg/pg-target.js';
 
@@ -108,6 +108,19 @@ export function checkLimits(config: DaemonConfig, cgroups: Cgroups): void {
   }
 }
 
+async function openShared(config: DaemonConfig, opts: DaemonOptions, on: Pick<PgSyncStoreOptions, 'onWake' | 'onProblem'>): Promise<PgSyncStore> {
+  try {
+    return await PgSyncStore.connect({
+      target: pgTarget(config.store, opts.env ?? {}, userInfo().username),
+      owner: daemonId(config.stateDir),
+      leaseMs: config.broker.leaseTtl * 1000,
+      ...on,
+    });
+  } catch (e) {
+    throw new StoreOpenError(`cannot open the job store (store: ${redact(config.store)}): ${(e as Error).message}`);
+  }
+}
+
 function setupCgroupsFor(config: DaemonConfig): Cgroups {
   try {
     return setupCgroups(config.cgroups, config.stateDir);
@@ -129,9 +142,20 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
   // Once the state dir is ours: another daemon's log is not ours to append to.
   log.openFile(path.join(config.stateDir, LOG_FILE));
   let cgroups: Cgroups | undefined;
+  // The shared job store is opened before anything starts: a server that cannot be used stops
+  // the start with the reason and the address tried.
+  let shared: PgSyncStore | undefined;
+  // Set once the broker exists: a wake-up before then has nothing to dispatch.
+  let wakeBroker = () => {};
   try {
     cgroups = setupCgroupsFor(config);
     checkLimits(config, cgroups);
+    if (isPgStore(config.store)) {
+      shared = await openShared(config, opts, {
+        onWake: () => wakeBroker(),
+        onProblem: (m) => (m ? log.warn(`PostgreSQL store: ${m}; other daemons' changes are seen at the next lease beat`) : log.info('PostgreSQL store: wake-ups from other daemons again')),
+      });
+    }
   } catch (e) {
     cgroups?.close();
     unlock();
@@ -139,27 +163,6 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     throw e;
   }
   const held = cgroups;
-  // The shared job store, opened before anything starts: a server that cannot be used stops
-  // the start with the reason and the address tried.
-  let shared: PgSyncStore | undefined;
-  // Set once the broker exists: a wake-up before then has nothing to dispatch.
-  let wakeBroker = () => {};
-  if (isPgStore(config.store)) {
-    try {
-      shared = await PgSyncStore.connect({
-        target: pgTarget(config.store, opts.env ?? {}, userInfo().username),
-        owner: daemonId(config.stateDir),
-        leaseMs: config.broker.leaseTtl * 1000,
-        onWake: () => wakeBroker(),
-        onProblem: (m) => (m ? log.warn(`PostgreSQL store: ${m}; other daemons' changes are seen at the next lease beat`) : log.info('PostgreSQL store: wake-ups from other daemons again')),
-      });
-    } catch (e) {
-      held.close();
-      unlock();
-      log.closeFile();
-      throw new StoreOpenError(`cannot open the job store (store: ${redact(config.store)}): ${(e as Error).message}`);
-    }
-  }
   const db = openDb(config.stateDir, { syncFull: opts.syncFull ?? false });
   const records = new WorkerRecords(db);
   const events = new EventBus();

@@ -1,5 +1,6 @@
-// JobStore's verbs through promises: the shape of a store across the network (PostgreSQL), and
-// of the embedded one seen the same way, so one contract suite and one broker serve both.
+// JobStore's verbs through promises: the shape of PgStore (the SQL, across the network), and of
+// the embedded store seen the same way, so one contract suite runs against both. The broker
+// itself drives the synchronous JobStore (PgSyncStore serves it from PgStore).
 import type { JobStore } from './store.js';
 
 export type AsyncJobStore = {

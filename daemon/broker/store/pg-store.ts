@@ -31,6 +31,16 @@ const HEAD = (urgentOnly: boolean) =>
   `SELECT seq FROM broker_jobs WHERE phase = 0${urgentOnly ? ' AND queue_rank = 0' : ''} AND ($4::float8 IS NULL OR timeout IS NULL OR timeout <= $4)
    ORDER BY queue_rank, pos LIMIT 1 FOR UPDATE SKIP LOCKED`;
 
+/**
+ * A job back to pending ($1 its attempt, $2 the reason), first in its queue when `head`, its
+ * run and lease forgotten; the caller adds the WHERE.
+ */
+const REQUEUE = (head: boolean) =>
+  `UPDATE broker_jobs AS j SET phase = 0, state = 'pending', attempt = $1, reason = $2,
+     pos = ${head ? `COALESCE((SELECT min(pos) - 1 FROM broker_jobs WHERE phase = 0 AND queue_rank = j.queue_rank), nextval('broker_pos'))` : `nextval('broker_pos')`},
+     launcher = NULL, host = NULL, pid = NULL, pgid = NULL, proc_start = NULL, exit_code = NULL, signal = NULL, finished_at = NULL,
+     lease_owner = NULL, lease_expires = NULL`;
+
 /** A writing transaction: its connection, and the waiting jobs it settled (kept if it commits). */
 export interface Tx {
   client: pg.PoolClient;
@@ -348,13 +358,7 @@ export class PgStore implements PgJobStore {
         const why = `attempt ${was.attempt}: its daemon ${from} stopped renewing its lease (it died or lost the store)`;
         let job: JobRecord | undefined;
         if (d.kind === 'requeue') {
-          const q = await this.q(
-            `UPDATE broker_jobs AS j SET phase = 0, state = 'pending', attempt = $1, reason = $2,
-               pos = COALESCE((SELECT min(pos) - 1 FROM broker_jobs WHERE phase = 0 AND queue_rank = j.queue_rank), nextval('broker_pos')),
-               launcher = NULL, host = NULL, pid = NULL, pgid = NULL, proc_start = NULL, lease_owner = NULL, lease_expires = NULL
-             WHERE id = $3 RETURNING *`,
-            [d.attempt, `${why}; re-queued as attempt ${d.attempt}`, was.id],
-          );
+          const q = await this.q(`${REQUEUE(true)} WHERE id = $3 RETURNING *`, [d.attempt, `${why}; re-queued as attempt ${d.attempt}`, was.id]);
           job = toRecord(q.rows[0]!);
         } else {
           const q = await this.q(
@@ -372,15 +376,7 @@ export class PgStore implements PgJobStore {
 
   requeue(id: string, o: RequeueOptions): Promise<JobRecord | undefined> {
     return this.write(async () => {
-      const pos = o.head
-        ? `COALESCE((SELECT min(pos) - 1 FROM broker_jobs WHERE phase = 0 AND queue_rank = j.queue_rank), nextval('broker_pos'))`
-        : `nextval('broker_pos')`;
-      const r = await this.q(
-        `UPDATE broker_jobs AS j SET phase = 0, state = 'pending', pos = ${pos}, attempt = $1, reason = $2, launcher = NULL, host = NULL,
-           pid = NULL, pgid = NULL, proc_start = NULL, exit_code = NULL, signal = NULL, finished_at = NULL, lease_owner = NULL, lease_expires = NULL
-         WHERE id = $3 AND phase IN (1, 2)${this.mine('$4')} RETURNING *`,
-        [o.attempt, o.reason, id, this.owner],
-      );
+      const r = await this.q(`${REQUEUE(o.head)} WHERE id = $3 AND phase IN (1, 2)${this.mine('$4')} RETURNING *`, [o.attempt, o.reason, id, this.owner]);
       return r.rows[0] ? toRecord(r.rows[0]) : undefined;
     });
   }

@@ -72,16 +72,8 @@ export class BlockingWorker {
     this.port.postMessage({ id, op, args } satisfies Request);
     const deadline = Date.now() + this.o.timeoutMs;
     for (;;) {
-      // Reset before draining: an answer posted after the drain raises the flag again.
-      Atomics.store(this.flag, 0, 0);
-      for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
-        const r = m.message as Reply;
-        // An answer to a call that gave up waiting earlier is dropped.
-        if (r.id !== id) continue;
-        if ('error' in r) throw revive(r.error);
-        return r.value;
-      }
-      if (this.exited) throw this.exited;
+      const a = this.take(id);
+      if (a) return a.value;
       const left = deadline - Date.now();
       if (left <= 0) throw new NoAnswerError(`no answer from the store within ${this.o.timeoutMs / 1000} s (${op})`);
       Atomics.wait(this.flag, 0, 0, Math.min(left, 1000));
@@ -102,14 +94,8 @@ export class BlockingWorker {
     this.worker.ref();
     try {
       for (;;) {
-        Atomics.store(this.flag, 0, 0);
-        for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
-          const r = m.message as Reply;
-          if (r.id !== id) continue;
-          if ('error' in r) throw revive(r.error);
-          return r.value;
-        }
-        if (this.exited) throw this.exited;
+        const a = this.take(id);
+        if (a) return a.value;
         const left = deadline - Date.now();
         if (left <= 0) throw new NoAnswerError(`no answer from the store within ${this.o.timeoutMs / 1000} s (${op})`);
         const w = waitAsync(this.flag, 0, 0, Math.min(left, 200));
@@ -118,6 +104,23 @@ export class BlockingWorker {
     } finally {
       this.worker.unref();
     }
+  }
+
+  /**
+   * The answer to call `id` if it came (thrown when it is an error), after clearing the flag:
+   * an answer posted after this look raises it again. Answers to calls that gave up waiting
+   * earlier are dropped.
+   */
+  private take(id: number): { value: unknown } | undefined {
+    Atomics.store(this.flag, 0, 0);
+    for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
+      const r = m.message as Reply;
+      if (r.id !== id) continue;
+      if ('error' in r) throw revive(r.error);
+      return { value: r.value };
+    }
+    if (this.exited) throw this.exited;
+    return undefined;
   }
 
   async close(): Promise<void> {
