@@ -4,8 +4,7 @@
 // out: a reader following the log (http/log-follow.ts) finds the file after the one it has
 // read, and, when rotation deleted a file it never opened, says how many bytes it missed.
 
-/** `<file>` for 0, `<file>.<i>` for a rotated one. */
-export const rotatedPath = (file: string, i: number): string => (i === 0 ? file : `${file}.${i}`);
+export { rotatedPath } from '../../runner/log-files.js';
 
 interface Entry {
   /** Which file of the log it is: 1 for the first the writer opened. */

@@ -5,9 +5,10 @@
 // moves to `<file>.1` (the older ones one place on, the one past `keep` removed) and a new one
 // starts: a rotation is renames, which take no time from the writer whatever the size, and
 // which a reader that has a file open does not notice (log/rotations.ts, http/log-follow.ts).
-import { closeSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { rotatedPath, rotationHistory, type RotationHistory } from '../log/rotations.js';
+import { rotationHistory, type RotationHistory } from '../log/rotations.js';
+import { rotateFiles } from '../../runner/log-files.js';
 
 export const LOG_ROTATE_BYTES = 16 * 1024 * 1024;
 /** Rotated files kept beside the one being written. */
@@ -96,18 +97,7 @@ export class LogWriter {
   private rotate(): void {
     this.history.closed(this.ino, this.size);
     this.closeFd();
-    const { keep } = this.limits();
-    // Oldest first, each to the place after it; the one at `keep` makes room by going.
-    const steps: (() => void)[] = [() => rmSync(rotatedPath(this.file, Math.max(keep, 1)), { force: true })];
-    for (let i = keep - 1; i >= 0; i--) steps.push(() => renameSync(rotatedPath(this.file, i), rotatedPath(this.file, i + 1)));
-    if (keep === 0) steps.push(() => rmSync(this.file, { force: true }));
-    for (const step of steps) {
-      try {
-        step();
-      } catch {
-        // a file removed meanwhile: nothing to move
-      }
-    }
+    rotateFiles(this.file, this.limits().keep);
     this.open();
   }
 

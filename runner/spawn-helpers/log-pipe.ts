@@ -6,16 +6,16 @@
 // job's writes wait — slowed, never dropped. Node has no call that makes a pipe: a FIFO made by
 // `mkfifo`, opened at both ends and unlinked at once, is one.
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, fstatSync, openSync, readSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { LogOutput } from '../../contract/run.js';
 import { rotationCut, stampLines, stampText } from './line-stamps.js';
+import { rotateFiles } from '../log-files.js';
 
 const READ_BYTES = 64 * 1024;
-const rotatedPath = (file: string, i: number) => (i === 0 ? file : `${file}.${i}`);
 
 const open = new Set<LogPipe>();
 
@@ -161,18 +161,8 @@ export class LogPipe {
   private rotate(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
-    const keep = this.o.keep;
-    // Oldest first, each to the place after it; the one at `keep` makes room by going.
-    const steps: (() => void)[] = [() => unlinkSync(rotatedPath(this.file, Math.max(keep, 1)))];
-    for (let i = keep - 1; i >= 0; i--) steps.push(() => renameSync(rotatedPath(this.file, i), rotatedPath(this.file, i + 1)));
-    if (keep === 0) steps.push(() => unlinkSync(this.file));
-    for (const step of steps) {
-      try {
-        step();
-      } catch {
-        // removed meanwhile: nothing to move (a rename refused: the next write says so)
-      }
-    }
+    // A rename refused: the next write says so.
+    rotateFiles(this.file, this.o.keep);
     try {
       this.reopen();
     } catch {
