@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { acquireLog, releaseLog, LogWriter, type LogLimits } from './log-writer.js';
 import { countLines, lastErrorLine, lastLinesOf, prefixLines } from './output-lines.js';
+import { stampText } from '../../runner/spawn-helpers/line-stamps.js';
 
 /** The interleaved log of every task, beside the folder of the task logs. */
 export const ALL_TASKS_LOG = 'tasks.log';
@@ -83,7 +84,7 @@ export class OutputCapture {
     };
     // With log_timestamps, each line starts with the time it was read (a line whose start was
     // written before, a prompt, keeps the time of its start).
-    const stamp = (): Buffer | undefined => (this.settings().timestamps ? Buffer.from(`${new Date().toISOString()} `) : undefined);
+    const stamp = (): Buffer | undefined => (this.settings().timestamps ? Buffer.from(stampText(Date.now())) : undefined);
     const wholeLines = (lines: Buffer) => {
       const n = countLines(lines);
       const ts = stamp();

@@ -1,5 +1,6 @@
-// The pure parts of a piped job log (log-pipe.ts; spawn-helper.py's LogPipe does the same):
-// each line stamped with the time it was read, and where a write is cut for a rotation.
+// The pure parts of a piped job log (log-pipe.ts; spawn-helper.py's LogPipe does the same): each
+// line stamped with the time it was read (the stamp task logs use too, output-capture.ts), and
+// where a write is cut for a rotation.
 
 /** A line's stamp, as task logs start their lines: ISO 8601 with milliseconds, UTC, a space. */
 export const stampText = (ms: number): string => `${new Date(ms).toISOString()} `;
