@@ -15,7 +15,7 @@ import { JOB_STATES, type JobListFilter, type JobState } from '../../../contract
 import type { JobRecord, NewJob } from '../types.js';
 import { decideAtSubmit, decideWaiter, isSweepId, type DependencyStatus } from '../dependencies.js';
 import { decideRecovery } from '../dispatch.js';
-import { json, newRecord, rank, toRecord, type Row } from './sqlite-store.js';
+import { json, newRecord, PHASE_OF, rank, toRecord, type Row } from './sqlite-store.js';
 import type { AsyncJobStore } from './async-store.js';
 import type { ClaimOptions, Counts, EnqueueResult, FinishFields, IdMatches, ListOrder, Page, PurgeResult, PurgeWhat, RequeueOptions, SettledWaiter } from './store.js';
 import { MATCH_COUNT_CAP, SHORT_ID_LENGTH, zeroCounts } from './store.js';
@@ -46,8 +46,6 @@ export interface Tx {
   client: pg.PoolClient;
   settled: SettledWaiter[];
 }
-
-const PHASE_OF: Partial<Record<JobState, number>> = { pending: 0, waiting: 3, cancelled: 2 };
 
 export interface PgStoreOptions {
   /**

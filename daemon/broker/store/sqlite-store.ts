@@ -127,7 +127,8 @@ export function newRecord(j: NewJob, id: string, now: number, state: JobState, r
   };
 }
 
-const PHASE_OF: Partial<Record<JobState, number>> = { pending: 0, waiting: 3, cancelled: 2 };
+/** The phase (the column the indexes use) of a job stored in this state at a submit. */
+export const PHASE_OF: Partial<Record<JobState, number>> = { pending: 0, waiting: 3, cancelled: 2 };
 
 export class SqliteStore implements JobStore {
   private readonly ulid = monotonicFactory();
