@@ -108,7 +108,7 @@ export function checkLimits(config: DaemonConfig, cgroups: Cgroups): void {
   }
 }
 
-async function openShared(config: DaemonConfig, opts: DaemonOptions, on: Pick<PgSyncStoreOptions, 'onWake' | 'onProblem'>): Promise<PgSyncStore> {
+async function openShared(config: DaemonConfig, opts: DaemonOptions, on: Pick<PgSyncStoreOptions, 'onWake' | 'onProblem' | 'onRestarted'>): Promise<PgSyncStore> {
   try {
     return await PgSyncStore.connect({
       target: pgTarget(config.store, opts.env ?? {}, userInfo().username),
@@ -154,6 +154,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
       shared = await openShared(config, opts, {
         onWake: () => wakeBroker(),
         onProblem: (m) => (m ? log.warn(`PostgreSQL store: ${m}; other daemons' changes are seen at the next lease beat`) : log.info('PostgreSQL store: wake-ups from other daemons again')),
+        onRestarted: (why) => log.warn(`PostgreSQL store: ${why}; a new one serves the store`),
       });
     }
   } catch (e) {

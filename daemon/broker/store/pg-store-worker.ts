@@ -4,7 +4,7 @@
 // its 'commit' or 'rollback'; every call between them joins it.
 import { workerData, type MessagePort } from 'node:worker_threads';
 import type pg from 'pg';
-import { plainError, type Reply, type Request } from '../../state/pg/blocking-worker.js';
+import { plainError, reportDeath, type Reply, type Request } from '../../state/pg/blocking-worker.js';
 import { migrate } from '../../state/pg/pg-migrate.js';
 import { openPg, pgProblem } from '../../state/pg/pg-open.js';
 import type { PgTarget } from '../../state/pg/pg-target.js';
@@ -22,6 +22,7 @@ interface Data {
 }
 
 const d = workerData as Data;
+reportDeath(d.calls, d.flag);
 let pool: pg.Pool | undefined;
 let store: PgStore | undefined;
 let wakeups: PgWakeups | undefined;

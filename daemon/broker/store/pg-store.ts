@@ -17,6 +17,7 @@ import { decideAtSubmit, decideWaiter, isSweepId, type DependencyStatus } from '
 import { decideRecovery } from '../dispatch.js';
 import { json, newRecord, PHASE_OF, rank, toRecord, type Row } from './sqlite-store.js';
 import type { AsyncJobStore } from './async-store.js';
+import { holdConnection } from '../../state/pg/pg-open.js';
 import type { ClaimOptions, Counts, EnqueueResult, FinishFields, IdMatches, ListOrder, Page, PurgeResult, PurgeWhat, RequeueOptions, SettledWaiter } from './store.js';
 import { MATCH_COUNT_CAP, SHORT_ID_LENGTH, zeroCounts } from './store.js';
 
@@ -106,7 +107,7 @@ export class PgStore implements PgJobStore {
    * that cannot hold a callback across its calls (pg-sync-store.ts, through a worker) uses.
    */
   async begin(): Promise<Tx> {
-    const client = await this.pool.connect();
+    const client = await holdConnection(this.pool);
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK]);

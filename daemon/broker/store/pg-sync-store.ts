@@ -38,6 +38,8 @@ export interface PgSyncStoreOptions {
   onWake?: () => void;
   /** The wake-up connection was lost (a message) or is back (null). */
   onProblem?: (message: string | null) => void;
+  /** The worker thread had died and a new one serves the store (why the old one died). */
+  onRestarted?: (why: string) => void;
 }
 
 const worker = (): URL => new URL(`./pg-store-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
@@ -46,12 +48,17 @@ export class PgSyncStore implements JobStore {
   /** Several daemons share it: limits and settings are read from it, not from memory. */
   readonly shared = true;
   readonly owner: string;
-  private readonly w: BlockingWorker;
+  private w: BlockingWorker;
   private depth = 0;
 
-  private constructor(o: PgSyncStoreOptions) {
+  private constructor(private readonly o: PgSyncStoreOptions) {
     this.owner = o.owner;
-    this.w = new BlockingWorker({
+    this.w = this.start();
+  }
+
+  private start(): BlockingWorker {
+    const o = this.o;
+    return new BlockingWorker({
       module: worker(),
       workerData: { target: o.target, owner: o.owner, leaseMs: o.leaseMs, connectTimeoutMs: o.connectTimeoutMs ?? 10_000 },
       timeoutMs: o.callTimeoutMs ?? 120_000,
@@ -93,12 +100,34 @@ export class PgSyncStore implements JobStore {
   }
 
   private c<T>(op: string, ...args: unknown[]): T {
+    if (this.w.dead && this.depth === 0) this.restart();
     return this.w.call(op, args) as T;
+  }
+
+  /**
+   * A worker that died (the thread failed) is replaced at the next call outside a transaction,
+   * and the new one opened in place: a call inside a transaction throws instead, since the
+   * transaction died with its thread. An open that fails throws why; the next call tries again.
+   */
+  private restart(): void {
+    const old = this.w;
+    void old.close();
+    this.w = this.start();
+    try {
+      this.w.call('open');
+    } catch (e) {
+      void this.w.close();
+      this.w = old;
+      throw e;
+    }
+    this.o.onRestarted?.(old.dead!.message);
   }
 
   atomically<T>(fn: () => T): T {
     if (this.depth > 0) return fn();
     this.c('begin');
+    // The transaction lives in this worker: its end goes to it, never to one started since.
+    const w = this.w;
     this.depth++;
     let out: T;
     try {
@@ -106,14 +135,14 @@ export class PgSyncStore implements JobStore {
     } catch (e) {
       this.depth--;
       try {
-        this.c('rollback');
+        if (!w.dead) w.call('rollback');
       } catch {
         // The connection is gone with the transaction: nothing to undo.
       }
       throw e;
     }
     this.depth--;
-    this.c('commit');
+    w.call('commit');
     return out;
   }
 

@@ -3,7 +3,7 @@
 import { BlError } from '../../../contract/errors.js';
 
 // PG_UNAVAILABLE: the PostgreSQL store cannot reach its server (pg-store-worker.ts).
-const UNAVAILABLE = /^(SQLITE_(READONLY|FULL|IOERR|CANTOPEN|BUSY|LOCKED|CORRUPT|NOTADB|PROTOCOL)|PG_UNAVAILABLE|WORKER_NO_ANSWER)/;
+const UNAVAILABLE = /^(SQLITE_(READONLY|FULL|IOERR|CANTOPEN|BUSY|LOCKED|CORRUPT|NOTADB|PROTOCOL)|PG_UNAVAILABLE|WORKER_NO_ANSWER|WORKER_DIED)/;
 
 export function storeUnavailable(e: unknown, consequence: string): BlError | undefined {
   const code = (e as { code?: unknown } | null)?.code;

@@ -16,6 +16,11 @@ export interface Request {
 /** What a worker answers: a value, or an error made plain (errors do not cross threads whole). */
 export type Reply = { id: number; value: unknown } | { id: number; error: PlainError };
 
+/** What a dying worker posts instead of an answer (reportDeath). */
+interface Death {
+  fatal: PlainError;
+}
+
 export interface PlainError {
   message: string;
   name: string;
@@ -63,6 +68,11 @@ export class BlockingWorker {
     this.worker.on('exit', (code) => (this.exited ??= new Error(`the store's worker thread exited (code ${code})`)));
   }
 
+  /** Why the worker is gone, once it is: every call throws it. */
+  get dead(): Error | undefined {
+    return this.exited;
+  }
+
   /** Runs `op` in the worker and returns its answer; throws what it threw. */
   call(op: string, args: unknown[] = []): unknown {
     if (this.closed) throw new Error('the store is closed');
@@ -90,8 +100,10 @@ export class BlockingWorker {
     Atomics.store(this.flag, 0, 0);
     this.port.postMessage({ id, op, args } satisfies Request);
     const deadline = Date.now() + this.o.timeoutMs;
-    // A wait in Atomics.waitAsync keeps nothing alive: the worker does, while it answers.
+    // A wait in Atomics.waitAsync keeps nothing alive: the worker does while it answers, and a
+    // timer while it may die before answering (its exit must be heard, not the loop left empty).
     this.worker.ref();
+    const alive = setInterval(() => {}, 60_000);
     try {
       for (;;) {
         const a = this.take(id);
@@ -102,6 +114,7 @@ export class BlockingWorker {
         if (w.async) await w.value;
       }
     } finally {
+      clearInterval(alive);
       this.worker.unref();
     }
   }
@@ -114,6 +127,8 @@ export class BlockingWorker {
   private take(id: number): { value: unknown } | undefined {
     Atomics.store(this.flag, 0, 0);
     for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
+      const death = (m.message as Partial<Death>).fatal;
+      if (death) this.exited ??= new WorkerDiedError(`the store's worker thread failed: ${death.message}`);
       const r = m.message as Reply;
       if (r.id !== id) continue;
       if ('error' in r) throw revive(r.error);
@@ -133,6 +148,26 @@ export class BlockingWorker {
 
 // Node 20 has it; TypeScript's lib for this target does not declare it yet.
 const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: unknown } }).waitAsync.bind(Atomics);
+
+export class WorkerDiedError extends Error {
+  readonly code = 'WORKER_DIED';
+}
+
+/**
+ * In the worker: an error outside any call (an event nobody listened to) ends the thread, and
+ * the thread waiting in Atomics.wait cannot hear the exit (it is an event of its own loop):
+ * the death is posted on the call port and the flag raised, so the waiting call ends now.
+ */
+export function reportDeath(calls: MessagePort, flag: Int32Array): void {
+  const die = (e: unknown): void => {
+    calls.postMessage({ fatal: plainError(e) } satisfies Death);
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+    process.exit(1);
+  };
+  process.on('uncaughtException', die);
+  process.on('unhandledRejection', die);
+}
 
 export function plainError(e: unknown): PlainError {
   const err = e as { message?: unknown; name?: unknown; code?: unknown };

@@ -3,6 +3,7 @@
 // record in bl_schema commit together, so a failed step leaves the database as it was.
 import type pg from 'pg';
 import { LATEST_VERSION, MIGRATIONS, type Migration } from './pg-migrations.js';
+import { holdConnection } from './pg-open.js';
 
 export class SchemaNewerError extends Error {}
 
@@ -26,7 +27,7 @@ export function pendingSteps(current: number, steps: readonly Migration[], lates
 }
 
 export async function migrate(pool: pg.Pool, where: string, steps: readonly Migration[] = MIGRATIONS, latest = LATEST_VERSION): Promise<MigrateResult> {
-  const c = await pool.connect();
+  const c = await holdConnection(pool);
   try {
     await c.query('BEGIN');
     await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATE_LOCK]);

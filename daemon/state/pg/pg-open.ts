@@ -56,6 +56,25 @@ export async function openPg(t: PgTarget, o: PgOpenOptions = {}): Promise<pg.Poo
   }
 }
 
+/**
+ * A connection taken from the pool to hold across statements (a transaction). The pool hears
+ * the errors of its idle connections only: the server's farewell to one held between two
+ * statements (a shutdown) would be an 'error' event nobody hears, which throws and ends the
+ * thread. Here it is heard and let be: the connection's next statement fails with it, and its
+ * release drops the connection from the pool.
+ */
+export async function holdConnection(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  const heard = (): void => {};
+  client.on('error', heard);
+  const release = client.release;
+  client.release = (err?: Error | boolean) => {
+    client.removeListener('error', heard);
+    release.call(client, err);
+  };
+  return client;
+}
+
 /** One line saying why a connection to `t` failed, naming the address tried. */
 export function pgProblem(e: unknown, t: PgTarget, timeoutMs: number): string {
   const err = e as { code?: string; message?: string };

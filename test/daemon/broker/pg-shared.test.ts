@@ -2,7 +2,8 @@
 // The concurrency limit holds across them together (also while one of them changes it), urgent
 // first and FIFO hold across them, a purge or a limit set on one is seen by the others; kill -9
 // of one mid-batch: the survivor takes its jobs over once their lease runs out and every job
-// ends once.
+// ends once; a server that goes away mid-batch: running jobs go on, submits get a 503, and no
+// end is lost.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -133,6 +134,26 @@ describe('daemons sharing one PostgreSQL store', () => {
     assert.ok(taken.length > 0 || held.length === 0, 'the jobs a held ran again on b');
     await waitFor("b's log to say why", () => /stopped renewing its lease/.test(b.err));
     assert.equal((await b.api('GET', '/broker')).counts.succeeded, 12, 'each job ended once');
+  });
+
+  it('PostgreSQL going away mid-batch: running jobs go on, submits get a 503 saying why, no end is lost', async () => {
+    const db = server.createDatabase('down');
+    const a = await daemon(db, { concurrency: 3 });
+    const dir = markDir(a);
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push(submitted(await a.api('POST', '/jobs', { command: counted(dir, 1.5), cwd: '/' })));
+    await waitFor('3 jobs running', () => readdirSync(path.join(dir, 'running')).length === 3, { timeout: 60_000 });
+    await server.halt();
+    const r = await a.request('POST', '/jobs', { command: 'true', cwd: '/' });
+    assert.equal(r.status, 503, r.text);
+    assert.match(r.text, /PostgreSQL/);
+    // They end while the server is down: their ends wait for it.
+    await waitFor('the running jobs to end', () => readdirSync(path.join(dir, 'runs')).length === 3 && readdirSync(path.join(dir, 'running')).length === 0, { timeout: 60_000 });
+    await server.start();
+    const jobs = await allEnded(a, ids);
+    assert.deepEqual(jobs.map((j) => [j.state, j.attempt]), ids.map(() => ['succeeded', 1]));
+    for (const id of ids) assert.equal(runsOf(dir, id), 1);
+    assert.doesNotMatch(a.err, /worker thread/, 'the store\'s worker thread lived through it');
   });
 
   it('a bl-launcher given every daemon moves to the next when its own is killed; its job ends once, as its first attempt', async () => {

@@ -48,6 +48,23 @@ storeContract('PostgreSQL through the blocking worker', {
 });
 dependencyContract('PostgreSQL through the blocking worker', { make });
 
+/** Until the backends of `db` in a transaction are gone (psql waits: no sleep of ours). */
+function waitGone(db: string): void {
+  while (server.psql("SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND application_name LIKE 'bl-daemon%'", db).trim() !== '0');
+}
+
+/** `f()` once it stops throwing what `retry` accepts (a store that fails fast for a moment). */
+async function until<T>(f: () => T, retry: (e: unknown) => boolean): Promise<T> {
+  for (;;) {
+    try {
+      return f();
+    } catch (e) {
+      if (!retry(e)) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
 describe('PostgreSQL store shared by daemons, through the blocking worker', () => {
   const claim = (s: PgSyncStore, now: number) => s.claimNext({ urgentOnly: false, launcher: 'local', host: 'h', now });
 
@@ -111,6 +128,50 @@ describe('PostgreSQL store shared by daemons, through the blocking worker', () =
         }
       }
       assert.equal(n, 1, 'what was acknowledged is there; what was refused is not');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a held transaction's connection ended by the server (a shutdown's farewell): that transaction fails as unavailable, the store goes on", async () => {
+    const db = server.createDatabase('farewell');
+    const restarted: string[] = [];
+    const s = PgSyncStore.open({ target: pgTarget(server.url(db), {}, 'root'), owner: 'f', leaseMs: 60_000, onRestarted: (why) => restarted.push(why) });
+    try {
+      const unavailable = (e: unknown) => storeUnavailable(e, '') !== undefined;
+      assert.throws(
+        () =>
+          s.atomically(() => {
+            s.enqueue([job('lost with its transaction')], 1);
+            server.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND application_name LIKE 'bl-daemon%'", db);
+            // The server's farewell reaches the worker while its connection is idle in the
+            // transaction: the case that ended the thread when nothing listened to it.
+            waitGone(db);
+            s.get('NOSUCHJOB');
+          }),
+        unavailable,
+      );
+      const id = await until(() => s.enqueue([job('after')], 2).jobs[0]!.id, unavailable);
+      assert.deepEqual(s.listPage('all', undefined, 10).jobs.map((j) => j.command), ['after'], 'the failed transaction left nothing');
+      assert.equal(s.get(id)?.state, 'pending');
+      assert.deepEqual(restarted, [], 'the worker thread lived through it');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a store whose worker thread died is served by a new one at its next call', async () => {
+    const db = server.createDatabase('reborn');
+    const restarted: string[] = [];
+    const s = PgSyncStore.open({ target: pgTarget(server.url(db), {}, 'root'), owner: 'r', leaseMs: 60_000, onRestarted: (why) => restarted.push(why) });
+    try {
+      const [j] = s.enqueue([job('kept')], 1).jobs;
+      const w = (s as unknown as { w: { dead: Error | undefined; worker: { terminate(): Promise<number> } } }).w;
+      await w.worker.terminate();
+      await until(() => assert.ok(w.dead), () => true);
+      assert.equal(s.get(j!.id)?.command, 'kept', 'answered by the new thread');
+      assert.equal(restarted.length, 1);
+      assert.match(restarted[0]!, /exited/);
     } finally {
       await s.close();
     }
