@@ -108,7 +108,6 @@ export class Broker {
     this.remote = new RemoteLaunchers({
       store: this.store,
       events: o.events,
-      db: o.db,
       leaseTtlMs: () => this.settings.leaseTtl * 1000,
       limits: () => ({ concurrency: this.concurrency, urgentBypass: this.urgentBypass, draining: this.draining || this.closed }),
       launchersExitAt: () => this.launchersExitAt,
@@ -195,9 +194,20 @@ export class Broker {
     this.schedule();
   }
 
-  /** Another daemon changed the shared queue (or this one's leases took jobs back): dispatch. */
+  /**
+   * Another daemon changed the shared queue (or this one's leases took jobs back): dispatch,
+   * and kill the jobs held here that another daemon was asked to cancel.
+   */
   wake(): void {
+    if (this.store.shared && !this.closed) {
+      for (const id of this.store.cancelRequests()) this.killHere(id, 'cancelled by request (asked through another daemon)');
+    }
     this.schedule();
+  }
+
+  /** Kills a running job of this daemon's launchers; false when none of them runs it. */
+  private killHere(id: string, reason: string): boolean {
+    return this.launcher.kill(id, 'cancelled', reason) || this.remote.cancel(id);
   }
 
   /** On a shared store, the limit and bypass any daemon set last (in the caller's transaction). */
@@ -327,10 +337,10 @@ export class Broker {
       return this.cancel(id); // it started meanwhile
     }
     if (j.state === 'running') {
-      if (!this.launcher.kill(id, 'cancelled', 'cancelled by request') && !this.remote.cancel(id)) {
-        throw new BlError('conflict', `job ${id} runs on launcher ${j.launcher ?? '?'}, which cannot be reached to cancel it`);
-      }
-      return j;
+      if (this.killHere(id, 'cancelled by request')) return j;
+      // On a shared store another daemon may hold it: that one kills it once it hears.
+      if (this.store.requestCancel(id, Date.now()) !== undefined) return j;
+      throw new BlError('conflict', `job ${id} runs on launcher ${j.launcher ?? '?'}, which cannot be reached to cancel it`);
     }
     throw new BlError('conflict', `job ${id} has already ended (${j.state}); nothing to cancel`);
   }

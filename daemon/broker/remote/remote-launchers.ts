@@ -7,11 +7,9 @@
 import { BlError } from '../../../contract/errors.js';
 import type { LauncherJson, UsageJson } from '../../../contract/types.js';
 import type { EventBus } from '../../events/bus.js';
-import type { Db } from '../../state/db.js';
 import { decideDispatch, forEachClaim } from '../dispatch.js';
-import { JobNotes, type JobNote } from './job-notes.js';
 import { decideLeaseExpiry, judgeReport, launcherState, maxTimeoutNow, type Lease } from './lease-rules.js';
-import type { JobStore } from '../store/store.js';
+import type { JobNote, JobStore } from '../store/store.js';
 import { LOCAL_LAUNCHER, type JobRecord } from '../types.js';
 import type { RunResult } from '../../../contract/run.js';
 import { decideRecovery } from '../dispatch.js';
@@ -19,7 +17,6 @@ import { decideRecovery } from '../dispatch.js';
 export interface RemoteDeps {
   store: JobStore;
   events: EventBus;
-  db: Db | undefined;
   leaseTtlMs: () => number;
   limits: () => { concurrency: number; urgentBypass: boolean; draining: boolean };
   launchersExitAt: () => number | null;
@@ -94,14 +91,11 @@ export class RemoteLaunchers {
   private readonly launchers = new Map<string, LauncherEntry>();
   private waiters: Waiter[] = [];
   private readonly recent = new Set<string>();
-  private readonly notes: JobNotes;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private closed = false;
 
-  constructor(private readonly d: RemoteDeps) {
-    this.notes = new JobNotes(d.db);
-  }
+  constructor(private readonly d: RemoteDeps) {}
 
   /** At the broker's start: jobs the store says run remotely get a fresh lease. */
   start(): void {
@@ -359,7 +353,7 @@ export class RemoteLaunchers {
     const text = `late report from launcher ${report.launcher} (attempt ${report.attempt ?? '?'}: ${said}) ignored: ${why}`;
     if (job) {
       try {
-        this.notes.add(id, text, now);
+        this.d.store.addNote(id, text, now);
       } catch (e) {
         console.error(`bl-daemon: could not keep a note on job ${id}: ${(e as Error).message}`);
       }
@@ -374,7 +368,7 @@ export class RemoteLaunchers {
   }
 
   notesOf(id: string): JobNote[] {
-    return this.notes.list(id);
+    return this.d.store.notes(id);
   }
 
   live(id: string): { usage: UsageJson | null; pid: number | null } | undefined {

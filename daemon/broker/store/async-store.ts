@@ -42,6 +42,10 @@ export function asyncStore(s: JobStore): AsyncJobStore {
     succeededSweeps: wrap(s.succeededSweeps),
     getSetting: wrap(s.getSetting),
     setSetting: wrap(s.setSetting),
+    addNote: wrap(s.addNote),
+    notes: wrap(s.notes),
+    requestCancel: wrap(s.requestCancel),
+    cancelRequests: wrap(s.cancelRequests),
     // Not a real transaction across awaits: SQLite's cannot span the event loop. Callers that
     // need one on the embedded store use JobStore.atomically with synchronous verbs.
     atomically: (fn) => fn(),

@@ -1,7 +1,7 @@
 // A daemon on a shared PostgreSQL store keeps its claims alive and picks up what others lost:
 // every third of the lease it says it lives and renews the leases of the jobs it holds, then
 // takes over the running jobs of daemons whose leases ran out (pg-store.ts takeOverExpired:
-// re-queued as their next attempt, or lost when no retries remain) and tells the broker.
+// re-queued as their next attempt, or lost when no retries remain) and wakes the broker.
 import type { EventBus } from '../../events/bus.js';
 import type { PgSyncStore } from './pg-sync-store.js';
 
@@ -11,7 +11,7 @@ export interface LeaseKeeperOptions {
   leaseMs: number;
   host: string;
   url: () => string | null;
-  /** Jobs went back to the queue: dispatch. */
+  /** Look at the queue again: dispatch, and kill what another daemon was asked to cancel. */
   wake: () => void;
   /** The store could not be reached (a message), or can again (null); said once each way. */
   onProblem: (message: string | null) => void;
@@ -44,7 +44,9 @@ export class PgLeaseKeeper {
         if (job.state === 'pending') events.publish('job.requeued', { id: job.id, attempt: job.attempt, reason: job.reason });
         else events.publish('job.finished', { id: job.id, state: job.state, reason: job.reason });
       }
-      if (taken.length) this.o.wake();
+      // Also what a lost wake-up from another daemon would have said (a job to start, a cancel
+      // asked of this daemon): looked at once a beat whatever came.
+      this.o.wake();
       if (this.failing) this.o.onProblem(null);
       this.failing = false;
     } catch (e) {

@@ -40,7 +40,7 @@ const isUnreachable = (e: unknown): boolean => {
 };
 
 /** Calls that change nothing: they wake no other daemon. */
-const READS = new Set(['get', 'getByKey', 'findSweep', 'resolveId', 'listPage', 'running', 'counts', 'succeededSweeps', 'getSetting', 'takeSettled', 'rollback', 'heartbeat']);
+const READS = new Set(['get', 'getByKey', 'findSweep', 'resolveId', 'listPage', 'running', 'counts', 'succeededSweeps', 'getSetting', 'notes', 'cancelRequests', 'takeSettled', 'rollback', 'heartbeat']);
 
 async function open(): Promise<void> {
   pool = await openPg(d.target, { connectTimeoutMs: d.connectTimeoutMs, applicationName: `bl-daemon ${d.owner}` });

@@ -18,7 +18,7 @@ import { decideRecovery } from '../dispatch.js';
 import { json, newRecord, PHASE_OF, rank, toRecord, type Row } from './sqlite-store.js';
 import type { AsyncJobStore } from './async-store.js';
 import { holdConnection } from '../../state/pg/pg-open.js';
-import type { ClaimOptions, Counts, EnqueueResult, FinishFields, IdMatches, ListOrder, Page, PurgeResult, PurgeWhat, RequeueOptions, SettledWaiter } from './store.js';
+import type { ClaimOptions, Counts, EnqueueResult, FinishFields, IdMatches, JobNote, ListOrder, Page, PurgeResult, PurgeWhat, RequeueOptions, SettledWaiter } from './store.js';
 import { MATCH_COUNT_CAP, SHORT_ID_LENGTH, zeroCounts } from './store.js';
 
 
@@ -325,11 +325,15 @@ export class PgStore implements PgJobStore {
     return this.write(async () => {
       const r = await this.q(
         `UPDATE broker_jobs SET phase = 2, state = $1, exit_code = $2, signal = $3, usage = $4, reason = $5, finished_at = $6,
-           lease_owner = NULL, lease_expires = NULL
+           lease_owner = NULL, lease_expires = NULL, cancel_requested_at = NULL
          WHERE id = $7 AND phase = 1${this.mine('$8')} RETURNING *`,
         [f.state, f.exitCode, f.signal, json(f.usage), f.reason, f.now, id, this.owner],
       );
-      if (!r.rows[0]) return undefined;
+      if (!r.rows[0]) {
+        const said = f.signal ? `killed by ${f.signal}` : f.exitCode !== null ? `exit code ${f.exitCode}` : (f.reason ?? 'no exit code');
+        await this.lateEnd(id, `${f.state}, ${said}`, f.now);
+        return undefined;
+      }
       const job = toRecord(r.rows[0]);
       await this.settleWaiters(job, f.now);
       return job;
@@ -361,7 +365,7 @@ export class PgStore implements PgJobStore {
           job = toRecord(q.rows[0]!);
         } else {
           const q = await this.q(
-            `UPDATE broker_jobs SET phase = 2, state = 'lost', reason = $1, finished_at = $2, lease_owner = NULL, lease_expires = NULL WHERE id = $3 RETURNING *`,
+            `UPDATE broker_jobs SET phase = 2, state = 'lost', reason = $1, finished_at = $2, lease_owner = NULL, lease_expires = NULL, cancel_requested_at = NULL WHERE id = $3 RETURNING *`,
             [`${why}; no retries left`, now, was.id],
           );
           job = toRecord(q.rows[0]!);
@@ -376,14 +380,16 @@ export class PgStore implements PgJobStore {
   requeue(id: string, o: RequeueOptions): Promise<JobRecord | undefined> {
     return this.write(async () => {
       const r = await this.q(`${REQUEUE(o.head)} WHERE id = $3 AND phase IN (1, 2)${this.mine('$4')} RETURNING *`, [o.attempt, o.reason, id, this.owner]);
-      return r.rows[0] ? toRecord(r.rows[0]) : undefined;
+      if (r.rows[0]) return toRecord(r.rows[0]);
+      await this.lateEnd(id, `back to the queue as attempt ${o.attempt}: ${o.reason ?? 'no reason given'}`, Date.now());
+      return undefined;
     });
   }
 
   cancelPending(id: string, now: number): Promise<JobRecord | undefined> {
     return this.write(async () => {
       const r = await this.q(
-        `UPDATE broker_jobs SET phase = 2, state = 'cancelled', finished_at = $1, reason = 'cancelled while ' || state WHERE id = $2 AND phase IN (0, 3) RETURNING *`,
+        `UPDATE broker_jobs SET phase = 2, state = 'cancelled', finished_at = $1, reason = 'cancelled while ' || state, cancel_requested_at = NULL WHERE id = $2 AND phase IN (0, 3) RETURNING *`,
         [now, id],
       );
       if (!r.rows[0]) return undefined;
@@ -482,6 +488,7 @@ export class PgStore implements PgJobStore {
     return this.write(async () => {
       // Nothing waits on an ended job, and what waits on a pending or waiting one is waiting.
       await this.q(`DELETE FROM broker_job_deps WHERE job_id IN (SELECT id FROM broker_jobs WHERE ${where})`);
+      await this.q(`DELETE FROM broker_job_notes WHERE job_id IN (SELECT id FROM broker_jobs WHERE ${where})`);
       const withLogs = (await this.q<{ id: string }>(`SELECT id FROM broker_jobs WHERE ${where} AND started_at IS NOT NULL`)).rows.map((r) => r.id);
       const removed = (await this.q(`DELETE FROM broker_jobs WHERE ${where}`)).rowCount ?? 0;
       return { removed, withLogs };
@@ -500,5 +507,40 @@ export class PgStore implements PgJobStore {
 
   async setSetting(name: string, value: string): Promise<void> {
     await this.q(`INSERT INTO broker_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, [name, value]);
+  }
+
+  async addNote(id: string, text: string, at: number): Promise<void> {
+    await this.q(`INSERT INTO broker_job_notes (job_id, at, text) VALUES ($1, $2, $3)`, [id, at, text]);
+  }
+
+  async notes(id: string): Promise<JobNote[]> {
+    return (await this.q<JobNote>(`SELECT at, text FROM broker_job_notes WHERE job_id = $1 ORDER BY seq`, [id])).rows;
+  }
+
+  async requestCancel(id: string, now: number): Promise<string | undefined> {
+    const r = await this.q<{ lease_owner: string }>(
+      `UPDATE broker_jobs SET cancel_requested_at = $2 WHERE id = $1 AND phase = 1 AND lease_owner IS NOT NULL AND lease_owner IS DISTINCT FROM $3 RETURNING lease_owner`,
+      [id, now, this.owner],
+    );
+    return r.rows[0]?.lease_owner;
+  }
+
+  async cancelRequests(): Promise<string[]> {
+    if (this.owner === null) return [];
+    const r = await this.q<{ id: string }>(`SELECT id FROM broker_jobs WHERE lease_owner = $1 AND cancel_requested_at IS NOT NULL AND phase = 1`, [this.owner]);
+    return r.rows.map((x) => x.id);
+  }
+
+  /**
+   * An end (`what`) this daemon reported for a job it no longer holds: the job was taken over
+   * after its lease ran out (or has ended since). Kept as a note on the job, never as its end.
+   */
+  private async lateEnd(id: string, what: string, now: number): Promise<void> {
+    if (this.owner === null) return;
+    const r = await this.q(`SELECT state, attempt, lease_owner FROM broker_jobs WHERE id = $1`, [id]);
+    const row = r.rows[0];
+    if (!row) return;
+    const now_ = row.lease_owner ? `attempt ${row.attempt} runs on daemon ${row.lease_owner as string}` : `it is ${row.state as string} (attempt ${row.attempt})`;
+    await this.addNote(id, `late end from daemon ${this.owner} (${what}) ignored: its lease on the job was taken over; ${now_}`, now);
   }
 }

@@ -15,6 +15,7 @@ import type {
   EnqueueResult,
   FinishFields,
   IdMatches,
+  JobNote,
   JobStore,
   ListOrder,
   Page,
@@ -199,6 +200,18 @@ export class PgSyncStore implements JobStore {
   }
   setSetting(name: string, value: string): void {
     this.c('setSetting', name, value);
+  }
+  addNote(id: string, text: string, at: number): void {
+    this.c('addNote', id, text, at);
+  }
+  notes(id: string): JobNote[] {
+    return this.c('notes', id);
+  }
+  requestCancel(id: string, now: number): string | undefined {
+    return this.c('requestCancel', id, now);
+  }
+  cancelRequests(): string[] {
+    return this.c('cancelRequests');
   }
 
   holdLease(id: string, attempt: number, launcher: string, now: number): boolean {

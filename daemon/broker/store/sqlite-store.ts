@@ -10,7 +10,7 @@ import { MATCH_COUNT_CAP, SHORT_ID_LENGTH, zeroCounts } from './store.js';
 import type { JobRecord, NewJob, Queue } from '../types.js';
 import { PendingTimeouts } from './pending-timeouts.js';
 import { decideAtSubmit, decideWaiter, isSweepId, type DependencyStatus } from '../dependencies.js';
-import type { SettledWaiter } from './store.js';
+import type { JobNote, SettledWaiter } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS broker_jobs (
@@ -43,6 +43,14 @@ CREATE TABLE IF NOT EXISTS broker_job_deps (
   PRIMARY KEY (on_id, job_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS broker_job_deps_job ON broker_job_deps(job_id);
+-- Notes on a job that are not its end (JobStore.addNote).
+CREATE TABLE IF NOT EXISTS broker_job_notes (
+  seq INTEGER PRIMARY KEY,
+  job_id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS broker_job_notes_job ON broker_job_notes(job_id, seq);
 `;
 
 /** Columns a store file written by an older bl lacks, added at open. */
@@ -195,6 +203,8 @@ export class SqliteStore implements JobStore {
       pendingTimeouts: st(`SELECT queue_rank, timeout, COUNT(*) AS n FROM broker_jobs INDEXED BY broker_jobs_pending WHERE phase = 0 GROUP BY queue_rank, timeout`),
       getSetting: st(`SELECT value FROM broker_settings WHERE name = ?`),
       setSetting: st(`INSERT INTO broker_settings (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value`),
+      addNote: st(`INSERT INTO broker_job_notes (job_id, at, text) VALUES (?, ?, ?)`),
+      notes: st(`SELECT at, text FROM broker_job_notes WHERE job_id = ? ORDER BY seq`),
     };
     // Positions only matter among pending rows; new ones go after every pending and every
     // row ever inserted, found through indexes (no scan of a million rows at start).
@@ -500,6 +510,7 @@ export class SqliteStore implements JobStore {
     const result = this.db.transaction(() => {
       // Nothing waits on an ended job, and what waits on a pending or waiting one is waiting.
       this.db.prepare(`DELETE FROM broker_job_deps WHERE job_id IN (SELECT id FROM broker_jobs WHERE ${where})`).run();
+      this.db.prepare(`DELETE FROM broker_job_notes WHERE job_id IN (SELECT id FROM broker_jobs WHERE ${where})`).run();
       const withLogs = (this.db.prepare(`SELECT id FROM broker_jobs WHERE ${where} AND started_at IS NOT NULL`).all() as { id: string }[]).map(
         (r) => r.id,
       );
@@ -522,5 +533,22 @@ export class SqliteStore implements JobStore {
 
   setSetting(name: string, value: string): void {
     this.stmt.setSetting.run(name, value);
+  }
+
+  addNote(id: string, text: string, at: number): void {
+    this.stmt.addNote.run(id, at, text);
+  }
+
+  notes(id: string): JobNote[] {
+    return this.stmt.notes.all(id) as JobNote[];
+  }
+
+  // One daemon holds every job of its embedded store: no other to ask.
+  requestCancel(): string | undefined {
+    return undefined;
+  }
+
+  cancelRequests(): string[] {
+    return [];
   }
 }

@@ -154,6 +154,27 @@ export interface JobStore {
   succeededSweeps(keys: string[]): Set<string>;
   getSetting(name: string): string | undefined;
   setSetting(name: string, value: string): void;
+  /**
+   * Keeps a note on a job that is not its own end: a late report that was refused (a launcher's
+   * whose lease had expired, a daemon's whose job was taken over), kept for GET /jobs/:id/notes
+   * after the event buffer has moved on. A purge of the job removes its notes.
+   */
+  addNote(id: string, text: string, at: number): void;
+  /** A job's notes, oldest first. */
+  notes(id: string): JobNote[];
+  /**
+   * On a store shared by daemons: asks the daemon that holds running job `id` to cancel it;
+   * the id of that daemon, or undefined when no other daemon holds it (the embedded store
+   * has no other). The request stands until the job ends.
+   */
+  requestCancel(id: string, now: number): string | undefined;
+  /** The running jobs this daemon holds that another daemon was asked to cancel. */
+  cancelRequests(): string[];
+}
+
+export interface JobNote {
+  at: number;
+  text: string;
 }
 
 export function zeroCounts(): Counts {

@@ -107,6 +107,21 @@ CREATE INDEX broker_job_deps_job ON broker_job_deps(job_id);
     what: "a job's log copied, rotated and stamped (log_max_bytes, log_keep, log_timestamps)",
     sql: `ALTER TABLE broker_jobs ADD COLUMN log_output TEXT;  -- JSON (contract/run.ts LogOutput)`,
   },
+  {
+    version: 5,
+    what: 'notes on jobs (late reports refused) and cancels asked of the daemon that holds a running job',
+    sql: `
+ALTER TABLE broker_jobs ADD COLUMN cancel_requested_at BIGINT;
+CREATE INDEX broker_jobs_cancel ON broker_jobs(lease_owner) WHERE cancel_requested_at IS NOT NULL;
+CREATE TABLE broker_job_notes (
+  seq BIGSERIAL PRIMARY KEY,
+  job_id TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  text TEXT NOT NULL
+);
+CREATE INDEX broker_job_notes_job ON broker_job_notes(job_id, seq);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -2,7 +2,8 @@
 // The concurrency limit holds across them together (also while one of them changes it), urgent
 // first and FIFO hold across them, a purge or a limit set on one is seen by the others; kill -9
 // of one mid-batch: the survivor takes its jobs over once their lease runs out and every job
-// ends once; a server that goes away mid-batch: running jobs go on, submits get a 503, and no
+// ends once; a running job cancelled through a daemon that does not hold it is killed by the
+// one that does; a server that goes away mid-batch: running jobs go on, submits get a 503, and no
 // end is lost.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,7 +35,7 @@ async function daemon(db: string, broker: Record<string, unknown>): Promise<Test
   return d;
 }
 
-type Job = { id: string; state: string; attempt: number; started_at: string | null; reason: string | null; exit_code: number | null };
+type Job = { id: string; state: string; attempt: number; pid?: number | null; started_at: string | null; reason: string | null; exit_code: number | null };
 /** A submit of one job answers the job; of several, `jobs`. */
 const submitted = (r: { id?: string; jobs?: { id: string }[] }): string => r.jobs?.[0]?.id ?? r.id!;
 const jobOf = (d: TestDaemon, id: string): Promise<Job> => d.api('GET', `/jobs/${id}`);
@@ -134,6 +135,22 @@ describe('daemons sharing one PostgreSQL store', () => {
     assert.ok(taken.length > 0 || held.length === 0, 'the jobs a held ran again on b');
     await waitFor("b's log to say why", () => /stopped renewing its lease/.test(b.err));
     assert.equal((await b.api('GET', '/broker')).counts.succeeded, 12, 'each job ended once');
+  });
+
+  it('a running job cancelled through a daemon that does not hold it: its holder kills it', async () => {
+    const db = server.createDatabase('cancel');
+    // Only a runs jobs: b is asked for what a holds.
+    const a = await daemon(db, { concurrency: 2 });
+    const b = await daemon(db, { concurrency: 2, local_slots: 0 });
+    const id = submitted(await b.api('POST', '/jobs', { command: 'sleep 1000', cwd: '/' }));
+    let pid: number | null = null;
+    await waitFor('the job to run on a', async () => (pid = (await jobOf(a, id)).pid ?? null) !== null, { timeout: 60_000 });
+    const r = await b.request('DELETE', `/jobs/${id}`);
+    assert.equal(r.status, 202, r.text);
+    const [j] = await allEnded(b, [id]);
+    assert.equal(j!.state, 'cancelled');
+    assert.match(j!.reason ?? '', /asked through another daemon/);
+    assert.throws(() => process.kill(pid!, 0), /ESRCH/, 'its process is gone');
   });
 
   it('PostgreSQL going away mid-batch: running jobs go on, submits get a 503 saying why, no end is lost', async () => {

@@ -36,7 +36,7 @@ test('a fresh database is migrated to the latest schema once; a second open appl
     assert.deepEqual(await migrate(pool, 'here'), { from: 0, to: LATEST_VERSION, applied: Array.from({ length: LATEST_VERSION }, (_, i) => i + 1) });
     assert.deepEqual(await migrate(pool, 'here'), { from: LATEST_VERSION, to: LATEST_VERSION, applied: [] });
     const tables = pg.psql(`SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'`, db).trim();
-    assert.equal(tables, 'bl_daemons,bl_schema,broker_counts,broker_job_deps,broker_jobs,broker_settings');
+    assert.equal(tables, 'bl_daemons,bl_schema,broker_counts,broker_job_deps,broker_job_notes,broker_jobs,broker_settings');
   } finally {
     await pool.end();
   }

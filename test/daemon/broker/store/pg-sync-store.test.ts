@@ -89,10 +89,37 @@ describe('PostgreSQL store shared by daemons, through the blocking worker', () =
       assert.equal(claim(b, 6000)?.id, twice!.id);
       const late = a.finish(twice!.id, { state: 'succeeded', exitCode: 0, signal: null, usage: null, reason: null, now: 6001 });
       assert.equal(late, undefined, 'not a\'s job any more');
+      assert.deepEqual(
+        b.notes(twice!.id).map((n) => n.text),
+        ['late end from daemon a (succeeded, exit code 0) ignored: its lease on the job was taken over; attempt 2 runs on daemon b'],
+        'kept as a note every daemon reads',
+      );
       assert.equal(a.requeue(twice!.id, { head: true, attempt: 2, reason: 'late' }), undefined);
+      assert.match(b.notes(twice!.id)[1]!.text, /^late end from daemon a \(back to the queue as attempt 2: late\) ignored/);
       assert.equal(b.get(twice!.id)?.state, 'running');
       assert.equal(b.finish(twice!.id, { state: 'succeeded', exitCode: 0, signal: null, usage: null, reason: null, now: 6002 })?.state, 'succeeded');
       assert.deepEqual(b.daemons(0).map((d) => d.id), ['a']);
+    } finally {
+      void a.close();
+      void b.close();
+    }
+  });
+
+  it('a cancel asked through another daemon stands for the holder until the job ends', () => {
+    const db = server.createDatabase('cancel');
+    const a = open(db, { owner: 'a' });
+    const b = open(db, { owner: 'b' });
+    try {
+      const [j, k] = a.enqueue([job('held by a'), job('pending')], 1).jobs;
+      assert.equal(claim(a, 10)?.id, j!.id);
+      assert.equal(a.requestCancel(j!.id, 20), undefined, 'a holds it: no other daemon to ask');
+      assert.equal(b.requestCancel(k!.id, 20), undefined, 'nobody holds a pending job');
+      assert.deepEqual(a.cancelRequests(), []);
+      assert.equal(b.requestCancel(j!.id, 20), 'a', 'the holder named');
+      assert.deepEqual(a.cancelRequests(), [j!.id]);
+      assert.deepEqual(b.cancelRequests(), [], 'asked of a, not of b');
+      a.finish(j!.id, { state: 'cancelled', exitCode: null, signal: 'SIGTERM', usage: null, reason: 'cancelled by request', now: 30 });
+      assert.deepEqual(a.cancelRequests(), [], 'gone with the end');
     } finally {
       void a.close();
       void b.close();

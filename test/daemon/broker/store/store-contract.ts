@@ -263,6 +263,23 @@ export function storeContract(name: string, f: StoreFactory): void {
       await close();
     });
 
+    it("keeps a job's notes in order, across a reopen, until a purge removes them with the job", async () => {
+      const { store, reopen, close } = await f.make();
+      const [a, b] = (await store.enqueue([job('a'), job('b')], 1)).jobs;
+      await store.addNote(a!.id, 'first', 10);
+      await store.addNote(b!.id, 'of b', 11);
+      await store.addNote(a!.id, 'second', 12);
+      const s2 = await reopen();
+      assert.deepEqual(await s2.notes(a!.id), [{ at: 10, text: 'first' }, { at: 12, text: 'second' }]);
+      assert.deepEqual(await s2.notes('NOSUCHJOB'), []);
+      const ran = (await claim(s2))!;
+      await s2.finish(ran.id, { ...ended, state: 'succeeded' });
+      await s2.purge('completed');
+      assert.deepEqual(await s2.notes(a!.id), [], 'purged with its job');
+      assert.deepEqual(await s2.notes(b!.id), [{ at: 11, text: 'of b' }], 'the pending job keeps its own');
+      await close();
+    });
+
     it('keeps jobs, their order, counts and settings when reopened', async () => {
       const { store, reopen, close } = await f.make();
       await store.enqueue([job('a'), job('b'), job('u', { queue: 'urgent' })], 1);
