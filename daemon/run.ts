@@ -294,6 +294,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
           host: hostname(),
           url: () => publicBase || null,
           wake: () => broker.wake(),
+          renewed: () => broker.dropTakenOver(),
           onProblem: (m) => (m ? log.warn(`PostgreSQL store: ${m}`) : log.info('PostgreSQL store: reachable again; leases renewed')),
         })
       : undefined;

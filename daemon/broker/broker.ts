@@ -205,6 +205,20 @@ export class Broker {
     this.schedule();
   }
 
+  /**
+   * On a shared store, after this daemon renewed its leases: kills the jobs running here whose
+   * lease another daemon took over while this one could not renew it (cut off from the
+   * server, or stopped). They run again elsewhere, and an end from here would not count.
+   */
+  dropTakenOver(): void {
+    if (!this.store.shared || this.closed) return;
+    const held = new Map(this.store.running(LOCAL_LAUNCHER).map((j) => [j.id, j.attempt]));
+    for (const [id, attempt] of this.launcher.held()) {
+      if (held.get(id) === attempt) continue;
+      this.launcher.kill(id, 'lost', `attempt ${attempt}: another daemon took its lease over while this one could not renew it; its copy here was killed`);
+    }
+  }
+
   /** Kills a running job of this daemon's launchers; false when none of them runs it. */
   private killHere(id: string, reason: string): boolean {
     return this.launcher.kill(id, 'cancelled', reason) || this.remote.cancel(id);

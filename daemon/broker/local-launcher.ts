@@ -36,6 +36,8 @@ export function endsDir(stateDir: string): string {
 
 export class LocalLauncher {
   private readonly runs = new Map<string, Run>();
+  /** The attempt of each job in `runs`. */
+  private readonly attempts = new Map<string, number>();
   private waiters: (() => void)[] = [];
   private readonly sampler = new UsageSampler();
   readonly endsDir: string;
@@ -136,10 +138,12 @@ export class LocalLauncher {
   /** `kept`: its end may be in an end file, removed once the end is recorded. `finish`: what its end becomes first. */
   private track(job: JobRecord, r: Run, kept: boolean, finish: (r: RunResult) => RunResult = (x) => x): void {
     this.runs.set(job.id, r);
+    this.attempts.set(job.id, job.attempt);
     void r.done
       .then((ended) => {
         const result = finish(ended);
         this.runs.delete(job.id);
+        this.attempts.delete(job.id);
         this.hooks.onEnded(job, result);
         if (kept) rmSync(this.endFile(job), { force: true });
         for (const w of this.waiters.splice(0)) w();
@@ -193,5 +197,10 @@ export class LocalLauncher {
 
   ids(): string[] {
     return [...this.runs.keys()];
+  }
+
+  /** Each job running here, and its attempt. */
+  held(): [id: string, attempt: number][] {
+    return [...this.attempts];
   }
 }

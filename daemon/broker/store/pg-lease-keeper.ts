@@ -13,6 +13,8 @@ export interface LeaseKeeperOptions {
   url: () => string | null;
   /** Look at the queue again: dispatch, and kill what another daemon was asked to cancel. */
   wake: () => void;
+  /** The leases were renewed: the jobs running here that the store no longer gives this daemon are not its own any more. */
+  renewed: () => void;
   /** The store could not be reached (a message), or can again (null); said once each way. */
   onProblem: (message: string | null) => void;
 }
@@ -39,6 +41,7 @@ export class PgLeaseKeeper {
     try {
       const now = Date.now();
       store.heartbeat(this.o.host, process.pid, this.o.url(), now);
+      this.o.renewed();
       const taken = store.takeOverExpired(now);
       for (const { job } of taken) {
         if (job.state === 'pending') events.publish('job.requeued', { id: job.id, attempt: job.attempt, reason: job.reason });

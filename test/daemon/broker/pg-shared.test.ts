@@ -2,7 +2,8 @@
 // The concurrency limit holds across them together (also while one of them changes it), urgent
 // first and FIFO hold across them, a purge or a limit set on one is seen by the others; kill -9
 // of one mid-batch: the survivor takes its jobs over once their lease runs out and every job
-// ends once; a running job cancelled through a daemon that does not hold it is killed by the
+// ends once; a daemon stopped longer than its lease kills its own copies of the jobs the
+// other took over once it is back; a running job cancelled through a daemon that does not hold it is killed by the
 // one that does; a server that goes away mid-batch: running jobs go on, submits get a 503, and no
 // end is lost.
 import assert from 'node:assert/strict';
@@ -135,6 +136,43 @@ describe('daemons sharing one PostgreSQL store', () => {
     assert.ok(taken.length > 0 || held.length === 0, 'the jobs a held ran again on b');
     await waitFor("b's log to say why", () => /stopped renewing its lease/.test(b.err));
     assert.equal((await b.api('GET', '/broker')).counts.succeeded, 12, 'each job ended once');
+  });
+
+  it('a daemon stopped for longer than its lease: the other runs its jobs again, and once back it kills its own copies; their late ends are notes', async () => {
+    const db = server.createDatabase('stopped');
+    const a = await daemon(db, { concurrency: 2, lease_ttl: 2 });
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) ids.push(submitted(await a.api('POST', '/jobs', { command: 'sleep 600', cwd: '/', retries: 1 })));
+    const pids: number[] = [];
+    await waitFor('both jobs to run on a', async () => {
+      const jobs = await Promise.all(ids.map((id) => jobOf(a, id)));
+      if (!jobs.every((j) => j.pid)) return false;
+      pids.push(...jobs.map((j) => j.pid!));
+      return true;
+    }, { timeout: 60_000 });
+    const b = await daemon(db, { concurrency: 2, lease_ttl: 2 });
+    process.kill(a.pid, 'SIGSTOP');
+    try {
+      await waitFor('b to run both again', async () => (await Promise.all(ids.map((id) => jobOf(b, id)))).every((j) => j.state === 'running' && j.attempt === 2 && j.pid), { timeout: 60_000 });
+      for (const pid of pids) process.kill(pid, 0); // a's copies still run while it is stopped
+    } finally {
+      process.kill(a.pid, 'SIGCONT');
+    }
+    await waitFor("a to kill its copies", () => pids.every((pid) => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }), { timeout: 60_000 });
+    for (const id of ids) {
+      await waitFor(`the late end of ${id} as a note`, async () => /late end from daemon .* ignored: its lease on the job was taken over; attempt 2 runs on daemon/.test((await b.request('GET', `/jobs/${id}/notes`)).text), { timeout: 60_000 });
+      assert.equal((await jobOf(a, id)).attempt, 2, 'still the second attempt, on b');
+      await b.api('DELETE', `/jobs/${id}`);
+    }
+    const jobs = await allEnded(a, ids);
+    assert.deepEqual(jobs.map((j) => [j.state, j.attempt]), ids.map(() => ['cancelled', 2]));
   });
 
   it('a running job cancelled through a daemon that does not hold it: its holder kills it', async () => {
