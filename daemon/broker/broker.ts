@@ -337,8 +337,11 @@ export class Broker {
     return live ? { ...j, usage: live.usage, pid: j.pid ?? live.pid, pgid: j.pgid ?? live.pid } : j;
   }
 
-  /** Pending → cancelled now; running → killed, `cancelled` once its tree is gone. */
-  cancel(ref: string): JobRecord {
+  /**
+   * Pending → cancelled now; running → killed, `cancelled` once its tree is gone. `askedOf`:
+   * the daemon that holds the running job and was asked to kill it (a shared store).
+   */
+  cancel(ref: string): JobRecord & { askedOf?: string } {
     const j = this.get(ref);
     const id = j.id;
     if (j.state === 'pending' || j.state === 'waiting') {
@@ -353,7 +356,8 @@ export class Broker {
     if (j.state === 'running') {
       if (this.killHere(id, 'cancelled by request')) return j;
       // On a shared store another daemon may hold it: that one kills it once it hears.
-      if (this.store.requestCancel(id, Date.now()) !== undefined) return j;
+      const holder = this.store.requestCancel(id, Date.now());
+      if (holder !== undefined) return { ...j, askedOf: holder };
       throw new BlError('conflict', `job ${id} runs on launcher ${j.launcher ?? '?'}, which cannot be reached to cancel it`);
     }
     throw new BlError('conflict', `job ${id} has already ended (${j.state}); nothing to cancel`);

@@ -115,7 +115,7 @@ export function mountBrokerRoutes(router: Router, s: Services): void {
   });
   router.delete('/jobs/:id', (ctx) => {
     const j = s.broker.cancel(ctx.params.id!);
-    const text = j.state === 'running' ? `Killing job ${j.id}` : `Cancelled job ${j.id}`;
+    const text = j.state !== 'running' ? `Cancelled job ${j.id}` : j.askedOf ? `Killing job ${j.id}: asked of daemon ${j.askedOf}, which runs it` : `Killing job ${j.id}`;
     reply(ctx, text, jobJson(j), j.state === 'running' ? 202 : 200);
   });
   router.post('/jobs/:id/retry', (ctx) => {

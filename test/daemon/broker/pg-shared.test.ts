@@ -185,6 +185,7 @@ describe('daemons sharing one PostgreSQL store', () => {
     await waitFor('the job to run on a', async () => (pid = (await jobOf(a, id)).pid ?? null) !== null, { timeout: 60_000 });
     const r = await b.request('DELETE', `/jobs/${id}`);
     assert.equal(r.status, 202, r.text);
+    assert.match(r.text, /^Killing job \w+: asked of daemon \S+, which runs it/);
     const [j] = await allEnded(b, [id]);
     assert.equal(j!.state, 'cancelled');
     assert.match(j!.reason ?? '', /asked through another daemon/);
