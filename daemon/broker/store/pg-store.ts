@@ -293,12 +293,6 @@ export class PgStore implements PgJobStore {
     return r.rowCount ?? 0;
   }
 
-  /** Running jobs whose lease ran out before `now` (their daemon stopped renewing), oldest lease first. */
-  async expiredLeases(now: number, limit = 1000): Promise<JobRecord[]> {
-    const r = await this.q(`SELECT * FROM broker_jobs WHERE phase = 1 AND lease_expires < $1 ORDER BY lease_expires LIMIT $2`, [now, limit]);
-    return r.rows.map(toRecord);
-  }
-
   /** Says this daemon is alive (its row in bl_daemons: who shares the store, and since when). */
   async heartbeat(d: { id: string; host: string; pid: number; url: string | null }, now: number): Promise<void> {
     await this.q(

@@ -83,27 +83,32 @@ describe('PostgreSQL store, shared by several daemons', () => {
     await close();
   });
 
-  it('a lease held by one daemon: renewed it holds; past it another daemon finds the jobs, re-queues them, and a late end is refused', async () => {
-    const { store, reopen, close } = await make();
-    const b = (await reopen()) as PgStore;
-    const t0 = 1_000_000;
-    await store.enqueue([job('x'), job('y'), job('z')], t0);
-    const lease = { owner: 'daemon-a', until: t0 + 1000 };
-    const mine = [];
-    for (let i = 0; i < 2; i++) mine.push((await store.claimNext({ urgentOnly: false, launcher: 'local', host: 'a', now: t0, lease }))!);
-    await b.claimNext({ urgentOnly: false, launcher: 'local', host: 'b', now: t0, lease: { owner: 'daemon-b', until: t0 + 60_000 } });
-    assert.deepEqual(await b.expiredLeases(t0 + 500), [], 'within the lease');
-    assert.equal(await store.renewLeases('daemon-a', t0 + 3000), 2);
-    assert.deepEqual(await b.expiredLeases(t0 + 2000), [], 'renewed');
-    const late = await b.expiredLeases(t0 + 4000);
-    assert.deepEqual(late.map((j) => j.command).sort(), ['x', 'y'], 'only the silent daemon\'s jobs');
-    for (const j of late) await b.requeue(j.id, { head: true, attempt: j.attempt + 1, reason: 'daemon-a stopped renewing its lease' });
-    assert.equal(await store.finish(mine[0]!.id, { state: 'succeeded', exitCode: 0, signal: null, usage: null, reason: null, now: t0 + 5000 }), undefined, 'the late end of a re-queued job is refused');
-    const again = (await b.claimNext({ urgentOnly: false, launcher: 'local', host: 'b', now: t0 + 5000 }))!;
-    assert.equal(again.attempt, 2);
-    assert.equal(again.reason, null, 'a claim clears the reason');
-    assert.equal((await b.counts()).byState.running, 2);
-    await close();
+  it('a lease held by one daemon: renewed it holds; past it another daemon takes the jobs over, and a late end is refused and noted', async () => {
+    const db = server.createDatabase('lease');
+    const [pa, pb] = [await open(db), await open(db)];
+    const a = new PgStore(pa, { owner: 'daemon-a', leaseMs: 1000 });
+    const b = new PgStore(pb, { owner: 'daemon-b', leaseMs: 60_000 });
+    try {
+      const t0 = 1_000_000;
+      await a.enqueue([job('x', { retries: 1 }), job('y', { retries: 1 }), job('z')], t0);
+      const mine = [];
+      for (let i = 0; i < 2; i++) mine.push((await a.claimNext({ urgentOnly: false, launcher: 'local', host: 'a', now: t0 }))!);
+      await b.claimNext({ urgentOnly: false, launcher: 'local', host: 'b', now: t0 });
+      assert.deepEqual(await b.takeOverExpired(t0 + 500), [], 'within the lease');
+      assert.equal(await a.renewLeases('daemon-a', t0 + 3000), 2);
+      assert.deepEqual(await b.takeOverExpired(t0 + 2000), [], 'renewed');
+      const taken = await b.takeOverExpired(t0 + 4000);
+      assert.deepEqual(taken.map((t) => [t.job.command, t.job.state, t.job.attempt, t.from]).sort(), [['x', 'pending', 2, 'daemon-a'], ['y', 'pending', 2, 'daemon-a']], "only the silent daemon's jobs");
+      assert.deepEqual(await a.takeOverExpired(t0 + 4000), [], "b's lease holds");
+      assert.equal(await a.finish(mine[0]!.id, { state: 'succeeded', exitCode: 0, signal: null, usage: null, reason: null, now: t0 + 5000 }), undefined, 'the late end of a re-queued job is refused');
+      assert.match((await b.notes(mine[0]!.id))[0]!.text, /^late end from daemon daemon-a \(succeeded, exit code 0\) ignored: its lease on the job was taken over; it is pending \(attempt 2\)$/);
+      const again = (await b.claimNext({ urgentOnly: false, launcher: 'local', host: 'b', now: t0 + 5000 }))!;
+      assert.equal(again.attempt, 2);
+      assert.equal(again.reason, null, 'a claim clears the reason');
+      assert.equal((await b.counts()).byState.running, 2);
+    } finally {
+      await Promise.all([pa.end(), pb.end()]);
+    }
   });
 
   it('daemons say they are alive in one table', async () => {
