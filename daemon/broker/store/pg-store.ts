@@ -13,7 +13,8 @@ import { monotonicFactory } from 'ulid';
 import { BlError, describe } from '../../../contract/errors.js';
 import { JOB_STATES, type JobListFilter, type JobState } from '../../../contract/types.js';
 import type { JobRecord, NewJob } from '../types.js';
-import { decideAtSubmit, decideWaiter, isSweepId, type DependencyStatus } from '../dependencies.js';
+import { decideAtSubmit, isSweepId, type DependencyStatus } from '../dependencies.js';
+import { dependencyStatus, driveAsync, settleWaiters, type WalkStep } from '../dependency-walk.js';
 import { decideRecovery } from '../dispatch.js';
 import { json, newRecord, PHASE_OF, rank, toRecord, type Row } from './sqlite-store.js';
 import type { AsyncJobStore } from './async-store.js';
@@ -213,52 +214,42 @@ export class PgStore implements PgJobStore {
   }
 
   /** Where a dependency stands now (in the caller's transaction). */
-  private async dependencyStatus(dep: string): Promise<DependencyStatus> {
-    if (isSweepId(dep)) {
-      const failed = (await this.q<{ id: string; state: JobState }>(`SELECT id, state FROM broker_jobs WHERE sweep_id = $1 AND phase = 2 AND state <> 'succeeded' LIMIT 1`, [dep])).rows[0];
-      const open = (await this.q(`SELECT 1 FROM broker_jobs WHERE sweep_id = $1 AND phase IN (0, 1, 3) LIMIT 1`, [dep])).rows.length > 0;
-      return { dep, open, ...(failed ? { failed: { job: failed.id, state: failed.state } } : {}) };
-    }
-    const j = (await this.q<{ phase: number; state: JobState }>(`SELECT phase, state FROM broker_jobs WHERE id = $1`, [dep])).rows[0];
-    if (!j) throw new BlError('bad_value', `expected \`after\` to name submitted jobs, found ${describe(dep)} (no such job)`);
-    if (j.phase !== 2) return { dep, open: true };
-    return j.state === 'succeeded' ? { dep, open: false } : { dep, open: false, failed: { job: dep, state: j.state } };
+  private dependencyStatus(dep: string): Promise<DependencyStatus> {
+    return driveAsync(dependencyStatus(dep), (s) => this.answer(s));
   }
 
-  /**
-   * `ended` has just ended: the jobs waiting on it, or on its sweep, are released, cancelled
-   * (then theirs in turn) or keep waiting, as decideWaiter says. In the caller's transaction.
-   */
-  private async settleWaiters(ended: JobRecord, now: number): Promise<void> {
-    const t = this.tx.getStore()!;
-    const todo = [ended];
-    for (let x = todo.shift(); x; x = todo.shift()) {
-      for (const dep of x.sweep ? [x.id, x.sweep] : [x.id]) {
-        const waiters = (await this.q<{ job_id: string }>(`SELECT job_id FROM broker_job_deps WHERE on_id = $1`, [dep])).rows;
-        if (waiters.length === 0) continue;
-        const depStillOpen = dep !== x.id && (await this.q(`SELECT 1 FROM broker_jobs WHERE sweep_id = $1 AND phase IN (0, 1, 3) LIMIT 1`, [dep])).rows.length > 0;
-        for (const { job_id: w } of waiters) {
-          const row = (await this.q(`SELECT phase, after_any FROM broker_jobs WHERE id = $1`, [w])).rows[0];
-          if (!row || row.phase !== 3) {
-            await this.q(`DELETE FROM broker_job_deps WHERE on_id = $1 AND job_id = $2`, [dep, w]);
-            continue;
-          }
-          const openDeps = Number((await this.q<{ n: number }>(`SELECT count(*) AS n FROM broker_job_deps WHERE job_id = $1`, [w])).rows[0]!.n);
-          const a = decideWaiter(row.after_any === 1, openDeps, { dep, job: x.id, state: x.state, depStillOpen });
-          if (a.kind === 'wait') {
-            if (a.resolved) await this.q(`DELETE FROM broker_job_deps WHERE on_id = $1 AND job_id = $2`, [dep, w]);
-            continue;
-          }
-          await this.q(`DELETE FROM broker_job_deps WHERE job_id = $1`, [w]);
-          const r =
-            a.kind === 'release'
-              ? await this.q(`UPDATE broker_jobs SET phase = 0, state = 'pending' WHERE id = $1 AND phase = 3 RETURNING *`, [w])
-              : await this.q(`UPDATE broker_jobs SET phase = 2, state = 'cancelled', finished_at = $1, reason = $2 WHERE id = $3 AND phase = 3 RETURNING *`, [now, a.reason, w]);
-          const job = toRecord(r.rows[0]!);
-          t.settled.push({ job, released: a.kind === 'release' });
-          if (a.kind === 'cancel') todo.push(job);
-        }
+  /** Settles the jobs waiting on `ended` (dependency-walk.ts), in the caller's transaction. */
+  private settleWaiters(ended: JobRecord, now: number): Promise<void> {
+    return driveAsync(settleWaiters(ended, now), (s) => this.answer(s));
+  }
+
+  /** A dependency walk's step, answered by one statement. */
+  private async answer(s: WalkStep): Promise<unknown> {
+    switch (s.op) {
+      case 'waitersOf':
+        return (await this.q<{ job_id: string }>(`SELECT job_id FROM broker_job_deps WHERE on_id = $1`, [s.dep])).rows.map((r) => r.job_id);
+      case 'sweepOpen':
+        return (await this.q(`SELECT 1 FROM broker_jobs WHERE sweep_id = $1 AND phase IN (0, 1, 3) LIMIT 1`, [s.sweep])).rows.length > 0;
+      case 'sweepFailed':
+        return (await this.q(`SELECT id, state FROM broker_jobs WHERE sweep_id = $1 AND phase = 2 AND state <> 'succeeded' LIMIT 1`, [s.sweep])).rows[0];
+      case 'job': {
+        const r = (await this.q(`SELECT phase, state, after_any FROM broker_jobs WHERE id = $1`, [s.id])).rows[0];
+        return r && { phase: r.phase, state: r.state, afterAny: r.after_any === 1 };
       }
+      case 'openDeps':
+        return Number((await this.q<{ n: number }>(`SELECT count(*) AS n FROM broker_job_deps WHERE job_id = $1`, [s.id])).rows[0]!.n);
+      case 'dropDep':
+        return this.q(`DELETE FROM broker_job_deps WHERE on_id = $1 AND job_id = $2`, [s.dep, s.id]);
+      case 'dropDepsOf':
+        return this.q(`DELETE FROM broker_job_deps WHERE job_id = $1`, [s.id]);
+      case 'release':
+        return toRecord((await this.q(`UPDATE broker_jobs SET phase = 0, state = 'pending' WHERE id = $1 AND phase = 3 RETURNING *`, [s.id])).rows[0]!);
+      case 'cancel':
+        return toRecord(
+          (await this.q(`UPDATE broker_jobs SET phase = 2, state = 'cancelled', finished_at = $1, reason = $2 WHERE id = $3 AND phase = 3 RETURNING *`, [s.now, s.reason, s.id])).rows[0]!,
+        );
+      case 'settled':
+        return this.tx.getStore()!.settled.push({ job: s.job, released: s.released });
     }
   }
 

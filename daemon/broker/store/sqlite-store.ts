@@ -9,7 +9,8 @@ import type { ClaimOptions, Counts, EnqueueResult, FinishFields, IdMatches, JobS
 import { MATCH_COUNT_CAP, SHORT_ID_LENGTH, zeroCounts } from './store.js';
 import type { JobRecord, NewJob, Queue } from '../types.js';
 import { PendingTimeouts } from './pending-timeouts.js';
-import { decideAtSubmit, decideWaiter, isSweepId, type DependencyStatus } from '../dependencies.js';
+import { decideAtSubmit, isSweepId, type DependencyStatus } from '../dependencies.js';
+import { dependencyStatus, drive, settleWaiters, type WalkStep } from '../dependency-walk.js';
 import type { JobNote, SettledWaiter } from './store.js';
 
 const SCHEMA = `
@@ -303,48 +304,42 @@ export class SqliteStore implements JobStore {
 
   /** Where a dependency stands now (in the caller's transaction). */
   private dependencyStatus(dep: string): DependencyStatus {
-    if (isSweepId(dep)) {
-      const failed = this.stmt.sweepFailed.get(dep) as { id: string; state: JobState } | undefined;
-      const open = this.stmt.sweepOpen.get(dep) !== undefined;
-      return { dep, open, ...(failed ? { failed: { job: failed.id, state: failed.state } } : {}) };
-    }
-    const j = this.stmt.byId.get(dep) as Row | undefined;
-    if (!j) throw new BlError('bad_value', `expected \`after\` to name submitted jobs, found ${describe(dep)} (no such job)`);
-    if (j.phase !== 2) return { dep, open: true };
-    return j.state === 'succeeded' ? { dep, open: false } : { dep, open: false, failed: { job: dep, state: j.state as JobState } };
+    return drive(dependencyStatus(dep), (s) => this.answer(s));
   }
 
-  /**
-   * `ended` has just ended: the jobs waiting on it, or on its sweep, are released, cancelled
-   * (then theirs in turn) or keep waiting, as decideWaiter says. In the caller's transaction.
-   */
+  /** Settles the jobs waiting on `ended` (dependency-walk.ts), in the caller's transaction. */
   private settleWaiters(ended: JobRecord, now: number): void {
-    const todo = [ended];
-    for (let x = todo.shift(); x; x = todo.shift()) {
-      for (const dep of x.sweep ? [x.id, x.sweep] : [x.id]) {
-        const waiters = this.stmt.waitersOf.all(dep) as { job_id: string }[];
-        if (waiters.length === 0) continue;
-        const depStillOpen = dep !== x.id && this.stmt.sweepOpen.get(dep) !== undefined;
-        for (const { job_id: w } of waiters) {
-          const row = this.stmt.byId.get(w) as Row | undefined;
-          if (!row || row.phase !== 3) {
-            this.stmt.dropDep.run(dep, w);
-            continue;
-          }
-          const openDeps = (this.stmt.openDeps.get(w) as { n: number }).n;
-          const a = decideWaiter(row.after_any === 1, openDeps, { dep, job: x.id, state: x.state, depStillOpen });
-          if (a.kind === 'wait') {
-            if (a.resolved) this.stmt.dropDep.run(dep, w);
-            continue;
-          }
-          this.stmt.dropDepsOf.run(w);
-          const r = (a.kind === 'release' ? this.stmt.release.get(w) : this.stmt.cancelWaiting.get(now, a.reason, w)) as Row;
-          const job = toRecord(r);
-          this.move('waiting', job.state, job);
-          this.settled.push({ job, released: a.kind === 'release' });
-          if (a.kind === 'cancel') todo.push(job);
-        }
+    drive(settleWaiters(ended, now), (s) => this.answer(s));
+  }
+
+  /** A dependency walk's step, answered from the file. */
+  private answer(s: WalkStep): unknown {
+    switch (s.op) {
+      case 'waitersOf':
+        return (this.stmt.waitersOf.all(s.dep) as { job_id: string }[]).map((r) => r.job_id);
+      case 'sweepOpen':
+        return this.stmt.sweepOpen.get(s.sweep) !== undefined;
+      case 'sweepFailed':
+        return this.stmt.sweepFailed.get(s.sweep);
+      case 'job': {
+        const r = this.stmt.byId.get(s.id) as Row | undefined;
+        return r && { phase: r.phase, state: r.state, afterAny: r.after_any === 1 };
       }
+      case 'openDeps':
+        return (this.stmt.openDeps.get(s.id) as { n: number }).n;
+      case 'dropDep':
+        return this.stmt.dropDep.run(s.dep, s.id);
+      case 'dropDepsOf':
+        return this.stmt.dropDepsOf.run(s.id);
+      case 'release':
+      case 'cancel': {
+        const r = (s.op === 'release' ? this.stmt.release.get(s.id) : this.stmt.cancelWaiting.get(s.now, s.reason, s.id)) as Row;
+        const job = toRecord(r);
+        this.move('waiting', job.state, job);
+        return job;
+      }
+      case 'settled':
+        return this.settled.push({ job: s.job, released: s.released });
     }
   }
 
