@@ -123,11 +123,13 @@ describe('daemons sharing one PostgreSQL store', () => {
   it('kill -9 of one daemon mid-batch: the other takes over its jobs after the lease, each ends once', async () => {
     const db = server.createDatabase('kill');
     const a = await daemon(db, { concurrency: 4, lease_ttl: 2 });
-    const b = await daemon(db, { concurrency: 4, lease_ttl: 2 });
     const dir = markDir(a);
     const ids: string[] = [];
-    for (let i = 0; i < 12; i++) ids.push(submitted(await (i % 2 ? b : a).api('POST', '/jobs', { command: counted(dir, 1), cwd: '/', retries: 1 })));
+    // All submitted before b starts: a claims the first ones (b, once up, would otherwise take
+    // every slot its own ends free, and a might never run one before the kill).
+    for (let i = 0; i < 12; i++) ids.push(submitted(await a.api('POST', '/jobs', { command: counted(dir, 2), cwd: '/', retries: 1 })));
     await waitFor('a to run jobs', () => logsIn(a) > 0, { timeout: 60_000 });
+    const b = await daemon(db, { concurrency: 4, lease_ttl: 2 });
     const held = (await a.api('GET', '/jobs?state=running')).jobs.filter((j: { host: string; id: string }) => existsSync(path.join(a.dir, 'state', 'jobs', `${j.id}.log`)));
     await a.kill9();
     const jobs = await allEnded(b, ids);
