@@ -16,6 +16,7 @@ interface Data {
   owner: string;
   leaseMs: number;
   connectTimeoutMs: number;
+  idleInTransactionMs: number | undefined;
   calls: MessagePort;
   events: MessagePort;
   flag: Int32Array;
@@ -43,7 +44,7 @@ const isUnreachable = (e: unknown): boolean => {
 const READS = new Set(['get', 'getByKey', 'findSweep', 'resolveId', 'listPage', 'running', 'counts', 'succeededSweeps', 'getSetting', 'notes', 'cancelRequests', 'takeSettled', 'rollback', 'heartbeat']);
 
 async function open(): Promise<void> {
-  pool = await openPg(d.target, { connectTimeoutMs: d.connectTimeoutMs, applicationName: `bl-daemon ${d.owner}` });
+  pool = await openPg(d.target, { connectTimeoutMs: d.connectTimeoutMs, idleInTransactionMs: d.idleInTransactionMs, applicationName: `bl-daemon ${d.owner}` });
   await migrate(pool, d.target.shown);
   store = new PgStore(pool, { owner: d.owner, leaseMs: d.leaseMs });
   wakeups = new PgWakeups(pool, d.target, {

@@ -33,6 +33,8 @@ export interface PgSyncStoreOptions {
   leaseMs: number;
   /** How long one connection attempt may take. */
   connectTimeoutMs?: number;
+  /** How long a transaction may wait for its next statement before the server ends it (pg-open.ts). */
+  idleInTransactionMs?: number;
   /** How long a call may wait for its answer (a purge of millions takes a while). */
   callTimeoutMs?: number;
   /** Another daemon changed the queue. */
@@ -61,7 +63,7 @@ export class PgSyncStore implements JobStore {
     const o = this.o;
     return new BlockingWorker({
       module: worker(),
-      workerData: { target: o.target, owner: o.owner, leaseMs: o.leaseMs, connectTimeoutMs: o.connectTimeoutMs ?? 10_000 },
+      workerData: { target: o.target, owner: o.owner, leaseMs: o.leaseMs, connectTimeoutMs: o.connectTimeoutMs ?? 10_000, idleInTransactionMs: o.idleInTransactionMs },
       timeoutMs: o.callTimeoutMs ?? 120_000,
       onEvent: (e) => {
         const m = e as { kind: string; message?: string | null };

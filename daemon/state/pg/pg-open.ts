@@ -13,6 +13,8 @@ export interface PgOpenOptions {
   connectTimeoutMs?: number;
   /** How long one statement may wait for its answer. */
   queryTimeoutMs?: number;
+  /** How long a session may sit in a transaction waiting for its next statement. */
+  idleInTransactionMs?: number;
   /** The name PostgreSQL shows for the connections (pg_stat_activity). */
   applicationName?: string;
 }
@@ -30,6 +32,11 @@ export function poolConfig(t: PgTarget, o: PgOpenOptions = {}): pg.PoolConfig {
     // A statement whose answer never comes (its server went away mid-way and the connection
     // did not say so) fails instead of holding its caller, and the daemon's loop, for good.
     query_timeout: o.queryTimeoutMs ?? 30_000,
+    // A daemon's transactions send their statements back to back: one that sits idle inside a
+    // transaction has a daemon that stopped (SIGSTOP, swapped out) or lost its network mid-way,
+    // and it holds the lock every daemon's writes take. The server ends that session, which
+    // rolls the transaction back, rather than leave every other daemon waiting on it.
+    idle_in_transaction_session_timeout: o.idleInTransactionMs ?? 5000,
     application_name: o.applicationName ?? 'bl-daemon',
     types: { getTypeParser: typeParser as pg.CustomTypesConfig['getTypeParser'] },
   };

@@ -187,6 +187,29 @@ describe('PostgreSQL store shared by daemons, through the blocking worker', () =
     }
   });
 
+  it("a daemon stuck inside a transaction (stopped, cut off) does not hold the others' writes: the server ends its session", () => {
+    const db = server.createDatabase('stuck');
+    const a = PgSyncStore.open({ target: pgTarget(server.url(db), {}, 'root'), owner: 'a', leaseMs: 60_000, idleInTransactionMs: 300 });
+    const b = open(db, { owner: 'b' });
+    try {
+      assert.throws(
+        () =>
+          a.atomically(() => {
+            a.enqueue([job('never committed')], 1);
+            // a holds the write lock and sends nothing more, as a stopped daemon would; b's
+            // write waits for the lock only until the server ends a's idle session.
+            assert.equal(b.enqueue([job('b writes')], 2).jobs.length, 1);
+            a.get('NOSUCHJOB');
+          }),
+        (e: unknown) => storeUnavailable(e, '') !== undefined,
+      );
+      assert.deepEqual(b.listPage('all', undefined, 10).jobs.map((j) => j.command), ['b writes'], "a's transaction was rolled back");
+    } finally {
+      void a.close();
+      void b.close();
+    }
+  });
+
   it('a store whose worker thread died is served by a new one at its next call', async () => {
     const db = server.createDatabase('reborn');
     const restarted: string[] = [];
