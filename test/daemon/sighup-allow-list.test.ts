@@ -7,7 +7,11 @@ import { waitFor } from '../helpers/wait.js';
 import { waitState } from '../helpers/jobs.js';
 
 let d: TestDaemon | undefined;
-after(() => d?.cleanup());
+// Stopped, not killed: a killed daemon leaves its workers running.
+after(async () => {
+  await d?.stop();
+  d?.cleanup();
+});
 
 const submit = (argv: string[]) => d!.request('POST', '/jobs', { argv, cwd: '/' }, { Accept: 'application/json' });
 

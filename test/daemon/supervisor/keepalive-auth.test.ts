@@ -15,7 +15,11 @@ const TOKEN = 'ka-auth-token-3e1f';
 const S = uniq('ShW');
 const O = uniq('Other');
 let d: TestDaemon | undefined;
-after(() => d?.cleanup());
+// Stopped, not killed: a killed daemon leaves its workers running.
+after(async () => {
+  await d?.stop();
+  d?.cleanup();
+});
 
 /** A process's environment, from /proc. */
 function envOf(pid: number): Record<string, string> {

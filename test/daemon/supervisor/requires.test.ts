@@ -41,7 +41,11 @@ test("a task that requires another spawns its workers only after every one of th
       },
     },
   });
-  cleanups.push(() => d.cleanup());
+  // Stopped, not killed: a killed daemon leaves its workers running.
+  cleanups.push(async () => {
+    await d.stop();
+    d.cleanup();
+  });
   const sender = new KeepaliveSender(d.ready.keepalive);
   cleanups.push(() => sender.close());
 
@@ -110,7 +114,11 @@ test('a task required by one with stall detection off is ready after min_uptime'
       },
     },
   });
-  cleanups.push(() => d.cleanup());
+  // Stopped, not killed: a killed daemon leaves its workers running.
+  cleanups.push(async () => {
+    await d.stop();
+    d.cleanup();
+  });
   const [a] = await waitForWorkers(d, A, 1);
   await waitForProcessCount(B, 1);
   const aStarted = Date.parse((await taskJson(d, A)).workers[0].started_at);

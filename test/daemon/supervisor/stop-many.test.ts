@@ -10,7 +10,11 @@ import { uniq } from '../../helpers/uniq.js';
 const N = 300;
 const T = uniq('Many');
 let d: TestDaemon | undefined;
-after(() => d?.cleanup());
+// Stopped, not killed: a killed daemon leaves its workers running.
+after(async () => {
+  await d?.stop();
+  d?.cleanup();
+});
 
 test(`a task of ${N} workers stops, and a shutdown with ${N} running ends`, async () => {
   d = await startDaemon({ config: { tasks: { [T]: { cmd: 'sleep', args: ['1000'], cardinality: N, max_cardinality: N, stall_timeout: 0 } } } });
