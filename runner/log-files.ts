@@ -2,6 +2,10 @@
 // logs, supervisor/log-writer.ts; a spawn helper's for job logs, spawn-helpers/log-pipe.ts):
 // `<file>` is written, `<file>.1` is the newest rotated one, `<file>.<keep>` the oldest kept.
 import { renameSync, rmSync } from 'node:fs';
+import { rm, unlink } from 'node:fs/promises';
+
+/** The most rotated files a log may keep (log_keep's bound). */
+export const LOG_MAX_KEEP = 100;
 
 /** `<file>` for 0, `<file>.<i>` for a rotated one. */
 export const rotatedPath = (file: string, i: number): string => (i === 0 ? file : `${file}.${i}`);
@@ -21,6 +25,18 @@ export function rotateFiles(file: string, keep: number): void {
       step();
     } catch {
       // removed meanwhile: nothing to move
+    }
+  }
+}
+
+/** Removes a log and its rotated files (`<file>.1` on, up to the first one missing). */
+export async function removeLogFiles(file: string): Promise<void> {
+  await rm(file, { force: true });
+  for (let i = 1; i <= LOG_MAX_KEEP; i++) {
+    try {
+      await unlink(rotatedPath(file, i));
+    } catch {
+      return;
     }
   }
 }

@@ -3,7 +3,6 @@
 // launchers (remote/). A submit is committed before it is acknowledged; a job is claimed
 // (running in the store) before its process is asked for, and its end is written with the
 // claims the freed slot allows (write-retry.ts keeps what the store refuses).
-import { rm, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { BrokerSettings } from '../config/types.js';
 import { BlError, describe } from '../../contract/errors.js';
@@ -30,7 +29,7 @@ import { RemoteLaunchers } from './remote/remote-launchers.js';
 import { persistedSetting } from './settings.js';
 import { WriteRetry } from './write-retry.js';
 import { resolveAfter } from './after-refs.js';
-import { LOG_MAX_KEEP } from './submit/submit-parse.js';
+import { removeLogFiles } from '../../runner/log-files.js';
 import { SlurmAllocations, type AllocationsDeps } from './slurm/allocations.js';
 
 export interface BrokerOptions {
@@ -461,7 +460,7 @@ export class Broker {
       throw storeUnavailable(e, 'nothing was purged') ?? e;
     }
     // Logs go after the commit; a log left behind by a crash here is harmless.
-    void Promise.all(r.withLogs.map((id) => removeJobLog(jobLogPath(this.o.stateDir, id)))).catch(() => undefined);
+    void Promise.all(r.withLogs.map((id) => removeLogFiles(jobLogPath(this.o.stateDir, id)))).catch(() => undefined);
     this.o.events.publish('broker.purged', { what, removed: r.removed });
     return r.removed;
   }
@@ -660,14 +659,3 @@ export function createBroker(o: BrokerOptions): Broker {
   return new Broker(o);
 }
 
-/** A job's log and its rotated files (`<log>.1` … while there are any: log_max_bytes). */
-async function removeJobLog(file: string): Promise<void> {
-  await rm(file, { force: true });
-  for (let i = 1; i <= LOG_MAX_KEEP; i++) {
-    try {
-      await unlink(`${file}.${i}`);
-    } catch {
-      return;
-    }
-  }
-}

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { parseSlurmDuration } from '../broker/slurm/slurm-time.js';
 import { parseCpu, parseMemory, parsePids } from '../../contract/limits.js';
+import { LOG_MAX_KEEP } from '../../runner/log-files.js';
 
 const ms = z.number().int().nonnegative();
 const port = z.number().int().min(0).max(65535);
@@ -31,7 +32,7 @@ export const taskSchema = z
     backoff: z.object({ initial: ms.optional(), max: ms.optional() }).strict().optional(),
     capture_output: z.boolean().optional(),
     log_max_bytes: z.number().int().min(1024).optional(),
-    log_keep: z.number().int().min(0).max(100).optional(),
+    log_keep: z.number().int().min(0).max(LOG_MAX_KEEP).optional(),
     log_timestamps: z.boolean().optional(),
     adopt: z.boolean().optional(),
     /** Tasks whose workers must all be ready before this one's start (task-graph.ts). */
@@ -81,7 +82,7 @@ export const brokerSchema = z
     retries: z.number().int().nonnegative().optional(),
     /** Defaults of a job's log_max_bytes, log_keep, log_timestamps (its output copied by its spawn helper). */
     log_max_bytes: z.number().int().min(1024).optional(),
-    log_keep: z.number().int().min(0).max(100).optional(),
+    log_keep: z.number().int().min(0).max(LOG_MAX_KEEP).optional(),
     log_timestamps: z.boolean().optional(),
     slurm: slurmSchema.optional(),
   })

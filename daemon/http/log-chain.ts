@@ -4,12 +4,12 @@
 // when the newest holds fewer lines than asked, up to MAX_TAIL_BYTES in all.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { lastLines } from '../../contract/last-lines.js';
-import { rotatedPath } from '../log/rotations.js';
+import { LOG_MAX_KEEP, rotatedPath } from '../../runner/log-files.js';
 
 export const MAX_TAIL_BYTES = 8 * 1024 * 1024;
 export const CHUNK_BYTES = 64 * 1024;
 /** Rotated files looked for beside a log: more than any `log_keep` a config sensibly asks for. */
-const MAX_ROTATED = 100;
+
 
 export interface OpenFile {
   fd: number;
@@ -45,7 +45,7 @@ export function openChain(file: string, rotated: boolean): OpenFile[] {
     if (!current) return [];
     out.push(current);
     let moved = false;
-    for (let i = 1; rotated && i <= MAX_ROTATED; i++) {
+    for (let i = 1; rotated && i <= LOG_MAX_KEEP; i++) {
       const f = tryOpen(rotatedPath(file, i));
       if (!f) break;
       if (out.some((o) => o.ino === f.ino)) {

@@ -8,11 +8,12 @@
 // the daemon a chunk, not the log.
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { knownHistory, rotatedPath } from '../log/rotations.js';
+import { knownHistory } from '../log/rotations.js';
+import { LOG_MAX_KEEP, rotatedPath } from '../../runner/log-files.js';
 import { CHUNK_BYTES, type OpenFile } from './log-chain.js';
 
 export const FOLLOW_POLL_MS = 200;
-const MAX_ROTATED = 100;
+
 
 type Link = { file: OpenFile } | { gap: number | undefined };
 
@@ -55,7 +56,7 @@ export function followLog(out: Writable, o: FollowOptions): () => void {
     if (!st || st.ino === last?.ino) return;
     // Where each file is now, by inode.
     const names = new Map<number, string>();
-    for (let i = 0; i <= MAX_ROTATED; i++) {
+    for (let i = 0; i <= LOG_MAX_KEEP; i++) {
       const p = rotatedPath(o.file, i);
       const s = statSync(p, { throwIfNoEntry: false });
       if (!s) break;

@@ -4,7 +4,6 @@
 // out: a reader following the log (http/log-follow.ts) finds the file after the one it has
 // read, and, when rotation deleted a file it never opened, says how many bytes it missed.
 
-export { rotatedPath } from '../../runner/log-files.js';
 
 interface Entry {
   /** Which file of the log it is: 1 for the first the writer opened. */

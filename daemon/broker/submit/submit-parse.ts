@@ -7,6 +7,7 @@ import { didYouMean } from '../../../contract/did-you-mean.js';
 import type { NewJob, Queue } from '../types.js';
 import type { IdleCpu, LogOutput } from '../../../contract/run.js';
 import { parseHttp } from '../../../runner/http-job.js';
+import { LOG_MAX_KEEP } from '../../../runner/log-files.js';
 import { DEFAULT_OUTPUT_ROOT, expandSweep, parseParams } from './sweep.js';
 import { ulid } from 'ulid';
 import { parseLimits, type Limits } from '../../../contract/limits.js';
@@ -141,7 +142,6 @@ export function parseJob(raw: unknown, where: string, d: SubmitDefaults, cwds: M
 
 /** Log fields of a job bl rotates (kept in the task logs' bounds) and whether it copies the output at all. */
 export const LOG_MIN_BYTES = 1024;
-export const LOG_MAX_KEEP = 100;
 
 /**
  * log_max_bytes (bytes ≥ 1024, null: not rotated), log_keep (0–100), log_timestamps, over the

@@ -1,7 +1,8 @@
 // The writer's record of which log file followed which, and how big each was when rotated out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RotationHistory, rotatedPath } from '../../../daemon/log/rotations.js';
+import { RotationHistory } from '../../../daemon/log/rotations.js';
+import { rotatedPath } from '../../../runner/log-files.js';
 
 test('the files after one, oldest first, with the sizes they were rotated out at; an inode used again counts from its last use', () => {
   const h = new RotationHistory();
